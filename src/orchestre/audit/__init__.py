@@ -1,0 +1,1 @@
+"""The audit log of changes to posts, channels, members and settings."""

@@ -1,0 +1,51 @@
+"""The one Settings object: every setting comes from here (environment prefix ORCHESTRE_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Read once; pass it down instead of reading the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ORCHESTRE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("orchestre")))
+    database_url: str | None = None
+    # Fernet keys, comma separated, newest first. Empty: a key file in data_dir is used.
+    encryption_keys: str | None = None
+    session_max_age_seconds: int = 14 * 24 * 3600
+    session_idle_seconds: int = 3 * 24 * 3600
+    login_max_failures: int = 5
+    login_window_seconds: int = 15 * 60
+    max_upload_bytes: int = 512 * 1024 * 1024
+    max_json_bytes: int = 1024 * 1024
+    job_backend: Literal["embedded", "broker"] = "embedded"
+    broker_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    cookie_secure: bool = False
+    default_locale: Literal["en", "fr"] = "en"
+    base_url: str = "http://127.0.0.1:8000"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'orchestre.sqlite3'}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / "encryption.keys"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,36 @@
+"""ORM tables, one module per aggregate. Importing this package registers every table."""
+
+from orchestre.models.approval import ApprovalDecision, ApprovalStep, PostComment
+from orchestre.models.audit import AuditEntry
+from orchestre.models.channel import Channel, ChannelStatus
+from orchestre.models.editorial import Campaign, ContentPillar, EditorialLine, Severity
+from orchestre.models.media import MediaAsset
+from orchestre.models.notification import Notification
+from orchestre.models.post import Post, PostVariant, VariantMedia, VariantState
+from orchestre.models.user import LoginAttempt, User, WebSession
+from orchestre.models.workspace import ApiToken, Membership, Workspace
+
+__all__ = [
+    "ApiToken",
+    "ApprovalDecision",
+    "ApprovalStep",
+    "AuditEntry",
+    "Campaign",
+    "Channel",
+    "ChannelStatus",
+    "ContentPillar",
+    "EditorialLine",
+    "LoginAttempt",
+    "MediaAsset",
+    "Membership",
+    "Notification",
+    "Post",
+    "PostComment",
+    "PostVariant",
+    "Severity",
+    "User",
+    "VariantMedia",
+    "VariantState",
+    "WebSession",
+    "Workspace",
+]

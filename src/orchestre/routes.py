@@ -1,0 +1,20 @@
+"""Every router of the application, in one list so app.py stays small."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def include_all(app: FastAPI) -> None:
+    from orchestre.approvals.api import router as approvals_router
+    from orchestre.audit.api import router as audit_router
+    from orchestre.channels.api import router as channels_router
+    from orchestre.posts.api import router as posts_router
+    from orchestre.web.pages import mount_web
+    from orchestre.workspaces.api import router as workspaces_router
+
+    for router in (
+        workspaces_router, channels_router, posts_router, approvals_router, audit_router,
+    ):
+        app.include_router(router, prefix="/api/v1")
+    mount_web(app)

@@ -1,0 +1,1 @@
+"""Workspaces, people, memberships, roles, permissions, sessions and API tokens."""

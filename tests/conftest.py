@@ -1,0 +1,110 @@
+"""Test fixtures: a real database (SQLite file or PostgreSQL), one rolled-back transaction per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from orchestre.app import create_app
+from orchestre.config import Settings
+from orchestre.kit import migrate
+from orchestre.kit.clock import FrozenClock, set_clock
+from orchestre.kit.crypto import new_key
+from orchestre.kit.db import make_engine
+
+# ORCHESTRE_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test runs the
+# suite on PostgreSQL; each pytest process gets its own fresh database there.
+PG_URL = os.environ.get("ORCHESTRE_TEST_DATABASE_URL", "")
+
+
+def _worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not PG_URL:
+        path = tmp_path_factory.mktemp("db") / "orchestre.sqlite3"
+        yield f"sqlite:///{path}"
+        return
+    name = f"orchestre_test_{_worker_suffix()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = PG_URL.rpartition("/")
+    yield f"{base}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def clock() -> Iterator[FrozenClock]:
+    """Time is injected: a fixed instant relative to nothing that can expire."""
+    frozen = FrozenClock(datetime(2030, 3, 15, 9, 0, tzinfo=UTC))
+    previous = set_clock(frozen)
+    yield frozen
+    set_clock(previous)
+
+
+@pytest.fixture
+def session_factory(engine: Engine, clock: FrozenClock) -> Iterator[sessionmaker[Session]]:
+    """Every session of the test joins one outer transaction that is rolled back at the end.
+
+    Commits done by the application become savepoint releases, so the app code runs
+    exactly as in production while the test leaves nothing behind.
+    """
+    connection = engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    yield factory
+    if outer.is_active:
+        outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        encryption_keys=new_key(),
+        job_backend="embedded",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, session_factory: sessionmaker[Session]) -> FastAPI:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return create_app(settings, session_factory=session_factory)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver") as test_client:
+        yield test_client

@@ -1,0 +1,21 @@
+from fastapi.testclient import TestClient
+
+
+def test_health_reports_database_reachable(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_unknown_route_is_a_problem_detail(client: TestClient) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 404
+
+
+def test_oversize_json_body_is_refused_with_413(client: TestClient) -> None:
+    response = client.post("/api/v1/auth/login", content=b"{" + b" " * 2_000_000 + b"}",
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
