@@ -1,1 +1,1 @@
-"""posts domain."""
+"""Posts, per-channel variants, media, editorial line, content pillars and campaigns."""
