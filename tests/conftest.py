@@ -1,4 +1,4 @@
-"""Test fixtures: a real database (SQLite file or PostgreSQL), one rolled-back transaction per test."""
+"""Test fixtures: a real database (SQLite or PostgreSQL), one rolled-back transaction per test."""
 
 from __future__ import annotations
 

@@ -18,20 +18,28 @@ PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)
 
 
-def make_user(db: Session, email: str | None = None, name: str | None = None,
-              locale: str | None = None) -> User:
+def make_user(
+    db: Session, email: str | None = None, name: str | None = None, locale: str | None = None
+) -> User:
     n = next(_seq)
-    user = User(email=email or f"user{n}-{uuid.uuid4().hex[:6]}@example.com",
-                name=name or f"User {n}", password_hash=_PASSWORD_HASH, locale=locale)
+    user = User(
+        email=email or f"user{n}-{uuid.uuid4().hex[:6]}@example.com",
+        name=name or f"User {n}",
+        password_hash=_PASSWORD_HASH,
+        locale=locale,
+    )
     db.add(user)
     db.flush()
     return user
 
 
-def make_workspace(db: Session, name: str | None = None, timezone: str = "Europe/Paris") -> Workspace:
+def make_workspace(
+    db: Session, name: str | None = None, timezone: str = "Europe/Paris"
+) -> Workspace:
     n = next(_seq)
-    ws = Workspace(name=name or f"Brand {n}", slug=f"brand-{n}-{uuid.uuid4().hex[:6]}",
-                   timezone=timezone)
+    ws = Workspace(
+        name=name or f"Brand {n}", slug=f"brand-{n}-{uuid.uuid4().hex[:6]}", timezone=timezone
+    )
     db.add(ws)
     db.flush()
     return ws
@@ -52,17 +60,30 @@ def make_member(db: Session, ws: Workspace, *roles: str) -> User:
 
 def make_token(db: Session, ws: Workspace, user: User) -> str:
     raw = f"orc_test_{uuid.uuid4().hex}"
-    db.add(ApiToken(workspace_id=ws.id, user_id=user.id, name="test", token_hash=token_hash(raw),
-                    prefix=raw[:12]))
+    db.add(
+        ApiToken(
+            workspace_id=ws.id,
+            user_id=user.id,
+            name="test",
+            token_hash=token_hash(raw),
+            prefix=raw[:12],
+        )
+    )
     db.flush()
     return raw
 
 
-def make_channel(db: Session, ws: Workspace, network: str = "sandbox",
-                 handle: str | None = None) -> Channel:
+def make_channel(
+    db: Session, ws: Workspace, network: str = "sandbox", handle: str | None = None
+) -> Channel:
     n = next(_seq)
-    channel = Channel(workspace_id=ws.id, network=network, external_id=f"acct-{n}",
-                      handle=handle or f"@brand{n}", display_name=f"Brand {n}")
+    channel = Channel(
+        workspace_id=ws.id,
+        network=network,
+        external_id=f"acct-{n}",
+        handle=handle or f"@brand{n}",
+        display_name=f"Brand {n}",
+    )
     db.add(channel)
     db.flush()
     return channel

@@ -15,7 +15,10 @@ def test_unknown_route_is_a_problem_detail(client: TestClient) -> None:
 
 
 def test_oversize_json_body_is_refused_with_413(client: TestClient) -> None:
-    response = client.post("/api/v1/auth/login", content=b"{" + b" " * 2_000_000 + b"}",
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/v1/auth/login",
+        content=b"{" + b" " * 2_000_000 + b"}",
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"

@@ -63,9 +63,17 @@ def problem(
 
 
 TITLES = {
-    400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 413: "Too large", 415: "Unsupported media type",
-    422: "Invalid input", 429: "Too many requests", 500: "Internal error",
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
 }
 
 
@@ -101,14 +109,29 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         if err.get("type") == "json_invalid":
             malformed = True
         items.append(
-            {"field": ".".join(loc) or "body", "rule": err.get("type", "invalid"),
-             "message": err.get("msg", "")}
+            {
+                "field": ".".join(loc) or "body",
+                "rule": err.get("type", "invalid"),
+                "message": err.get("msg", ""),
+            }
         )
     if malformed:
-        return problem(400, "Malformed JSON", "The request body is not valid JSON.",
-                       "malformed_json", request.url.path, {"errors": items})
-    return problem(422, "Invalid input", "Some fields are invalid; see 'errors'.",
-                   "validation_failed", request.url.path, {"errors": items})
+        return problem(
+            400,
+            "Malformed JSON",
+            "The request body is not valid JSON.",
+            "malformed_json",
+            request.url.path,
+            {"errors": items},
+        )
+    return problem(
+        422,
+        "Invalid input",
+        "Some fields are invalid; see 'errors'.",
+        "validation_failed",
+        request.url.path,
+        {"errors": items},
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -122,14 +145,25 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                 request, errors.DomainError(detail, code=code), exc.status_code
             )
             return response
-    return problem(exc.status_code, TITLES.get(exc.status_code, "Error"), detail, code,
-                   request.url.path, headers=getattr(exc, "headers", None))
+    return problem(
+        exc.status_code,
+        TITLES.get(exc.status_code, "Error"),
+        detail,
+        code,
+        request.url.path,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(500, "Internal error", "Something went wrong on our side; it was logged.",
-                   "internal_error", request.url.path)
+    return problem(
+        500,
+        "Internal error",
+        "Something went wrong on our side; it was logged.",
+        "internal_error",
+        request.url.path,
+    )
 
 
 def create_app(

@@ -11,7 +11,7 @@ from orchestre.config import Settings
 
 
 class BodySizeLimit:
-    """413 for a body over the limit: uploads get max_upload_bytes, everything else max_json_bytes."""
+    """413 for a body over the limit: max_upload_bytes for uploads, max_json_bytes otherwise."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -66,7 +66,14 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
         "limit": limit,
     }
     raw = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"),
-                            (b"content-length", str(len(raw)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(raw)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": raw})

@@ -14,7 +14,11 @@ def include_all(app: FastAPI) -> None:
     from orchestre.workspaces.api import router as workspaces_router
 
     for router in (
-        workspaces_router, channels_router, posts_router, approvals_router, audit_router,
+        workspaces_router,
+        channels_router,
+        posts_router,
+        approvals_router,
+        audit_router,
     ):
         app.include_router(router, prefix="/api/v1")
     mount_web(app)

@@ -48,7 +48,9 @@ class Post(IdMixin, TimestampMixin, Base):
     version: Mapped[int] = mapped_column(default=1)
 
     variants: Mapped[list[PostVariant]] = relationship(
-        back_populates="post", lazy="raise", cascade="all, delete-orphan",
+        back_populates="post",
+        lazy="raise",
+        cascade="all, delete-orphan",
         order_by="PostVariant.position",
     )
 
@@ -60,7 +62,9 @@ class PostVariant(IdMixin, TimestampMixin, Base):
     workspace_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
     )
-    post_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
     channel_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("channels.id", ondelete="CASCADE"), index=True
     )

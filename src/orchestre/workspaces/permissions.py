@@ -51,17 +51,32 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.SOCIAL_MEDIA_MANAGER: frozenset(
         _READ
         | {
-            P.WORKSPACE_MANAGE, P.CHANNELS_MANAGE, P.POSTS_CREATE, P.POSTS_EDIT_ANY,
-            P.POSTS_DELETE, P.POSTS_SUBMIT, P.POSTS_SCHEDULE, P.POSTS_COMMENT,
-            P.CAMPAIGNS_MANAGE, P.MEDIA_UPLOAD, P.AUDIT_VIEW, P.INBOX_VIEW, P.INBOX_REPLY,
+            P.WORKSPACE_MANAGE,
+            P.CHANNELS_MANAGE,
+            P.POSTS_CREATE,
+            P.POSTS_EDIT_ANY,
+            P.POSTS_DELETE,
+            P.POSTS_SUBMIT,
+            P.POSTS_SCHEDULE,
+            P.POSTS_COMMENT,
+            P.CAMPAIGNS_MANAGE,
+            P.MEDIA_UPLOAD,
+            P.AUDIT_VIEW,
+            P.INBOX_VIEW,
+            P.INBOX_REPLY,
             P.INBOX_MODERATE,
         }
     ),
     Role.COMMUNITY_MANAGER: frozenset(
         _READ
         | {
-            P.POSTS_CREATE, P.POSTS_SUBMIT, P.POSTS_COMMENT, P.MEDIA_UPLOAD, P.INBOX_VIEW,
-            P.INBOX_REPLY, P.INBOX_MODERATE,
+            P.POSTS_CREATE,
+            P.POSTS_SUBMIT,
+            P.POSTS_COMMENT,
+            P.MEDIA_UPLOAD,
+            P.INBOX_VIEW,
+            P.INBOX_REPLY,
+            P.INBOX_MODERATE,
         }
     ),
     Role.CONTENT_CREATOR: frozenset(
