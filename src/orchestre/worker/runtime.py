@@ -1,0 +1,34 @@
+"""Choosing the runner from the settings: embedded (default) or broker."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from orchestre.config import Settings
+from orchestre.worker.broker import BrokerRunner
+from orchestre.worker.embedded import EmbeddedRunner
+from orchestre.worker.queue import bind_dispatcher
+
+Runner = EmbeddedRunner | BrokerRunner
+
+
+def make_runner(settings: Settings, factory: sessionmaker[Session]) -> Runner:
+    """The runner for this process, bound so that `factory`'s sessions send their jobs to it."""
+    runner: Runner
+    if settings.job_backend == "broker":
+        runner = BrokerRunner(settings.broker_url, factory)
+    else:
+        runner = EmbeddedRunner(factory)
+    bind_dispatcher(factory, runner)
+    return runner
+
+
+def consume(
+    settings: Settings, factory: sessionmaker[Session], stop: threading.Event, threads: int
+) -> None:
+    """Block running broker jobs until `stop` is set (the `orchestre worker` loop)."""
+    runner = BrokerRunner(settings.broker_url, factory)
+    bind_dispatcher(factory, runner)
+    runner.consume(stop, threads=threads)
