@@ -93,7 +93,9 @@ def optional_principal(request: Request, db: DB, settings: AppSettings) -> Princ
     if raw_cookie:
         try:
             user, web_session = auth.resolve_web_session(db, settings, raw_cookie)
-        except Unauthenticated:
+        except Unauthenticated as exc:
+            # Kept so that the JSON API can say the session expired, not just "sign in".
+            request.state.session_error = exc
             return None
         return Principal(user=user, web_session=web_session)
     return None
@@ -104,6 +106,9 @@ def api_principal(
 ) -> Principal:
     """For JSON routes: a bearer token, or a web session with its CSRF header on writes."""
     if principal is None:
+        expired: Unauthenticated | None = getattr(request.state, "session_error", None)
+        if expired is not None:
+            raise expired
         raise Unauthenticated(
             "Sign in, or send an API token as 'Authorization: Bearer <token>'.",
             code="unauthenticated",

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
+from math import ceil
 
 from pwdlib import PasswordHash
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.config import Settings
 from orchestre.errors import NotFound, RateLimited, Unauthenticated
 from orchestre.kit.clock import utcnow
 from orchestre.kit.crypto import new_token, token_hash
-from orchestre.models import ApiToken, LoginAttempt, Membership, User, WebSession
+from orchestre.kit.db import transaction
+from orchestre.models import ApiToken, LoginAttempt, User, WebSession
+from orchestre.workspaces import repository
 from orchestre.workspaces.permissions import Actor, Role
 
 _hasher = PasswordHash.recommended()
 # Verifying against a dummy hash when the email is unknown keeps timing uniform.
 _DUMMY_HASH = _hasher.hash("orchestre-dummy-password")
 
-SESSION_TOKEN_PREFIX = "ors"
-API_TOKEN_PREFIX = "orc"
+# Prefixes make a leaked token recognisable (secret scanners, logs); they are not secrets.
+SESSION_TOKEN_PREFIX = "ors"  # noqa: S105
+API_TOKEN_PREFIX = "orc"  # noqa: S105
 
 
 def hash_password(password: str) -> str:
@@ -37,24 +41,21 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _recent_failures(session: Session, settings: Settings, email: str, ip: str) -> int:
-    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    stmt = select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.created_at >= since,
-        LoginAttempt.succeeded.is_(False),
-        (LoginAttempt.email == email) | (LoginAttempt.ip == ip),
-    )
-    return int(session.scalar(stmt) or 0)
-
-
 def check_throttle(session: Session, settings: Settings, email: str, ip: str) -> None:
-    """Refuse before checking the password once an email or address failed too often."""
-    failures = _recent_failures(session, settings, normalise_email(email), ip)
-    if failures >= settings.login_max_failures:
+    """Refuse before checking the password once an email or address failed too often.
+
+    Retry-After says when enough failures will have left the window to sign in again.
+    """
+    now = utcnow()
+    window = timedelta(seconds=settings.login_window_seconds)
+    times = repository.failure_times(session, normalise_email(email), ip, now - window)
+    excess = len(times) - settings.login_max_failures
+    if excess >= 0:
+        reopens_at = times[excess] + window
         raise RateLimited(
             "Too many failed sign-in attempts. Wait a few minutes and try again.",
             code="login_throttled",
-            retry_after=settings.login_window_seconds,
+            retry_after=max(1, ceil((reopens_at - now).total_seconds())),
         )
 
 
@@ -66,7 +67,7 @@ def authenticate(session: Session, settings: Settings, email: str, password: str
     """
     email = normalise_email(email)
     check_throttle(session, settings, email, ip)
-    user = session.scalar(select(User).where(User.email == email))
+    user = repository.user_by_email(session, email)
     if user is None:
         verify_password(password, _DUMMY_HASH)
         raise Unauthenticated("Wrong email or password.", code="bad_credentials")
@@ -77,6 +78,35 @@ def authenticate(session: Session, settings: Settings, email: str, password: str
 
 def record_attempt(session: Session, email: str, ip: str, succeeded: bool) -> None:
     session.add(LoginAttempt(email=normalise_email(email), ip=ip, succeeded=succeeded))
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A successful sign-in: the raw cookie value (shown once) and the stored session."""
+
+    cookie_value: str
+    user: User
+    web_session: WebSession
+
+
+def sign_in(
+    factory: sessionmaker[Session], settings: Settings, email: str, password: str, ip: str
+) -> SignedIn:
+    """The whole sign-in, for the JSON API and the login page alike.
+
+    It owns its transactions instead of joining the request's: a failed attempt is
+    committed on its own so that it still counts when the request then fails.
+    """
+    try:
+        with transaction(factory) as session:
+            user = authenticate(session, settings, email, password, ip)
+            record_attempt(session, email, ip, succeeded=True)
+            raw, web_session = open_session(session, settings, user)
+            return SignedIn(raw, user, web_session)
+    except Unauthenticated:
+        with transaction(factory) as session:
+            record_attempt(session, email, ip, succeeded=False)
+        raise
 
 
 def open_session(session: Session, settings: Settings, user: User) -> tuple[str, WebSession]:
@@ -97,11 +127,11 @@ def open_session(session: Session, settings: Settings, user: User) -> tuple[str,
 
 
 def close_session(session: Session, raw: str) -> None:
-    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(raw)))
+    repository.delete_web_session(session, token_hash(raw))
 
 
 def resolve_web_session(session: Session, settings: Settings, raw: str) -> tuple[User, WebSession]:
-    web_session = session.scalar(select(WebSession).where(WebSession.token_hash == token_hash(raw)))
+    web_session = repository.web_session_by_hash(session, token_hash(raw))
     now = utcnow()
     if web_session is None:
         raise Unauthenticated("Your session has ended. Sign in again.", code="session_expired")
@@ -109,7 +139,7 @@ def resolve_web_session(session: Session, settings: Settings, raw: str) -> tuple
     if web_session.expires_at <= now or idle_limit <= now:
         session.delete(web_session)
         raise Unauthenticated("Your session has expired. Sign in again.", code="session_expired")
-    user = session.get(User, web_session.user_id)
+    user = repository.user_by_id(session, web_session.user_id)
     if user is None or not user.is_active:
         raise Unauthenticated("Your session has ended. Sign in again.", code="session_expired")
     if now - web_session.last_seen_at > timedelta(minutes=1):
@@ -118,13 +148,13 @@ def resolve_web_session(session: Session, settings: Settings, raw: str) -> tuple
 
 
 def resolve_api_token(session: Session, raw: str) -> tuple[User, ApiToken]:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
+    token = repository.token_by_hash(session, token_hash(raw))
     now = utcnow()
     if token is None or token.revoked_at is not None:
         raise Unauthenticated("This API token is unknown or revoked.", code="invalid_token")
     if token.expires_at is not None and token.expires_at <= now:
         raise Unauthenticated("This API token has expired.", code="token_expired")
-    user = session.get(User, token.user_id)
+    user = repository.user_by_id(session, token.user_id)
     if user is None or not user.is_active:
         raise Unauthenticated("This API token's owner is inactive.", code="invalid_token")
     token.last_used_at = now
@@ -144,11 +174,7 @@ def actor_for(
     token_id: uuid.UUID | None = None,
 ) -> Actor:
     """The actor for a member; a workspace one does not belong to is simply not found."""
-    membership = session.scalar(
-        select(Membership).where(
-            Membership.workspace_id == workspace_id, Membership.user_id == user_id
-        )
-    )
+    membership = repository.membership_of(session, workspace_id, user_id)
     if membership is None:
         raise NotFound("Workspace not found.", code="workspace_not_found")
     roles = frozenset(Role(r) for r in membership.roles)

@@ -1,0 +1,58 @@
+"""Use cases of a person's in-app notifications (the rows come from other domains)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from orchestre.errors import NotFound
+from orchestre.kit.clock import utcnow
+from orchestre.kit.pagination import Cursor, Page
+from orchestre.models import Notification, User
+from orchestre.workspaces import repository
+from orchestre.workspaces.rules import clamp_limit, decode_cursor, page_of
+
+
+def list_notifications(
+    session: Session,
+    user: User,
+    *,
+    workspace_id: uuid.UUID | None = None,
+    unread_only: bool = False,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[Page[Notification], int]:
+    """A page of my notifications, newest first, and how many are unread in all."""
+    limit = clamp_limit(limit)
+    rows = repository.notifications(
+        session,
+        user.id,
+        workspace_id,
+        unread_only=unread_only,
+        cursor=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    page = page_of(rows, limit, lambda n: Cursor.after(n.created_at, n.id))
+    return page, repository.unread_count(session, user.id, workspace_id)
+
+
+def mark_notifications_read(
+    session: Session,
+    user: User,
+    ids: Sequence[uuid.UUID] | None,
+    *,
+    workspace_id: uuid.UUID | None = None,
+) -> int:
+    """Mark some (ids) or all (None) of my notifications read; returns how many stay unread.
+
+    An id that is not one of mine is NotFound, like any foreign id."""
+    if ids is not None:
+        unknown = set(ids) - repository.owned_notification_ids(session, user.id, workspace_id, ids)
+        if unknown:
+            raise NotFound(
+                "Some of these notifications do not exist.", code="notification_not_found"
+            )
+    repository.mark_read(session, user.id, workspace_id, ids, utcnow())
+    return repository.unread_count(session, user.id, workspace_id)
