@@ -1,0 +1,77 @@
+"""API models of the channels domain. Credentials are accepted on input and never returned."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from orchestre.channels.service import Network
+from orchestre.models import Channel as ChannelRow
+
+Status = Literal["connected", "needs_reconnection", "disconnected"]
+
+_INPUT = ConfigDict(extra="forbid", strict=True)
+
+
+class ChannelCreate(BaseModel):
+    """Connect an account. Real OAuth connection per network comes with its connector;
+    until then the account's identifiers and (optional) credentials are given here."""
+
+    model_config = _INPUT
+    network: Network
+    external_id: str = Field(max_length=255, description="The account's id on the network")
+    handle: str = Field(max_length=255, description="e.g. @maison.lumiere")
+    display_name: str = Field(max_length=255)
+    avatar_url: str | None = Field(None, max_length=2048)
+    credentials: dict[str, Any] | None = Field(
+        None,
+        description="Tokens for the network, stored encrypted; never returned by the API.",
+        json_schema_extra={"writeOnly": True},
+    )
+
+
+class ChannelUpdate(BaseModel):
+    """Change how the channel is shown in Orchestre; leave a field out to keep it."""
+
+    model_config = _INPUT
+    display_name: str | None = Field(None, max_length=255)
+    avatar_url: str | None = Field(None, max_length=2048, description="null removes the avatar")
+
+    @model_validator(mode="after")
+    def _name_not_null(self) -> ChannelUpdate:
+        if "display_name" in self.model_fields_set and self.display_name is None:
+            raise ValueError("display_name cannot be null; leave it out to keep it")
+        return self
+
+
+class Channel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    network: str
+    external_id: str
+    handle: str
+    display_name: str
+    avatar_url: str | None
+    status: Status
+    status_reason: str | None = Field(description="Why the channel needs reconnection")
+    has_credentials: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        if isinstance(data, ChannelRow):
+            values = {
+                name: getattr(data, name) for name in cls.model_fields if name != "has_credentials"
+            }
+            return {**values, "has_credentials": data.credentials_encrypted is not None}
+        return data
+
+
+class ChannelPage(BaseModel):
+    items: list[Channel]
+    next_cursor: str | None
