@@ -34,16 +34,24 @@ def can_move(current: VariantState, target: VariantState) -> bool:
     return target in TRANSITIONS[current]
 
 
+def why_not(current: VariantState, target: VariantState) -> str | None:
+    """The reason a move is refused, or None when it is allowed."""
+    if can_move(current, target):
+        return None
+    return f"Cannot move from {current.value} to {target.value}: {_WHY[target]}."
+
+
 def move(variant: PostVariant, target: VariantState) -> None:
     """Change a variant's state, or raise TransitionRefused saying which rule forbids it."""
-    current = VariantState(variant.state)
-    if not can_move(current, target):
-        raise TransitionRefused(
-            f"Cannot move from {current.value} to {target.value}: {_WHY[target]}.",
-            code="transition_refused",
-        )
+    reason = why_not(VariantState(variant.state), target)
+    if reason is not None:
+        raise TransitionRefused(reason, code="transition_refused")
     variant.state = target.value
     variant.state_changed_at = utcnow()
 
 
 EDITABLE_STATES = frozenset({S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.FAILED})
+# Content edits in these states void the review: the variant goes back to draft.
+REVIEWED_STATES = frozenset({S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.FAILED})
+# Already on the network, or on its way: the content is frozen.
+LOCKED_STATES = frozenset({S.PUBLISHING, S.PUBLISHED})

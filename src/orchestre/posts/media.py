@@ -1,0 +1,191 @@
+"""Media use cases: upload (streamed, checked by content), list, serve, alt text, delete.
+
+Files live under `<media root>/<workspace id>/<media id>.<ext>`. The file system is not
+transactional, so file moves follow the database: an upload's file is removed if the
+request's transaction rolls back, and a deleted media's file goes only once the deletion
+is committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from orchestre.audit.service import record, snapshot
+from orchestre.errors import Conflict, Forbidden, NotFound, TooLarge
+from orchestre.kit.pagination import Page
+from orchestre.models import MediaAsset
+from orchestre.posts import paging, repository
+from orchestre.posts.media_probe import measure
+from orchestre.workspaces.permissions import Actor, Permission
+
+P = Permission
+CHUNK_BYTES = 1024 * 1024
+INCOMING = ".incoming"
+
+
+def _when_transaction_ends(
+    session: Session, on_commit: Callable[[], None] | None = None,
+    on_rollback: Callable[[], None] | None = None,
+) -> None:
+    """Run one callback once the session's outer transaction commits, or the other if not."""
+    state = {"committed": False, "done": False}
+
+    def committed(_session: Session) -> None:
+        state["committed"] = True
+
+    def ended(_session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is not None or state["done"]:
+            return
+        state["done"] = True
+        action = on_commit if state["committed"] else on_rollback
+        if action is not None:
+            action()
+
+    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_transaction_end", ended)
+
+
+def _remove(path: Path) -> Callable[[], None]:
+    def remove() -> None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    return remove
+
+
+def _receive(stream: BinaryIO, folder: Path, max_bytes: int) -> tuple[Path, int, str]:
+    """Copy the upload to a temp file in chunks: (path, size, sha256), or TooLarge."""
+    folder.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".part") as out:
+        temp = Path(out.name)
+        try:
+            while chunk := stream.read(CHUNK_BYTES):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(
+                        f"This file is larger than the limit of {max_bytes // (1024 * 1024)} MiB;"
+                        " compress it or upload a smaller one.", code="file_too_large",
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        except BaseException:
+            out.close()
+            temp.unlink(missing_ok=True)
+            raise
+    return temp, size, digest.hexdigest()
+
+
+def _clean_filename(filename: str | None) -> str:
+    name = Path((filename or "").replace("\\", "/")).name.strip()
+    return name[:255] or "upload"
+
+
+def upload(
+    session: Session, actor: Actor, stream: BinaryIO, filename: str | None, *,
+    media_root: Path, max_bytes: int, alt_text: str = "",
+) -> MediaAsset:
+    """Store an uploaded file after identifying it by its content; returns the new asset."""
+    actor.require(P.MEDIA_UPLOAD)
+    temp, size, sha256 = _receive(stream, media_root / INCOMING, max_bytes)
+    try:
+        measured = measure(temp)
+        media_id = uuid.uuid4()
+        key = f"{actor.workspace_id}/{media_id}.{measured.extension}"
+        final = media_root / key
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp, final)
+    finally:
+        temp.unlink(missing_ok=True)
+    _when_transaction_ends(session, on_rollback=_remove(final))
+    asset = MediaAsset(
+        id=media_id, workspace_id=actor.workspace_id, created_by=actor.user_id,
+        filename=_clean_filename(filename), kind=measured.kind,
+        content_type=measured.content_type, size_bytes=size, width=measured.width,
+        height=measured.height, duration_seconds=measured.duration_seconds, sha256=sha256,
+        storage_key=key, alt_text=alt_text[:1500],
+    )
+    repository.add(session, asset)
+    record(session, actor, "media.upload", "media", asset.id, after=snapshot(asset))
+    return asset
+
+
+def _asset(session: Session, actor: Actor, media_id: uuid.UUID) -> MediaAsset:
+    asset = repository.get_media(session, actor.workspace_id, media_id)
+    if asset is None:
+        raise NotFound("This media does not exist in this workspace.", code="media_not_found")
+    return asset
+
+
+def _require_owner(actor: Actor, asset: MediaAsset) -> None:
+    if asset.created_by != actor.user_id and not actor.can(P.POSTS_EDIT_ANY):
+        raise Forbidden("You can change only the media you uploaded.", code="not_media_owner")
+
+
+def list_media(
+    session: Session, actor: Actor, cursor: str | None = None, limit: int = 50
+) -> Page[MediaAsset]:
+    """Newest first."""
+    actor.require(P.POSTS_VIEW)
+    limit = paging.clamp(limit)
+    rows = repository.list_media(session, actor.workspace_id, paging.read_cursor(cursor), limit)
+    return paging.cut(rows, limit, lambda m: (m.created_at.isoformat(), m.id))
+
+
+def get_media(session: Session, actor: Actor, media_id: uuid.UUID) -> MediaAsset:
+    actor.require(P.POSTS_VIEW)
+    return _asset(session, actor, media_id)
+
+
+def media_file(
+    session: Session, actor: Actor, media_id: uuid.UUID, *, media_root: Path
+) -> tuple[MediaAsset, Path]:
+    """The asset and the path of its stored file, for serving."""
+    asset = get_media(session, actor, media_id)
+    root = media_root.resolve()
+    path = (root / asset.storage_key).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise NotFound("The file of this media is missing from storage; upload it again.",
+                       code="media_file_missing")
+    return asset, path
+
+
+def update_alt_text(
+    session: Session, actor: Actor, media_id: uuid.UUID, alt_text: str
+) -> MediaAsset:
+    """Alt text describes the media for people who cannot see it."""
+    actor.require(P.MEDIA_UPLOAD)
+    asset = _asset(session, actor, media_id)
+    _require_owner(actor, asset)
+    before = snapshot(asset)
+    asset.alt_text = alt_text
+    session.flush()
+    record(session, actor, "media.update", "media", asset.id, before=before, after=snapshot(asset))
+    return asset
+
+
+def delete_media(session: Session, actor: Actor, media_id: uuid.UUID, *, media_root: Path) -> None:
+    """Refused while a variant uses it; the file goes once the deletion is committed."""
+    actor.require(P.MEDIA_UPLOAD)
+    asset = _asset(session, actor, media_id)
+    _require_owner(actor, asset)
+    used = repository.media_usage(session, asset.id)
+    if used:
+        raise Conflict(
+            f"This media is attached to {used} post variant(s); remove it from them first.",
+            code="media_in_use",
+        )
+    before = snapshot(asset)
+    path = media_root / asset.storage_key
+    repository.delete(session, asset)
+    record(session, actor, "media.delete", "media", media_id, before=before)
+    _when_transaction_ends(session, on_commit=_remove(path))

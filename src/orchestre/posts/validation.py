@@ -1,0 +1,164 @@
+"""Checks a variant against the editorial line and returns findings (warnings or errors).
+
+Findings are plain data: the API shows them under each variant, and errors block the
+submission for review (`service.assert_ready_for_review`) while warnings only inform.
+
+Extension point: `gather_findings` runs every function of a checker list over one
+variant. Network-specific rules (text length counted the network's way, hashtag limits,
+media size, duration, aspect ratio) arrive with the networks issue as more `Checker`
+functions, e.g. one that asks the connector registry for the channel's network rules,
+appended to `DEFAULT_CHECKERS` (or passed in explicitly); nothing else has to change.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from orchestre.models import EditorialLine, Severity
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule a variant breaks: how serious, where, which rule, and what to do."""
+
+    severity: Severity
+    field: str
+    rule: str
+    message: str
+    limit: Any = None
+    actual: Any = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+@dataclass(frozen=True)
+class VariantContent:
+    """What is checked: the variant's publishable content and where it goes."""
+
+    text: str
+    first_comment: str | None = None
+    link_url: str | None = None
+    media_count: int = 0
+    network: str = ""
+    channel_handle: str = ""
+
+
+@dataclass(frozen=True)
+class EditorialRules:
+    """The workspace's editorial line as plain data (empty rules when none is set)."""
+
+    banned_words: tuple[str, ...] = ()
+    banned_words_severity: Severity = Severity.ERROR
+    required_hashtags: tuple[str, ...] = ()
+    required_mentions: tuple[str, ...] = ()
+    required_severity: Severity = Severity.WARNING
+
+    @classmethod
+    def from_line(cls, line: EditorialLine | None) -> EditorialRules:
+        if line is None:
+            return cls()
+        return cls(
+            banned_words=tuple(line.banned_words or ()),
+            banned_words_severity=Severity(line.banned_words_severity),
+            required_hashtags=tuple(line.required_hashtags or ()),
+            required_mentions=tuple(line.required_mentions or ()),
+            required_severity=Severity(line.required_severity),
+        )
+
+
+Checker = Callable[[VariantContent, EditorialRules], list[Finding]]
+
+# Letters that NFKD leaves whole but a reader treats as two plain letters.
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+_HASHTAG = re.compile(r"#(\w+)")
+_MENTION = re.compile(r"@([\w][\w.\-]*)")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so 'Écolo', 'ecolo' and 'ÉCOLO' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return bare.casefold()
+
+
+def _word_pattern(word: str) -> re.Pattern[str]:
+    parts = [re.escape(part) for part in fold(word).split()]
+    # Whole words only: 'con' must not match 'conseil'; spaces in a phrase match any spacing.
+    return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)")
+
+
+def check_banned_words(content: VariantContent, rules: EditorialRules) -> list[Finding]:
+    findings: list[Finding] = []
+    places = [("text", content.text), ("first_comment", content.first_comment or "")]
+    for where, raw in places:
+        folded = fold(raw)
+        for word in rules.banned_words:
+            if word.strip() and _word_pattern(word).search(folded):
+                findings.append(Finding(
+                    rules.banned_words_severity, where, "banned_word",
+                    f"Contains \u201c{word}\u201d, a banned word of the editorial line; "
+                    "rephrase without it.",
+                    actual=word,
+                ))
+    return findings
+
+
+def _tokens(pattern: re.Pattern[str], content: VariantContent) -> set[str]:
+    both = f"{content.text}\n{content.first_comment or ''}"
+    return {fold(match.rstrip(".-")) for match in pattern.findall(both)}
+
+
+def check_required_tags(content: VariantContent, rules: EditorialRules) -> list[Finding]:
+    findings: list[Finding] = []
+    hashtags = _tokens(_HASHTAG, content)
+    for tag in rules.required_hashtags:
+        bare = tag.lstrip("#")
+        if bare and fold(bare) not in hashtags:
+            findings.append(Finding(
+                rules.required_severity, "text", "required_hashtag",
+                f"Add the hashtag #{bare}: the editorial line requires it "
+                "(in the text or the first comment).",
+                limit=f"#{bare}",
+            ))
+    mentions = _tokens(_MENTION, content)
+    for mention in rules.required_mentions:
+        bare = mention.lstrip("@")
+        if bare and fold(bare) not in mentions:
+            findings.append(Finding(
+                rules.required_severity, "text", "required_mention",
+                f"Mention @{bare}: the editorial line requires it "
+                "(in the text or the first comment).",
+                limit=f"@{bare}",
+            ))
+    return findings
+
+
+def check_not_empty(content: VariantContent, rules: EditorialRules) -> list[Finding]:
+    if content.text.strip() or content.media_count > 0:
+        return []
+    return [Finding(
+        Severity.ERROR, "text", "empty",
+        "This variant has neither text nor media: write a text or attach a media.",
+    )]
+
+
+DEFAULT_CHECKERS: tuple[Checker, ...] = (check_not_empty, check_banned_words, check_required_tags)
+
+
+def gather_findings(
+    content: VariantContent, rules: EditorialRules, checkers: Sequence[Checker] = DEFAULT_CHECKERS
+) -> list[Finding]:
+    """Every finding of every checker, errors first: the one place new rules plug into."""
+    found = [finding for check in checkers for finding in check(content, rules)]
+    return sorted(found, key=lambda f: (not f.blocking, f.field, f.rule))
+
+
+def check_variant(content: VariantContent, rules: EditorialRules) -> list[Finding]:
+    """The findings of one variant under the workspace's editorial line."""
+    return gather_findings(content, rules)
