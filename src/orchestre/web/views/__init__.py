@@ -1,0 +1,16 @@
+"""The page routers, in the order mount_web includes them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from orchestre.web.views import account, approvals, areas, members, posts, settings
+
+ROUTERS: list[APIRouter] = [
+    account.router,
+    posts.router,
+    approvals.router,
+    members.router,
+    settings.router,
+    areas.router,
+]

@@ -1,0 +1,153 @@
+"""Areas that later issues fill in: each gets an honest empty state with the one useful action."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from orchestre.web.forms import redirect
+from orchestre.web.i18n import gettext as _
+from orchestre.web.render import render
+from orchestre.web.session import CurrentWorkspace, WorkspaceView, WorkspaceWrite
+from orchestre.web.shell import shell_context
+from orchestre.workspaces import notifications
+from orchestre.workspaces.permissions import Permission
+
+router = APIRouter(prefix="/w/{workspace_id}")
+
+
+def _area(
+    request: Request,
+    view: WorkspaceView,
+    section: str,
+    title: str,
+    icon: str,
+    heading: str,
+    text: str,
+    bullets: list[str],
+) -> Response:
+    context = shell_context(request, view, section)
+    can_write = view.can(Permission.POSTS_CREATE)
+    context.update(
+        title=title,
+        icon=icon,
+        heading=heading,
+        text=text,
+        bullets=bullets,
+        action_url=f"{view.base}/posts/new" if can_write else f"{view.base}/posts",
+        action_label=_("Create a post") if can_write else _("See the posts"),
+    )
+    return render(request, "areas/empty.html", context)
+
+
+@router.get("/calendar", response_class=HTMLResponse)
+def calendar(request: Request, view: CurrentWorkspace) -> Response:
+    return _area(
+        request,
+        view,
+        "calendar",
+        _("Calendar"),
+        "calendar",
+        _("Your publishing calendar will live here"),
+        _(
+            "Every scheduled and published post, on every channel, by day, week and month. "
+            "Drag a post to move it; see gaps at a glance."
+        ),
+        [
+            _("Scheduled posts appear as soon as they are approved and planned."),
+            _("Times show in the workspace's time zone, daylight saving included."),
+        ],
+    )
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(request: Request, view: CurrentWorkspace) -> Response:
+    return _area(
+        request,
+        view,
+        "inbox",
+        _("Inbox"),
+        "inbox",
+        _("Comments, mentions and messages will arrive here"),
+        _(
+            "Once channels can listen, every reply to your posts lands in one inbox: "
+            "filter, assign, answer and moderate without leaving Orchestre."
+        ),
+        [
+            _("Sentiment and toxicity are flagged on each message."),
+            _("Keyboard: j/k to move, r to reply, e to mark done, a to assign."),
+        ],
+    )
+
+
+@router.get("/analytics", response_class=HTMLResponse)
+def analytics(request: Request, view: CurrentWorkspace) -> Response:
+    return _area(
+        request,
+        view,
+        "analytics",
+        _("Analytics"),
+        "analytics",
+        _("Results will be measured here"),
+        _(
+            "Reach, impressions, engagement rate and clicks for each post and channel, "
+            "compared with the previous period, with the formula behind each figure."
+        ),
+        [
+            _("Figures come from the networks as time-stamped snapshots."),
+            _("Scheduled reports can be sent to your team."),
+        ],
+    )
+
+
+@router.get("/listening", response_class=HTMLResponse)
+def listening(request: Request, view: CurrentWorkspace) -> Response:
+    return _area(
+        request,
+        view,
+        "listening",
+        _("Listening"),
+        "listening",
+        _("Follow what people say about your brand"),
+        _("Track keywords, hashtags and competitors; spot trends and your share of voice."),
+        [
+            _("Bursts of terms and topics are detected automatically."),
+            _("Competitor benchmarks compare your results with theirs."),
+        ],
+    )
+
+
+@router.get("/campaigns", response_class=HTMLResponse)
+def campaigns(request: Request, view: CurrentWorkspace) -> Response:
+    return _area(
+        request,
+        view,
+        "campaigns",
+        _("Campaigns"),
+        "campaigns",
+        _("Group posts into campaigns"),
+        _(
+            "Budgets, pacing, A/B tests and return on investment per campaign. Today you can "
+            "already tag each post with a campaign from the post editor."
+        ),
+        [
+            _("Filter the posts list by campaign to follow one."),
+            _("UTM parameters are added to links automatically."),
+        ],
+    )
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notification_list(request: Request, view: CurrentWorkspace) -> Response:
+    page, unread = notifications.list_notifications(
+        view.db, view.user, workspace_id=view.workspace.id, limit=100
+    )
+    context = shell_context(request, view, "notifications")
+    context.update(notifications=page.items, unread=unread)
+    return render(request, "areas/notifications.html", context)
+
+
+@router.post("/notifications/read")
+def read_notifications(view: WorkspaceWrite) -> Response:
+    notifications.mark_notifications_read(view.db, view.user, None, workspace_id=view.workspace.id)
+    return redirect(f"{view.base}/notifications")

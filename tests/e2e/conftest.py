@@ -1,0 +1,177 @@
+"""A real Orchestre server in a subprocess, on its own database, for the browser tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from orchestre.approvals import service as approvals
+from orchestre.channels import service as channels
+from orchestre.kit import migrate
+from orchestre.kit.crypto import SecretBox, new_key
+from orchestre.kit.db import make_engine, make_session_factory, transaction
+from orchestre.workspaces import auth
+from orchestre.workspaces import service as workspaces
+from tests.web.conftest import compile_catalogs
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+PG_URL = os.environ.get("ORCHESTRE_TEST_DATABASE_URL", "")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "a long e2e password"
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str
+    password: str = PASSWORD
+
+
+@dataclass(frozen=True)
+class LiveSite:
+    url: str
+    workspace_id: uuid.UUID
+    author: Person
+    reviewer: Person
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def e2e_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own: the server commits for real, unlike the rolled-back tests."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'orchestre.sqlite3'}"
+        return
+    name = f"orchestre_e2e_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{PG_URL.rpartition('/')[0]}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _arrange(url: str) -> tuple[uuid.UUID, Person, Person]:
+    """Two people, one workspace with a review step and two channels, through the services."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    author = Person("camille@example.com", "Camille Martin")
+    reviewer = Person("rhea@example.com", "Rhéa Dubois")
+    with transaction(make_session_factory(engine)) as db:
+        owner = workspaces.create_user(
+            db, author.email, author.name, author.password, locale="en", timezone="Europe/Paris"
+        )
+        workspace = workspaces.create_workspace(db, owner, "Acme Coffee", timezone="Europe/Paris")
+        actor = auth.actor_for(db, owner.id, workspace.id)
+        workspaces.add_member(
+            db, actor, reviewer.email, ["reviewer"], name=reviewer.name, password=reviewer.password
+        )
+        box = SecretBox([new_key()])
+        for network, handle, name in (
+            ("mastodon", "@acme@mastodon.social", "Acme Coffee"),
+            ("bluesky", "@acme.bsky.social", "Acme Coffee"),
+        ):
+            channels.connect_channel(db, actor, box, network, handle, handle, name)
+        approvals.replace_steps(db, actor, [approvals.StepSpec("Brand approval", "reviewer")])
+        workspace_id = workspace.id
+    engine.dispose()
+    return workspace_id, author, reviewer
+
+
+@pytest.fixture(scope="session")
+def live_site(e2e_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    compile_catalogs()
+    workspace_id, author, reviewer = _arrange(e2e_database)
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ORCHESTRE_DATA_DIR": str(data_dir),
+        "ORCHESTRE_DATABASE_URL": e2e_database,
+        "ORCHESTRE_ENCRYPTION_KEYS": new_key(),
+        "ORCHESTRE_LOGIN_MAX_FAILURES": "50",
+    }
+    log = (data_dir / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "orchestre.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=str(data_dir),
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, server, data_dir / "server.log")
+        yield LiveSite(url, workspace_id, author, reviewer)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server stopped:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not start in time:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
