@@ -1,7 +1,61 @@
-"""JSON routes of the audit domain."""
+"""JSON routes of the audit domain: the workspace's audit log, filtered and paginated."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from orchestre.audit import service
+from orchestre.audit.repository import AuditFilter
+from orchestre.audit.schemas import AuditPage
+from orchestre.deps import DB, CurrentActor
+from orchestre.kit.pagination import MAX_LIMIT
 
 router = APIRouter(tags=["audit"])
+
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+
+
+@router.get(
+    "/workspaces/{workspace_id}/audit",
+    response_model=AuditPage,
+    responses={
+        401: {"description": "Not signed in, or the token is not valid.", **_PROBLEM},
+        403: {"description": "Your role does not allow reading the audit log.", **_PROBLEM},
+        404: {"description": "The workspace does not exist, or not for you.", **_PROBLEM},
+        422: {"description": "A filter or the cursor is not valid.", **_PROBLEM},
+    },
+)
+def audit_log(
+    workspace_id: uuid.UUID,
+    actor: CurrentActor,
+    db: DB,
+    entity_type: Annotated[str | None, Query(max_length=40, examples=["post"])] = None,
+    entity_id: Annotated[str | None, Query(max_length=64)] = None,
+    actor_user_id: uuid.UUID | None = None,
+    action: Annotated[str | None, Query(max_length=64, examples=["post.approved"])] = None,
+    since: Annotated[
+        datetime | None,
+        Query(alias="from", description="Entries at or after this instant (with its zone)."),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        Query(alias="to", description="Entries before this instant (with its zone)."),
+    ] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> AuditPage:
+    """Who changed what and when, with the state before and after; newest first."""
+    filters = AuditFilter(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor_user_id=actor_user_id,
+        action=action,
+        since=since,
+        until=until,
+    )
+    page = service.list_entries(db, actor, filters, cursor, limit)
+    return AuditPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})

@@ -10,8 +10,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from orchestre.audit import repository
+from orchestre.audit.repository import AuditFilter, AuditRecord
+from orchestre.errors import FieldError, Invalid
+from orchestre.kit.clock import utcnow
+from orchestre.kit.pagination import Cursor, Page
 from orchestre.models import AuditEntry
-from orchestre.workspaces.permissions import Actor
+from orchestre.workspaces.permissions import Actor, Permission
 
 SECRET_FIELDS = frozenset({"password_hash", "credentials_encrypted", "token_hash", "csrf_token"})
 
@@ -61,6 +66,52 @@ def record(
         entity_id=str(entity_id),
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,
+        # Stamped now, not at flush: entries of one transaction keep the order they happened in.
+        created_at=utcnow(),
     )
     session.add(entry)
     return entry
+
+
+def list_entries(
+    session: Session,
+    actor: Actor,
+    filters: AuditFilter,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[AuditRecord]:
+    """The workspace's audit log, newest first; another workspace's entries never show."""
+    actor.require(Permission.AUDIT_VIEW)
+    errors = [
+        FieldError(
+            name,
+            "timezone_required",
+            f"'{name}' needs a time zone, e.g. 2030-03-15T09:00:00Z or +01:00.",
+        )
+        for name, value in (("from", filters.since), ("to", filters.until))
+        if value is not None and value.tzinfo is None
+    ]
+    if not errors and filters.since and filters.until and filters.since >= filters.until:
+        errors.append(FieldError("to", "after_from", "'to' must be later than 'from'."))
+    after = None
+    if cursor:
+        try:
+            decoded = Cursor.decode(cursor)
+            after = (decoded.sort_datetime(), decoded.id)
+        except ValueError:
+            errors.append(
+                FieldError(
+                    "cursor",
+                    "malformed",
+                    "Use the next_cursor of a previous page, or start again from the first page.",
+                )
+            )
+    if errors:
+        raise Invalid(
+            "The audit log query is not valid; see 'errors'.", code="invalid_query", errors=errors
+        )
+    rows = repository.list_entries(session, actor.workspace_id, filters, after, limit)
+    page = rows[:limit]
+    more = len(rows) > limit
+    next_cursor = Cursor.after(page[-1].created_at, page[-1].id).encode() if more else None
+    return Page(items=page, next_cursor=next_cursor)

@@ -1,0 +1,33 @@
+"""API models of the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AuditEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    actor_user_id: uuid.UUID | None = Field(description="Who acted; null for the system.")
+    actor_name: str | None
+    actor_token_id: uuid.UUID | None = Field(
+        description="The API token used, when the change came through the API with a token."
+    )
+    action: str = Field(examples=["post.approved"])
+    entity_type: str = Field(examples=["post"])
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    created_at: datetime
+
+
+class AuditPage(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    items: list[AuditEntry]
+    next_cursor: str | None
