@@ -57,6 +57,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.POSTS_EDIT_ANY,
             P.POSTS_DELETE,
             P.POSTS_SUBMIT,
+            P.POSTS_APPROVE,  # a review step may be given to the social media manager role
             P.POSTS_SCHEDULE,
             P.POSTS_COMMENT,
             P.CAMPAIGNS_MANAGE,
