@@ -1,0 +1,190 @@
+"""Comments on drafts, with @mentions that notify the members they name."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from orchestre.approvals import repository as repo
+from orchestre.approvals.rules import decode_cursor, excerpt
+from orchestre.audit.service import record, snapshot
+from orchestre.errors import FieldError, Forbidden, Invalid, NotFound
+from orchestre.kit.clock import utcnow
+from orchestre.kit.pagination import Cursor, Page
+from orchestre.models import PostComment
+from orchestre.posts.service import load_post
+from orchestre.workspaces.permissions import Actor, Permission
+
+P = Permission
+MAX_BODY = 5000
+# "@ana@example.com": an @ that does not continue a word or an address, then an email.
+MENTION = re.compile(
+    r"(?<![\w@.+-])@([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
+)
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: uuid.UUID
+    post_id: uuid.UUID
+    author_id: uuid.UUID | None
+    author_name: str | None
+    body: str
+    mentioned_user_ids: list[uuid.UUID]
+    created_at: datetime
+
+
+def mentioned_emails(body: str) -> list[str]:
+    """The addresses mentioned in a text, lower-cased, each once, in order of appearance."""
+    return list(dict.fromkeys(m.lower() for m in MENTION.findall(body)))
+
+
+def _view(comment: PostComment, names: dict[uuid.UUID, str]) -> CommentView:
+    return CommentView(
+        id=comment.id,
+        post_id=comment.post_id,
+        author_id=comment.author_id,
+        author_name=names.get(comment.author_id) if comment.author_id else None,
+        body=comment.body,
+        mentioned_user_ids=[uuid.UUID(u) for u in comment.mentioned_user_ids],
+        created_at=comment.created_at,
+    )
+
+
+def list_comments(
+    session: Session,
+    actor: Actor,
+    post_id: uuid.UUID,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[CommentView]:
+    """A post's comments, oldest first."""
+    actor.require(P.POSTS_VIEW)
+    load_post(session, actor, post_id)
+    after = decode_cursor(cursor) if cursor else None
+    rows = repo.list_comments(session, actor.workspace_id, post_id, after, limit)
+    page, more = rows[:limit], len(rows) > limit
+    names = repo.user_names(session, (c.author_id for c in page))
+    next_cursor = Cursor.after(page[-1].created_at, page[-1].id).encode() if more else None
+    return Page(items=[_view(c, names) for c in page], next_cursor=next_cursor)
+
+
+def _check_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise Invalid(
+            "The comment is empty.",
+            code="comment_required",
+            errors=[FieldError("body", "required", "Write something to comment.")],
+        )
+    if len(body) > MAX_BODY:
+        raise Invalid(
+            "The comment is too long.",
+            code="comment_too_long",
+            errors=[
+                FieldError(
+                    "body",
+                    "max_length",
+                    f"A comment has at most {MAX_BODY} characters.",
+                    limit=MAX_BODY,
+                    actual=len(body),
+                )
+            ],
+        )
+    return body
+
+
+def _resolve_mentions(
+    session: Session, actor: Actor, body: str, mentions: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Members named in the body or the request; anyone else is refused by name."""
+    emails = mentioned_emails(body)
+    by_email = repo.members_by_email(session, actor.workspace_id, emails)
+    members = repo.member_ids_among(session, actor.workspace_id, mentions)
+    errors = [
+        FieldError(
+            "body",
+            "unknown_mention",
+            f"@{email} is not a member of this workspace; mention a member, or invite them first.",
+            actual=email,
+        )
+        for email in emails
+        if email not in by_email
+    ]
+    errors += [
+        FieldError(
+            "mentions",
+            "unknown_mention",
+            f"User {user_id} is not a member of this workspace.",
+            actual=str(user_id),
+        )
+        for user_id in dict.fromkeys(mentions)
+        if user_id not in members
+    ]
+    if errors:
+        raise Invalid(
+            "Only members of this workspace can be mentioned.",
+            code="unknown_mention",
+            errors=errors,
+        )
+    return list(dict.fromkeys([*(by_email[e] for e in emails), *mentions]))
+
+
+def add_comment(
+    session: Session,
+    actor: Actor,
+    post_id: uuid.UUID,
+    body: str,
+    mentions: Sequence[uuid.UUID] = (),
+) -> CommentView:
+    """Comment on a post; each mentioned member (other than the writer) is notified."""
+    actor.require(P.POSTS_COMMENT)
+    post = load_post(session, actor, post_id)
+    body = _check_body(body)
+    mentioned = _resolve_mentions(session, actor, body, mentions)
+    comment = repo.add_comment(
+        session,
+        PostComment(
+            workspace_id=actor.workspace_id,
+            post_id=post.id,
+            author_id=actor.user_id,
+            body=body,
+            mentioned_user_ids=[str(u) for u in mentioned],
+            created_at=utcnow(),
+        ),
+    )
+    repo.notify(
+        session,
+        actor.workspace_id,
+        set(mentioned) - {actor.user_id},
+        "mention",
+        {
+            "post_id": str(post.id),
+            "post_title": post.title,
+            "comment_id": str(comment.id),
+            "excerpt": excerpt(body),
+            "by": str(actor.user_id),
+        },
+    )
+    record(session, actor, "comment.created", "post_comment", comment.id, after=snapshot(comment))
+    return _view(comment, repo.user_names(session, [actor.user_id]))
+
+
+def delete_comment(
+    session: Session, actor: Actor, post_id: uuid.UUID, comment_id: uuid.UUID
+) -> None:
+    """Only its author removes a comment."""
+    actor.require(P.POSTS_COMMENT)
+    comment = repo.get_comment(session, actor.workspace_id, post_id, comment_id)
+    if comment is None:
+        raise NotFound("Comment not found on this post.", code="comment_not_found")
+    if comment.author_id != actor.user_id:
+        raise Forbidden("Only the author of a comment can delete it.", code="not_comment_author")
+    before = snapshot(comment)
+    repo.delete_comment(session, comment)
+    record(session, actor, "comment.deleted", "post_comment", comment_id, before=before)
