@@ -51,6 +51,17 @@ def test_images_are_identified_by_content_not_by_name(
     assert served.content == data
 
 
+def test_a_sideways_phone_photo_reports_the_dimensions_people_see(
+    client: TestClient, team: Team
+) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° when displayed
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), "green").save(buffer, format="JPEG", exif=exif)
+    asset = upload(client, team, buffer.getvalue(), name="portrait.jpg").json()
+    assert (asset["width"], asset["height"]) == (300, 400)
+
+
 def test_an_animated_gif_reports_its_duration(client: TestClient, team: Team) -> None:
     frames = [Image.new("RGB", (20, 20), (i * 60, 0, 0)) for i in range(4)]
     buffer = io.BytesIO()

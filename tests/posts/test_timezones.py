@@ -21,7 +21,7 @@ INSTANTS = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040,
 WALL_TIMES = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 12, 31))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(instant=INSTANTS, zone_name=ZONES)
 def test_an_instant_shown_locally_comes_back_to_itself_or_its_first_twin(
     instant: datetime, zone_name: str
@@ -36,7 +36,7 @@ def test_an_instant_shown_locally_comes_back_to_itself_or_its_first_twin(
         assert utc_to_local(back, zone_name).replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(wall=WALL_TIMES, zone_name=ZONES)
 def test_a_wall_time_either_exists_and_round_trips_or_is_refused_as_skipped(
     wall: datetime, zone_name: str
@@ -53,7 +53,7 @@ def test_a_wall_time_either_exists_and_round_trips_or_is_refused_as_skipped(
             local_to_utc(wall, zone_name)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(year=st.integers(2020, 2040), minute=st.integers(0, 59))
 def test_every_minute_of_the_new_york_spring_gap_is_refused(year: int, minute: int) -> None:
     # The second Sunday of March at 02:00 the clocks jump to 03:00.

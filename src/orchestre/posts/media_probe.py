@@ -35,6 +35,8 @@ WEBM_VIDEO_CODECS = frozenset({"vp8", "vp9", "av1"})
 WEBM_AUDIO_CODECS = frozenset({"vorbis", "opus"})
 ISO_MEDIA_BOXES = frozenset({b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"})
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+EXIF_ORIENTATION = 0x0112
+QUARTER_TURNS = frozenset({5, 6, 7, 8})
 ACCEPTED = "JPEG, PNG, GIF or WebP images and MP4, MOV or WebM videos"
 
 
@@ -86,6 +88,9 @@ def _measure_image(path: Path) -> Measured | None:
             # verify() leaves the image unusable: decode a fresh copy in full.
             with Image.open(path, formats=[fmt]) as image:
                 duration = _decode_all(image)
+                if image.getexif().get(EXIF_ORIENTATION) in QUARTER_TURNS:
+                    # Phones store portraits sideways and say so in EXIF: report what people see.
+                    width, height = height, width
         except UnidentifiedImageError:
             return None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
