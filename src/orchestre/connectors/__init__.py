@@ -1,0 +1,1 @@
+"""The only code that knows a social network exists: connectors behind one protocol."""

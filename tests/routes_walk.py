@@ -1,0 +1,170 @@
+"""Walk every JSON route with the ids of a given workspace (isolation and role tests)."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from PIL import Image
+from sqlalchemy.orm import Session
+
+from orchestre.kit.clock import utcnow
+from orchestre.models import (
+    ApprovalStep,
+    Campaign,
+    ContentPillar,
+    MediaAsset,
+    Membership,
+    Post,
+    PostComment,
+    PostVariant,
+    Workspace,
+)
+from tests.factories import make_channel, make_member, make_token
+
+PARAM = re.compile(r"{(\w+)}")
+
+
+@dataclass
+class Tenant:
+    """A workspace with one of every kind of thing, and the id of each by path parameter."""
+
+    workspace: Workspace
+    token: str
+    ids: dict[str, uuid.UUID]
+    marker: str
+
+
+def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
+    owner = make_member(db, ws, "owner")
+    other = make_member(db, ws, "content_creator")
+    membership = db.query(Membership).filter_by(workspace_id=ws.id, user_id=other.id).one()
+    token = make_token(db, ws, owner)
+    channel = make_channel(db, ws, handle=f"@{marker}")
+    campaign = Campaign(workspace_id=ws.id, name=f"{marker} campaign")
+    pillar = ContentPillar(workspace_id=ws.id, name=f"{marker} pillar", target_share=10)
+    media = MediaAsset(
+        workspace_id=ws.id,
+        filename=f"{marker}.png",
+        kind="image",
+        content_type="image/png",
+        size_bytes=10,
+        width=1,
+        height=1,
+        sha256="0" * 64,
+        storage_key=f"{ws.id}/{uuid.uuid4()}.png",
+    )
+    post = Post(workspace_id=ws.id, created_by=other.id, base_text=f"{marker} post text")
+    db.add_all([campaign, pillar, media, post])
+    db.flush()
+    variant = PostVariant(
+        workspace_id=ws.id, post_id=post.id, channel_id=channel.id, text=f"{marker} variant"
+    )
+    comment = PostComment(
+        workspace_id=ws.id, post_id=post.id, author_id=owner.id, body=f"{marker} comment"
+    )
+    step = ApprovalStep(workspace_id=ws.id, position=0, name=f"{marker} step", role="reviewer")
+    db.add_all([variant, comment, step])
+    db.flush()
+    from orchestre.models import ApiToken
+
+    token_row = db.query(ApiToken).filter_by(workspace_id=ws.id).first()
+    assert token_row is not None
+    ids = {
+        "workspace_id": ws.id,
+        "post_id": post.id,
+        "variant_id": variant.id,
+        "channel_id": channel.id,
+        "campaign_id": campaign.id,
+        "pillar_id": pillar.id,
+        "media_id": media.id,
+        "comment_id": comment.id,
+        "membership_id": membership.id,
+        "token_id": token_row.id,
+        "step_id": step.id,
+        "user_id": other.id,
+    }
+    return Tenant(workspace=ws, token=token, ids=ids, marker=marker)
+
+
+def workspace_operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(METHOD, path, operation) of every documented route under a workspace.
+
+    Read from the OpenAPI document: it is public, complete, and what API users rely on.
+    """
+    for path, item in spec["paths"].items():
+        if "{workspace_id}" not in path:
+            continue
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield method.upper(), path, operation
+
+
+def fill_path(path: str, ids: dict[str, uuid.UUID]) -> str:
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in ids:
+            raise AssertionError(f"routes_walk has no id for path parameter {{{name}}} in {path}")
+        return str(ids[name])
+
+    return PARAM.sub(sub, path)
+
+
+def _example(
+    schema: dict[str, Any], spec: dict[str, Any], ids: dict[str, uuid.UUID], name: str = ""
+) -> Any:
+    if "$ref" in schema:
+        ref = schema["$ref"].rsplit("/", 1)[-1]
+        return _example(spec["components"]["schemas"][ref], spec, ids, name)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"]
+            return _example(options[0], spec, ids, name) if options else None
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    fmt = schema.get("format", "")
+    if kind == "object" or "properties" in schema:
+        required = schema.get("required", [])
+        props = schema.get("properties", {})
+        return {k: _example(props[k], spec, ids, k) for k in required if k in props}
+    if kind == "array":
+        return []
+    if kind == "integer":
+        return max(int(schema.get("minimum", 1)), 1)
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return False
+    if fmt == "uuid":
+        return str(ids.get(name, uuid.uuid4()))
+    if fmt == "date-time":
+        return (utcnow() + timedelta(days=30)).isoformat()
+    if fmt == "date":
+        return "2030-01-01"
+    if fmt == "email" or name == "email":
+        return "someone@example.com"
+    if name in {"timezone", "zone"}:
+        return "Europe/Paris"
+    return "x" * max(int(schema.get("minLength", 1)), 1)
+
+
+def request_kwargs(
+    operation: dict[str, Any], spec: dict[str, Any], ids: dict[str, uuid.UUID]
+) -> dict[str, Any]:
+    """A request body that passes schema validation, so the handler itself is reached."""
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        return {"json": _example(content["application/json"]["schema"], spec, ids)}
+    if "multipart/form-data" in content:
+        buffer = io.BytesIO()
+        Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
+        return {"files": {"file": ("probe.png", buffer.getvalue(), "image/png")}}
+    return {}
