@@ -252,19 +252,19 @@ def read_notifications(
 
 @router.get(
     "/workspaces",
-    response_model=schemas.Page[schemas.MyWorkspace],
+    response_model=schemas.WorkspacePage,
     tags=["workspaces"],
     responses=_errors(*_AUTHED),
 )
 def list_workspaces(
     principal: CurrentPrincipal, db: DB, cursor: CursorParam = None, limit: LimitParam = 50
-) -> schemas.Page[schemas.MyWorkspace]:
+) -> schemas.WorkspacePage:
     """The workspaces I belong to, with my roles (a token sees only its own)."""
     page = service.list_workspaces(
         db, principal.user.id, only=_token_workspace(principal), cursor=cursor, limit=limit
     )
     items = [_my_workspace(ws, m) for ws, m in page.items]
-    return schemas.Page[schemas.MyWorkspace](items=items, next_cursor=page.next_cursor)
+    return schemas.WorkspacePage(items=items, next_cursor=page.next_cursor)
 
 
 @router.post(
@@ -320,15 +320,15 @@ def update_workspace(
 
 @router.get(
     "/workspaces/{workspace_id}/members",
-    response_model=schemas.Page[schemas.Member],
+    response_model=schemas.MemberPage,
     tags=["members"],
     responses=_errors(*_IN_WORKSPACE),
 )
 def list_members(
     actor: CurrentActor, db: DB, cursor: CursorParam = None, limit: LimitParam = 50
-) -> schemas.Page[schemas.Member]:
+) -> schemas.MemberPage:
     page = service.list_members(db, actor, cursor, limit)
-    return schemas.Page[schemas.Member](
+    return schemas.MemberPage(
         items=[_member(m, u) for m, u in page.items], next_cursor=page.next_cursor
     )
 
@@ -380,7 +380,7 @@ def remove_member(membership_id: uuid.UUID, actor: CurrentActor, db: DB) -> Resp
 
 @router.get(
     "/workspaces/{workspace_id}/tokens",
-    response_model=schemas.Page[schemas.ApiToken],
+    response_model=schemas.ApiTokenPage,
     tags=["tokens"],
     responses=_errors(*_IN_WORKSPACE),
 )
@@ -390,10 +390,10 @@ def list_tokens(
     cursor: CursorParam = None,
     limit: LimitParam = 50,
     everyone: Annotated[bool, Query(description="Every member's tokens (members.manage)")] = False,
-) -> schemas.Page[schemas.ApiToken]:
+) -> schemas.ApiTokenPage:
     """My API tokens in this workspace, newest first (never the token itself)."""
     page = service.list_tokens(db, actor, everyone=everyone, cursor=cursor, limit=limit)
-    return schemas.Page[schemas.ApiToken](
+    return schemas.ApiTokenPage(
         items=[schemas.ApiToken.model_validate(t) for t in page.items],
         next_cursor=page.next_cursor,
     )

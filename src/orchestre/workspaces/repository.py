@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -62,6 +62,15 @@ def user_by_id(session: Session, user_id: uuid.UUID) -> User | None:
 
 def any_user_exists(session: Session) -> bool:
     return bool(session.scalar(select(exists().select_from(User))))
+
+
+def lock_for_first_run(session: Session) -> None:
+    """Serialise first runs so two at once cannot both find no account and both create one.
+
+    SQLite already takes its write lock when the transaction begins (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
 
 
 # Sign-in --------------------------------------------------------------------------------------

@@ -212,6 +212,18 @@ class Notification(BaseModel):
     read_at: datetime | None
 
 
+class WorkspacePage(Page[MyWorkspace]):
+    pass
+
+
+class MemberPage(Page[Member]):
+    pass
+
+
+class ApiTokenPage(Page[ApiToken]):
+    pass
+
+
 class NotificationPage(Page[Notification]):
     unread: int = Field(description="How many of my notifications are unread in all")
 

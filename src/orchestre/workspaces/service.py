@@ -192,6 +192,7 @@ def set_up(
     locale: str = "en",
 ) -> tuple[User, Workspace]:
     """First run: the first account, owner of the first workspace. Conflict afterwards."""
+    repository.lock_for_first_run(session)
     if not needs_owner(session):
         raise Conflict(
             "Orchestre is already set up. Sign in, or ask an owner to invite you.",
