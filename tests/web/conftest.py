@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -26,20 +28,13 @@ def compile_catalogs() -> None:
         po = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-            subprocess.run(
-                [
-                    str(ROOT / ".venv" / "bin" / "pybabel"),
-                    "compile",
-                    "-d",
-                    str(TRANSLATIONS),
-                    "-l",
-                    lang,
-                    "-D",
-                    "messages",
-                ],
-                check=True,
-                capture_output=True,
-            )
+            with po.open("rb") as handle:
+                catalog = read_po(handle, locale=lang)
+            # Written aside then renamed: a parallel test process never reads half a file.
+            partial = mo.with_suffix(f".{os.getpid()}.part")
+            with partial.open("wb") as handle:
+                write_mo(handle, catalog)
+            os.replace(partial, mo)
 
 
 @pytest.fixture(scope="session", autouse=True)
