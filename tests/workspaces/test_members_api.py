@@ -100,7 +100,7 @@ def test_unknown_email_without_name_and_password_says_how_to_do_it(
     assert "name and a password" in body["detail"]
 
 
-def test_name_and_password_for_an_existing_account_are_refused(
+def test_creating_an_account_with_a_taken_email_is_a_conflict(
     client: TestClient, owner: SignedIn, db: Session
 ) -> None:
     make_user(db, email="taken@example.com")
@@ -114,8 +114,9 @@ def test_name_and_password_for_an_existing_account_are_refused(
         },
         headers=owner.headers,
     )
-    assert response.status_code == 422
-    assert response.json()["code"] == "account_exists"
+    assert response.status_code == 409
+    assert response.json()["code"] == "email_taken"
+    assert "leave out the name and password" in response.json()["detail"]
 
 
 def test_duplicate_membership_is_a_conflict(client: TestClient, owner: SignedIn) -> None:

@@ -392,14 +392,11 @@ def _account_for(session: Session, email: str, name: str | None, password: str |
     user = repository.user_by_email(session, normalise_email(email))
     if user is not None:
         if name is not None or password is not None:
-            message = (
-                "An account already uses this email: leave out the name and password "
-                "to add it as it is."
-            )
-            raise Invalid(
-                message,
-                code="account_exists",
-                errors=[FieldError("password", "account_exists", message)],
+            # Not silently ignored: the owner would believe they had set this password.
+            raise Conflict(
+                "An account already uses this email address: leave out the name and password "
+                "to add that account as it is.",
+                code="email_taken",
             )
         return user
     if name is None or password is None:
