@@ -136,6 +136,12 @@ def _example(
         props = schema.get("properties", {})
         return {k: _example(props[k], spec, ids, k) for k in required if k in props}
     if kind == "array":
+        # A list of ids named after a kind of thing ("channel_ids") gets that thing's id.
+        singular = name[:-1] if name.endswith("_ids") else ""
+        if singular in ids:
+            return [str(ids[singular])]
+        if schema.get("minItems"):
+            return [_example(schema.get("items", {}), spec, ids, singular or name)]
         return []
     if kind == "integer":
         return max(int(schema.get("minimum", 1)), 1)

@@ -157,6 +157,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
+    if _wants_html(request):
+        html_handler = getattr(request.app.state, "html_error_handler", None)
+        if html_handler is not None:
+            response: Response = html_handler(
+                request,
+                errors.DomainError(
+                    "Something went wrong on our side; it was logged.", code="internal_error"
+                ),
+                500,
+            )
+            return response
     return problem(
         500,
         "Internal error",

@@ -45,7 +45,9 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DB = Annotated[Session, Depends(get_db)]
+# scope="function": commit BEFORE the response is sent, so a failed commit is an error
+# the client sees, never a 2xx for work that was not saved.
+DB = Annotated[Session, Depends(get_db, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 

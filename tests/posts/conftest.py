@@ -34,8 +34,14 @@ class Team:
         return Actor(self.users[role].id, self.ws.id, frozenset({Role(role)}))
 
 
-ROLES = ("owner", "social_media_manager", "community_manager", "content_creator", "reviewer",
-         "analyst")
+ROLES = (
+    "owner",
+    "social_media_manager",
+    "community_manager",
+    "content_creator",
+    "reviewer",
+    "analyst",
+)
 
 
 def build_team(db: Session, timezone: str = "Europe/Paris") -> Team:
@@ -58,9 +64,10 @@ def other(db: Session) -> Team:
 
 
 def create_post(client: TestClient, team: Team, role: str = "owner", **body: Any) -> Any:
-    payload: dict[str, Any] = {"base_text": "Hello #spring", "channel_ids": [
-        str(c.id) for c in team.channels
-    ]}
+    payload: dict[str, Any] = {
+        "base_text": "Hello #spring",
+        "channel_ids": [str(c.id) for c in team.channels],
+    }
     payload.update(body)
     response = client.post(team.url("/posts"), json=payload, headers=team.headers[role])
     assert response.status_code == 201, response.text
@@ -69,8 +76,11 @@ def create_post(client: TestClient, team: Team, role: str = "owner", **body: Any
 
 def set_states(db: Session, post_id: str | uuid.UUID, state: VariantState) -> None:
     """Arrange a review outcome directly (the approvals flow is tested elsewhere)."""
-    db.execute(update(PostVariant).where(PostVariant.post_id == uuid.UUID(str(post_id)))
-               .values(state=state.value))
+    db.execute(
+        update(PostVariant)
+        .where(PostVariant.post_id == uuid.UUID(str(post_id)))
+        .values(state=state.value)
+    )
     db.flush()
     db.expire_all()
 
@@ -81,7 +91,14 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48), mode: str = 
     return buffer.getvalue()
 
 
-def upload(client: TestClient, team: Team, data: bytes, name: str = "photo.png",
-           role: str = "owner", declared: str = "image/png") -> Any:
-    return client.post(team.url("/media"), files={"file": (name, data, declared)},
-                       headers=team.headers[role])
+def upload(
+    client: TestClient,
+    team: Team,
+    data: bytes,
+    name: str = "photo.png",
+    role: str = "owner",
+    declared: str = "image/png",
+) -> Any:
+    return client.post(
+        team.url("/media"), files={"file": (name, data, declared)}, headers=team.headers[role]
+    )

@@ -16,8 +16,11 @@ from tests.posts.conftest import Team, create_post
 
 
 def _schedule_raw(db: Session, variant_id: str, when: datetime, state: str = "scheduled") -> None:
-    db.execute(update(PostVariant).where(PostVariant.id == uuid.UUID(variant_id))
-               .values(scheduled_at=when, state=state))
+    db.execute(
+        update(PostVariant)
+        .where(PostVariant.id == uuid.UUID(variant_id))
+        .values(scheduled_at=when, state=state)
+    )
     db.flush()
 
 
@@ -31,12 +34,22 @@ def test_filters_by_status_channel_dates_campaign_pillar_tag_and_text(
     client: TestClient, team: Team, db: Session
 ) -> None:
     alpha, beta = team.channels
-    campaign = client.post(team.url("/campaigns"), json={"name": "Summer"},
-                           headers=team.headers["owner"]).json()
-    pillar = client.post(team.url("/pillars"), json={"name": "Tips", "target_share": 30},
-                         headers=team.headers["owner"]).json()
-    p1 = create_post(client, team, title="Beach day", tags=["Summer"],
-                     campaign_id=campaign["id"], pillar_id=pillar["id"])
+    campaign = client.post(
+        team.url("/campaigns"), json={"name": "Summer"}, headers=team.headers["owner"]
+    ).json()
+    pillar = client.post(
+        team.url("/pillars"),
+        json={"name": "Tips", "target_share": 30},
+        headers=team.headers["owner"],
+    ).json()
+    p1 = create_post(
+        client,
+        team,
+        title="Beach day",
+        tags=["Summer"],
+        campaign_id=campaign["id"],
+        pillar_id=pillar["id"],
+    )
     p2 = create_post(client, team, base_text="Winter sale is coming", channel_ids=[str(beta.id)])
     p3 = create_post(client, team, base_text="Nothing special", channel_ids=[str(alpha.id)])
     alpha_variant_p1 = next(v for v in p1["variants"] if v["channel_id"] == str(alpha.id))
@@ -61,8 +74,9 @@ def test_filters_by_status_channel_dates_campaign_pillar_tag_and_text(
 
 
 def test_bad_filters_say_what_is_wrong(client: TestClient, team: Team) -> None:
-    response = client.get(team.url("/posts?from=2030-04-01T00:00:00&status=lost"),
-                          headers=team.headers["owner"])
+    response = client.get(
+        team.url("/posts?from=2030-04-01T00:00:00&status=lost"), headers=team.headers["owner"]
+    )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"from", "status"}

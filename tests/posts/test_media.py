@@ -26,10 +26,15 @@ needs_ffmpeg = pytest.mark.skipif(
 )
 
 
-@pytest.mark.parametrize(("fmt", "content_type", "kind"), [
-    ("PNG", "image/png", "image"), ("JPEG", "image/jpeg", "image"),
-    ("GIF", "image/gif", "gif"), ("WEBP", "image/webp", "image"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "kind"),
+    [
+        ("PNG", "image/png", "image"),
+        ("JPEG", "image/jpeg", "image"),
+        ("GIF", "image/gif", "gif"),
+        ("WEBP", "image/webp", "image"),
+    ],
+)
 def test_images_are_identified_by_content_not_by_name(
     client: TestClient, team: Team, settings: Settings, fmt: str, content_type: str, kind: str
 ) -> None:
@@ -70,11 +75,14 @@ def test_an_animated_gif_reports_its_duration(client: TestClient, team: Team) ->
     assert (asset["kind"], asset["duration_seconds"]) == ("gif", 1.0)
 
 
-@pytest.mark.parametrize("data", [
-    b"just some text pretending to be a picture",
-    b"%PDF-1.7\n" + b"0" * 100,
-    image_bytes("BMP"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"just some text pretending to be a picture",
+        b"%PDF-1.7\n" + b"0" * 100,
+        image_bytes("BMP"),
+    ],
+)
 def test_other_content_is_refused_as_unsupported(
     client: TestClient, team: Team, settings: Settings, data: bytes
 ) -> None:
@@ -95,12 +103,22 @@ def test_a_truncated_image_is_refused(client: TestClient, team: Team, fmt: str) 
 
 def _png_claiming(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims a huge canvas: a decompression bomb."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(
-            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        )
+
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("side", [8_000, 20_000, 60_000])
@@ -115,14 +133,18 @@ def test_a_file_over_the_limit_is_refused_while_streaming(
 ) -> None:
     data = image_bytes("PNG", size=(400, 400))
     with pytest.raises(TooLarge):
-        media_service.upload(db, team.actor(), io.BytesIO(data), "big.png",
-                             media_root=tmp_path, max_bytes=len(data) - 1)
+        media_service.upload(
+            db,
+            team.actor(),
+            io.BytesIO(data),
+            "big.png",
+            media_root=tmp_path,
+            max_bytes=len(data) - 1,
+        )
     assert list((tmp_path / media_service.INCOMING).iterdir()) == []
 
 
-def test_an_oversize_request_gets_413(
-    client: TestClient, team: Team, settings: Settings
-) -> None:
+def test_an_oversize_request_gets_413(client: TestClient, team: Team, settings: Settings) -> None:
     settings.max_upload_bytes = 10_000
     response = upload(client, team, b"\x00" * 20_000)
     assert response.status_code == 413
@@ -132,8 +154,21 @@ def _ffmpeg(tmp_path: Path, name: str, *codec: str) -> bytes:
     out = tmp_path / name
     assert FFMPEG is not None
     done = subprocess.run(
-        [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=64x48:d=1:r=10",
-         *codec, "-y", str(out)], capture_output=True, timeout=60, check=False,
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=blue:s=64x48:d=1:r=10",
+            *codec,
+            "-y",
+            str(out),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     if done.returncode != 0:
         pytest.skip(f"this ffmpeg cannot encode {name}: {done.stderr.decode()[-200:]}")
@@ -141,13 +176,20 @@ def _ffmpeg(tmp_path: Path, name: str, *codec: str) -> bytes:
 
 
 @needs_ffmpeg
-@pytest.mark.parametrize(("name", "codec", "content_type"), [
-    ("clip.mp4", ("-c:v", "mpeg4"), "video/mp4"),
-    ("clip.mov", ("-c:v", "mpeg4"), "video/quicktime"),
-    ("clip.webm", ("-c:v", "libvpx"), "video/webm"),
-])
+@pytest.mark.parametrize(
+    ("name", "codec", "content_type"),
+    [
+        ("clip.mp4", ("-c:v", "mpeg4"), "video/mp4"),
+        ("clip.mov", ("-c:v", "mpeg4"), "video/quicktime"),
+        ("clip.webm", ("-c:v", "libvpx"), "video/webm"),
+    ],
+)
 def test_videos_are_measured_with_ffprobe(
-    client: TestClient, team: Team, tmp_path: Path, name: str, codec: tuple[str, ...],
+    client: TestClient,
+    team: Team,
+    tmp_path: Path,
+    name: str,
+    codec: tuple[str, ...],
     content_type: str,
 ) -> None:
     data = _ffmpeg(tmp_path, name, *codec)
@@ -180,19 +222,30 @@ def test_videos_are_refused_clearly_without_ffprobe(
 def test_alt_text_list_and_permissions(client: TestClient, team: Team, other: Team) -> None:
     mine = upload(client, team, image_bytes(), role="content_creator").json()
     url = team.url(f"/media/{mine['id']}")
-    described = client.patch(url, json={"alt_text": "A red square"},
-                             headers=team.headers["content_creator"])
+    described = client.patch(
+        url, json={"alt_text": "A red square"}, headers=team.headers["content_creator"]
+    )
     assert described.json()["alt_text"] == "A red square"
-    assert client.patch(url, json={"alt_text": "x"},
-                        headers=team.headers["community_manager"]).status_code == 403
+    assert (
+        client.patch(
+            url, json={"alt_text": "x"}, headers=team.headers["community_manager"]
+        ).status_code
+        == 403
+    )
     assert upload(client, team, image_bytes(), role="reviewer").status_code == 403
     listed = client.get(team.url("/media"), headers=team.headers["analyst"]).json()
     assert [m["id"] for m in listed["items"]] == [mine["id"]]
     for path in ("", "/file"):
-        assert client.get(other.url(f"/media/{mine['id']}{path}"),
-                          headers=other.headers["owner"]).status_code == 404
-    assert client.delete(other.url(f"/media/{mine['id']}"),
-                         headers=other.headers["owner"]).status_code == 404
+        assert (
+            client.get(
+                other.url(f"/media/{mine['id']}{path}"), headers=other.headers["owner"]
+            ).status_code
+            == 404
+        )
+    assert (
+        client.delete(other.url(f"/media/{mine['id']}"), headers=other.headers["owner"]).status_code
+        == 404
+    )
 
 
 def test_delete_is_refused_while_used_and_removes_the_file_after(
@@ -200,9 +253,12 @@ def test_delete_is_refused_while_used_and_removes_the_file_after(
 ) -> None:
     asset = upload(client, team, image_bytes()).json()
     path = settings.media_dir / str(team.ws.id) / f"{asset['id']}.png"
-    post = create_post(client, team, channel_ids=[str(team.channels[0].id)],
-                       variants=[{"channel_id": str(team.channels[0].id),
-                                  "media_ids": [asset["id"]]}])
+    post = create_post(
+        client,
+        team,
+        channel_ids=[str(team.channels[0].id)],
+        variants=[{"channel_id": str(team.channels[0].id), "media_ids": [asset["id"]]}],
+    )
     assert post["variants"][0]["media"][0]["id"] == asset["id"]
     url = team.url(f"/media/{asset['id']}")
     in_use = client.delete(url, headers=team.headers["owner"])
@@ -211,8 +267,7 @@ def test_delete_is_refused_while_used_and_removes_the_file_after(
     assert path.exists()
 
     variant_url = team.url(f"/posts/{post['id']}/variants/{post['variants'][0]['id']}")
-    client.patch(variant_url, json={"version": 1, "media_ids": []},
-                 headers=team.headers["owner"])
+    client.patch(variant_url, json={"version": 1, "media_ids": []}, headers=team.headers["owner"])
     assert client.delete(url, headers=team.headers["owner"]).status_code == 204
     assert not path.exists()
     assert client.get(url, headers=team.headers["owner"]).status_code == 404
@@ -223,8 +278,14 @@ def test_an_upload_rolled_back_leaves_no_file(
 ) -> None:
     db.commit()  # make the team visible to the new session (the test still rolls back)
     session = session_factory()
-    media_service.upload(session, team.actor(), io.BytesIO(image_bytes()), "a.png",
-                         media_root=tmp_path, max_bytes=10_000_000)
+    media_service.upload(
+        session,
+        team.actor(),
+        io.BytesIO(image_bytes()),
+        "a.png",
+        media_root=tmp_path,
+        max_bytes=10_000_000,
+    )
     stored = list((tmp_path / str(team.ws.id)).iterdir())
     assert len(stored) == 1
     session.rollback()

@@ -17,9 +17,19 @@ def test_a_post_gets_one_draft_variant_per_channel_with_the_base_text(
     client: TestClient, team: Team
 ) -> None:
     beta = team.channels[1]
-    post = create_post(client, team, title="Spring", tags=["#Launch", "launch", "Promo "],
-                       variants=[{"channel_id": str(beta.id), "text": "Short one",
-                                  "link_url": "https://example.com/spring"}])
+    post = create_post(
+        client,
+        team,
+        title="Spring",
+        tags=["#Launch", "launch", "Promo "],
+        variants=[
+            {
+                "channel_id": str(beta.id),
+                "text": "Short one",
+                "link_url": "https://example.com/spring",
+            }
+        ],
+    )
 
     assert post["title"] == "Spring"
     assert post["tags"] == ["launch", "promo"]
@@ -48,18 +58,31 @@ def test_creating_records_an_audit_entry(client: TestClient, team: Team, db: Ses
 def test_foreign_channel_campaign_pillar_or_media_look_missing(
     client: TestClient, team: Team, other: Team
 ) -> None:
-    foreign_campaign = client.post(other.url("/campaigns"), json={"name": "Theirs"},
-                                   headers=other.headers["owner"]).json()
-    foreign_pillar = client.post(other.url("/pillars"), json={"name": "Theirs"},
-                                 headers=other.headers["owner"]).json()
+    foreign_campaign = client.post(
+        other.url("/campaigns"), json={"name": "Theirs"}, headers=other.headers["owner"]
+    ).json()
+    foreign_pillar = client.post(
+        other.url("/pillars"), json={"name": "Theirs"}, headers=other.headers["owner"]
+    ).json()
     cases = [
         {"base_text": "x", "channel_ids": [str(other.channels[0].id)]},
-        {"base_text": "x", "channel_ids": [str(team.channels[0].id)],
-         "campaign_id": foreign_campaign["id"]},
-        {"base_text": "x", "channel_ids": [str(team.channels[0].id)],
-         "pillar_id": foreign_pillar["id"]},
-        {"base_text": "x", "channel_ids": [str(team.channels[0].id)],
-         "variants": [{"channel_id": str(team.channels[0].id), "media_ids": [str(uuid.uuid4())]}]},
+        {
+            "base_text": "x",
+            "channel_ids": [str(team.channels[0].id)],
+            "campaign_id": foreign_campaign["id"],
+        },
+        {
+            "base_text": "x",
+            "channel_ids": [str(team.channels[0].id)],
+            "pillar_id": foreign_pillar["id"],
+        },
+        {
+            "base_text": "x",
+            "channel_ids": [str(team.channels[0].id)],
+            "variants": [
+                {"channel_id": str(team.channels[0].id), "media_ids": [str(uuid.uuid4())]}
+            ],
+        },
     ]
     for body in cases:
         response = client.post(team.url("/posts"), json=body, headers=team.headers["owner"])
@@ -79,8 +102,9 @@ def test_another_workspace_cannot_read_or_change_a_post(
         ("DELETE", f"/posts/{post['id']}", None),
         ("POST", f"/posts/{post['id']}/schedule", {"at": "2031-01-01T10:00:00Z"}),
     ]:
-        response = client.request(method, other.url(path), json=body,
-                                  headers=other.headers["owner"])
+        response = client.request(
+            method, other.url(path), json=body, headers=other.headers["owner"]
+        )
         assert response.status_code == 404, (method, path, response.text)
     # A token of the first workspace cannot reach the second one at all.
     response = client.get(other.url("/posts"), headers=team.headers["owner"])
@@ -89,37 +113,63 @@ def test_another_workspace_cannot_read_or_change_a_post(
 
 def test_bad_input_is_refused_with_each_broken_rule(client: TestClient, team: Team) -> None:
     channel = str(team.channels[0].id)
-    response = client.post(team.url("/posts"), json={
-        "base_text": "x", "channel_ids": [channel], "surprise": True,
-    }, headers=team.headers["owner"])
+    response = client.post(
+        team.url("/posts"),
+        json={
+            "base_text": "x",
+            "channel_ids": [channel],
+            "surprise": True,
+        },
+        headers=team.headers["owner"],
+    )
     assert response.status_code == 422
     assert any(e["field"] == "surprise" for e in response.json()["errors"])
 
-    response = client.post(team.url("/posts"), json={
-        "base_text": "x", "channel_ids": [channel, channel],
-    }, headers=team.headers["owner"])
+    response = client.post(
+        team.url("/posts"),
+        json={
+            "base_text": "x",
+            "channel_ids": [channel, channel],
+        },
+        headers=team.headers["owner"],
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["rule"] == "unique"
 
-    response = client.post(team.url("/posts"), json={
-        "base_text": "x", "channel_ids": [channel],
-        "variants": [{"channel_id": str(team.channels[1].id), "text": "y"}],
-    }, headers=team.headers["owner"])
+    response = client.post(
+        team.url("/posts"),
+        json={
+            "base_text": "x",
+            "channel_ids": [channel],
+            "variants": [{"channel_id": str(team.channels[1].id), "text": "y"}],
+        },
+        headers=team.headers["owner"],
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "variants[0].channel_id"
 
-    response = client.post(team.url("/posts"), json={
-        "base_text": "x", "channel_ids": [channel],
-        "variants": [{"channel_id": channel, "link_url": "javascript:alert(1)"}],
-    }, headers=team.headers["owner"])
+    response = client.post(
+        team.url("/posts"),
+        json={
+            "base_text": "x",
+            "channel_ids": [channel],
+            "variants": [{"channel_id": channel, "link_url": "javascript:alert(1)"}],
+        },
+        headers=team.headers["owner"],
+    )
     assert response.status_code == 422
 
 
 def test_roles_that_cannot_write_are_forbidden(client: TestClient, team: Team) -> None:
     for role in ("reviewer", "analyst"):
-        response = client.post(team.url("/posts"), json={
-            "base_text": "x", "channel_ids": [str(team.channels[0].id)],
-        }, headers=team.headers[role])
+        response = client.post(
+            team.url("/posts"),
+            json={
+                "base_text": "x",
+                "channel_ids": [str(team.channels[0].id)],
+            },
+            headers=team.headers[role],
+        )
         assert response.status_code == 403, role
 
 
@@ -130,8 +180,9 @@ def test_a_stale_version_is_refused_and_nothing_changes(client: TestClient, team
     assert first.status_code == 200
     assert first.json()["version"] == 2
 
-    stale = client.patch(url, json={"version": 1, "title": "Theirs"},
-                         headers=team.headers["social_media_manager"])
+    stale = client.patch(
+        url, json={"version": 1, "title": "Theirs"}, headers=team.headers["social_media_manager"]
+    )
     assert stale.status_code == 409
     assert "someone else changed this post" in stale.json()["detail"].lower()
     assert "reload" in stale.json()["detail"].lower()
@@ -142,11 +193,17 @@ def test_patch_changes_only_sent_fields_and_base_text_flows_into_untouched_varia
     client: TestClient, team: Team
 ) -> None:
     beta = team.channels[1]
-    post = create_post(client, team, internal_notes="keep me",
-                       variants=[{"channel_id": str(beta.id), "text": "Custom"}])
-    response = client.patch(team.url(f"/posts/{post['id']}"),
-                            json={"version": 1, "base_text": "New words", "tags": ["a"]},
-                            headers=team.headers["owner"])
+    post = create_post(
+        client,
+        team,
+        internal_notes="keep me",
+        variants=[{"channel_id": str(beta.id), "text": "Custom"}],
+    )
+    response = client.patch(
+        team.url(f"/posts/{post['id']}"),
+        json={"version": 1, "base_text": "New words", "tags": ["a"]},
+        headers=team.headers["owner"],
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["internal_notes"] == "keep me"
@@ -160,19 +217,27 @@ def test_a_content_creator_edits_only_their_own_posts(client: TestClient, team: 
     theirs = create_post(client, team, role="social_media_manager")
     headers = team.headers["content_creator"]
 
-    ok = client.patch(team.url(f"/posts/{mine['id']}"), json={"version": 1, "title": "Mine"},
-                      headers=headers)
+    ok = client.patch(
+        team.url(f"/posts/{mine['id']}"), json={"version": 1, "title": "Mine"}, headers=headers
+    )
     assert ok.status_code == 200
-    refused = client.patch(team.url(f"/posts/{theirs['id']}"),
-                           json={"version": 1, "title": "Hijack"}, headers=headers)
+    refused = client.patch(
+        team.url(f"/posts/{theirs['id']}"), json={"version": 1, "title": "Hijack"}, headers=headers
+    )
     assert refused.status_code == 403
     variant = theirs["variants"][0]["id"]
-    refused = client.patch(team.url(f"/posts/{theirs['id']}/variants/{variant}"),
-                           json={"version": 1, "text": "Hijack"}, headers=headers)
+    refused = client.patch(
+        team.url(f"/posts/{theirs['id']}/variants/{variant}"),
+        json={"version": 1, "text": "Hijack"},
+        headers=headers,
+    )
     assert refused.status_code == 403
     # A social media manager edits anyone's post.
-    ok = client.patch(team.url(f"/posts/{mine['id']}"), json={"version": 2, "title": "Edited"},
-                      headers=team.headers["social_media_manager"])
+    ok = client.patch(
+        team.url(f"/posts/{mine['id']}"),
+        json={"version": 2, "title": "Edited"},
+        headers=team.headers["social_media_manager"],
+    )
     assert ok.status_code == 200
 
 
@@ -183,15 +248,19 @@ def test_channels_can_be_added_and_removed_but_not_the_last_one(
     post = create_post(client, team, channel_ids=[str(team.channels[0].id)])
     url = team.url(f"/posts/{post['id']}/variants")
 
-    added = client.post(url, json={"version": 1, "channel_id": str(gamma.id), "text": "G"},
-                        headers=team.headers["owner"])
+    added = client.post(
+        url,
+        json={"version": 1, "channel_id": str(gamma.id), "text": "G"},
+        headers=team.headers["owner"],
+    )
     assert added.status_code == 201, added.text
     body = added.json()
     assert [v["channel"]["handle"] for v in body["variants"]] == ["@alpha", "@gamma"]
     assert body["variants"][1]["text"] == "G"
 
-    again = client.post(url, json={"version": 2, "channel_id": str(gamma.id)},
-                        headers=team.headers["owner"])
+    again = client.post(
+        url, json={"version": 2, "channel_id": str(gamma.id)}, headers=team.headers["owner"]
+    )
     assert again.status_code == 409
 
     first, second = (v["id"] for v in body["variants"])
@@ -207,8 +276,7 @@ def test_delete_rules(client: TestClient, team: Team, db: Session) -> None:
     own_draft = create_post(client, team, role="content_creator")
     creator = team.headers["content_creator"]
     assert client.delete(team.url(f"/posts/{own_draft['id']}"), headers=creator).status_code == 204
-    assert client.get(team.url(f"/posts/{own_draft['id']}"),
-                      headers=creator).status_code == 404
+    assert client.get(team.url(f"/posts/{own_draft['id']}"), headers=creator).status_code == 404
 
     reviewed = create_post(client, team, role="content_creator")
     set_states(db, reviewed["id"], VariantState.APPROVED)
@@ -217,10 +285,15 @@ def test_delete_rules(client: TestClient, team: Team, db: Session) -> None:
     assert "own drafts" in response.json()["detail"]
 
     someone_elses = create_post(client, team, role="social_media_manager")
-    assert client.delete(team.url(f"/posts/{someone_elses['id']}"),
-                         headers=creator).status_code == 403
-    assert client.delete(team.url(f"/posts/{someone_elses['id']}"),
-                         headers=team.headers["social_media_manager"]).status_code == 204
+    assert (
+        client.delete(team.url(f"/posts/{someone_elses['id']}"), headers=creator).status_code == 403
+    )
+    assert (
+        client.delete(
+            team.url(f"/posts/{someone_elses['id']}"), headers=team.headers["social_media_manager"]
+        ).status_code
+        == 204
+    )
 
     published = create_post(client, team)
     set_states(db, published["id"], VariantState.PUBLISHED)

@@ -31,23 +31,32 @@ def _states(client: TestClient, team: Team, post_id: str) -> list[tuple[str, str
 
 
 @pytest.mark.parametrize("state", [S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.FAILED])
-@pytest.mark.parametrize("change", [
-    {"text": "Sneaky new words"},
-    {"link_url": "https://example.com/elsewhere"},
-    {"first_comment": "and a comment"},
-    {"options": {"reply_settings": "following"}},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"text": "Sneaky new words"},
+        {"link_url": "https://example.com/elsewhere"},
+        {"first_comment": "and a comment"},
+        {"options": {"reply_settings": "following"}},
+    ],
+)
 def test_changing_content_of_a_reviewed_post_returns_every_variant_to_draft(
     client: TestClient, team: Team, db: Session, state: VariantState, change: dict[str, object]
 ) -> None:
     post = create_post(client, team, role="content_creator")
     set_states(db, post["id"], state)
-    db.execute(update(PostVariant).where(PostVariant.post_id == uuid.UUID(post["id"]))
-               .values(scheduled_at=datetime(2030, 4, 1, 8, tzinfo=UTC)))
+    db.execute(
+        update(PostVariant)
+        .where(PostVariant.post_id == uuid.UUID(post["id"]))
+        .values(scheduled_at=datetime(2030, 4, 1, 8, tzinfo=UTC))
+    )
     db.flush()
 
-    response = client.patch(_variant_url(team, post), json={"version": 1, **change},
-                            headers=team.headers["content_creator"])
+    response = client.patch(
+        _variant_url(team, post),
+        json={"version": 1, **change},
+        headers=team.headers["content_creator"],
+    )
 
     assert response.status_code == 200, response.text
     body = response.json()
@@ -63,9 +72,11 @@ def test_attaching_media_also_voids_the_approval(
     media = upload(client, team, image_bytes()).json()
     post = create_post(client, team)
     set_states(db, post["id"], S.APPROVED)
-    response = client.patch(_variant_url(team, post, 1),
-                            json={"version": 1, "media_ids": [media["id"]]},
-                            headers=team.headers["owner"])
+    response = client.patch(
+        _variant_url(team, post, 1),
+        json={"version": 1, "media_ids": [media["id"]]},
+        headers=team.headers["owner"],
+    )
     assert response.status_code == 200
     assert [v["state"] for v in response.json()["variants"]] == ["draft", "draft"]
     assert response.json()["variants"][1]["media"][0]["id"] == media["id"]
@@ -77,8 +88,9 @@ def test_sending_the_same_content_keeps_the_approval(
     post = create_post(client, team)
     set_states(db, post["id"], S.APPROVED)
     same = post["variants"][0]["text"]
-    response = client.patch(_variant_url(team, post), json={"version": 1, "text": same},
-                            headers=team.headers["owner"])
+    response = client.patch(
+        _variant_url(team, post), json={"version": 1, "text": same}, headers=team.headers["owner"]
+    )
     assert response.status_code == 200
     assert {v["state"] for v in response.json()["variants"]} == {"approved"}
 
@@ -88,14 +100,18 @@ def test_post_metadata_edits_do_not_void_the_approval(
 ) -> None:
     post = create_post(client, team)
     set_states(db, post["id"], S.APPROVED)
-    response = client.patch(team.url(f"/posts/{post['id']}"),
-                            json={"version": 1, "title": "Renamed", "internal_notes": "n"},
-                            headers=team.headers["owner"])
+    response = client.patch(
+        team.url(f"/posts/{post['id']}"),
+        json={"version": 1, "title": "Renamed", "internal_notes": "n"},
+        headers=team.headers["owner"],
+    )
     assert {v["state"] for v in response.json()["variants"]} == {"approved"}
     # A new base text changes what variants that still use it would publish.
-    response = client.patch(team.url(f"/posts/{post['id']}"),
-                            json={"version": 2, "base_text": "Other words"},
-                            headers=team.headers["owner"])
+    response = client.patch(
+        team.url(f"/posts/{post['id']}"),
+        json={"version": 2, "base_text": "Other words"},
+        headers=team.headers["owner"],
+    )
     assert {v["state"] for v in response.json()["variants"]} == {"draft"}
 
 
@@ -105,12 +121,19 @@ def test_published_and_publishing_variants_cannot_be_edited(
     post = create_post(client, team)
     for state, word in ((S.PUBLISHED, "already published"), (S.PUBLISHING, "being published")):
         set_states(db, post["id"], state)
-        response = client.patch(_variant_url(team, post), json={"version": 1, "text": "late"},
-                                headers=team.headers["owner"])
+        response = client.patch(
+            _variant_url(team, post),
+            json={"version": 1, "text": "late"},
+            headers=team.headers["owner"],
+        )
         assert response.status_code == 409
         assert word in response.json()["detail"]
-    assert client.get(team.url(f"/posts/{post['id']}"),
-                      headers=team.headers["owner"]).json()["variants"][0]["text"] != "late"
+    assert (
+        client.get(team.url(f"/posts/{post['id']}"), headers=team.headers["owner"]).json()[
+            "variants"
+        ][0]["text"]
+        != "late"
+    )
 
 
 def test_a_published_sibling_stays_published_when_another_variant_is_edited(
@@ -122,9 +145,11 @@ def test_a_published_sibling_stays_published_when_another_variant_is_edited(
     db.execute(update(PostVariant).where(PostVariant.id == second).values(state=S.APPROVED.value))
     db.flush()
     db.expire_all()
-    view = service.update_variant(db, team.actor(), uuid.UUID(post["id"]), second,
-                                  VariantUpdate(version=1, text="Changed"))
+    view = service.update_variant(
+        db, team.actor(), uuid.UUID(post["id"]), second, VariantUpdate(version=1, text="Changed")
+    )
     assert [item.variant.state for item in view.variants] == ["published", "draft"]
     with pytest.raises(TransitionRefused):
-        service.update_variant(db, team.actor(), uuid.UUID(post["id"]), first,
-                               VariantUpdate(version=2, text="Changed"))
+        service.update_variant(
+            db, team.actor(), uuid.UUID(post["id"]), first, VariantUpdate(version=2, text="Changed")
+        )

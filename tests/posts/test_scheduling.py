@@ -18,8 +18,9 @@ S = VariantState
 
 
 def _schedule(client: TestClient, team: Team, post_id: str, role: str = "owner", **body: object):
-    return client.post(team.url(f"/posts/{post_id}/schedule"), json=body,
-                       headers=team.headers[role])
+    return client.post(
+        team.url(f"/posts/{post_id}/schedule"), json=body, headers=team.headers[role]
+    )
 
 
 def test_approved_variants_are_scheduled_in_utc(
@@ -85,27 +86,28 @@ def test_a_draft_cannot_be_scheduled_because_review_is_required(
 
 def test_one_unapproved_variant_blocks_the_whole_request(db: Session, team: Team) -> None:
     actor = team.actor()
-    view = service.create_post(db, actor, PostCreate(
-        base_text="x", channel_ids=[c.id for c in team.channels]))
+    view = service.create_post(
+        db, actor, PostCreate(base_text="x", channel_ids=[c.id for c in team.channels])
+    )
     view.variants[0].variant.state = S.APPROVED.value
     db.flush()
     with pytest.raises(TransitionRefused) as refused:
-        scheduling.schedule(db, actor, view.post.id,
-                            ScheduleCreate.model_validate({"at": "2030-04-01T10:00:00Z"}))
+        scheduling.schedule(
+            db, actor, view.post.id, ScheduleCreate.model_validate({"at": "2030-04-01T10:00:00Z"})
+        )
     assert "review" in refused.value.detail
     assert view.variants[0].variant.state == S.APPROVED.value
 
 
-def test_time_must_be_future_and_given_one_way(
-    client: TestClient, team: Team, db: Session
-) -> None:
+def test_time_must_be_future_and_given_one_way(client: TestClient, team: Team, db: Session) -> None:
     post = create_post(client, team)
     set_states(db, post["id"], S.APPROVED)
     past = _schedule(client, team, post["id"], at="2030-03-15T08:59:00Z")
     assert past.status_code == 422
     assert past.json()["errors"][0]["rule"] == "in_future"
-    both = _schedule(client, team, post["id"], at="2030-04-01T10:00:00Z",
-                     local_time="2030-04-01T10:00")
+    both = _schedule(
+        client, team, post["id"], at="2030-04-01T10:00:00Z", local_time="2030-04-01T10:00"
+    )
     assert both.status_code == 422
     naive = _schedule(client, team, post["id"], at="2030-04-01T10:00:00")
     assert naive.status_code == 422
@@ -122,8 +124,12 @@ def test_scheduling_needs_the_schedule_permission(
     for role in ("content_creator", "community_manager", "reviewer"):
         response = _schedule(client, team, post["id"], role=role, at="2030-04-01T10:00:00Z")
         assert response.status_code == 403, role
-    assert _schedule(client, team, post["id"], role="social_media_manager",
-                     at="2030-04-01T10:00:00Z").status_code == 200
+    assert (
+        _schedule(
+            client, team, post["id"], role="social_media_manager", at="2030-04-01T10:00:00Z"
+        ).status_code
+        == 200
+    )
 
 
 def test_some_variants_and_unscheduling(client: TestClient, team: Team, db: Session) -> None:
@@ -131,8 +137,9 @@ def test_some_variants_and_unscheduling(client: TestClient, team: Team, db: Sess
     set_states(db, post["id"], S.APPROVED)
     first, second = (v["id"] for v in post["variants"])
     _schedule(client, team, post["id"], at="2030-04-02T10:00:00Z", variant_ids=[second])
-    body = _schedule(client, team, post["id"], at="2030-04-01T10:00:00Z",
-                     variant_ids=[first]).json()
+    body = _schedule(
+        client, team, post["id"], at="2030-04-01T10:00:00Z", variant_ids=[first]
+    ).json()
     assert body["scheduled_at"] == "2030-04-01T10:00:00Z"  # the earliest of the two
 
     url = team.url(f"/posts/{post['id']}/unschedule")
@@ -145,6 +152,7 @@ def test_some_variants_and_unscheduling(client: TestClient, team: Team, db: Sess
     again = client.post(url, headers=team.headers["owner"])
     assert again.status_code == 409
 
-    unknown = _schedule(client, team, post["id"], at="2030-04-02T10:00:00Z",
-                        variant_ids=[str(uuid.uuid4())])
+    unknown = _schedule(
+        client, team, post["id"], at="2030-04-02T10:00:00Z", variant_ids=[str(uuid.uuid4())]
+    )
     assert unknown.status_code == 404

@@ -16,8 +16,9 @@ from orchestre.errors import Invalid
 from orchestre.kit.timezones import local_to_utc, utc_to_local, zone
 
 ZONES = st.sampled_from(["Europe/Paris", "America/New_York"])
-INSTANTS = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 12, 31),
-                        timezones=st.just(UTC))
+INSTANTS = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2040, 12, 31), timezones=st.just(UTC)
+)
 WALL_TIMES = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 12, 31))
 
 
@@ -42,9 +43,7 @@ def test_a_wall_time_either_exists_and_round_trips_or_is_refused_as_skipped(
     wall: datetime, zone_name: str
 ) -> None:
     tz = ZoneInfo(zone_name)
-    exists = (
-        wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall
-    )
+    exists = wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall
     if exists:
         instant = local_to_utc(wall, zone_name)
         assert utc_to_local(instant, zone_name).replace(tzinfo=None) == wall
@@ -66,11 +65,14 @@ def test_every_minute_of_the_new_york_spring_gap_is_refused(year: int, minute: i
 
 def test_paris_examples() -> None:
     assert local_to_utc(datetime(2030, 1, 10, 12), "Europe/Paris") == datetime(
-        2030, 1, 10, 11, tzinfo=UTC)
+        2030, 1, 10, 11, tzinfo=UTC
+    )
     assert local_to_utc(datetime(2030, 7, 10, 12), "Europe/Paris") == datetime(
-        2030, 7, 10, 10, tzinfo=UTC)
+        2030, 7, 10, 10, tzinfo=UTC
+    )
     assert local_to_utc(datetime(2030, 10, 27, 2, 30), "Europe/Paris") == datetime(
-        2030, 10, 27, 0, 30, tzinfo=UTC)
+        2030, 10, 27, 0, 30, tzinfo=UTC
+    )
     with pytest.raises(Invalid) as refused:
         local_to_utc(datetime(2030, 3, 31, 2, 30), "Europe/Paris")
     assert refused.value.errors[0].rule == "nonexistent_local_time"

@@ -20,8 +20,11 @@ from orchestre.posts.validation import (
 )
 from tests.posts.conftest import Team, create_post
 
-RULES = EditorialRules(banned_words=("idiot", "pas cher", "Œuvre"),
-                       required_hashtags=("#ÉtéSolidaire",), required_mentions=("@brand.social",))
+RULES = EditorialRules(
+    banned_words=("idiot", "pas cher", "Œuvre"),
+    required_hashtags=("#ÉtéSolidaire",),
+    required_mentions=("@brand.social",),
+)
 
 
 def _rules(text: str, first_comment: str | None = None, media: int = 0) -> set[str]:
@@ -29,10 +32,19 @@ def _rules(text: str, first_comment: str | None = None, media: int = 0) -> set[s
     return {f"{f.rule}:{f.actual or f.limit}" for f in check_variant(content, RULES)}
 
 
-@pytest.mark.parametrize("text", [
-    "Quel IDIOT !", "quel idiot.", "l'idiot du village", "Idiot", "Des prix PAS  CHER",
-    "une oeuvre", "une ŒUVRE d'art", "Des prix pâs chèr",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quel IDIOT !",
+        "quel idiot.",
+        "l'idiot du village",
+        "Idiot",
+        "Des prix PAS  CHER",
+        "une oeuvre",
+        "une ŒUVRE d'art",
+        "Des prix pâs chèr",
+    ],
+)
 def test_banned_words_match_whole_words_without_case_or_accents(text: str) -> None:
     assert any(rule.startswith("banned_word") for rule in _rules(text))
 
@@ -46,10 +58,14 @@ def test_required_hashtags_and_mentions_may_sit_in_the_first_comment() -> None:
     missing = _rules("Nothing here")
     assert "required_hashtag:#ÉtéSolidaire" in missing
     assert "required_mention:@brand.social" in missing
-    assert not {r for r in _rules("Bel été #etesolidaire avec @Brand.Social.")
-                if r.startswith("required")}
-    assert not {r for r in _rules("Text", first_comment="#ÉTÉSOLIDAIRE @brand.social")
-                if r.startswith("required")}
+    assert not {
+        r for r in _rules("Bel été #etesolidaire avec @Brand.Social.") if r.startswith("required")
+    }
+    assert not {
+        r
+        for r in _rules("Text", first_comment="#ÉTÉSOLIDAIRE @brand.social")
+        if r.startswith("required")
+    }
     # A longer hashtag is not the required one.
     assert "required_hashtag:#ÉtéSolidaire" in _rules("#EteSolidaire2030 @brand.social")
 
@@ -60,19 +76,25 @@ def test_a_variant_needs_text_or_media() -> None:
 
 
 def test_severities_follow_the_editorial_line_and_errors_come_first() -> None:
-    rules = EditorialRules(banned_words=("idiot",), banned_words_severity=Severity.WARNING,
-                           required_hashtags=("#x",), required_severity=Severity.ERROR)
+    rules = EditorialRules(
+        banned_words=("idiot",),
+        banned_words_severity=Severity.WARNING,
+        required_hashtags=("#x",),
+        required_severity=Severity.ERROR,
+    )
     findings = check_variant(VariantContent(text="idiot"), rules)
     assert [(f.rule, f.severity) for f in findings] == [
-        ("required_hashtag", Severity.ERROR), ("banned_word", Severity.WARNING),
+        ("required_hashtag", Severity.ERROR),
+        ("banned_word", Severity.WARNING),
     ]
 
 
 def test_more_checkers_plug_into_gather_findings() -> None:
     def too_long(content: VariantContent, rules: EditorialRules) -> list[Finding]:
         if len(content.text) > 5:
-            return [Finding(Severity.ERROR, "text", "max_length", "Too long.", 5,
-                            len(content.text))]
+            return [
+                Finding(Severity.ERROR, "text", "max_length", "Too long.", 5, len(content.text))
+            ]
         return []
 
     findings = gather_findings(VariantContent(text="abcdefgh"), EditorialRules(), [too_long])
@@ -82,17 +104,28 @@ def test_more_checkers_plug_into_gather_findings() -> None:
 def test_findings_show_under_each_variant_and_errors_block_review(
     client: TestClient, team: Team, db: Session
 ) -> None:
-    line = client.put(team.url("/editorial-line"), json={
-        "banned_words": ["cheap"], "required_hashtags": ["brand"],
-    }, headers=team.headers["owner"])
+    line = client.put(
+        team.url("/editorial-line"),
+        json={
+            "banned_words": ["cheap"],
+            "required_hashtags": ["brand"],
+        },
+        headers=team.headers["owner"],
+    )
     assert line.status_code == 200, line.text
     alpha, beta = team.channels
-    post = create_post(client, team, base_text="So cheap!", variants=[
-        {"channel_id": str(beta.id), "text": "Fine words #brand"},
-    ])
+    post = create_post(
+        client,
+        team,
+        base_text="So cheap!",
+        variants=[
+            {"channel_id": str(beta.id), "text": "Fine words #brand"},
+        ],
+    )
     by_handle = {v["channel"]["handle"]: v["findings"] for v in post["variants"]}
     assert {(f["rule"], f["severity"]) for f in by_handle["@alpha"]} == {
-        ("banned_word", "error"), ("required_hashtag", "warning"),
+        ("banned_word", "error"),
+        ("required_hashtag", "warning"),
     }
     assert by_handle["@beta"] == []
 
@@ -102,8 +135,11 @@ def test_findings_show_under_each_variant_and_errors_block_review(
         ("variants[@alpha].text", "banned_word"),
     ]
 
-    fixed = client.patch(team.url(f"/posts/{post['id']}/variants/{post['variants'][0]['id']}"),
-                         json={"version": 1, "text": "Good value"}, headers=team.headers["owner"])
+    fixed = client.patch(
+        team.url(f"/posts/{post['id']}/variants/{post['variants'][0]['id']}"),
+        json={"version": 1, "text": "Good value"},
+        headers=team.headers["owner"],
+    )
     assert fixed.status_code == 200
     db.expire_all()  # the API changed the post in its own session
     # Warnings (the missing hashtag) do not block.

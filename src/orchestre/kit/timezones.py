@@ -25,7 +25,8 @@ def zone(name: str, field: str = "timezone") -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         message = f"'{name}' is not a known time zone; use an IANA name such as Europe/Paris."
         raise Invalid(
-            message, code="unknown_timezone",
+            message,
+            code="unknown_timezone",
             errors=[FieldError(field, "timezone", message, actual=name)],
         ) from exc
 
@@ -73,9 +74,13 @@ def _missing_wall_time(naive: datetime, tz: ZoneInfo, zone_name: str, field: str
         f"{(starts + jump):%H:%M}."
     )
     return Invalid(
-        message, code="nonexistent_local_time",
-        errors=[FieldError(field, "nonexistent_local_time", message,
-                           actual=naive.isoformat(timespec="minutes"))],
+        message,
+        code="nonexistent_local_time",
+        errors=[
+            FieldError(
+                field, "nonexistent_local_time", message, actual=naive.isoformat(timespec="minutes")
+            )
+        ],
     )
 
 

@@ -29,24 +29,38 @@ def slugify(name: str) -> str:
 def _campaign(session: Session, actor: Actor, campaign_id: uuid.UUID) -> Campaign:
     campaign = repository.get_campaign(session, actor.workspace_id, campaign_id)
     if campaign is None:
-        raise NotFound("This campaign does not exist in this workspace.",
-                       code="campaign_not_found")
+        raise NotFound("This campaign does not exist in this workspace.", code="campaign_not_found")
     return campaign
 
 
 def _check(
-    session: Session, actor: Actor, name: str, starts_on: date | None, ends_on: date | None,
+    session: Session,
+    actor: Actor,
+    name: str,
+    starts_on: date | None,
+    ends_on: date | None,
     other_than: uuid.UUID | None,
 ) -> None:
     if repository.campaign_named(session, actor.workspace_id, name, other_than) is not None:
-        raise Conflict(f"A campaign named \u201c{name}\u201d already exists; choose another name.",
-                       code="duplicate_campaign")
+        raise Conflict(
+            f"A campaign named \u201c{name}\u201d already exists; choose another name.",
+            code="duplicate_campaign",
+        )
     if starts_on is not None and ends_on is not None and ends_on < starts_on:
         message = f"The campaign ends ({ends_on}) before it starts ({starts_on}); fix the dates."
-        raise Invalid(message, code="campaign_dates", errors=[FieldError(
-            "ends_on", "after_starts_on", message,
-            limit=starts_on.isoformat(), actual=ends_on.isoformat(),
-        )])
+        raise Invalid(
+            message,
+            code="campaign_dates",
+            errors=[
+                FieldError(
+                    "ends_on",
+                    "after_starts_on",
+                    message,
+                    limit=starts_on.isoformat(),
+                    actual=ends_on.isoformat(),
+                )
+            ],
+        )
 
 
 def list_campaigns(
@@ -69,9 +83,14 @@ def create_campaign(session: Session, actor: Actor, data: CampaignCreate) -> Cam
     name = " ".join(data.name.split())
     _check(session, actor, name, data.starts_on, data.ends_on, None)
     campaign = Campaign(
-        workspace_id=actor.workspace_id, name=name, description=data.description,
-        starts_on=data.starts_on, ends_on=data.ends_on, budget=data.budget,
-        currency=data.currency, utm_campaign=data.utm_campaign or slugify(name),
+        workspace_id=actor.workspace_id,
+        name=name,
+        description=data.description,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        budget=data.budget,
+        currency=data.currency,
+        utm_campaign=data.utm_campaign or slugify(name),
     )
     repository.add(session, campaign)
     record(session, actor, "campaign.create", "campaign", campaign.id, after=snapshot(campaign))
@@ -100,8 +119,15 @@ def update_campaign(
     if "utm_campaign" in fields:
         campaign.utm_campaign = data.utm_campaign
     session.flush()
-    record(session, actor, "campaign.update", "campaign", campaign.id,
-           before=before, after=snapshot(campaign))
+    record(
+        session,
+        actor,
+        "campaign.update",
+        "campaign",
+        campaign.id,
+        before=before,
+        after=snapshot(campaign),
+    )
     return campaign
 
 

@@ -36,8 +36,12 @@ def get_line(session: Session, actor: Actor) -> EditorialLine:
     if line is not None:
         return line
     return EditorialLine(
-        workspace_id=actor.workspace_id, tone_notes="", banned_words=[],
-        banned_words_severity=Severity.ERROR.value, required_hashtags=[], required_mentions=[],
+        workspace_id=actor.workspace_id,
+        tone_notes="",
+        banned_words=[],
+        banned_words_severity=Severity.ERROR.value,
+        required_hashtags=[],
+        required_mentions=[],
         required_severity=Severity.WARNING.value,
     )
 
@@ -57,8 +61,15 @@ def put_line(session: Session, actor: Actor, data: EditorialLineUpdate) -> Edito
     line.required_mentions = _distinct(data.required_mentions, "@")
     line.required_severity = data.required_severity
     session.flush()
-    record(session, actor, "editorial_line.update", "editorial_line", actor.workspace_id,
-           before=before, after=snapshot(line))
+    record(
+        session,
+        actor,
+        "editorial_line.update",
+        "editorial_line",
+        actor.workspace_id,
+        before=before,
+        after=snapshot(line),
+    )
     return line
 
 
@@ -80,8 +91,9 @@ def list_pillars(
 def _pillar(session: Session, actor: Actor, pillar_id: uuid.UUID) -> ContentPillar:
     pillar = repository.get_pillar(session, actor.workspace_id, pillar_id)
     if pillar is None:
-        raise NotFound("This content pillar does not exist in this workspace.",
-                       code="pillar_not_found")
+        raise NotFound(
+            "This content pillar does not exist in this workspace.", code="pillar_not_found"
+        )
     return pillar
 
 
@@ -89,15 +101,29 @@ def _check_pillar(
     session: Session, actor: Actor, name: str, share: int, other_than: uuid.UUID | None
 ) -> None:
     if repository.pillar_named(session, actor.workspace_id, name, other_than) is not None:
-        raise Conflict(f"A content pillar named \u201c{name}\u201d already exists; "
-                       "choose another name.", code="duplicate_pillar")
+        raise Conflict(
+            f"A content pillar named \u201c{name}\u201d already exists; choose another name.",
+            code="duplicate_pillar",
+        )
     total = repository.pillar_share_total(session, actor.workspace_id, other_than) + share
     if total > MAX_TOTAL_SHARE:
-        message = (f"The target shares of the pillars would add up to {total} %, over "
-                   f"{MAX_TOTAL_SHARE} %; lower this one or another pillar's first.")
-        raise Invalid(message, code="pillar_share_over", errors=[FieldError(
-            "target_share", "total_share", message, limit=MAX_TOTAL_SHARE, actual=total,
-        )])
+        message = (
+            f"The target shares of the pillars would add up to {total} %, over "
+            f"{MAX_TOTAL_SHARE} %; lower this one or another pillar's first."
+        )
+        raise Invalid(
+            message,
+            code="pillar_share_over",
+            errors=[
+                FieldError(
+                    "target_share",
+                    "total_share",
+                    message,
+                    limit=MAX_TOTAL_SHARE,
+                    actual=total,
+                )
+            ],
+        )
 
 
 def create_pillar(session: Session, actor: Actor, data: PillarCreate) -> ContentPillar:
@@ -105,8 +131,11 @@ def create_pillar(session: Session, actor: Actor, data: PillarCreate) -> Content
     name = " ".join(data.name.split())
     _check_pillar(session, actor, name, data.target_share, None)
     pillar = ContentPillar(
-        workspace_id=actor.workspace_id, name=name, description=data.description,
-        target_share=data.target_share, color=data.color.lower(),
+        workspace_id=actor.workspace_id,
+        name=name,
+        description=data.description,
+        target_share=data.target_share,
+        color=data.color.lower(),
     )
     repository.add(session, pillar)
     record(session, actor, "pillar.create", "content_pillar", pillar.id, after=snapshot(pillar))
@@ -128,8 +157,15 @@ def update_pillar(
     if data.color is not None:
         pillar.color = data.color.lower()
     session.flush()
-    record(session, actor, "pillar.update", "content_pillar", pillar.id,
-           before=before, after=snapshot(pillar))
+    record(
+        session,
+        actor,
+        "pillar.update",
+        "content_pillar",
+        pillar.id,
+        before=before,
+        after=snapshot(pillar),
+    )
     return pillar
 
 

@@ -21,18 +21,28 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 # --- editorial line ---------------------------------------------------------------------------
 
 
-@router.get(WS + "/editorial-line", response_model=schemas.EditorialLine,
-            responses=problems(), tags=["editorial line"])
-def get_editorial_line(workspace_id: uuid.UUID, actor: CurrentActor,
-                       db: DB) -> schemas.EditorialLine:
+@router.get(
+    WS + "/editorial-line",
+    response_model=schemas.EditorialLine,
+    responses=problems(),
+    tags=["editorial line"],
+)
+def get_editorial_line(
+    workspace_id: uuid.UUID, actor: CurrentActor, db: DB
+) -> schemas.EditorialLine:
     """Tone notes, banned words and required tags every variant is checked against."""
     return schemas.EditorialLine.model_validate(editorial.get_line(db, actor))
 
 
-@router.put(WS + "/editorial-line", response_model=schemas.EditorialLine,
-            responses=problems(422), tags=["editorial line"])
-def put_editorial_line(workspace_id: uuid.UUID, body: schemas.EditorialLineUpdate,
-                       actor: CurrentActor, db: DB) -> schemas.EditorialLine:
+@router.put(
+    WS + "/editorial-line",
+    response_model=schemas.EditorialLine,
+    responses=problems(422),
+    tags=["editorial line"],
+)
+def put_editorial_line(
+    workspace_id: uuid.UUID, body: schemas.EditorialLineUpdate, actor: CurrentActor, db: DB
+) -> schemas.EditorialLine:
     """Replace the editorial line (needs workspace.manage)."""
     return schemas.EditorialLine.model_validate(editorial.put_line(db, actor, body))
 
@@ -40,10 +50,19 @@ def put_editorial_line(workspace_id: uuid.UUID, body: schemas.EditorialLineUpdat
 # --- content pillars --------------------------------------------------------------------------
 
 
-@router.get(WS + "/pillars", response_model=schemas.PillarPage, responses=problems(422),
-            tags=["editorial line"])
-def list_pillars(workspace_id: uuid.UUID, actor: CurrentActor, db: DB,
-                 cursor: str | None = None, limit: Limit = 50) -> schemas.PillarPage:
+@router.get(
+    WS + "/pillars",
+    response_model=schemas.PillarPage,
+    responses=problems(422),
+    tags=["editorial line"],
+)
+def list_pillars(
+    workspace_id: uuid.UUID,
+    actor: CurrentActor,
+    db: DB,
+    cursor: str | None = None,
+    limit: Limit = 50,
+) -> schemas.PillarPage:
     """Content pillars by name, with their target share of posts."""
     page = editorial.list_pillars(db, actor, cursor, limit)
     return schemas.PillarPage(
@@ -52,27 +71,46 @@ def list_pillars(workspace_id: uuid.UUID, actor: CurrentActor, db: DB,
     )
 
 
-@router.post(WS + "/pillars", status_code=201, response_model=schemas.ContentPillar,
-             responses=problems(409, 422), tags=["editorial line"])
-def create_pillar(workspace_id: uuid.UUID, body: schemas.PillarCreate, actor: CurrentActor,
-                  db: DB) -> schemas.ContentPillar:
+@router.post(
+    WS + "/pillars",
+    status_code=201,
+    response_model=schemas.ContentPillar,
+    responses=problems(409, 422),
+    tags=["editorial line"],
+)
+def create_pillar(
+    workspace_id: uuid.UUID, body: schemas.PillarCreate, actor: CurrentActor, db: DB
+) -> schemas.ContentPillar:
     """Add a pillar; the target shares of all pillars add up to 100 % at most."""
     return schemas.ContentPillar.model_validate(editorial.create_pillar(db, actor, body))
 
 
-@router.patch(WS + "/pillars/{pillar_id}", response_model=schemas.ContentPillar,
-              responses=problems(409, 422), tags=["editorial line"])
-def update_pillar(workspace_id: uuid.UUID, pillar_id: uuid.UUID, body: schemas.PillarUpdate,
-                  actor: CurrentActor, db: DB) -> schemas.ContentPillar:
-    return schemas.ContentPillar.model_validate(
-        editorial.update_pillar(db, actor, pillar_id, body)
-    )
+@router.patch(
+    WS + "/pillars/{pillar_id}",
+    response_model=schemas.ContentPillar,
+    responses=problems(409, 422),
+    tags=["editorial line"],
+)
+def update_pillar(
+    workspace_id: uuid.UUID,
+    pillar_id: uuid.UUID,
+    body: schemas.PillarUpdate,
+    actor: CurrentActor,
+    db: DB,
+) -> schemas.ContentPillar:
+    return schemas.ContentPillar.model_validate(editorial.update_pillar(db, actor, pillar_id, body))
 
 
-@router.delete(WS + "/pillars/{pillar_id}", status_code=204, response_class=Response,
-               responses=problems(), tags=["editorial line"])
-def delete_pillar(workspace_id: uuid.UUID, pillar_id: uuid.UUID, actor: CurrentActor,
-                  db: DB) -> Response:
+@router.delete(
+    WS + "/pillars/{pillar_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(),
+    tags=["editorial line"],
+)
+def delete_pillar(
+    workspace_id: uuid.UUID, pillar_id: uuid.UUID, actor: CurrentActor, db: DB
+) -> Response:
     """Delete a pillar; its posts stay, without a pillar."""
     editorial.delete_pillar(db, actor, pillar_id)
     return Response(status_code=204)
@@ -81,10 +119,19 @@ def delete_pillar(workspace_id: uuid.UUID, pillar_id: uuid.UUID, actor: CurrentA
 # --- campaigns --------------------------------------------------------------------------------
 
 
-@router.get(WS + "/campaigns", response_model=schemas.CampaignPage, responses=problems(422),
-            tags=["campaigns"])
-def list_campaigns(workspace_id: uuid.UUID, actor: CurrentActor, db: DB,
-                   cursor: str | None = None, limit: Limit = 50) -> schemas.CampaignPage:
+@router.get(
+    WS + "/campaigns",
+    response_model=schemas.CampaignPage,
+    responses=problems(422),
+    tags=["campaigns"],
+)
+def list_campaigns(
+    workspace_id: uuid.UUID,
+    actor: CurrentActor,
+    db: DB,
+    cursor: str | None = None,
+    limit: Limit = 50,
+) -> schemas.CampaignPage:
     """Campaigns, newest first."""
     page = campaigns.list_campaigns(db, actor, cursor, limit)
     return schemas.CampaignPage(
@@ -93,34 +140,57 @@ def list_campaigns(workspace_id: uuid.UUID, actor: CurrentActor, db: DB,
     )
 
 
-@router.post(WS + "/campaigns", status_code=201, response_model=schemas.Campaign,
-             responses=problems(409, 422), tags=["campaigns"])
-def create_campaign(workspace_id: uuid.UUID, body: schemas.CampaignCreate, actor: CurrentActor,
-                    db: DB) -> schemas.Campaign:
+@router.post(
+    WS + "/campaigns",
+    status_code=201,
+    response_model=schemas.Campaign,
+    responses=problems(409, 422),
+    tags=["campaigns"],
+)
+def create_campaign(
+    workspace_id: uuid.UUID, body: schemas.CampaignCreate, actor: CurrentActor, db: DB
+) -> schemas.Campaign:
     return schemas.Campaign.model_validate(campaigns.create_campaign(db, actor, body))
 
 
-@router.get(WS + "/campaigns/{campaign_id}", response_model=schemas.Campaign,
-            responses=problems(), tags=["campaigns"])
-def get_campaign(workspace_id: uuid.UUID, campaign_id: uuid.UUID, actor: CurrentActor,
-                 db: DB) -> schemas.Campaign:
+@router.get(
+    WS + "/campaigns/{campaign_id}",
+    response_model=schemas.Campaign,
+    responses=problems(),
+    tags=["campaigns"],
+)
+def get_campaign(
+    workspace_id: uuid.UUID, campaign_id: uuid.UUID, actor: CurrentActor, db: DB
+) -> schemas.Campaign:
     return schemas.Campaign.model_validate(campaigns.get_campaign(db, actor, campaign_id))
 
 
-@router.patch(WS + "/campaigns/{campaign_id}", response_model=schemas.Campaign,
-              responses=problems(409, 422), tags=["campaigns"])
-def update_campaign(workspace_id: uuid.UUID, campaign_id: uuid.UUID,
-                    body: schemas.CampaignUpdate, actor: CurrentActor,
-                    db: DB) -> schemas.Campaign:
-    return schemas.Campaign.model_validate(
-        campaigns.update_campaign(db, actor, campaign_id, body)
-    )
+@router.patch(
+    WS + "/campaigns/{campaign_id}",
+    response_model=schemas.Campaign,
+    responses=problems(409, 422),
+    tags=["campaigns"],
+)
+def update_campaign(
+    workspace_id: uuid.UUID,
+    campaign_id: uuid.UUID,
+    body: schemas.CampaignUpdate,
+    actor: CurrentActor,
+    db: DB,
+) -> schemas.Campaign:
+    return schemas.Campaign.model_validate(campaigns.update_campaign(db, actor, campaign_id, body))
 
 
-@router.delete(WS + "/campaigns/{campaign_id}", status_code=204, response_class=Response,
-               responses=problems(), tags=["campaigns"])
-def delete_campaign(workspace_id: uuid.UUID, campaign_id: uuid.UUID, actor: CurrentActor,
-                    db: DB) -> Response:
+@router.delete(
+    WS + "/campaigns/{campaign_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(),
+    tags=["campaigns"],
+)
+def delete_campaign(
+    workspace_id: uuid.UUID, campaign_id: uuid.UUID, actor: CurrentActor, db: DB
+) -> Response:
     """Delete a campaign; its posts stay, without a campaign."""
     campaigns.delete_campaign(db, actor, campaign_id)
     return Response(status_code=204)
@@ -129,25 +199,44 @@ def delete_campaign(workspace_id: uuid.UUID, campaign_id: uuid.UUID, actor: Curr
 # --- media ------------------------------------------------------------------------------------
 
 
-@router.post(WS + "/media", status_code=201, response_model=schemas.MediaAsset,
-             responses=problems(413, 415, 422), tags=["media"])
+@router.post(
+    WS + "/media",
+    status_code=201,
+    response_model=schemas.MediaAsset,
+    responses=problems(413, 415, 422),
+    tags=["media"],
+)
 def upload_media(
-    workspace_id: uuid.UUID, actor: CurrentActor, db: DB, settings: AppSettings,
+    workspace_id: uuid.UUID,
+    actor: CurrentActor,
+    db: DB,
+    settings: AppSettings,
     file: Annotated[UploadFile, File(description="JPEG, PNG, GIF, WebP, MP4, MOV or WebM")],
     alt_text: Annotated[str, Form(max_length=1500)] = "",
 ) -> schemas.MediaAsset:
     """Upload a file; its type is read from its content, not its name."""
     asset = media.upload(
-        db, actor, file.file, file.filename, media_root=settings.media_dir,
-        max_bytes=settings.max_upload_bytes, alt_text=alt_text,
+        db,
+        actor,
+        file.file,
+        file.filename,
+        media_root=settings.media_dir,
+        max_bytes=settings.max_upload_bytes,
+        alt_text=alt_text,
     )
     return schemas.MediaAsset.model_validate(asset)
 
 
-@router.get(WS + "/media", response_model=schemas.MediaPage, responses=problems(422),
-            tags=["media"])
-def list_media(workspace_id: uuid.UUID, actor: CurrentActor, db: DB,
-               cursor: str | None = None, limit: Limit = 50) -> schemas.MediaPage:
+@router.get(
+    WS + "/media", response_model=schemas.MediaPage, responses=problems(422), tags=["media"]
+)
+def list_media(
+    workspace_id: uuid.UUID,
+    actor: CurrentActor,
+    db: DB,
+    cursor: str | None = None,
+    limit: Limit = 50,
+) -> schemas.MediaPage:
     """Uploaded media, newest first."""
     page = media.list_media(db, actor, cursor, limit)
     return schemas.MediaPage(
@@ -156,41 +245,73 @@ def list_media(workspace_id: uuid.UUID, actor: CurrentActor, db: DB,
     )
 
 
-@router.get(WS + "/media/{media_id}", response_model=schemas.MediaAsset, responses=problems(),
-            tags=["media"])
-def get_media(workspace_id: uuid.UUID, media_id: uuid.UUID, actor: CurrentActor,
-              db: DB) -> schemas.MediaAsset:
+@router.get(
+    WS + "/media/{media_id}",
+    response_model=schemas.MediaAsset,
+    responses=problems(),
+    tags=["media"],
+)
+def get_media(
+    workspace_id: uuid.UUID, media_id: uuid.UUID, actor: CurrentActor, db: DB
+) -> schemas.MediaAsset:
     return schemas.MediaAsset.model_validate(media.get_media(db, actor, media_id))
 
 
-@router.get(WS + "/media/{media_id}/file", response_class=FileResponse, tags=["media"],
-            responses={**problems(), 200: {"description": "The file, with its content type",
-                                           "content": {"image/*": {}, "video/*": {}}}})
-def media_file(workspace_id: uuid.UUID, media_id: uuid.UUID, actor: CurrentActor, db: DB,
-               settings: AppSettings) -> FileResponse:
+@router.get(
+    WS + "/media/{media_id}/file",
+    response_class=FileResponse,
+    tags=["media"],
+    responses={
+        **problems(),
+        200: {
+            "description": "The file, with its content type",
+            "content": {"image/*": {}, "video/*": {}},
+        },
+    },
+)
+def media_file(
+    workspace_id: uuid.UUID, media_id: uuid.UUID, actor: CurrentActor, db: DB, settings: AppSettings
+) -> FileResponse:
     """The stored file itself, served with the content type measured at upload."""
     asset, path = media.media_file(db, actor, media_id, media_root=settings.media_dir)
     return FileResponse(
-        path, media_type=asset.content_type, filename=asset.filename,
+        path,
+        media_type=asset.content_type,
+        filename=asset.filename,
         content_disposition_type="inline",
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"},
     )
 
 
-@router.patch(WS + "/media/{media_id}", response_model=schemas.MediaAsset,
-              responses=problems(422), tags=["media"])
-def update_media(workspace_id: uuid.UUID, media_id: uuid.UUID, body: schemas.MediaUpdate,
-                 actor: CurrentActor, db: DB) -> schemas.MediaAsset:
+@router.patch(
+    WS + "/media/{media_id}",
+    response_model=schemas.MediaAsset,
+    responses=problems(422),
+    tags=["media"],
+)
+def update_media(
+    workspace_id: uuid.UUID,
+    media_id: uuid.UUID,
+    body: schemas.MediaUpdate,
+    actor: CurrentActor,
+    db: DB,
+) -> schemas.MediaAsset:
     """Change the alt text."""
     return schemas.MediaAsset.model_validate(
         media.update_alt_text(db, actor, media_id, body.alt_text)
     )
 
 
-@router.delete(WS + "/media/{media_id}", status_code=204, response_class=Response,
-               responses=problems(409), tags=["media"])
-def delete_media(workspace_id: uuid.UUID, media_id: uuid.UUID, actor: CurrentActor, db: DB,
-                 settings: AppSettings) -> Response:
+@router.delete(
+    WS + "/media/{media_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(409),
+    tags=["media"],
+)
+def delete_media(
+    workspace_id: uuid.UUID, media_id: uuid.UUID, actor: CurrentActor, db: DB, settings: AppSettings
+) -> Response:
     """Delete a media that no variant uses."""
     media.delete_media(db, actor, media_id, media_root=settings.media_dir)
     return Response(status_code=204)

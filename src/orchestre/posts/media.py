@@ -34,7 +34,8 @@ INCOMING = ".incoming"
 
 
 def _when_transaction_ends(
-    session: Session, on_commit: Callable[[], None] | None = None,
+    session: Session,
+    on_commit: Callable[[], None] | None = None,
     on_rollback: Callable[[], None] | None = None,
 ) -> None:
     """Run one callback once the session's outer transaction commits, or the other if not."""
@@ -59,6 +60,7 @@ def _remove(path: Path) -> Callable[[], None]:
     def remove() -> None:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
     return remove
 
 
@@ -74,7 +76,8 @@ def _receive(stream: BinaryIO, folder: Path, max_bytes: int) -> tuple[Path, int,
                 if size > max_bytes:
                     raise TooLarge(
                         f"This file is larger than the limit of {max_bytes // (1024 * 1024)} MiB;"
-                        " compress it or upload a smaller one.", code="file_too_large",
+                        " compress it or upload a smaller one.",
+                        code="file_too_large",
                     )
                 digest.update(chunk)
                 out.write(chunk)
@@ -91,8 +94,14 @@ def _clean_filename(filename: str | None) -> str:
 
 
 def upload(
-    session: Session, actor: Actor, stream: BinaryIO, filename: str | None, *,
-    media_root: Path, max_bytes: int, alt_text: str = "",
+    session: Session,
+    actor: Actor,
+    stream: BinaryIO,
+    filename: str | None,
+    *,
+    media_root: Path,
+    max_bytes: int,
+    alt_text: str = "",
 ) -> MediaAsset:
     """Store an uploaded file after identifying it by its content; returns the new asset."""
     actor.require(P.MEDIA_UPLOAD)
@@ -108,11 +117,19 @@ def upload(
         temp.unlink(missing_ok=True)
     _when_transaction_ends(session, on_rollback=_remove(final))
     asset = MediaAsset(
-        id=media_id, workspace_id=actor.workspace_id, created_by=actor.user_id,
-        filename=_clean_filename(filename), kind=measured.kind,
-        content_type=measured.content_type, size_bytes=size, width=measured.width,
-        height=measured.height, duration_seconds=measured.duration_seconds, sha256=sha256,
-        storage_key=key, alt_text=alt_text[:1500],
+        id=media_id,
+        workspace_id=actor.workspace_id,
+        created_by=actor.user_id,
+        filename=_clean_filename(filename),
+        kind=measured.kind,
+        content_type=measured.content_type,
+        size_bytes=size,
+        width=measured.width,
+        height=measured.height,
+        duration_seconds=measured.duration_seconds,
+        sha256=sha256,
+        storage_key=key,
+        alt_text=alt_text[:1500],
     )
     repository.add(session, asset)
     record(session, actor, "media.upload", "media", asset.id, after=snapshot(asset))
@@ -154,8 +171,10 @@ def media_file(
     root = media_root.resolve()
     path = (root / asset.storage_key).resolve()
     if not path.is_relative_to(root) or not path.is_file():
-        raise NotFound("The file of this media is missing from storage; upload it again.",
-                       code="media_file_missing")
+        raise NotFound(
+            "The file of this media is missing from storage; upload it again.",
+            code="media_file_missing",
+        )
     return asset, path
 
 

@@ -98,7 +98,8 @@ def _measure_image(path: Path) -> Measured | None:
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise unsupported(
                 "This image is damaged or incomplete (it could not be decoded to the end); "
-                "export it again and upload the new file.", code="media_damaged",
+                "export it again and upload the new file.",
+                code="media_damaged",
             ) from exc
     content_type, extension = IMAGE_FORMATS[fmt]
     kind = "gif" if fmt == "GIF" else "image"
@@ -129,19 +130,30 @@ def measure_video(path: Path) -> Measured:
             "ask your administrator to install ffmpeg, or upload an image.",
             code="video_checker_missing",
         )
-    command = [probe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-               str(path)]
+    command = [
+        probe,
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        str(path),
+    ]
     try:
         # A fixed argument list with our own temp path: no shell, no user text in the command.
         done = subprocess.run(  # noqa: S603
             command, capture_output=True, timeout=FFPROBE_TIMEOUT_SECONDS, check=False
         )
     except subprocess.TimeoutExpired as exc:
-        raise unsupported("This video took too long to analyse; re-encode it and try again.",
-                          code="media_damaged") from exc
+        raise unsupported(
+            "This video took too long to analyse; re-encode it and try again.", code="media_damaged"
+        ) from exc
     if done.returncode != 0:
-        raise unsupported("This video is damaged or not a format we can read; "
-                          f"upload {ACCEPTED}.", code="media_damaged")
+        raise unsupported(
+            f"This video is damaged or not a format we can read; upload {ACCEPTED}.",
+            code="media_damaged",
+        )
     try:
         report: dict[str, Any] = json.loads(done.stdout or b"{}")
     except ValueError as exc:
@@ -153,13 +165,17 @@ def _read_report(report: dict[str, Any]) -> Measured:
     fmt = report.get("format") or {}
     names = set(str(fmt.get("format_name", "")).split(","))
     streams = report.get("streams") or []
-    videos = [s for s in streams if s.get("codec_type") == "video"
-              and not (s.get("disposition") or {}).get("attached_pic")]
+    videos = [
+        s
+        for s in streams
+        if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
+    ]
     if not videos:
         raise unsupported("This file has no video track; upload a video or an image.")
     video = videos[0]
-    codecs = tuple(str(s.get("codec_name", "")) for s in streams
-                   if s.get("codec_type") in ("video", "audio"))
+    codecs = tuple(
+        str(s.get("codec_name", "")) for s in streams if s.get("codec_type") in ("video", "audio")
+    )
     if "mp4" in names or "mov" in names:
         brand = str((fmt.get("tags") or {}).get("major_brand", "")).strip()
         content_type, extension = (
@@ -171,8 +187,11 @@ def _read_report(report: dict[str, Any]) -> Measured:
         raise unsupported(f"This video container is not accepted; upload {ACCEPTED}.")
     duration = fmt.get("duration") or video.get("duration")
     return Measured(
-        "video", content_type, extension,
-        width=int(video.get("width") or 0) or None, height=int(video.get("height") or 0) or None,
+        "video",
+        content_type,
+        extension,
+        width=int(video.get("width") or 0) or None,
+        height=int(video.get("height") or 0) or None,
         duration_seconds=round(float(duration), 3) if duration is not None else None,
         codecs=codecs,
     )

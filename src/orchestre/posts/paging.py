@@ -22,8 +22,9 @@ def read_cursor(raw: str | None, *, by_time: bool = True) -> Cursor | None:
             raise ValueError("cursor time without zone")
     except ValueError as exc:
         message = "This cursor is not valid here; start again from the first page."
-        raise Invalid(message, code="bad_cursor",
-                      errors=[FieldError("cursor", "cursor", message)]) from exc
+        raise Invalid(
+            message, code="bad_cursor", errors=[FieldError("cursor", "cursor", message)]
+        ) from exc
     return cursor
 
 

@@ -144,8 +144,10 @@ def _text_condition(q: str) -> ColumnElement[bool]:
 
 
 def _keyset_desc(
-    stmt: Select[T], sort_col: InstrumentedAttribute[datetime],
-    id_col: InstrumentedAttribute[uuid.UUID], cursor: Cursor | None,
+    stmt: Select[T],
+    sort_col: InstrumentedAttribute[datetime],
+    id_col: InstrumentedAttribute[uuid.UUID],
+    cursor: Cursor | None,
 ) -> Select[T]:
     if cursor is not None:
         when = cursor.sort_datetime()
@@ -154,8 +156,11 @@ def _keyset_desc(
 
 
 def list_posts(
-    session: Session, workspace_id: uuid.UUID, filters: PostFilters,
-    cursor: Cursor | None, limit: int,
+    session: Session,
+    workspace_id: uuid.UUID,
+    filters: PostFilters,
+    cursor: Cursor | None,
+    limit: int,
 ) -> list[Post]:
     """One page plus one row (the caller uses it to know whether a next page exists)."""
     stmt = select(Post).where(Post.workspace_id == workspace_id)
@@ -205,9 +210,12 @@ def list_media(
 
 def media_usage(session: Session, media_id: uuid.UUID) -> int:
     """How many variants (of any state) attach this media."""
-    return int(session.scalar(
-        select(func.count()).select_from(VariantMedia).where(VariantMedia.media_id == media_id)
-    ) or 0)
+    return int(
+        session.scalar(
+            select(func.count()).select_from(VariantMedia).where(VariantMedia.media_id == media_id)
+        )
+        or 0
+    )
 
 
 # --- content pillars and campaigns ----------------------------------------------------------
@@ -216,9 +224,11 @@ def media_usage(session: Session, media_id: uuid.UUID) -> int:
 def get_pillar(
     session: Session, workspace_id: uuid.UUID, pillar_id: uuid.UUID
 ) -> ContentPillar | None:
-    return session.scalars(select(ContentPillar).where(
-        ContentPillar.workspace_id == workspace_id, ContentPillar.id == pillar_id
-    )).one_or_none()
+    return session.scalars(
+        select(ContentPillar).where(
+            ContentPillar.workspace_id == workspace_id, ContentPillar.id == pillar_id
+        )
+    ).one_or_none()
 
 
 def pillar_named(
@@ -249,10 +259,12 @@ def list_pillars(
 ) -> list[ContentPillar]:
     stmt = select(ContentPillar).where(ContentPillar.workspace_id == workspace_id)
     if cursor is not None:
-        stmt = stmt.where(or_(
-            ContentPillar.name > cursor.sort_value,
-            and_(ContentPillar.name == cursor.sort_value, ContentPillar.id > cursor.id),
-        ))
+        stmt = stmt.where(
+            or_(
+                ContentPillar.name > cursor.sort_value,
+                and_(ContentPillar.name == cursor.sort_value, ContentPillar.id > cursor.id),
+            )
+        )
     stmt = stmt.order_by(ContentPillar.name, ContentPillar.id)
     return list(session.scalars(stmt.limit(limit + 1)))
 
@@ -260,9 +272,9 @@ def list_pillars(
 def get_campaign(
     session: Session, workspace_id: uuid.UUID, campaign_id: uuid.UUID
 ) -> Campaign | None:
-    return session.scalars(select(Campaign).where(
-        Campaign.workspace_id == workspace_id, Campaign.id == campaign_id
-    )).one_or_none()
+    return session.scalars(
+        select(Campaign).where(Campaign.workspace_id == workspace_id, Campaign.id == campaign_id)
+    ).one_or_none()
 
 
 def campaign_named(

@@ -26,10 +26,15 @@ S = VariantState
 
 def _instant(session: Session, actor: Actor, data: ScheduleCreate) -> datetime:
     if (data.at is None) == (data.local_time is None):
-        message = ("Send either 'at' (a date-time with its offset) or 'local_time' "
-                   "(YYYY-MM-DDTHH:MM in the workspace's time zone), not both or neither.")
-        raise Invalid(message, code="schedule_time_missing",
-                      errors=[FieldError("at", "one_of", message, limit=["at", "local_time"])])
+        message = (
+            "Send either 'at' (a date-time with its offset) or 'local_time' "
+            "(YYYY-MM-DDTHH:MM in the workspace's time zone), not both or neither."
+        )
+        raise Invalid(
+            message,
+            code="schedule_time_missing",
+            errors=[FieldError("at", "one_of", message, limit=["at", "local_time"])],
+        )
     if data.at is not None:
         return as_utc(data.at)
     assert data.local_time is not None
@@ -37,9 +42,11 @@ def _instant(session: Session, actor: Actor, data: ScheduleCreate) -> datetime:
         wall = datetime.strptime(data.local_time, "%Y-%m-%dT%H:%M")  # noqa: DTZ007
     except ValueError as exc:
         message = f"{data.local_time} is not a real date and time; use YYYY-MM-DDTHH:MM."
-        raise Invalid(message, code="bad_local_time", errors=[
-            FieldError("local_time", "datetime", message, actual=data.local_time)
-        ]) from exc
+        raise Invalid(
+            message,
+            code="bad_local_time",
+            errors=[FieldError("local_time", "datetime", message, actual=data.local_time)],
+        ) from exc
     workspace = repository.workspace(session, actor.workspace_id)
     if workspace is None:
         raise NotFound("Workspace not found.", code="workspace_not_found")
@@ -55,8 +62,9 @@ def _targets(
     by_id = {v.id: v for v in post.variants}
     missing = [i for i in variant_ids if i not in by_id]
     if missing:
-        raise NotFound("A variant to schedule does not exist on this post.",
-                       code="variant_not_found")
+        raise NotFound(
+            "A variant to schedule does not exist on this post.", code="variant_not_found"
+        )
     return [by_id[i] for i in dict.fromkeys(variant_ids)]
 
 
@@ -64,8 +72,9 @@ def _refusals(
     session: Session, actor: Actor, variants: list[PostVariant], target: S
 ) -> list[tuple[str, FieldError]]:
     """(channel handle, error) for each variant that cannot make the move."""
-    channels = repository.channels_by_ids(session, actor.workspace_id,
-                                          {v.channel_id for v in variants})
+    channels = repository.channels_by_ids(
+        session, actor.workspace_id, {v.channel_id for v in variants}
+    )
     refused = []
     for variant in variants:
         if target is S.SCHEDULED and variant.state == S.SCHEDULED:
@@ -75,13 +84,15 @@ def _refusals(
             reason = f"it is not scheduled (it is {variant.state})"
         if reason is not None:
             handle = channels[variant.channel_id].handle
-            refused.append((handle, FieldError(f"variants[{handle}]", "state", reason,
-                                               actual=variant.state)))
+            refused.append(
+                (handle, FieldError(f"variants[{handle}]", "state", reason, actual=variant.state))
+            )
     return refused
 
 
-def schedule(session: Session, actor: Actor, post_id: uuid.UUID, data: ScheduleCreate
-             ) -> service.PostView:
+def schedule(
+    session: Session, actor: Actor, post_id: uuid.UUID, data: ScheduleCreate
+) -> service.PostView:
     """Schedule the approved variants (all, or those listed) at one future instant, in UTC."""
     actor.require(Permission.POSTS_SCHEDULE)
     post = service.load_post(session, actor, post_id)
@@ -89,22 +100,32 @@ def schedule(session: Session, actor: Actor, post_id: uuid.UUID, data: ScheduleC
     now = utcnow()
     if when <= now:
         message = "This time is already past; choose a time in the future."
-        raise Invalid(message, code="schedule_in_past", errors=[FieldError(
-            "local_time" if data.local_time else "at", "in_future", message,
-            limit=now.isoformat(), actual=when.isoformat(),
-        )])
-    targets = _targets(post, data.variant_ids,
-                       frozenset(S) - states.LOCKED_STATES)
+        raise Invalid(
+            message,
+            code="schedule_in_past",
+            errors=[
+                FieldError(
+                    "local_time" if data.local_time else "at",
+                    "in_future",
+                    message,
+                    limit=now.isoformat(),
+                    actual=when.isoformat(),
+                )
+            ],
+        )
+    targets = _targets(post, data.variant_ids, frozenset(S) - states.LOCKED_STATES)
     if not targets:
-        raise TransitionRefused("Nothing on this post can be scheduled.",
-                                code="nothing_to_schedule")
+        raise TransitionRefused(
+            "Nothing on this post can be scheduled.", code="nothing_to_schedule"
+        )
     refused = _refusals(session, actor, targets, S.SCHEDULED)
     if refused:
         handle, first = refused[0]
         others = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
         raise TransitionRefused(
             f"The variant for {handle}{others} cannot be scheduled. {first.message}",
-            code="review_required", errors=[error for _, error in refused],
+            code="review_required",
+            errors=[error for _, error in refused],
         )
     before = service.audit_picture(post)
     for variant in targets:
@@ -114,13 +135,21 @@ def schedule(session: Session, actor: Actor, post_id: uuid.UUID, data: ScheduleC
     service.sync_post_schedule(post)
     post.version += 1
     session.flush()
-    record(session, actor, "post.schedule", "post", post.id,
-           before=before, after=service.audit_picture(post))
+    record(
+        session,
+        actor,
+        "post.schedule",
+        "post",
+        post.id,
+        before=before,
+        after=service.audit_picture(post),
+    )
     return service.post_view(session, actor, post)
 
 
-def unschedule(session: Session, actor: Actor, post_id: uuid.UUID, data: UnscheduleCreate
-               ) -> service.PostView:
+def unschedule(
+    session: Session, actor: Actor, post_id: uuid.UUID, data: UnscheduleCreate
+) -> service.PostView:
     """Take scheduled variants (all, or those listed) off the calendar; they stay approved."""
     actor.require(Permission.POSTS_SCHEDULE)
     post = service.load_post(session, actor, post_id)
@@ -130,8 +159,11 @@ def unschedule(session: Session, actor: Actor, post_id: uuid.UUID, data: Unsched
     refused = _refusals(session, actor, targets, S.APPROVED)
     if refused:
         handle, first = refused[0]
-        raise TransitionRefused(f"The variant for {handle} cannot be unscheduled: {first.message}.",
-                                code="not_scheduled", errors=[error for _, error in refused])
+        raise TransitionRefused(
+            f"The variant for {handle} cannot be unscheduled: {first.message}.",
+            code="not_scheduled",
+            errors=[error for _, error in refused],
+        )
     before = service.audit_picture(post)
     for variant in targets:
         states.move(variant, S.APPROVED)
@@ -139,6 +171,13 @@ def unschedule(session: Session, actor: Actor, post_id: uuid.UUID, data: Unsched
     service.sync_post_schedule(post)
     post.version += 1
     session.flush()
-    record(session, actor, "post.unschedule", "post", post.id,
-           before=before, after=service.audit_picture(post))
+    record(
+        session,
+        actor,
+        "post.unschedule",
+        "post",
+        post.id,
+        before=before,
+        after=service.audit_picture(post),
+    )
     return service.post_view(session, actor, post)

@@ -72,10 +72,12 @@ SeverityName = Literal["warning", "error"]
 
 
 _PROBLEM_DESCRIPTIONS = {
-    401: "Not signed in", 403: "Your role does not allow this",
+    401: "Not signed in",
+    403: "Your role does not allow this",
     404: "Not found in this workspace (foreign ids look the same)",
     409: "Conflicts with the current state (stale version, refused transition, duplicate)",
-    413: "Too large", 415: "Unsupported media type",
+    413: "Too large",
+    415: "Unsupported media type",
     422: "Invalid input: 'errors' lists each broken rule",
 }
 
@@ -83,8 +85,10 @@ _PROBLEM_DESCRIPTIONS = {
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem-details answers a route can give (401/403/404 always)."""
     return {
-        status: {"description": _PROBLEM_DESCRIPTIONS[status],
-                 "content": {"application/problem+json": {}}}
+        status: {
+            "description": _PROBLEM_DESCRIPTIONS[status],
+            "content": {"application/problem+json": {}},
+        }
         for status in (401, 403, 404, *statuses)
     }
 
@@ -156,7 +160,8 @@ class ScheduleCreate(_Input):
 
     at: AwareDatetime | None = None
     local_time: str | None = Field(
-        default=None, pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$",
+        default=None,
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$",
         description="YYYY-MM-DDTHH:MM in the workspace's time zone",
     )
     variant_ids: list[LaxUUID] | None = None
@@ -244,18 +249,24 @@ class Post(_Output):
 def post_out(view: PostView) -> Post:
     """The API picture of a post: its columns, and each variant with channel, media, findings."""
     variants = [
-        Variant.model_validate({
-            **{name: getattr(item.variant, name) for name in _VARIANT_COLUMNS},
-            "channel": item.channel, "media": item.media, "findings": item.findings,
-        }, from_attributes=True)
+        Variant.model_validate(
+            {
+                **{name: getattr(item.variant, name) for name in _VARIANT_COLUMNS},
+                "channel": item.channel,
+                "media": item.media,
+                "findings": item.findings,
+            },
+            from_attributes=True,
+        )
         for item in view.variants
     ]
     columns = {name: getattr(view.post, name) for name in _POST_COLUMNS}
     return Post.model_validate({**columns, "variants": variants}, from_attributes=True)
 
 
-_VARIANT_COLUMNS = tuple(name for name in Variant.model_fields
-                         if name not in ("channel", "media", "findings"))
+_VARIANT_COLUMNS = tuple(
+    name for name in Variant.model_fields if name not in ("channel", "media", "findings")
+)
 _POST_COLUMNS = tuple(name for name in Post.model_fields if name != "variants")
 
 
@@ -287,9 +298,9 @@ class EditorialLineUpdate(_Input):
     required_hashtags: list[Annotated[str, Field(pattern=r"^#?\w+$", max_length=100)]] = Field(
         default_factory=list, max_length=30
     )
-    required_mentions: list[
-        Annotated[str, Field(pattern=r"^@?\w[\w.\-]*$", max_length=100)]
-    ] = Field(default_factory=list, max_length=30)
+    required_mentions: list[Annotated[str, Field(pattern=r"^@?\w[\w.\-]*$", max_length=100)]] = (
+        Field(default_factory=list, max_length=30)
+    )
     required_severity: SeverityName = "warning"
 
 

@@ -98,8 +98,12 @@ def post_view(session: Session, actor: Actor, post: Post) -> PostView:
 
 def findings_of(variant: PostVariant, channel: Channel, rules: EditorialRules) -> list[Finding]:
     content = VariantContent(
-        text=variant.text, first_comment=variant.first_comment, link_url=variant.link_url,
-        media_count=len(variant.media), network=channel.network, channel_handle=channel.handle,
+        text=variant.text,
+        first_comment=variant.first_comment,
+        link_url=variant.link_url,
+        media_count=len(variant.media),
+        network=channel.network,
+        channel_handle=channel.handle,
     )
     return check_variant(content, rules)
 
@@ -115,7 +119,8 @@ def list_posts(
     actor.require(P.POSTS_VIEW)
     _check_filters(filters)
     filters = replace(
-        filters, tag=normalise_tag(filters.tag) if filters.tag else None,
+        filters,
+        tag=normalise_tag(filters.tag) if filters.tag else None,
         q=filters.q.strip() if filters.q else None,
     )
     limit = paging.clamp(limit)
@@ -130,15 +135,23 @@ def _check_filters(filters: PostFilters) -> None:
     problems = []
     for name, value in (("from", filters.starts), ("to", filters.ends)):
         if value is not None and value.tzinfo is None:
-            problems.append(FieldError(
-                name, "aware_datetime",
-                f"'{name}' has no time zone: add an offset such as +01:00 or Z.",
-            ))
+            problems.append(
+                FieldError(
+                    name,
+                    "aware_datetime",
+                    f"'{name}' has no time zone: add an offset such as +01:00 or Z.",
+                )
+            )
     if filters.status is not None and filters.status not in {s.value for s in S}:
-        problems.append(FieldError(
-            "status", "enum", "Unknown status.",
-            limit=[s.value for s in S], actual=filters.status,
-        ))
+        problems.append(
+            FieldError(
+                "status",
+                "enum",
+                "Unknown status.",
+                limit=[s.value for s in S],
+                actual=filters.status,
+            )
+        )
     if problems:
         raise Invalid("Some filters are invalid; see 'errors'.", code="bad_filter", errors=problems)
 
@@ -207,30 +220,35 @@ def _channels(session: Session, actor: Actor, ids: Iterable[uuid.UUID]) -> dict[
     wanted = set(ids)
     found = repository.channels_by_ids(session, actor.workspace_id, wanted)
     if len(found) != len(wanted):
-        raise NotFound("A channel of this post does not exist in this workspace.",
-                       code="channel_not_found")
+        raise NotFound(
+            "A channel of this post does not exist in this workspace.", code="channel_not_found"
+        )
     return found
 
 
 def _check_media(session: Session, actor: Actor, ids: Iterable[uuid.UUID]) -> None:
     wanted = set(ids)
     if len(repository.media_by_ids(session, actor.workspace_id, wanted)) != len(wanted):
-        raise NotFound("A media file of this post does not exist in this workspace.",
-                       code="media_not_found")
+        raise NotFound(
+            "A media file of this post does not exist in this workspace.", code="media_not_found"
+        )
 
 
 def _check_refs(
     session: Session, actor: Actor, campaign_id: uuid.UUID | None, pillar_id: uuid.UUID | None
 ) -> None:
-    if campaign_id is not None and repository.get_campaign(
-        session, actor.workspace_id, campaign_id
-    ) is None:
+    if (
+        campaign_id is not None
+        and repository.get_campaign(session, actor.workspace_id, campaign_id) is None
+    ):
         raise NotFound("This campaign does not exist in this workspace.", code="campaign_not_found")
-    if pillar_id is not None and repository.get_pillar(
-        session, actor.workspace_id, pillar_id
-    ) is None:
-        raise NotFound("This content pillar does not exist in this workspace.",
-                       code="pillar_not_found")
+    if (
+        pillar_id is not None
+        and repository.get_pillar(session, actor.workspace_id, pillar_id) is None
+    ):
+        raise NotFound(
+            "This content pillar does not exist in this workspace.", code="pillar_not_found"
+        )
 
 
 # --- audit pictures --------------------------------------------------------------------------
@@ -289,8 +307,11 @@ def _set_media(session: Session, actor: Actor, variant: PostVariant, ids: list[u
 
 
 def _apply_content(
-    session: Session, actor: Actor, variant: PostVariant,
-    data: VariantUpdate | VariantCreate, fields: set[str],
+    session: Session,
+    actor: Actor,
+    variant: PostVariant,
+    data: VariantUpdate | VariantCreate,
+    fields: set[str],
 ) -> bool:
     """Apply the sent content fields; True when what would be published changed."""
     changed = False
@@ -311,13 +332,23 @@ def _apply_content(
 
 
 def _new_variant(
-    session: Session, actor: Actor, post: Post, channel_id: uuid.UUID, position: int,
+    session: Session,
+    actor: Actor,
+    post: Post,
+    channel_id: uuid.UUID,
+    position: int,
     spec: VariantCreate | None,
 ) -> PostVariant:
     variant = PostVariant(
-        workspace_id=actor.workspace_id, channel_id=channel_id, position=position,
-        text=post.base_text, link_url=None, first_comment=None, options={},
-        state=S.DRAFT.value, media=[],
+        workspace_id=actor.workspace_id,
+        channel_id=channel_id,
+        position=position,
+        text=post.base_text,
+        link_url=None,
+        first_comment=None,
+        options={},
+        state=S.DRAFT.value,
+        media=[],
     )
     if spec is not None:
         sent = set(spec.model_fields_set) - {"channel_id"}
@@ -337,9 +368,11 @@ def _variant_specs(data: PostCreate) -> dict[uuid.UUID, VariantCreate]:
     for index, spec in enumerate(data.variants):
         if spec.channel_id not in data.channel_ids:
             message = "This variant's channel is not among the post's channel_ids; add it there."
-            raise Invalid(message, code="variant_channel_missing", errors=[
-                FieldError(f"variants[{index}].channel_id", "in_channel_ids", message)
-            ])
+            raise Invalid(
+                message,
+                code="variant_channel_missing",
+                errors=[FieldError(f"variants[{index}].channel_id", "in_channel_ids", message)],
+            )
         specs[spec.channel_id] = spec
     return specs
 
@@ -351,9 +384,16 @@ def create_post(session: Session, actor: Actor, data: PostCreate) -> PostView:
     _channels(session, actor, data.channel_ids)
     _check_refs(session, actor, data.campaign_id, data.pillar_id)
     post = Post(
-        workspace_id=actor.workspace_id, created_by=actor.user_id, title=data.title,
-        base_text=data.base_text, campaign_id=data.campaign_id, pillar_id=data.pillar_id,
-        tags=data.tags or [], internal_notes=data.internal_notes, review_round=0, version=1,
+        workspace_id=actor.workspace_id,
+        created_by=actor.user_id,
+        title=data.title,
+        base_text=data.base_text,
+        campaign_id=data.campaign_id,
+        pillar_id=data.pillar_id,
+        tags=data.tags or [],
+        internal_notes=data.internal_notes,
+        review_round=0,
+        version=1,
         variants=[],
     )
     for position, channel_id in enumerate(data.channel_ids):
@@ -371,8 +411,12 @@ def update_post(session: Session, actor: Actor, post_id: uuid.UUID, data: PostUp
     post = _get_post(session, actor, post_id)
     _require_may_edit(actor, post)
     fields = set(data.model_fields_set)
-    _check_refs(session, actor, data.campaign_id if "campaign_id" in fields else None,
-                data.pillar_id if "pillar_id" in fields else None)
+    _check_refs(
+        session,
+        actor,
+        data.campaign_id if "campaign_id" in fields else None,
+        data.pillar_id if "pillar_id" in fields else None,
+    )
     before = audit_picture(post)
     _claim(session, post, data.version)
     for name in ("campaign_id", "pillar_id"):
@@ -393,13 +437,15 @@ def update_post(session: Session, actor: Actor, post_id: uuid.UUID, data: PostUp
                 content_changed = True
     if content_changed:
         restart_review(post)
-    record(session, actor, "post.update", "post", post.id,
-           before=before, after=audit_picture(post))
+    record(session, actor, "post.update", "post", post.id, before=before, after=audit_picture(post))
     return post_view(session, actor, post)
 
 
 def update_variant(
-    session: Session, actor: Actor, post_id: uuid.UUID, variant_id: uuid.UUID,
+    session: Session,
+    actor: Actor,
+    post_id: uuid.UUID,
+    variant_id: uuid.UUID,
     data: VariantUpdate,
 ) -> PostView:
     """Edit one variant's content; a real change voids the post's review (see module doc)."""
@@ -412,8 +458,15 @@ def update_variant(
     _claim(session, post, data.version)
     if _apply_content(session, actor, variant, data, set(data.model_fields_set) - {"version"}):
         restart_review(post)
-    record(session, actor, "post.variant_update", "post", post.id,
-           before=before, after=audit_picture(post))
+    record(
+        session,
+        actor,
+        "post.variant_update",
+        "post",
+        post.id,
+        before=before,
+        after=audit_picture(post),
+    )
     return post_view(session, actor, post)
 
 
@@ -432,13 +485,23 @@ def add_channel(
     position = max((v.position for v in post.variants), default=-1) + 1
     post.variants.append(_new_variant(session, actor, post, data.channel_id, position, data))
     session.flush()
-    record(session, actor, "post.channel_add", "post", post.id,
-           before=before, after=audit_picture(post))
+    record(
+        session,
+        actor,
+        "post.channel_add",
+        "post",
+        post.id,
+        before=before,
+        after=audit_picture(post),
+    )
     return post_view(session, actor, post)
 
 
 def remove_channel(
-    session: Session, actor: Actor, post_id: uuid.UUID, variant_id: uuid.UUID,
+    session: Session,
+    actor: Actor,
+    post_id: uuid.UUID,
+    variant_id: uuid.UUID,
     version: int | None = None,
 ) -> PostView:
     """Drop one channel's variant; a post keeps at least one, and published ones stay."""
@@ -449,8 +512,11 @@ def remove_channel(
     _refuse_locked(variant, doing="removed")
     if len(post.variants) == 1:
         message = "A post needs at least one channel; delete the post instead."
-        raise Invalid(message, code="last_channel",
-                      errors=[FieldError("variant_id", "min_channels", message, limit=1)])
+        raise Invalid(
+            message,
+            code="last_channel",
+            errors=[FieldError("variant_id", "min_channels", message, limit=1)],
+        )
     before = audit_picture(post)
     if version is not None:
         _claim(session, post, version)
@@ -459,8 +525,15 @@ def remove_channel(
     post.variants.remove(variant)
     sync_post_schedule(post)
     session.flush()
-    record(session, actor, "post.channel_remove", "post", post.id,
-           before=before, after=audit_picture(post))
+    record(
+        session,
+        actor,
+        "post.channel_remove",
+        "post",
+        post.id,
+        before=before,
+        after=audit_picture(post),
+    )
     return post_view(session, actor, post)
 
 
@@ -495,15 +568,22 @@ def assert_ready_for_review(session: Session, actor: Actor, post_id: uuid.UUID) 
     """
     post = load_post(session, actor, post_id)
     blocking = [
-        FieldError(f"variants[{item.channel.handle}].{finding.field}", finding.rule,
-                   finding.message, finding.limit, finding.actual)
+        FieldError(
+            f"variants[{item.channel.handle}].{finding.field}",
+            finding.rule,
+            finding.message,
+            finding.limit,
+            finding.actual,
+        )
         for item in post_view(session, actor, post).variants
         if item.variant.state not in states.LOCKED_STATES
-        for finding in item.findings if finding.blocking
+        for finding in item.findings
+        if finding.blocking
     ]
     if blocking:
         raise Invalid(
             f"This post is not ready for review: fix the {len(blocking)} problem(s) listed.",
-            code="not_ready_for_review", errors=blocking,
+            code="not_ready_for_review",
+            errors=blocking,
         )
     return post

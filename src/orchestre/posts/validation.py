@@ -100,12 +100,16 @@ def check_banned_words(content: VariantContent, rules: EditorialRules) -> list[F
         folded = fold(raw)
         for word in rules.banned_words:
             if word.strip() and _word_pattern(word).search(folded):
-                findings.append(Finding(
-                    rules.banned_words_severity, where, "banned_word",
-                    f"Contains \u201c{word}\u201d, a banned word of the editorial line; "
-                    "rephrase without it.",
-                    actual=word,
-                ))
+                findings.append(
+                    Finding(
+                        rules.banned_words_severity,
+                        where,
+                        "banned_word",
+                        f"Contains \u201c{word}\u201d, a banned word of the editorial line; "
+                        "rephrase without it.",
+                        actual=word,
+                    )
+                )
     return findings
 
 
@@ -120,32 +124,44 @@ def check_required_tags(content: VariantContent, rules: EditorialRules) -> list[
     for tag in rules.required_hashtags:
         bare = tag.lstrip("#")
         if bare and fold(bare) not in hashtags:
-            findings.append(Finding(
-                rules.required_severity, "text", "required_hashtag",
-                f"Add the hashtag #{bare}: the editorial line requires it "
-                "(in the text or the first comment).",
-                limit=f"#{bare}",
-            ))
+            findings.append(
+                Finding(
+                    rules.required_severity,
+                    "text",
+                    "required_hashtag",
+                    f"Add the hashtag #{bare}: the editorial line requires it "
+                    "(in the text or the first comment).",
+                    limit=f"#{bare}",
+                )
+            )
     mentions = _tokens(_MENTION, content)
     for mention in rules.required_mentions:
         bare = mention.lstrip("@")
         if bare and fold(bare) not in mentions:
-            findings.append(Finding(
-                rules.required_severity, "text", "required_mention",
-                f"Mention @{bare}: the editorial line requires it "
-                "(in the text or the first comment).",
-                limit=f"@{bare}",
-            ))
+            findings.append(
+                Finding(
+                    rules.required_severity,
+                    "text",
+                    "required_mention",
+                    f"Mention @{bare}: the editorial line requires it "
+                    "(in the text or the first comment).",
+                    limit=f"@{bare}",
+                )
+            )
     return findings
 
 
 def check_not_empty(content: VariantContent, rules: EditorialRules) -> list[Finding]:
     if content.text.strip() or content.media_count > 0:
         return []
-    return [Finding(
-        Severity.ERROR, "text", "empty",
-        "This variant has neither text nor media: write a text or attach a media.",
-    )]
+    return [
+        Finding(
+            Severity.ERROR,
+            "text",
+            "empty",
+            "This variant has neither text nor media: write a text or attach a media.",
+        )
+    ]
 
 
 DEFAULT_CHECKERS: tuple[Checker, ...] = (check_not_empty, check_banned_words, check_required_tags)

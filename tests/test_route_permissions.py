@@ -1,0 +1,111 @@
+"""Every workspace route is checked for the permission it needs, role by role.
+
+The table below is the contract: a route missing from it fails the test, so a new route
+cannot ship without saying who may call it. For each role, a caller lacking one of the
+listed permissions must get 403, and a caller holding them all must not. Ownership rules
+are exercised by a caller who is not the author of the thing, so "edit any" is what a
+non-author needs.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from orchestre.workspaces.permissions import MATRIX, Permission, Role
+from tests.factories import bearer, make_member, make_token, make_workspace
+from tests.routes_walk import fill_path, populate, request_kwargs, workspace_operations
+
+P = Permission
+W = "/api/v1/workspaces/{workspace_id}"
+AUTHOR_ONLY: tuple[Permission, ...] = ()  # nobody but the author: every other caller gets 403
+
+NEEDS: dict[str, tuple[Permission, ...]] = {
+    f"GET {W}": (P.WORKSPACE_VIEW,),
+    f"PATCH {W}": (P.WORKSPACE_MANAGE,),
+    f"GET {W}/members": (P.MEMBERS_VIEW,),
+    f"POST {W}/members": (P.MEMBERS_MANAGE,),
+    f"PATCH {W}/members/{{membership_id}}": (P.MEMBERS_MANAGE,),
+    f"DELETE {W}/members/{{membership_id}}": (P.MEMBERS_MANAGE,),
+    f"GET {W}/tokens": (P.WORKSPACE_VIEW,),
+    f"POST {W}/tokens": (P.WORKSPACE_VIEW,),
+    f"DELETE {W}/tokens/{{token_id}}": (P.MEMBERS_MANAGE,),  # someone else's token
+    f"GET {W}/channels": (P.CHANNELS_VIEW,),
+    f"POST {W}/channels": (P.CHANNELS_MANAGE,),
+    f"GET {W}/channels/{{channel_id}}": (P.CHANNELS_VIEW,),
+    f"PATCH {W}/channels/{{channel_id}}": (P.CHANNELS_MANAGE,),
+    f"DELETE {W}/channels/{{channel_id}}": (P.CHANNELS_MANAGE,),
+    f"POST {W}/channels/{{channel_id}}/disconnect": (P.CHANNELS_MANAGE,),
+    f"POST {W}/posts": (P.POSTS_CREATE,),
+    f"GET {W}/posts": (P.POSTS_VIEW,),
+    f"GET {W}/posts/{{post_id}}": (P.POSTS_VIEW,),
+    f"PATCH {W}/posts/{{post_id}}": (P.POSTS_EDIT_ANY,),
+    f"DELETE {W}/posts/{{post_id}}": (P.POSTS_DELETE,),
+    f"POST {W}/posts/{{post_id}}/variants": (P.POSTS_EDIT_ANY,),
+    f"PATCH {W}/posts/{{post_id}}/variants/{{variant_id}}": (P.POSTS_EDIT_ANY,),
+    f"DELETE {W}/posts/{{post_id}}/variants/{{variant_id}}": (P.POSTS_EDIT_ANY,),
+    f"POST {W}/posts/{{post_id}}/schedule": (P.POSTS_SCHEDULE,),
+    f"POST {W}/posts/{{post_id}}/unschedule": (P.POSTS_SCHEDULE,),
+    f"POST {W}/posts/{{post_id}}/submit": (P.POSTS_SUBMIT, P.POSTS_EDIT_ANY),
+    f"POST {W}/posts/{{post_id}}/decisions": (P.POSTS_APPROVE,),
+    f"GET {W}/posts/{{post_id}}/decisions": (P.POSTS_VIEW,),
+    f"GET {W}/posts/{{post_id}}/comments": (P.POSTS_VIEW,),
+    f"POST {W}/posts/{{post_id}}/comments": (P.POSTS_COMMENT,),
+    f"DELETE {W}/posts/{{post_id}}/comments/{{comment_id}}": AUTHOR_ONLY,
+    f"GET {W}/approvals/queue": (P.POSTS_VIEW,),
+    f"GET {W}/approval-steps": (P.WORKSPACE_VIEW,),
+    f"PUT {W}/approval-steps": (P.WORKSPACE_MANAGE,),
+    f"GET {W}/editorial-line": (P.WORKSPACE_VIEW,),
+    f"PUT {W}/editorial-line": (P.WORKSPACE_MANAGE,),
+    f"GET {W}/pillars": (P.WORKSPACE_VIEW,),
+    f"POST {W}/pillars": (P.WORKSPACE_MANAGE,),
+    f"PATCH {W}/pillars/{{pillar_id}}": (P.WORKSPACE_MANAGE,),
+    f"DELETE {W}/pillars/{{pillar_id}}": (P.WORKSPACE_MANAGE,),
+    f"GET {W}/campaigns": (P.POSTS_VIEW,),
+    f"POST {W}/campaigns": (P.CAMPAIGNS_MANAGE,),
+    f"GET {W}/campaigns/{{campaign_id}}": (P.POSTS_VIEW,),
+    f"PATCH {W}/campaigns/{{campaign_id}}": (P.CAMPAIGNS_MANAGE,),
+    f"DELETE {W}/campaigns/{{campaign_id}}": (P.CAMPAIGNS_MANAGE,),
+    f"POST {W}/media": (P.MEDIA_UPLOAD,),
+    f"GET {W}/media": (P.POSTS_VIEW,),
+    f"GET {W}/media/{{media_id}}": (P.POSTS_VIEW,),
+    f"GET {W}/media/{{media_id}}/file": (P.POSTS_VIEW,),
+    f"PATCH {W}/media/{{media_id}}": (P.POSTS_EDIT_ANY,),
+    f"DELETE {W}/media/{{media_id}}": (P.POSTS_EDIT_ANY,),
+    f"GET {W}/audit": (P.AUDIT_VIEW,),
+}
+
+
+def _allowed(role: Role, needs: tuple[Permission, ...]) -> bool:
+    return bool(needs) and all(p in MATRIX[role] for p in needs)
+
+
+def test_every_route_declares_what_it_needs(app: FastAPI) -> None:
+    documented = {f"{m} {p}" for m, p, _ in workspace_operations(app.openapi())}
+    assert sorted(documented - NEEDS.keys()) == []
+    assert sorted(NEEDS.keys() - documented) == []
+
+
+def test_each_role_is_refused_exactly_what_it_lacks(
+    app: FastAPI, client: TestClient, db: Session
+) -> None:
+    spec = app.openapi()
+    mismatches: list[str] = []
+    for method, path, operation in workspace_operations(spec):
+        needs = NEEDS[f"{method} {path}"]
+        for role in Role:
+            # A fresh workspace each time: a destructive call must not spoil the next one.
+            tenant = populate(db, make_workspace(db), "perm")
+            caller = make_member(db, tenant.workspace, role.value)
+            token = make_token(db, tenant.workspace, caller)
+            kwargs = request_kwargs(operation, spec, tenant.ids)
+            response = client.request(
+                method, fill_path(path, tenant.ids), headers=bearer(token), **kwargs
+            )
+            refused = response.status_code == 403
+            if refused == _allowed(role, needs):
+                mismatches.append(
+                    f"{method} {path} as {role.value}: {response.status_code} {response.text[:140]}"
+                )
+    assert mismatches == [], "\n".join(mismatches)
