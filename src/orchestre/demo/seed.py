@@ -5,40 +5,27 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from orchestre.approvals.service import StepSpec, replace_steps
 from orchestre.channels.service import connect_channel
 from orchestre.config import Settings
+from orchestre.demo import content as c
+from orchestre.demo.story import Cast, TimeMachine, tell
+from orchestre.kit.clock import utcnow
 from orchestre.kit.keys import secret_box
-from orchestre.models import User, Workspace
+from orchestre.posts.campaigns import create_campaign
+from orchestre.posts.editorial import create_pillar, put_line
+from orchestre.posts.schemas import CampaignCreate, EditorialLineUpdate, PillarCreate
 from orchestre.workspaces import repository as people
 from orchestre.workspaces.auth import actor_for
-from orchestre.workspaces.permissions import Actor
 from orchestre.workspaces.service import add_member, create_user, create_workspace
 
-OWNER_EMAIL = "demo@orchestre.local"
-WORKSPACE_NAME = "Maison Lumière"
-TIMEZONE = "Europe/Paris"
 REMINDER_FILE = "demo-password.txt"
-
-# (email, name, language, roles): one account per role, so each screen can be seen as it.
-ACCOUNTS = (
-    (OWNER_EMAIL, "Camille Dubois", "fr", ("owner",)),
-    ("hugo@orchestre.local", "Hugo Martin", "fr", ("social_media_manager",)),
-    ("lea@orchestre.local", "Léa Bernard", "fr", ("content_creator",)),
-    ("olivia@orchestre.local", "Olivia Turner", "en", ("reviewer",)),
-    ("sam@orchestre.local", "Sam Okafor", "en", ("community_manager",)),
-    ("noah@orchestre.local", "Noah Petit", "fr", ("analyst",)),
-)
-
-# Sandbox accounts standing for an Instagram-like, a LinkedIn-like and a Mastodon-like one.
-CHANNELS = (
-    ("demo-photo", "@maison.lumiere", "Maison Lumière · Photos"),
-    ("demo-pro", "maison-lumiere-boulangerie", "Maison Lumière · Pro"),
-    ("demo-fedi", "@lumiere@sandbox.social", "Maison Lumière · Fédivers"),
-)
+HISTORY_DAYS = 14
 
 
 @dataclass
@@ -52,49 +39,52 @@ class DemoResult:
     password_file: Path | None = None
 
 
-@dataclass
-class Cast:
-    """The demo's people, each as an actor in the workspace."""
-
-    workspace: Workspace
-    by_role: dict[str, Actor]
-
-
 def fill(session: Session, settings: Settings) -> DemoResult:
-    """Create the demo workspace once; a second call finds it and changes nothing."""
+    """Create the demo workspace once; a second call finds it and changes nothing.
+
+    The story starts two weeks ago on a rewound clock, so decisions, comments and
+    publications carry believable times; everything scheduled lies in the week after
+    today, whatever today is.
+    """
     password_file = settings.data_dir / REMINDER_FILE
-    accounts = [(email, roles[0]) for email, _, _, roles in ACCOUNTS]
-    if people.user_by_email(session, OWNER_EMAIL) is not None:
+    accounts = [(email, role) for email, _, _, role in c.ACCOUNTS]
+    if people.user_by_email(session, c.OWNER_EMAIL) is not None:
         saved = password_file.read_text().strip() if password_file.exists() else None
-        return DemoResult(False, WORKSPACE_NAME, accounts, saved, password_file)
+        return DemoResult(False, c.WORKSPACE_NAME, accounts, saved, password_file)
     password = secrets.token_urlsafe(12)
-    cast = _people(session, password)
-    _channels(session, settings, cast)
+    with TimeMachine(utcnow(), HISTORY_DAYS) as machine:
+        cast = _people(session, password)
+        cast.now = machine.now
+        _channels(session, settings, cast)
+        _editorial_line(session, cast)
+        for story in c.STORIES:
+            tell(session, cast, machine, story)
     _save_password(password_file, password)
-    return DemoResult(True, WORKSPACE_NAME, accounts, password, password_file)
+    return DemoResult(True, c.WORKSPACE_NAME, accounts, password, password_file)
 
 
 def _people(session: Session, password: str) -> Cast:
-    users: list[User] = [
-        create_user(session, email, name, password, locale=locale, timezone=TIMEZONE)
-        for email, name, locale, _ in ACCOUNTS
+    users = [
+        create_user(session, email, name, password, locale=locale, timezone=c.TIMEZONE)
+        for email, name, locale, _ in c.ACCOUNTS
     ]
     owner = users[0]
-    workspace = create_workspace(session, owner, WORKSPACE_NAME, TIMEZONE, "fr")
+    workspace = create_workspace(session, owner, c.WORKSPACE_NAME, c.TIMEZONE, "fr")
     owner_actor = actor_for(session, owner.id, workspace.id)
-    by_role = {"owner": owner_actor}
-    for user, (email, _, _, roles) in zip(users[1:], ACCOUNTS[1:], strict=True):
-        add_member(session, owner_actor, email, list(roles))
-        by_role[roles[0]] = actor_for(session, user.id, workspace.id)
-    return Cast(workspace, by_role)
+    cast = Cast(workspace=workspace, by_role={"owner": owner_actor})
+    for user, (email, _, _, role) in zip(users[1:], c.ACCOUNTS[1:], strict=True):
+        add_member(session, owner_actor, email, [role])
+        cast.by_role[role] = actor_for(session, user.id, workspace.id)
+    return cast
 
 
 def _channels(session: Session, settings: Settings, cast: Cast) -> None:
     box = secret_box(settings)
-    for external_id, handle, display_name in CHANNELS:
-        connect_channel(
+    manager = cast.by_role["social_media_manager"]
+    for key, (external_id, handle, display_name) in c.CHANNELS.items():
+        channel = connect_channel(
             session,
-            cast.by_role["social_media_manager"],
+            manager,
             box,
             "sandbox",
             external_id,
@@ -102,6 +92,50 @@ def _channels(session: Session, settings: Settings, cast: Cast) -> None:
             display_name,
             credentials={"access_token": secrets.token_urlsafe(24)},
         )
+        cast.channels[key] = channel.id
+
+
+def _editorial_line(session: Session, cast: Cast) -> None:
+    owner = cast.by_role["owner"]
+    put_line(
+        session,
+        owner,
+        EditorialLineUpdate(
+            tone_notes=c.TONE_NOTES,
+            banned_words=c.BANNED_WORDS,
+            banned_words_severity="error",
+            required_hashtags=c.REQUIRED_HASHTAGS,
+            required_severity="warning",
+        ),
+    )
+    for name, description, share, color in c.PILLARS:
+        pillar = create_pillar(
+            session,
+            owner,
+            PillarCreate(
+                name=name,
+                description=description,
+                target_share=share,
+                color=color,
+            ),
+        )
+        cast.pillars[name] = pillar.id
+    today = cast.today()
+    for name, description, start, end, budget in c.CAMPAIGNS:
+        campaign = create_campaign(
+            session,
+            cast.by_role["social_media_manager"],
+            CampaignCreate(
+                name=name,
+                description=description,
+                budget=budget,
+                currency="EUR",
+                starts_on=today + timedelta(days=start),
+                ends_on=today + timedelta(days=end),
+            ),
+        )
+        cast.campaigns[name] = campaign.id
+    replace_steps(session, owner, [StepSpec(name, role) for name, role in c.STEPS])
 
 
 def _save_password(path: Path, password: str) -> None:
