@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from orchestre.apischema import problems
 from orchestre.approvals import comments, service
 from orchestre.approvals.rules import StepSpec
 from orchestre.approvals.schemas import (
@@ -27,35 +28,18 @@ router = APIRouter(tags=["approvals"])
 WS = "/workspaces/{workspace_id}"
 POST = WS + "/posts/{post_id}"
 
-_PROBLEMS = {
-    401: "Not signed in, or the token is unknown, revoked or expired.",
-    403: "Your role does not allow this action.",
-    404: "The workspace or the resource does not exist, or not for you.",
-    409: "The post is not in a state that allows this.",
-    422: "The input breaks a rule; 'errors' lists each one.",
-}
-
-
-def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem details a route may answer."""
-    return {
-        code: {"description": _PROBLEMS[code], "content": {"application/problem+json": {}}}
-        for code in (401, 404, *codes)
-    }
-
-
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
-@router.get(WS + "/approval-steps", response_model=ApprovalSteps, responses=problems(403))
+@router.get(WS + "/approval-steps", response_model=ApprovalSteps, responses=problems())
 def get_steps(workspace_id: uuid.UUID, actor: CurrentActor, db: DB) -> ApprovalSteps:
     """The workspace's review steps, in the order a post goes through them."""
     steps = service.list_steps(db, actor)
     return ApprovalSteps.model_validate({"steps": steps})
 
 
-@router.put(WS + "/approval-steps", response_model=ApprovalSteps, responses=problems(403, 422))
+@router.put(WS + "/approval-steps", response_model=ApprovalSteps, responses=problems(422))
 def put_steps(
     workspace_id: uuid.UUID, body: ApprovalStepsUpdate, actor: CurrentActor, db: DB
 ) -> ApprovalSteps:
@@ -67,7 +51,7 @@ def put_steps(
     return ApprovalSteps.model_validate({"steps": steps})
 
 
-@router.post(POST + "/submit", response_model=Review, responses=problems(403, 409, 422))
+@router.post(POST + "/submit", response_model=Review, responses=problems(409, 422))
 def submit(workspace_id: uuid.UUID, post_id: uuid.UUID, actor: CurrentActor, db: DB) -> Review:
     """Send the post's draft variants for review (approved at once when there is no step)."""
     return Review.model_validate(service.submit(db, actor, post_id))
@@ -77,7 +61,7 @@ def submit(workspace_id: uuid.UUID, post_id: uuid.UUID, actor: CurrentActor, db:
     POST + "/decisions",
     response_model=Review,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(403, 409, 422),
+    responses=problems(409, 422),
 )
 def decide(
     workspace_id: uuid.UUID,
@@ -91,13 +75,13 @@ def decide(
     return Review.model_validate(review)
 
 
-@router.get(POST + "/decisions", response_model=Review, responses=problems(403))
+@router.get(POST + "/decisions", response_model=Review, responses=problems())
 def decisions(workspace_id: uuid.UUID, post_id: uuid.UUID, actor: CurrentActor, db: DB) -> Review:
     """Who decided what and when, and the step waiting for a decision."""
     return Review.model_validate(service.review_of(db, actor, post_id))
 
 
-@router.get(WS + "/approvals/queue", response_model=QueuePage, responses=problems(403, 422))
+@router.get(WS + "/approvals/queue", response_model=QueuePage, responses=problems(422))
 def queue(
     workspace_id: uuid.UUID,
     actor: CurrentActor,
@@ -107,10 +91,10 @@ def queue(
 ) -> QueuePage:
     """Posts waiting for a decision you may take, oldest submission first."""
     page = service.queue_page(db, actor, cursor, limit)
-    return QueuePage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
+    return QueuePage.model_validate(page)
 
 
-@router.get(POST + "/comments", response_model=CommentPage, responses=problems(403, 422))
+@router.get(POST + "/comments", response_model=CommentPage, responses=problems(422))
 def list_comments(
     workspace_id: uuid.UUID,
     post_id: uuid.UUID,
@@ -121,14 +105,14 @@ def list_comments(
 ) -> CommentPage:
     """The post's comments, oldest first."""
     page = comments.list_comments(db, actor, post_id, cursor, limit)
-    return CommentPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
+    return CommentPage.model_validate(page)
 
 
 @router.post(
     POST + "/comments",
     response_model=Comment,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(403, 422),
+    responses=problems(422),
 )
 def add_comment(
     workspace_id: uuid.UUID,
@@ -146,7 +130,7 @@ def add_comment(
     POST + "/comments/{comment_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=problems(403),
+    responses=problems(),
 )
 def delete_comment(
     workspace_id: uuid.UUID,

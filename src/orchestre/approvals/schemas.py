@@ -4,32 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from orchestre.apischema import CursorPage, InputModel, Lax, LaxUUID, OutputModel
 from orchestre.workspaces.permissions import Role
 
-# JSON carries ids and roles as strings; strict mode would refuse them, so these two
-# fields accept their string form (and nothing else).
-JsonUUID = Annotated[uuid.UUID, Field(strict=False)]
-JsonRole = Annotated[Role, Field(strict=False)]
 
-
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class _Output(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class ApprovalStepCreate(_Input):
+class ApprovalStepCreate(InputModel):
     name: str = Field(min_length=1, max_length=120, examples=["Brand manager"])
-    role: JsonRole = Field(description="The role a member must hold to decide this step.")
+    role: Lax[Role] = Field(description="The role a member must hold to decide this step.")
 
 
-class ApprovalStepsUpdate(_Input):
+class ApprovalStepsUpdate(InputModel):
     steps: list[ApprovalStepCreate] = Field(
         max_length=10,
         description="The ordered list that replaces the current one; an empty list "
@@ -37,18 +25,18 @@ class ApprovalStepsUpdate(_Input):
     )
 
 
-class ApprovalStep(_Output):
+class ApprovalStep(OutputModel):
     id: uuid.UUID
     position: int
     name: str
     role: str
 
 
-class ApprovalSteps(_Output):
+class ApprovalSteps(OutputModel):
     steps: list[ApprovalStep]
 
 
-class DecisionCreate(_Input):
+class DecisionCreate(InputModel):
     decision: Literal["approved", "changes_requested"]
     comment: str = Field(
         default="",
@@ -57,7 +45,7 @@ class DecisionCreate(_Input):
     )
 
 
-class Decision(_Output):
+class Decision(OutputModel):
     id: uuid.UUID
     step_id: uuid.UUID | None
     step_name: str
@@ -69,7 +57,7 @@ class Decision(_Output):
     decided_at: datetime
 
 
-class Review(_Output):
+class Review(OutputModel):
     post_id: uuid.UUID
     review_round: int
     in_review: bool
@@ -80,7 +68,7 @@ class Review(_Output):
     decisions: list[Decision] = Field(description="Every decision, oldest first.")
 
 
-class QueueItem(_Output):
+class QueueItem(OutputModel):
     post_id: uuid.UUID
     title: str
     excerpt: str
@@ -93,25 +81,24 @@ class QueueItem(_Output):
     submitted_at: datetime
 
 
-class QueuePage(_Output):
-    items: list[QueueItem]
-    next_cursor: str | None
+class QueuePage(CursorPage[QueueItem]):
+    pass
 
 
-class CommentCreate(_Input):
+class CommentCreate(InputModel):
     body: str = Field(
         min_length=1,
         max_length=5000,
         description="Markdown-free text; '@someone@example.com' mentions a member.",
     )
-    mentions: list[JsonUUID] = Field(
+    mentions: list[LaxUUID] = Field(
         default_factory=list,
         max_length=50,
         description="Members to mention by user id, in addition to those named in the body.",
     )
 
 
-class Comment(_Output):
+class Comment(OutputModel):
     id: uuid.UUID
     post_id: uuid.UUID
     author_id: uuid.UUID | None
@@ -121,6 +108,5 @@ class Comment(_Output):
     created_at: datetime
 
 
-class CommentPage(_Output):
-    items: list[Comment]
-    next_cursor: str | None
+class CommentPage(CursorPage[Comment]):
+    pass

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from orchestre.apischema import problems
 from orchestre.audit import service
 from orchestre.audit.repository import AuditFilter
 from orchestre.audit.schemas import AuditPage
@@ -16,18 +17,17 @@ from orchestre.kit.pagination import MAX_LIMIT
 
 router = APIRouter(tags=["audit"])
 
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-
 
 @router.get(
     "/workspaces/{workspace_id}/audit",
     response_model=AuditPage,
-    responses={
-        401: {"description": "Not signed in, or the token is not valid.", **_PROBLEM},
-        403: {"description": "Your role does not allow reading the audit log.", **_PROBLEM},
-        404: {"description": "The workspace does not exist, or not for you.", **_PROBLEM},
-        422: {"description": "A filter or the cursor is not valid.", **_PROBLEM},
-    },
+    responses=problems(
+        422,
+        described={
+            403: "Your role does not allow reading the audit log",
+            422: "A filter or the cursor is not valid",
+        },
+    ),
 )
 def audit_log(
     workspace_id: uuid.UUID,
@@ -58,4 +58,4 @@ def audit_log(
         until=until,
     )
     page = service.list_entries(db, actor, filters, cursor, limit)
-    return AuditPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
+    return AuditPage.model_validate(page)

@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from orchestre.apischema import CursorPage, OutputModel
 
 
-class AuditEntry(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class AuditEntry(OutputModel):
     id: uuid.UUID
     actor_user_id: uuid.UUID | None = Field(description="Who acted; null for the system.")
     actor_name: str | None
@@ -26,8 +26,5 @@ class AuditEntry(BaseModel):
     created_at: datetime
 
 
-class AuditPage(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    items: list[AuditEntry]
-    next_cursor: str | None
+class AuditPage(CursorPage[AuditEntry]):
+    pass

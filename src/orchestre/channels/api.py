@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from orchestre.apischema import problems
 from orchestre.channels import schemas, service
 from orchestre.deps import DB, AppSettings, CurrentActor
 from orchestre.kit.crypto import SecretBox
@@ -15,26 +16,6 @@ from orchestre.kit.keys import secret_box
 router = APIRouter(tags=["channels"])
 
 BASE = "/workspaces/{workspace_id}/channels"
-
-_DESCRIPTIONS = {
-    400: "Malformed JSON",
-    401: "Not signed in, or the session or token expired",
-    403: "Your role does not allow this, or the CSRF token is missing",
-    404: "Not found, or not in this workspace",
-    409: "The account is already connected, or the channel still has posts",
-    422: "Invalid input; 'errors' lists each broken rule",
-}
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem details a route can answer with."""
-    return {
-        code: {
-            "description": _DESCRIPTIONS[code],
-            "content": {"application/problem+json": {"schema": {"type": "object"}}},
-        }
-        for code in sorted({400, 401, 403, 404, 422, *codes})
-    }
 
 
 def _box(settings: AppSettings) -> SecretBox:
@@ -46,7 +27,7 @@ CursorParam = Annotated[str | None, Query(description="next_cursor of the previo
 LimitParam = Annotated[int, Query(ge=1, le=200)]
 
 
-@router.get(BASE, response_model=schemas.ChannelPage, responses=_errors())
+@router.get(BASE, response_model=schemas.ChannelPage, responses=problems(400, 422))
 def list_channels(
     actor: CurrentActor,
     db: DB,
@@ -67,7 +48,7 @@ def list_channels(
     BASE,
     response_model=schemas.Channel,
     status_code=status.HTTP_201_CREATED,
-    responses=_errors(409),
+    responses=problems(400, 409, 422, described={409: "The account is already connected here"}),
 )
 def connect_channel(
     body: schemas.ChannelCreate, actor: CurrentActor, db: DB, box: Box
@@ -87,12 +68,12 @@ def connect_channel(
     return schemas.Channel.model_validate(channel)
 
 
-@router.get(BASE + "/{channel_id}", response_model=schemas.Channel, responses=_errors())
+@router.get(BASE + "/{channel_id}", response_model=schemas.Channel, responses=problems(400, 422))
 def get_channel(channel_id: uuid.UUID, actor: CurrentActor, db: DB) -> schemas.Channel:
     return schemas.Channel.model_validate(service.get_channel(db, actor, channel_id))
 
 
-@router.patch(BASE + "/{channel_id}", response_model=schemas.Channel, responses=_errors())
+@router.patch(BASE + "/{channel_id}", response_model=schemas.Channel, responses=problems(400, 422))
 def update_channel(
     channel_id: uuid.UUID, body: schemas.ChannelUpdate, actor: CurrentActor, db: DB
 ) -> schemas.Channel:
@@ -102,7 +83,9 @@ def update_channel(
     return schemas.Channel.model_validate(channel)
 
 
-@router.post(BASE + "/{channel_id}/disconnect", response_model=schemas.Channel, responses=_errors())
+@router.post(
+    BASE + "/{channel_id}/disconnect", response_model=schemas.Channel, responses=problems(400, 422)
+)
 def disconnect_channel(channel_id: uuid.UUID, actor: CurrentActor, db: DB) -> schemas.Channel:
     """Stop using the channel and wipe its credentials; its posts and history stay."""
     return schemas.Channel.model_validate(service.disconnect_channel(db, actor, channel_id))
@@ -112,7 +95,9 @@ def disconnect_channel(channel_id: uuid.UUID, actor: CurrentActor, db: DB) -> sc
     BASE + "/{channel_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=_errors(409),
+    responses=problems(
+        400, 409, 422, described={409: "The channel has scheduled or published posts"}
+    ),
 )
 def delete_channel(channel_id: uuid.UUID, actor: CurrentActor, db: DB) -> Response:
     """Delete the channel and its drafts; refused while it has scheduled or published posts."""

@@ -6,21 +6,19 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from orchestre.apischema import CursorPage, InputModel, OutputModel
 from orchestre.channels.service import Network
 from orchestre.models import Channel as ChannelRow
 
 Status = Literal["connected", "needs_reconnection", "disconnected"]
 
-_INPUT = ConfigDict(extra="forbid", strict=True)
 
-
-class ChannelCreate(BaseModel):
+class ChannelCreate(InputModel):
     """Connect an account. Real OAuth connection per network comes with its connector;
     until then the account's identifiers and (optional) credentials are given here."""
 
-    model_config = _INPUT
     network: Network
     external_id: str = Field(max_length=255, description="The account's id on the network")
     handle: str = Field(max_length=255, description="e.g. @maison.lumiere")
@@ -33,10 +31,9 @@ class ChannelCreate(BaseModel):
     )
 
 
-class ChannelUpdate(BaseModel):
+class ChannelUpdate(InputModel):
     """Change how the channel is shown in Orchestre; leave a field out to keep it."""
 
-    model_config = _INPUT
     display_name: str | None = Field(None, max_length=255)
     avatar_url: str | None = Field(None, max_length=2048, description="null removes the avatar")
 
@@ -47,8 +44,7 @@ class ChannelUpdate(BaseModel):
         return self
 
 
-class Channel(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class Channel(OutputModel):
     id: uuid.UUID
     network: str
     external_id: str
@@ -72,6 +68,5 @@ class Channel(BaseModel):
         return data
 
 
-class ChannelPage(BaseModel):
-    items: list[Channel]
-    next_cursor: str | None
+class ChannelPage(CursorPage[Channel]):
+    pass

@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from orchestre.apischema import problems
 from orchestre.deps import DB, CurrentActor
 from orchestre.kit.pagination import MAX_LIMIT
 from orchestre.posts import scheduling, schemas, service
 from orchestre.posts.library_api import router as library_router
 from orchestre.posts.repository import PostFilters
-from orchestre.posts.schemas import problems
 
 router = APIRouter(tags=["posts"])
 

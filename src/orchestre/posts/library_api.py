@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
+from orchestre.apischema import problems
 from orchestre.deps import DB, AppSettings, CurrentActor
 from orchestre.kit.pagination import MAX_LIMIT
 from orchestre.posts import campaigns, editorial, media, schemas
-from orchestre.posts.schemas import problems
 
 router = APIRouter()
 WS = "/workspaces/{workspace_id}"

@@ -7,7 +7,16 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
+from pydantic import AfterValidator, Field, computed_field
+
+from orchestre.apischema import (
+    AwareDatetime,
+    CursorPage,
+    InputModel,
+    LaxDate,
+    LaxUUID,
+    OutputModel,
+)
 
 if TYPE_CHECKING:
     from orchestre.posts.service import PostView
@@ -15,22 +24,6 @@ if TYPE_CHECKING:
 TEXT_MAX = 20_000
 MAX_MEDIA_PER_VARIANT = 20
 MAX_TAGS = 30
-
-
-def _iso_text_only(value: object) -> object:
-    # Lax datetime parsing would also take a bare number as a Unix time: refuse it.
-    if isinstance(value, str | datetime):
-        return value
-    raise ValueError("give an ISO 8601 date-time with its offset, e.g. 2030-03-15T10:00:00+01:00")
-
-
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
-            "this date-time has no time zone: add an offset such as +01:00 or Z "
-            "(or send local_time to use the workspace's time zone)"
-        )
-    return value
 
 
 def _http_url(value: str) -> str | None:
@@ -59,52 +52,15 @@ def _clean_tags(value: list[str]) -> list[str]:
     return list(seen)
 
 
-# FastAPI validates bodies in Python mode, where strict UUIDs, dates and datetimes would
-# refuse every JSON string; these fields alone parse their text form.
-LaxUUID = Annotated[uuid.UUID, Field(strict=False)]
-LaxDate = Annotated[date, Field(strict=False)]
-AwareDatetime = Annotated[
-    datetime, BeforeValidator(_iso_text_only), Field(strict=False), AfterValidator(_aware)
-]
 LinkUrl = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)] | None
 Tags = Annotated[list[str], Field(max_length=MAX_TAGS), AfterValidator(_clean_tags)] | None
 SeverityName = Literal["warning", "error"]
 
 
-_PROBLEM_DESCRIPTIONS = {
-    401: "Not signed in",
-    403: "Your role does not allow this",
-    404: "Not found in this workspace (foreign ids look the same)",
-    409: "Conflicts with the current state (stale version, refused transition, duplicate)",
-    413: "Too large",
-    415: "Unsupported media type",
-    422: "Invalid input: 'errors' lists each broken rule",
-}
-
-
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem-details answers a route can give (401/403/404 always)."""
-    return {
-        status: {
-            "description": _PROBLEM_DESCRIPTIONS[status],
-            "content": {"application/problem+json": {}},
-        }
-        for status in (401, 403, 404, *statuses)
-    }
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class _Output(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
 # --- posts --------------------------------------------------------------------------------
 
 
-class VariantCreate(_Input):
+class VariantCreate(InputModel):
     """One channel of a new post; fields left out fall back to the post's."""
 
     channel_id: LaxUUID
@@ -115,7 +71,7 @@ class VariantCreate(_Input):
     media_ids: list[LaxUUID] | None = Field(default=None, max_length=MAX_MEDIA_PER_VARIANT)
 
 
-class PostCreate(_Input):
+class PostCreate(InputModel):
     title: str = Field(default="", max_length=200)
     base_text: str = Field(max_length=TEXT_MAX)
     channel_ids: list[LaxUUID] = Field(min_length=1, max_length=50)
@@ -126,7 +82,7 @@ class PostCreate(_Input):
     internal_notes: str = Field(default="", max_length=TEXT_MAX)
 
 
-class PostUpdate(_Input):
+class PostUpdate(InputModel):
     """Only the fields sent change; `version` is the one the edit was based on."""
 
     version: int = Field(ge=1)
@@ -138,7 +94,7 @@ class PostUpdate(_Input):
     internal_notes: str | None = Field(default=None, max_length=TEXT_MAX)
 
 
-class VariantUpdate(_Input):
+class VariantUpdate(InputModel):
     """Only the fields sent change; null clears a field."""
 
     version: int = Field(ge=1)
@@ -155,10 +111,12 @@ class PostChannelCreate(VariantCreate):
     version: int = Field(ge=1)
 
 
-class ScheduleCreate(_Input):
+class ScheduleCreate(InputModel):
     """When to publish: an instant with its offset, or a wall time in the workspace's zone."""
 
-    at: AwareDatetime | None = None
+    at: AwareDatetime | None = Field(
+        default=None, description="An instant with its offset; or send local_time instead"
+    )
     local_time: str | None = Field(
         default=None,
         pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$",
@@ -167,11 +125,11 @@ class ScheduleCreate(_Input):
     variant_ids: list[LaxUUID] | None = None
 
 
-class UnscheduleCreate(_Input):
+class UnscheduleCreate(InputModel):
     variant_ids: list[LaxUUID] | None = None
 
 
-class Finding(_Output):
+class Finding(OutputModel):
     severity: SeverityName
     field: str
     rule: str
@@ -180,7 +138,7 @@ class Finding(_Output):
     actual: Any = None
 
 
-class VariantChannel(_Output):
+class VariantChannel(OutputModel):
     id: uuid.UUID
     network: str
     handle: str
@@ -188,7 +146,7 @@ class VariantChannel(_Output):
     status: str
 
 
-class MediaAsset(_Output):
+class MediaAsset(OutputModel):
     id: uuid.UUID
     workspace_id: uuid.UUID
     filename: str
@@ -209,7 +167,7 @@ class MediaAsset(_Output):
         return f"/api/v1/workspaces/{self.workspace_id}/media/{self.id}/file"
 
 
-class Variant(_Output):
+class Variant(OutputModel):
     id: uuid.UUID
     channel_id: uuid.UUID
     channel: VariantChannel
@@ -228,7 +186,7 @@ class Variant(_Output):
     findings: list[Finding]
 
 
-class Post(_Output):
+class Post(OutputModel):
     id: uuid.UUID
     workspace_id: uuid.UUID
     created_by: uuid.UUID | None
@@ -270,24 +228,22 @@ _VARIANT_COLUMNS = tuple(
 _POST_COLUMNS = tuple(name for name in Post.model_fields if name != "variants")
 
 
-class PostPage(BaseModel):
-    items: list[Post]
-    next_cursor: str | None
+class PostPage(CursorPage[Post]):
+    pass
 
 
-class MediaUpdate(_Input):
+class MediaUpdate(InputModel):
     alt_text: str = Field(max_length=1500)
 
 
-class MediaPage(BaseModel):
-    items: list[MediaAsset]
-    next_cursor: str | None
+class MediaPage(CursorPage[MediaAsset]):
+    pass
 
 
 # --- editorial line, pillars, campaigns ---------------------------------------------------
 
 
-class EditorialLineUpdate(_Input):
+class EditorialLineUpdate(InputModel):
     """The whole editorial line (PUT replaces it); lists are de-duplicated."""
 
     tone_notes: str = Field(default="", max_length=5000)
@@ -304,7 +260,7 @@ class EditorialLineUpdate(_Input):
     required_severity: SeverityName = "warning"
 
 
-class EditorialLine(_Output):
+class EditorialLine(OutputModel):
     tone_notes: str
     banned_words: list[str]
     banned_words_severity: SeverityName
@@ -318,21 +274,21 @@ _Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 _Name = Annotated[str, Field(min_length=1, max_length=120)]
 
 
-class PillarCreate(_Input):
+class PillarCreate(InputModel):
     name: _Name
     description: str = Field(default="", max_length=2000)
     target_share: int = Field(default=0, ge=0, le=100, description="percent of posts")
     color: _Color = "#6366f1"
 
 
-class PillarUpdate(_Input):
+class PillarUpdate(InputModel):
     name: _Name | None = None
     description: str | None = Field(default=None, max_length=2000)
     target_share: int | None = Field(default=None, ge=0, le=100)
     color: _Color | None = None
 
 
-class ContentPillar(_Output):
+class ContentPillar(OutputModel):
     id: uuid.UUID
     name: str
     description: str
@@ -342,9 +298,8 @@ class ContentPillar(_Output):
     updated_at: datetime
 
 
-class PillarPage(BaseModel):
-    items: list[ContentPillar]
-    next_cursor: str | None
+class PillarPage(CursorPage[ContentPillar]):
+    pass
 
 
 _Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=120)]
@@ -352,7 +307,7 @@ _Money = Annotated[float, Field(ge=0, le=10_000_000_000)]
 _Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
-class CampaignCreate(_Input):
+class CampaignCreate(InputModel):
     name: _Name
     description: str = Field(default="", max_length=5000)
     starts_on: LaxDate | None = None
@@ -364,7 +319,7 @@ class CampaignCreate(_Input):
     )
 
 
-class CampaignUpdate(_Input):
+class CampaignUpdate(InputModel):
     name: _Name | None = None
     description: str | None = Field(default=None, max_length=5000)
     starts_on: LaxDate | None = None
@@ -374,7 +329,7 @@ class CampaignUpdate(_Input):
     utm_campaign: _Slug | None = None
 
 
-class Campaign(_Output):
+class Campaign(OutputModel):
     id: uuid.UUID
     name: str
     description: str
@@ -387,6 +342,5 @@ class Campaign(_Output):
     updated_at: datetime
 
 
-class CampaignPage(BaseModel):
-    items: list[Campaign]
-    next_cursor: str | None
+class CampaignPage(CursorPage[Campaign]):
+    pass

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.orm import Session, sessionmaker
 
+from orchestre.apischema import problems
 from orchestre.config import Settings
 from orchestre.deps import (
     DB,
@@ -31,31 +32,6 @@ Factory = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CursorParam = Annotated[str | None, Query(description="next_cursor of the previous page")]
 LimitParam = Annotated[int, Query(ge=1, le=200)]
-
-_DESCRIPTIONS = {
-    400: "Malformed JSON",
-    401: "Not signed in, or the session or token expired",
-    403: "Your role does not allow this, or the CSRF token is missing",
-    404: "Not found, or not in this workspace",
-    409: "Conflicts with the current state (duplicate, last owner)",
-    422: "Invalid input; 'errors' lists each broken rule",
-    429: "Too many attempts; see Retry-After",
-}
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem details a route can answer with."""
-    return {
-        code: {
-            "description": _DESCRIPTIONS[code],
-            "content": {"application/problem+json": {"schema": {"type": "object"}}},
-        }
-        for code in sorted({400, 422, *codes})
-    }
-
-
-_AUTHED = (401,)
-_IN_WORKSPACE = (401, 403, 404)
 
 
 def _client_ip(request: Request) -> str:
@@ -99,7 +75,10 @@ def _member(membership: Membership, user: User) -> schemas.Member:
 
 
 @router.post(
-    "/auth/login", response_model=schemas.SessionCreated, tags=["auth"], responses=_errors(401, 429)
+    "/auth/login",
+    response_model=schemas.SessionCreated,
+    tags=["auth"],
+    responses=problems(400, 401, 422, 429, in_workspace=False),
 )
 def login(
     body: schemas.SessionCreate,
@@ -121,7 +100,7 @@ def login(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     tags=["auth"],
-    responses=_errors(403),
+    responses=problems(400, 403, 422, in_workspace=False),
 )
 def logout(request: Request, db: DB, settings: AppSettings, principal: MaybePrincipal) -> Response:
     """End this web session and forget its cookie (harmless when already signed out)."""
@@ -150,7 +129,7 @@ def setup_state(db: DB) -> schemas.Setup:
     response_model=schemas.SetupDone,
     status_code=status.HTTP_201_CREATED,
     tags=["setup"],
-    responses=_errors(409),
+    responses=problems(400, 409, 422, in_workspace=False),
 )
 def setup(
     body: schemas.SetupCreate, db: DB, response: Response, settings: AppSettings
@@ -171,12 +150,22 @@ def setup(
 # Me -------------------------------------------------------------------------------------------
 
 
-@router.get("/me", response_model=schemas.User, tags=["me"], responses=_errors(*_AUTHED))
+@router.get(
+    "/me",
+    response_model=schemas.User,
+    tags=["me"],
+    responses=problems(400, 401, 422, in_workspace=False),
+)
 def me(principal: CurrentPrincipal) -> schemas.User:
     return schemas.User.model_validate(principal.user)
 
 
-@router.patch("/me", response_model=schemas.User, tags=["me"], responses=_errors(*_AUTHED, 403))
+@router.patch(
+    "/me",
+    response_model=schemas.User,
+    tags=["me"],
+    responses=problems(400, 401, 403, 422, in_workspace=False),
+)
 def update_me(body: schemas.UserUpdate, principal: CurrentPrincipal, db: DB) -> schemas.User:
     """Change my name, language or time zone."""
     user = service.update_profile(db, principal.user, **body.model_dump(exclude_unset=True))
@@ -188,7 +177,7 @@ def update_me(body: schemas.UserUpdate, principal: CurrentPrincipal, db: DB) -> 
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     tags=["me"],
-    responses=_errors(*_AUTHED, 403),
+    responses=problems(400, 401, 403, 422, in_workspace=False),
 )
 def change_password(body: schemas.PasswordUpdate, principal: CurrentPrincipal, db: DB) -> Response:
     """Change my password; every other web session of mine ends."""
@@ -206,7 +195,7 @@ def _token_workspace(principal: Principal) -> uuid.UUID | None:
     "/me/notifications",
     response_model=schemas.NotificationPage,
     tags=["me"],
-    responses=_errors(*_AUTHED),
+    responses=problems(400, 401, 422, in_workspace=False),
 )
 def list_notifications(
     principal: CurrentPrincipal,
@@ -232,7 +221,7 @@ def list_notifications(
     "/me/notifications/read",
     response_model=schemas.NotificationsUnread,
     tags=["me"],
-    responses=_errors(*_AUTHED, 403, 404),
+    responses=problems(400, 401, 403, 404, 422, in_workspace=False),
 )
 def read_notifications(
     body: schemas.NotificationReadCreate, principal: CurrentPrincipal, db: DB
@@ -254,7 +243,7 @@ def read_notifications(
     "/workspaces",
     response_model=schemas.WorkspacePage,
     tags=["workspaces"],
-    responses=_errors(*_AUTHED),
+    responses=problems(400, 401, 422, in_workspace=False),
 )
 def list_workspaces(
     principal: CurrentPrincipal, db: DB, cursor: CursorParam = None, limit: LimitParam = 50
@@ -272,7 +261,7 @@ def list_workspaces(
     response_model=schemas.MyWorkspace,
     status_code=status.HTTP_201_CREATED,
     tags=["workspaces"],
-    responses=_errors(*_AUTHED, 403, 409),
+    responses=problems(400, 401, 403, 409, 422, in_workspace=False),
 )
 def create_workspace(
     body: schemas.WorkspaceCreate, principal: CurrentPrincipal, db: DB
@@ -293,7 +282,7 @@ def create_workspace(
     "/workspaces/{workspace_id}",
     response_model=schemas.MyWorkspace,
     tags=["workspaces"],
-    responses=_errors(*_IN_WORKSPACE),
+    responses=problems(400, 422),
 )
 def get_workspace(actor: CurrentActor, db: DB) -> schemas.MyWorkspace:
     workspace, membership = service.get_workspace(db, actor)
@@ -304,7 +293,7 @@ def get_workspace(actor: CurrentActor, db: DB) -> schemas.MyWorkspace:
     "/workspaces/{workspace_id}",
     response_model=schemas.MyWorkspace,
     tags=["workspaces"],
-    responses=_errors(*_IN_WORKSPACE, 409),
+    responses=problems(400, 409, 422),
 )
 def update_workspace(
     body: schemas.WorkspaceUpdate, actor: CurrentActor, db: DB
@@ -322,7 +311,7 @@ def update_workspace(
     "/workspaces/{workspace_id}/members",
     response_model=schemas.MemberPage,
     tags=["members"],
-    responses=_errors(*_IN_WORKSPACE),
+    responses=problems(400, 422),
 )
 def list_members(
     actor: CurrentActor, db: DB, cursor: CursorParam = None, limit: LimitParam = 50
@@ -338,7 +327,7 @@ def list_members(
     response_model=schemas.Member,
     status_code=status.HTTP_201_CREATED,
     tags=["members"],
-    responses=_errors(*_IN_WORKSPACE, 409),
+    responses=problems(400, 409, 422),
 )
 def add_member(body: schemas.MemberCreate, actor: CurrentActor, db: DB) -> schemas.Member:
     """Add a person by email; with name and password, create their account first."""
@@ -352,7 +341,7 @@ def add_member(body: schemas.MemberCreate, actor: CurrentActor, db: DB) -> schem
     "/workspaces/{workspace_id}/members/{membership_id}",
     response_model=schemas.Member,
     tags=["members"],
-    responses=_errors(*_IN_WORKSPACE, 409),
+    responses=problems(400, 409, 422),
 )
 def change_roles(
     membership_id: uuid.UUID, body: schemas.MemberUpdate, actor: CurrentActor, db: DB
@@ -367,7 +356,7 @@ def change_roles(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     tags=["members"],
-    responses=_errors(*_IN_WORKSPACE, 409),
+    responses=problems(400, 409, 422),
 )
 def remove_member(membership_id: uuid.UUID, actor: CurrentActor, db: DB) -> Response:
     """Remove a member (not the last owner); their tokens here are revoked."""
@@ -382,7 +371,7 @@ def remove_member(membership_id: uuid.UUID, actor: CurrentActor, db: DB) -> Resp
     "/workspaces/{workspace_id}/tokens",
     response_model=schemas.ApiTokenPage,
     tags=["tokens"],
-    responses=_errors(*_IN_WORKSPACE),
+    responses=problems(400, 422),
 )
 def list_tokens(
     actor: CurrentActor,
@@ -404,7 +393,7 @@ def list_tokens(
     response_model=schemas.ApiTokenCreated,
     status_code=status.HTTP_201_CREATED,
     tags=["tokens"],
-    responses=_errors(*_IN_WORKSPACE),
+    responses=problems(400, 422),
 )
 def issue_token(
     body: schemas.ApiTokenCreate, actor: CurrentActor, db: DB
@@ -419,7 +408,7 @@ def issue_token(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     tags=["tokens"],
-    responses=_errors(*_IN_WORKSPACE),
+    responses=problems(400, 422),
 )
 def revoke_token(token_id: uuid.UUID, actor: CurrentActor, db: DB) -> Response:
     """Revoke a token: mine, or anyone's with members.manage. It stops working at once."""

@@ -4,49 +4,35 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from orchestre.apischema import (
+    AwareDatetime,
+    CursorPage,
+    InputModel,
+    Lax,
+    LaxUUID,
+    OutputModel,
+)
 from orchestre.workspaces.permissions import Role
 
-T = TypeVar("T")
-
 Locale = Literal["en", "fr"]
-
-# Strict models refuse strings for UUIDs, datetimes and enums because FastAPI validates the
-# decoded JSON (Python mode); these fields opt back in to parsing their JSON string form.
-JsonUUID = Annotated[uuid.UUID, Field(strict=False)]
-JsonRole = Annotated[Role, Field(strict=False)]
-
-
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("give the time zone too, e.g. 2030-06-01T09:00:00Z or +02:00")
-    return value
-
-
-AwareDateTime = Annotated[datetime, Field(strict=False), AfterValidator(_aware)]
-
-_INPUT = ConfigDict(extra="forbid", strict=True)
-_OUTPUT = ConfigDict(from_attributes=True)
-
 
 # Inputs ---------------------------------------------------------------------------------------
 
 
-class SessionCreate(BaseModel):
+class SessionCreate(InputModel):
     """Sign in with email and password."""
 
-    model_config = _INPUT
     email: str = Field(max_length=320)
     password: str = Field(max_length=4096)
 
 
-class SetupCreate(BaseModel):
+class SetupCreate(InputModel):
     """First run: the first account and its workspace."""
 
-    model_config = _INPUT
     email: str
     name: str
     password: str
@@ -55,65 +41,57 @@ class SetupCreate(BaseModel):
     locale: Locale = "en"
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(InputModel):
     """Change my profile; leave a field out to keep it. locale null: the browser's language."""
 
-    model_config = _INPUT
     name: str | None = None
     locale: Locale | None = None
     timezone: str | None = Field(None, description="IANA time zone, e.g. Europe/Paris")
 
 
-class PasswordUpdate(BaseModel):
-    model_config = _INPUT
+class PasswordUpdate(InputModel):
     current_password: str
     new_password: str = Field(description="At least 10 characters")
 
 
-class WorkspaceCreate(BaseModel):
-    model_config = _INPUT
+class WorkspaceCreate(InputModel):
     name: str
     timezone: str = Field("UTC", description="IANA time zone, e.g. Europe/Paris")
     locale: Locale = "en"
 
 
-class WorkspaceUpdate(BaseModel):
+class WorkspaceUpdate(InputModel):
     """Change the workspace's settings; leave a field out to keep it."""
 
-    model_config = _INPUT
     name: str | None = None
     timezone: str | None = Field(None, description="IANA time zone, e.g. Europe/Paris")
     locale: Locale | None = None
 
 
-class MemberCreate(BaseModel):
+class MemberCreate(InputModel):
     """Add a person by email. Name and password create the account if none has this email."""
 
-    model_config = _INPUT
     email: str
-    roles: list[JsonRole]
+    roles: list[Lax[Role]]
     name: str | None = None
     password: str | None = None
 
 
-class MemberUpdate(BaseModel):
+class MemberUpdate(InputModel):
     """Replace a member's roles."""
 
-    model_config = _INPUT
-    roles: list[JsonRole]
+    roles: list[Lax[Role]]
 
 
-class ApiTokenCreate(BaseModel):
-    model_config = _INPUT
+class ApiTokenCreate(InputModel):
     name: str
-    expires_at: AwareDateTime | None = None
+    expires_at: AwareDatetime | None = None
 
 
-class NotificationReadCreate(BaseModel):
+class NotificationReadCreate(InputModel):
     """Mark notifications read: either the given ids, or all of them."""
 
-    model_config = _INPUT
-    ids: list[JsonUUID] | None = None
+    ids: list[LaxUUID] | None = None
     all: bool = False
 
     @model_validator(mode="after")
@@ -126,13 +104,7 @@ class NotificationReadCreate(BaseModel):
 # Outputs --------------------------------------------------------------------------------------
 
 
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null: end")
-
-
-class User(BaseModel):
-    model_config = _OUTPUT
+class User(OutputModel):
     id: uuid.UUID
     email: str
     name: str
@@ -152,8 +124,7 @@ class Setup(BaseModel):
     needs_owner: bool
 
 
-class Workspace(BaseModel):
-    model_config = _OUTPUT
+class Workspace(OutputModel):
     id: uuid.UUID
     name: str
     slug: str
@@ -186,8 +157,7 @@ class Member(BaseModel):
     joined_at: datetime
 
 
-class ApiToken(BaseModel):
-    model_config = _OUTPUT
+class ApiToken(OutputModel):
     id: uuid.UUID
     user_id: uuid.UUID
     name: str
@@ -202,8 +172,7 @@ class ApiTokenCreated(ApiToken):
     token: str = Field(description="The token itself, shown only this once")
 
 
-class Notification(BaseModel):
-    model_config = _OUTPUT
+class Notification(OutputModel):
     id: uuid.UUID
     workspace_id: uuid.UUID | None
     kind: str
@@ -212,19 +181,19 @@ class Notification(BaseModel):
     read_at: datetime | None
 
 
-class WorkspacePage(Page[MyWorkspace]):
+class WorkspacePage(CursorPage[MyWorkspace]):
     pass
 
 
-class MemberPage(Page[Member]):
+class MemberPage(CursorPage[Member]):
     pass
 
 
-class ApiTokenPage(Page[ApiToken]):
+class ApiTokenPage(CursorPage[ApiToken]):
     pass
 
 
-class NotificationPage(Page[Notification]):
+class NotificationPage(CursorPage[Notification]):
     unread: int = Field(description="How many of my notifications are unread in all")
 
 
