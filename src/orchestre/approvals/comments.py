@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from orchestre.approvals import repository as repo
-from orchestre.approvals.rules import decode_cursor, excerpt
+from orchestre.approvals.rules import excerpt
 from orchestre.audit.service import record, snapshot
 from orchestre.errors import FieldError, Forbidden, Invalid, NotFound
 from orchestre.kit.clock import utcnow
-from orchestre.kit.pagination import Cursor, Page
+from orchestre.kit.pagination import Page, decode_cursor_or_invalid
 from orchestre.models import PostComment
 from orchestre.posts.service import load_post
 from orchestre.workspaces.permissions import Actor, Permission
@@ -66,12 +66,11 @@ def list_comments(
     """A post's comments, oldest first."""
     actor.require(P.POSTS_VIEW)
     load_post(session, actor, post_id)
-    after = decode_cursor(cursor) if cursor else None
+    after = decode_cursor_or_invalid(cursor)
     rows = repo.list_comments(session, actor.workspace_id, post_id, after, limit)
-    page, more = rows[:limit], len(rows) > limit
-    names = repo.user_names(session, (c.author_id for c in page))
-    next_cursor = Cursor.after(page[-1].created_at, page[-1].id).encode() if more else None
-    return Page(items=[_view(c, names) for c in page], next_cursor=next_cursor)
+    page = Page.from_rows(rows, limit, key=lambda comment: (comment.created_at, comment.id))
+    names = repo.user_names(session, (c.author_id for c in page.items))
+    return page.map(lambda comment: _view(comment, names))
 
 
 def _check_body(body: str) -> str:

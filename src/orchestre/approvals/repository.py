@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from orchestre.kit.pagination import Cursor
 from orchestre.models import (
     ApprovalDecision,
     ApprovalStep,
@@ -201,7 +202,7 @@ def list_comments(
     session: Session,
     workspace_id: uuid.UUID,
     post_id: uuid.UUID,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: Cursor | None,
     limit: int,
 ) -> list[PostComment]:
     """Oldest first, as a conversation reads; `limit + 1` rows tell whether more follow."""
@@ -209,7 +210,7 @@ def list_comments(
         PostComment.workspace_id == workspace_id, PostComment.post_id == post_id
     )
     if after is not None:
-        when, last_id = after
+        when, last_id = after.position()
         stmt = stmt.where(
             or_(
                 PostComment.created_at > when,

@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from orchestre.errors import FieldError, Invalid, TransitionRefused
-from orchestre.kit.pagination import Cursor
 from orchestre.models import ApprovalDecision, ApprovalStep, Post, PostVariant, VariantState
 from orchestre.workspaces.permissions import Actor, Permission, Role
 
@@ -174,16 +172,3 @@ def excerpt(text: str, size: int = 140) -> str:
     """One line of at most `size` characters, for notifications and lists."""
     flat = " ".join(text.split())
     return flat if len(flat) <= size else flat[: size - 1] + "…"
-
-
-def decode_cursor(value: str) -> tuple[datetime, uuid.UUID]:
-    """A cursor from an earlier page, or Invalid when it was not made by us."""
-    try:
-        cursor = Cursor.decode(value)
-        return cursor.sort_datetime(), cursor.id
-    except ValueError as exc:
-        raise Invalid(
-            "This cursor is not valid; start again from the first page.",
-            code="invalid_cursor",
-            errors=[FieldError("cursor", "malformed", "Use the next_cursor of a previous page.")],
-        ) from exc

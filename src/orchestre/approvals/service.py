@@ -29,7 +29,6 @@ from orchestre.approvals.rules import (
     check_comment,
     clean_steps,
     current_step,
-    decode_cursor,
     excerpt,
     in_review,
     not_in_review,
@@ -42,7 +41,7 @@ from orchestre.approvals.rules import StepSpec as StepSpec  # re-exported for ca
 from orchestre.audit.service import record
 from orchestre.errors import Forbidden, NotFound, TransitionRefused
 from orchestre.kit.clock import utcnow
-from orchestre.kit.pagination import Cursor, Page
+from orchestre.kit.pagination import Page, decode_cursor_or_invalid
 from orchestre.models import ApprovalDecision, ApprovalStep, Post, PostVariant, VariantState
 from orchestre.posts.service import assert_ready_for_review, load_post
 from orchestre.posts.states import move
@@ -496,12 +495,8 @@ def queue_for(session: Session, actor: Actor) -> list[QueueItem]:
 def queue_page(
     session: Session, actor: Actor, cursor: str | None = None, limit: int = 50
 ) -> Page[QueueItem]:
+    after = decode_cursor_or_invalid(cursor)
     items = queue_for(session, actor)
-    if cursor:
-        after = decode_cursor(cursor)
-        items = [i for i in items if (i.submitted_at, i.post_id) > after]
-    page = items[:limit]
-    more = len(items) > limit
-    last = page[-1] if page else None
-    next_cursor = Cursor.after(last.submitted_at, last.post_id).encode() if more and last else None
-    return Page(items=page, next_cursor=next_cursor)
+    if after is not None:
+        items = [i for i in items if (i.submitted_at, i.post_id) > after.position()]
+    return Page.from_rows(items, limit, key=lambda item: (item.submitted_at, item.post_id))

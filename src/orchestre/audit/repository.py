@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from orchestre.kit.pagination import Cursor
 from orchestre.models import AuditEntry, User
 
 
@@ -45,7 +46,7 @@ def list_entries(
     session: Session,
     workspace_id: uuid.UUID,
     filters: AuditFilter,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: Cursor | None,
     limit: int,
 ) -> list[AuditRecord]:
     """Newest first; `limit + 1` rows tell whether another page follows."""
@@ -67,7 +68,7 @@ def list_entries(
     if filters.until is not None:
         stmt = stmt.where(AuditEntry.created_at < filters.until)
     if after is not None:
-        when, last_id = after
+        when, last_id = after.position()
         stmt = stmt.where(
             or_(
                 AuditEntry.created_at < when,

@@ -14,7 +14,7 @@ from orchestre.audit import repository
 from orchestre.audit.repository import AuditFilter, AuditRecord
 from orchestre.errors import FieldError, Invalid
 from orchestre.kit.clock import utcnow
-from orchestre.kit.pagination import Cursor, Page
+from orchestre.kit.pagination import Page, decode_cursor_or_invalid
 from orchestre.models import AuditEntry
 from orchestre.workspaces.permissions import Actor, Permission
 
@@ -94,24 +94,13 @@ def list_entries(
     if not errors and filters.since and filters.until and filters.since >= filters.until:
         errors.append(FieldError("to", "after_from", "'to' must be later than 'from'."))
     after = None
-    if cursor:
-        try:
-            decoded = Cursor.decode(cursor)
-            after = (decoded.sort_datetime(), decoded.id)
-        except ValueError:
-            errors.append(
-                FieldError(
-                    "cursor",
-                    "malformed",
-                    "Use the next_cursor of a previous page, or start again from the first page.",
-                )
-            )
+    try:
+        after = decode_cursor_or_invalid(cursor)
+    except Invalid as bad:
+        errors += bad.errors  # reported with the filters' errors, all at once
     if errors:
         raise Invalid(
             "The audit log query is not valid; see 'errors'.", code="invalid_query", errors=errors
         )
     rows = repository.list_entries(session, actor.workspace_id, filters, after, limit)
-    page = rows[:limit]
-    more = len(rows) > limit
-    next_cursor = Cursor.after(page[-1].created_at, page[-1].id).encode() if more else None
-    return Page(items=page, next_cursor=next_cursor)
+    return Page.from_rows(rows, limit, key=lambda entry: (entry.created_at, entry.id))

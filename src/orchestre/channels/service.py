@@ -14,7 +14,7 @@ from orchestre.audit.service import record, snapshot
 from orchestre.channels import repository
 from orchestre.errors import Conflict, FieldError, Invalid
 from orchestre.kit.crypto import SecretBox
-from orchestre.kit.pagination import MAX_LIMIT, Cursor, Page
+from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import Channel, ChannelStatus
 from orchestre.workspaces.permissions import Actor, Permission, Role
 
@@ -211,19 +211,6 @@ def _reconnect(
     return channel
 
 
-def _cursor(value: str | None) -> Cursor | None:
-    if value is None:
-        return None
-    try:
-        return Cursor.decode(value)
-    except ValueError as exc:
-        raise Invalid(
-            "The cursor is not one this list gave out; start again without it.",
-            code="bad_cursor",
-            errors=[FieldError("cursor", "cursor", "Use the next_cursor of a previous page.")],
-        ) from exc
-
-
 def list_channels(
     session: Session,
     actor: Actor,
@@ -245,12 +232,10 @@ def list_channels(
             )
         )
     _raise_if(errors, "The channel list filters are invalid; see 'errors'.")
-    limit = max(1, min(limit, MAX_LIMIT))
-    rows = repository.page(session, actor.workspace_id, _cursor(cursor), limit + 1, status, network)
-    if len(rows) > limit:
-        rows = rows[:limit]
-        return Page(rows, Cursor.after(rows[-1].created_at, rows[-1].id).encode())
-    return Page(rows, None)
+    limit = clamp_limit(limit)
+    after = decode_cursor_or_invalid(cursor)
+    rows = repository.page(session, actor.workspace_id, after, limit + 1, status, network)
+    return Page.from_rows(rows, limit, key=lambda channel: (channel.created_at, channel.id))
 
 
 def get_channel(session: Session, actor: Actor, channel_id: uuid.UUID) -> Channel:

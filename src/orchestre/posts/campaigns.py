@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, FieldError, Invalid, NotFound
-from orchestre.kit.pagination import Page
+from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import Campaign
-from orchestre.posts import paging, repository
+from orchestre.posts import repository
 from orchestre.posts.schemas import CampaignCreate, CampaignUpdate
 from orchestre.posts.validation import fold
 from orchestre.workspaces.permissions import Actor, Permission
@@ -68,9 +68,10 @@ def list_campaigns(
 ) -> Page[Campaign]:
     """Newest first."""
     actor.require(P.POSTS_VIEW)
-    limit = paging.clamp(limit)
-    rows = repository.list_campaigns(session, actor.workspace_id, paging.read_cursor(cursor), limit)
-    return paging.cut(rows, limit, lambda c: (c.created_at.isoformat(), c.id))
+    limit = clamp_limit(limit)
+    after = decode_cursor_or_invalid(cursor)
+    rows = repository.list_campaigns(session, actor.workspace_id, after, limit)
+    return Page.from_rows(rows, limit, key=lambda c: (c.created_at, c.id))
 
 
 def get_campaign(session: Session, actor: Actor, campaign_id: uuid.UUID) -> Campaign:

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, FieldError, Invalid, NotFound
-from orchestre.kit.pagination import Page
+from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import ContentPillar, EditorialLine, Severity
-from orchestre.posts import paging, repository
+from orchestre.posts import repository
 from orchestre.posts.schemas import EditorialLineUpdate, PillarCreate, PillarUpdate
 from orchestre.posts.validation import fold
 from orchestre.workspaces.permissions import Actor, Permission
@@ -81,11 +81,10 @@ def list_pillars(
 ) -> Page[ContentPillar]:
     """Pillars by name."""
     actor.require(P.POSTS_VIEW)
-    limit = paging.clamp(limit)
-    rows = repository.list_pillars(
-        session, actor.workspace_id, paging.read_cursor(cursor, by_time=False), limit
-    )
-    return paging.cut(rows, limit, lambda p: (p.name, p.id))
+    limit = clamp_limit(limit)
+    after = decode_cursor_or_invalid(cursor, by_time=False)
+    rows = repository.list_pillars(session, actor.workspace_id, after, limit)
+    return Page.from_rows(rows, limit, key=lambda p: (p.name, p.id))
 
 
 def _pillar(session: Session, actor: Actor, pillar_id: uuid.UUID) -> ContentPillar:

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, Forbidden, NotFound, TooLarge
-from orchestre.kit.pagination import Page
+from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import MediaAsset
-from orchestre.posts import paging, repository
+from orchestre.posts import repository
 from orchestre.posts.media_probe import measure
 from orchestre.workspaces.permissions import Actor, Permission
 
@@ -153,9 +153,10 @@ def list_media(
 ) -> Page[MediaAsset]:
     """Newest first."""
     actor.require(P.POSTS_VIEW)
-    limit = paging.clamp(limit)
-    rows = repository.list_media(session, actor.workspace_id, paging.read_cursor(cursor), limit)
-    return paging.cut(rows, limit, lambda m: (m.created_at.isoformat(), m.id))
+    limit = clamp_limit(limit)
+    after = decode_cursor_or_invalid(cursor)
+    rows = repository.list_media(session, actor.workspace_id, after, limit)
+    return Page.from_rows(rows, limit, key=lambda m: (m.created_at, m.id))
 
 
 def get_media(session: Session, actor: Actor, media_id: uuid.UUID) -> MediaAsset:

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, TransitionRefused
-from orchestre.kit.pagination import Page
+from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import Channel, MediaAsset, Post, PostVariant, VariantMedia, VariantState
-from orchestre.posts import paging, repository, states
+from orchestre.posts import repository, states
 from orchestre.posts.repository import PostFilters
 from orchestre.posts.schemas import (
     PostChannelCreate,
@@ -123,11 +123,10 @@ def list_posts(
         tag=normalise_tag(filters.tag) if filters.tag else None,
         q=filters.q.strip() if filters.q else None,
     )
-    limit = paging.clamp(limit)
-    rows = repository.list_posts(
-        session, actor.workspace_id, filters, paging.read_cursor(cursor), limit
-    )
-    page = paging.cut(rows, limit, lambda p: (p.created_at.isoformat(), p.id))
+    limit = clamp_limit(limit)
+    after = decode_cursor_or_invalid(cursor)
+    rows = repository.list_posts(session, actor.workspace_id, filters, after, limit)
+    page = Page.from_rows(rows, limit, key=lambda p: (p.created_at, p.id))
     return Page(post_views(session, actor, page.items), page.next_cursor)
 
 

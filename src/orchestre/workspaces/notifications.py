@@ -9,10 +9,9 @@ from sqlalchemy.orm import Session
 
 from orchestre.errors import NotFound
 from orchestre.kit.clock import utcnow
-from orchestre.kit.pagination import Cursor, Page
+from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import Notification, User
 from orchestre.workspaces import repository
-from orchestre.workspaces.rules import clamp_limit, decode_cursor, page_of
 
 
 def list_notifications(
@@ -31,10 +30,10 @@ def list_notifications(
         user.id,
         workspace_id,
         unread_only=unread_only,
-        cursor=decode_cursor(cursor),
+        cursor=decode_cursor_or_invalid(cursor),
         limit=limit + 1,
     )
-    page = page_of(rows, limit, lambda n: Cursor.after(n.created_at, n.id))
+    page = Page.from_rows(rows, limit, key=lambda n: (n.created_at, n.id))
     return page, repository.unread_count(session, user.id, workspace_id)
 
 

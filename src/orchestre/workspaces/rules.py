@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Sequence
-from typing import Final, TypeVar
+from collections.abc import Sequence
+from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orchestre.errors import FieldError, Invalid
-from orchestre.kit.pagination import MAX_LIMIT, Cursor, Page
 from orchestre.workspaces.permissions import Role
-
-T = TypeVar("T")
 
 
 class Unset(enum.Enum):
@@ -149,28 +146,3 @@ def valid_roles(names: Sequence[str]) -> list[str]:
         errors.append(FieldError("roles", "required", "Give at least one role."))
     raise_if(errors, "The roles are invalid; see 'errors'.")
     return sorted(set(names))
-
-
-def decode_cursor(value: str | None) -> Cursor | None:
-    if value is None:
-        return None
-    try:
-        return Cursor.decode(value)
-    except ValueError as exc:
-        raise Invalid(
-            "The cursor is not one this list gave out; start again without it.",
-            code="bad_cursor",
-            errors=[FieldError("cursor", "cursor", "Use the next_cursor of a previous page.")],
-        ) from exc
-
-
-def clamp_limit(limit: int) -> int:
-    return max(1, min(limit, MAX_LIMIT))
-
-
-def page_of(rows: list[T], limit: int, key: Callable[[T], Cursor]) -> Page[T]:
-    """Rows were fetched with limit + 1: the extra one only says there is a next page."""
-    if len(rows) > limit:
-        rows = rows[:limit]
-        return Page(rows, key(rows[-1]).encode())
-    return Page(rows, None)

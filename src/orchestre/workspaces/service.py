@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from orchestre.kit.clock import utcnow
-from orchestre.kit.pagination import Cursor, Page
+from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import ApiToken, Membership, User, WebSession, Workspace
 from orchestre.workspaces import repository
 from orchestre.workspaces.auth import (
@@ -35,12 +35,9 @@ from orchestre.workspaces.rules import (
     UNSET,
     WORKSPACE_NAME_MAX,
     Unset,
-    clamp_limit,
-    decode_cursor,
     email_errors,
     locale_errors,
     name_errors,
-    page_of,
     password_errors,
     raise_if,
     timezone_errors,
@@ -299,9 +296,13 @@ def list_workspaces(
     """One page of a person's workspaces (only one of them when `only` is given: a token)."""
     limit = clamp_limit(limit)
     rows = repository.workspaces_of(
-        session, user_id, only=only, cursor=decode_cursor(cursor), limit=limit + 1
+        session,
+        user_id,
+        only=only,
+        cursor=decode_cursor_or_invalid(cursor, by_time=False),
+        limit=limit + 1,
     )
-    return page_of(rows, limit, lambda row: Cursor(row[0].name, row[0].id))
+    return Page.from_rows(rows, limit, key=lambda row: (row[0].name, row[0].id))
 
 
 def get_workspace(session: Session, actor: Actor) -> tuple[Workspace, Membership]:
@@ -363,8 +364,9 @@ def list_members(
 ) -> Page[tuple[Membership, User]]:
     actor.require(Permission.MEMBERS_VIEW)
     limit = clamp_limit(limit)
-    rows = repository.members(session, actor.workspace_id, decode_cursor(cursor), limit + 1)
-    return page_of(rows, limit, lambda row: Cursor.after(row[0].created_at, row[0].id))
+    after = decode_cursor_or_invalid(cursor)
+    rows = repository.members(session, actor.workspace_id, after, limit + 1)
+    return Page.from_rows(rows, limit, key=lambda row: (row[0].created_at, row[0].id))
 
 
 def _guard_owner_role(actor: Actor, before: Sequence[str], after: Sequence[str]) -> None:
@@ -502,10 +504,10 @@ def list_tokens(
         session,
         actor.workspace_id,
         None if everyone else actor.user_id,
-        decode_cursor(cursor),
+        decode_cursor_or_invalid(cursor),
         limit + 1,
     )
-    return page_of(rows, limit, lambda token: Cursor.after(token.created_at, token.id))
+    return Page.from_rows(rows, limit, key=lambda token: (token.created_at, token.id))
 
 
 def _expiry_errors(session: Session, actor: Actor, expires_at: datetime | None) -> list[FieldError]:
