@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from orchestre.config import Settings
 from orchestre.errors import Forbidden, NotFound, Unauthenticated
 from orchestre.kit.crypto import constant_time_equals
+from orchestre.kit.db import transaction
 from orchestre.models import ApiToken, User, WebSession
 from orchestre.workspaces import auth
 from orchestre.workspaces.permissions import Actor
@@ -34,15 +35,8 @@ def get_session_factory(request: Request) -> sessionmaker[Session]:
 
 def get_db(request: Request) -> Iterator[Session]:
     """One request, one transaction: committed when the route returns, rolled back on error."""
-    session = get_session_factory(request)()
-    try:
+    with transaction(get_session_factory(request)) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": commit BEFORE the response is sent, so a failed commit is an error
