@@ -81,6 +81,8 @@ def _configure_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # pika narrates every connection step at INFO; its warnings and errors still show.
+    logging.getLogger("pika").setLevel(logging.WARNING)
 
 
 def _engine(settings: Settings) -> Engine:
@@ -112,13 +114,23 @@ def _upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 @contextmanager
-def _database(settings: Settings, *, upgrade: bool = True) -> Iterator[sessionmaker[Session]]:
-    """A session factory on an up-to-date database (admin commands bring it to head first)."""
+def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """A session factory on an up-to-date database (admin commands bring it to head first).
+
+    Jobs the command enqueues go to the configured runner: the broker, or (embedded) a pool
+    in this process that finishes them before the command exits.
+    """
+    from orchestre.worker.runtime import make_runner
+
     engine = _engine(settings)
     try:
-        if upgrade:
-            _upgrade(engine)
-        yield make_session_factory(engine)
+        _upgrade(engine)
+        factory = make_session_factory(engine)
+        runner = make_runner(settings, factory)
+        try:
+            yield factory
+        finally:
+            runner.stop()
     finally:
         engine.dispose()
 
@@ -155,10 +167,10 @@ def _prepare(settings: Settings, demo: bool) -> tuple[Engine, sessionmaker[Sessi
     engine = _engine(settings)
     _upgrade(engine)
     keys.load_keys(settings)  # fail now, not on the first channel, if keys are unusable
-    factory = make_session_factory(engine)
     if demo:
-        _fill_demo(settings, factory)
-    return engine, factory
+        with _database(settings) as demo_factory:  # its own runner finishes the demo's jobs
+            _fill_demo(settings, demo_factory)
+    return engine, make_session_factory(engine)
 
 
 def _greet(settings: Settings, factory: sessionmaker[Session], url: str) -> None:
@@ -297,6 +309,20 @@ def worker(
 # db -------------------------------------------------------------------------------------------
 
 
+@contextmanager
+def _migrating(settings: Settings) -> Iterator[Engine]:
+    """An engine for migration commands; Alembic's refusals become readable messages."""
+    from alembic.util import CommandError
+
+    engine = _engine(settings)
+    try:
+        yield engine
+    except CommandError as exc:
+        _fail(f"Migration refused: {exc}. See `orchestre db current`.")
+    finally:
+        engine.dispose()
+
+
 @db_app.command("upgrade")
 def db_upgrade(
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
@@ -304,12 +330,9 @@ def db_upgrade(
 ) -> None:
     """Apply migrations up to a revision (default: the latest)."""
     settings = _settings(data_dir)
-    engine = _engine(settings)
-    try:
+    with _migrating(settings) as engine:
         _upgrade(engine, revision)
         typer.echo(f"Database ({_where(settings)}) at revision {migrate.current(engine)}.")
-    finally:
-        engine.dispose()
 
 
 @db_app.command("downgrade")
@@ -324,12 +347,12 @@ def db_downgrade(
         typer.confirm(
             f"Downgrading {_where(settings)} to {revision} can delete data. Go on?", abort=True
         )
-    engine = _engine(settings)
-    try:
+    with _migrating(settings) as engine:
+        if migrate.current(engine) is None:
+            typer.echo("The database is empty: nothing to downgrade.")
+            return
         migrate.downgrade(engine, revision)
         typer.echo(f"Database at revision {migrate.current(engine) or 'none (empty)'}.")
-    finally:
-        engine.dispose()
 
 
 @db_app.command("current")

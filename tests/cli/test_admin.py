@@ -49,6 +49,10 @@ def test_db_upgrade_current_downgrade_and_back(cli: Cli) -> None:
     down = cli("db", "downgrade", "--yes")
     assert down.exit_code == 0, down.output
     assert "none (empty)" in down.output
+    assert "nothing to downgrade" in cli("db", "downgrade", "--yes").output
+    bogus = cli("db", "upgrade", "--revision", "bogus")
+    assert bogus.exit_code == 1
+    assert "Migration refused: Can't locate revision" in bogus.output
     assert cli("db", "upgrade", "--revision", "head").exit_code == 0
 
 
@@ -174,3 +178,22 @@ def test_worker_in_embedded_mode_says_where_jobs_run(cli: Cli) -> None:
     result = cli("worker")
     assert result.exit_code == 1
     assert "Jobs run inside `orchestre serve`" in result.output
+
+
+def test_jobs_enqueued_by_a_command_run_before_it_exits(cli: Cli) -> None:
+    from orchestre.cli import _database
+    from orchestre.models import Workspace
+    from orchestre.worker import enqueue
+    from tests.worker.jobs import attempts
+
+    settings = Settings(
+        data_dir=cli.data_dir,
+        database_url=cli.env["ORCHESTRE_DATABASE_URL"],
+        job_backend="embedded",
+    )
+    slug = f"cli-job-{uuid.uuid4().hex[:8]}"
+    with _database(settings) as factory, factory.begin() as session:
+        enqueue(session, "testing.create_workspace", slug=slug)
+    assert attempts[slug] == 1
+    with _database(settings) as factory, factory() as session:
+        assert session.query(Workspace).filter_by(slug=slug).count() == 1
