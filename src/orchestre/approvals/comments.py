@@ -18,6 +18,7 @@ from orchestre.kit.clock import utcnow
 from orchestre.kit.pagination import Page, decode_cursor_or_invalid
 from orchestre.models import PostComment
 from orchestre.posts.service import load_post
+from orchestre.workspaces.notifications import notify
 from orchestre.workspaces.permissions import Actor, Permission
 
 P = Permission
@@ -157,7 +158,7 @@ def add_comment(
             created_at=utcnow(),
         ),
     )
-    repo.notify(
+    notify(
         session,
         actor.workspace_id,
         set(mentioned) - {actor.user_id},

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -15,7 +14,6 @@ from orchestre.models import (
     ApprovalDecision,
     ApprovalStep,
     Membership,
-    Notification,
     Post,
     PostComment,
     PostVariant,
@@ -175,24 +173,6 @@ def user_names(session: Session, user_ids: Iterable[uuid.UUID | None]) -> dict[u
         return {}
     stmt = select(User.id, User.name).where(User.id.in_(wanted))
     return dict(session.execute(stmt).all())
-
-
-# --- notifications ------------------------------------------------------------------
-
-
-def notify(
-    session: Session,
-    workspace_id: uuid.UUID,
-    user_ids: Iterable[uuid.UUID],
-    kind: str,
-    payload: dict[str, Any],
-) -> list[Notification]:
-    rows = [
-        Notification(user_id=user_id, workspace_id=workspace_id, kind=kind, payload=dict(payload))
-        for user_id in sorted(set(user_ids), key=str)
-    ]
-    session.add_all(rows)
-    return rows
 
 
 # --- comments -----------------------------------------------------------------------

@@ -45,6 +45,7 @@ from orchestre.kit.pagination import Page, decode_cursor_or_invalid
 from orchestre.models import ApprovalDecision, ApprovalStep, Post, PostVariant, VariantState
 from orchestre.posts.service import assert_ready_for_review, load_post
 from orchestre.posts.states import move
+from orchestre.workspaces.notifications import notify
 from orchestre.workspaces.permissions import Actor, Permission, Role, permissions_of
 
 P = Permission
@@ -111,7 +112,7 @@ def deciders(
 def _ask_deciders(session: Session, actor: Actor, post: Post, step: ApprovalStep) -> None:
     """Tell who can decide this step that a post waits for them (not the one acting)."""
     ws = actor.workspace_id
-    repo.notify(
+    notify(
         session,
         ws,
         deciders(session, ws, step, post.created_by) - {actor.user_id},
@@ -233,7 +234,7 @@ def _approve(
         after=after,
     )
     if post.created_by is not None and post.created_by != actor.user_id:
-        repo.notify(
+        notify(
             session,
             actor.workspace_id,
             [post.created_by],
@@ -393,7 +394,7 @@ def _request_changes(
     for variant in variants:
         move(variant, S.DRAFT)
     if post.created_by is not None and post.created_by != actor.user_id:
-        repo.notify(
+        notify(
             session,
             actor.workspace_id,
             [post.created_by],

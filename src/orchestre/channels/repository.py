@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from orchestre.errors import Conflict, NotFound
 from orchestre.kit.pagination import Cursor
-from orchestre.models import Channel, Membership, Notification, PostVariant, VariantState
+from orchestre.models import Channel, Membership, PostVariant, VariantState
 
 
 def get(session: Session, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> Channel:
@@ -116,21 +115,6 @@ def members_with_roles(
         (user_id for user_id, held in session.execute(stmt) if wanted & set(held or [])),
         key=str,
     )
-
-
-def notify(
-    session: Session,
-    workspace_id: uuid.UUID,
-    user_ids: Iterable[uuid.UUID],
-    kind: str,
-    payload: dict[str, Any],
-) -> list[Notification]:
-    rows = [
-        Notification(user_id=user_id, workspace_id=workspace_id, kind=kind, payload=dict(payload))
-        for user_id in user_ids
-    ]
-    session.add_all(rows)
-    return rows
 
 
 def with_credentials(session: Session) -> Iterator[Channel]:

@@ -16,6 +16,7 @@ from orchestre.errors import Conflict, FieldError, Invalid
 from orchestre.kit.crypto import SecretBox
 from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import Channel, ChannelStatus
+from orchestre.workspaces.notifications import notify
 from orchestre.workspaces.permissions import Actor, Permission, Role
 
 # The networks a channel can belong to; real OAuth connection comes with each connector.
@@ -299,7 +300,7 @@ def mark_needs_reconnection(session: Session, channel_id: uuid.UUID, reason: str
     )
     if not already:
         people = repository.members_with_roles(session, channel.workspace_id, NOTIFIED_ROLES)
-        repository.notify(
+        notify(
             session,
             channel.workspace_id,
             people,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,18 @@ def list_notifications(
     )
     page = Page.from_rows(rows, limit, key=lambda n: (n.created_at, n.id))
     return page, repository.unread_count(session, user.id, workspace_id)
+
+
+def notify(
+    session: Session,
+    workspace_id: uuid.UUID,
+    user_ids: Iterable[uuid.UUID],
+    kind: str,
+    payload: dict[str, Any],
+) -> list[Notification]:
+    """Tell each of these people, once, about something in a workspace (for other domains)."""
+    recipients = sorted(set(user_ids), key=str)
+    return repository.add_notifications(session, workspace_id, recipients, kind, payload)
 
 
 def mark_notifications_read(
