@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orchestre.errors import Conflict, NotFound
+from orchestre.errors import NotFound
+from orchestre.kit.db import add_unique as add_unique  # re-exported: services write through it
 from orchestre.kit.pagination import Cursor
 from orchestre.models import Channel, Membership, PostVariant, VariantState
 
@@ -39,16 +39,6 @@ def by_account(
             Channel.external_id == external_id,
         )
     )
-
-
-def insert(session: Session, channel: Channel, conflict: Conflict) -> None:
-    """Add and flush; losing a race on (workspace, network, account) is the given Conflict."""
-    try:
-        with session.begin_nested():
-            session.add(channel)
-            session.flush()
-    except IntegrityError as exc:
-        raise conflict from exc
 
 
 def page(

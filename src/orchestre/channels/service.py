@@ -172,7 +172,7 @@ def connect_channel(
         status=ChannelStatus.CONNECTED.value,
         credentials_encrypted=sealed,
     )
-    repository.insert(session, channel, _already_connected(network, handle))
+    repository.add_unique(session, channel, _already_connected(network, handle))
     record(session, actor, "channel.connected", "channel", channel.id, after=_snapshot(channel))
     return channel
 
@@ -378,14 +378,12 @@ def rotate_credentials(session: Session, box: SecretBox) -> int:
     for channel in repository.with_credentials(session):
         assert channel.credentials_encrypted is not None
         try:
-            # SecretBox.rotate lets cryptography's InvalidToken through; decrypt explains it.
-            box.decrypt(channel.credentials_encrypted)
+            channel.credentials_encrypted = box.rotate(channel.credentials_encrypted)
         except ValueError as exc:
             raise CredentialsUnreadable(
                 f"The credentials of channel {channel.id} cannot be decrypted with the current "
                 "keys; nothing was re-encrypted. Restore the key that encrypted them first."
             ) from exc
-        channel.credentials_encrypted = box.rotate(channel.credentials_encrypted)
         record(
             session,
             None,

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -106,3 +107,16 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def add_unique(session: Session, row: Base, conflict: Exception) -> None:
+    """Add and flush a row; losing a race on a unique constraint raises `conflict`, not a 500.
+
+    The savepoint keeps the request's transaction usable after the refused insert.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        raise conflict from exc

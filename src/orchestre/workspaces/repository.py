@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from orchestre.errors import Conflict, NotFound
-from orchestre.kit.db import Base
+from orchestre.errors import NotFound
+from orchestre.kit.db import add_unique as add_unique  # re-exported: services write through it
 from orchestre.kit.pagination import Cursor
 from orchestre.models import (
     ApiToken,
@@ -24,16 +23,6 @@ from orchestre.models import (
     WebSession,
     Workspace,
 )
-
-
-def insert(session: Session, row: Base, conflict: Conflict) -> None:
-    """Add and flush a row; a unique-constraint race becomes the given Conflict, not a 500."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError as exc:
-        raise conflict from exc
 
 
 def _after(

@@ -115,7 +115,7 @@ def create_user(
         locale=locale,
         timezone=timezone,
     )
-    repository.insert(session, user, _email_taken())
+    repository.add_unique(session, user, _email_taken())
     return user
 
 
@@ -255,7 +255,7 @@ def create_workspace(
     workspace = Workspace(
         name=name, slug=_free_slug(session, name), timezone=timezone, locale=locale
     )
-    repository.insert(
+    repository.add_unique(
         session,
         workspace,
         Conflict(
@@ -437,7 +437,7 @@ def add_member(
     if repository.membership_of(session, actor.workspace_id, user.id) is not None:
         raise already
     membership = Membership(workspace_id=actor.workspace_id, user_id=user.id, roles=role_names)
-    repository.insert(session, membership, already)
+    repository.add_unique(session, membership, already)
     _audit(session, actor, "member.added", membership)
     return membership, user
 
