@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from orchestre.approvals import repository as repo
-from orchestre.approvals.rules import excerpt
+from orchestre.approvals.rules import check_comment_length, excerpt
 from orchestre.audit.service import record, snapshot
 from orchestre.errors import FieldError, Forbidden, Invalid, NotFound
 from orchestre.kit.clock import utcnow
@@ -22,7 +22,6 @@ from orchestre.workspaces.notifications import notify
 from orchestre.workspaces.permissions import Actor, Permission
 
 P = Permission
-MAX_BODY = 5000
 # "@ana@example.com": an @ that does not continue a word or an address, then an email.
 MENTION = re.compile(
     r"(?<![\w@.+-])@([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
@@ -82,20 +81,7 @@ def _check_body(body: str) -> str:
             code="comment_required",
             errors=[FieldError("body", "required", "Write something to comment.")],
         )
-    if len(body) > MAX_BODY:
-        raise Invalid(
-            "The comment is too long.",
-            code="comment_too_long",
-            errors=[
-                FieldError(
-                    "body",
-                    "max_length",
-                    f"A comment has at most {MAX_BODY} characters.",
-                    limit=MAX_BODY,
-                    actual=len(body),
-                )
-            ],
-        )
+    check_comment_length("body", body)
     return body
 
 

@@ -152,17 +152,22 @@ def check_comment(decision: str, comment: str) -> None:
             code="comment_required",
             errors=[FieldError("comment", "required", "Write what the author should change.")],
         )
-    if len(comment) > MAX_COMMENT:
+    check_comment_length("comment", comment)
+
+
+def check_comment_length(field: str, text: str) -> None:
+    """A comment, on a draft or with a decision, has at most MAX_COMMENT characters."""
+    if len(text) > MAX_COMMENT:
         raise Invalid(
             "The comment is too long.",
             code="comment_too_long",
             errors=[
                 FieldError(
-                    "comment",
+                    field,
                     "max_length",
                     f"A comment has at most {MAX_COMMENT} characters.",
                     limit=MAX_COMMENT,
-                    actual=len(comment),
+                    actual=len(text),
                 )
             ],
         )
