@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -132,19 +133,7 @@ def schedule(
         if variant.state != S.SCHEDULED:
             states.move(variant, S.SCHEDULED)
         variant.scheduled_at = when
-    service.sync_post_schedule(post)
-    post.version += 1
-    session.flush()
-    record(
-        session,
-        actor,
-        "post.schedule",
-        "post",
-        post.id,
-        before=before,
-        after=service.audit_picture(post),
-    )
-    return service.post_view(session, actor, post)
+    return _saved(session, actor, post, "post.schedule", before)
 
 
 def unschedule(
@@ -168,16 +157,17 @@ def unschedule(
     for variant in targets:
         states.move(variant, S.APPROVED)
         variant.scheduled_at = None
+    return _saved(session, actor, post, "post.unschedule", before)
+
+
+def _saved(
+    session: Session, actor: Actor, post: Post, action: str, before: dict[str, Any]
+) -> service.PostView:
+    """After its variants' schedules changed: the post's own schedule, version and audit."""
     service.sync_post_schedule(post)
     post.version += 1
     session.flush()
     record(
-        session,
-        actor,
-        "post.unschedule",
-        "post",
-        post.id,
-        before=before,
-        after=service.audit_picture(post),
+        session, actor, action, "post", post.id, before=before, after=service.audit_picture(post)
     )
     return service.post_view(session, actor, post)
