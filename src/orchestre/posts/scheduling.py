@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from orchestre.audit.service import record
 from orchestre.errors import FieldError, Invalid, NotFound, TransitionRefused
 from orchestre.kit.clock import as_utc, utcnow
 from orchestre.kit.timezones import local_to_utc
@@ -167,7 +166,4 @@ def _saved(
     service.sync_post_schedule(post)
     post.version += 1
     session.flush()
-    record(
-        session, actor, action, "post", post.id, before=before, after=service.audit_picture(post)
-    )
-    return service.post_view(session, actor, post)
+    return service.audit_and_view(session, actor, post, action, before)

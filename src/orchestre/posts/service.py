@@ -108,6 +108,14 @@ def findings_of(variant: PostVariant, channel: Channel, rules: EditorialRules) -
     return check_variant(content, rules)
 
 
+def audit_and_view(
+    session: Session, actor: Actor, post: Post, action: str, before: dict[str, Any] | None
+) -> PostView:
+    """Record a change of the post with its picture before (None: new) and after; its new view."""
+    record(session, actor, action, "post", post.id, before=before, after=audit_picture(post))
+    return post_view(session, actor, post)
+
+
 def get_post(session: Session, actor: Actor, post_id: uuid.UUID) -> PostView:
     return post_view(session, actor, load_post(session, actor, post_id))
 
@@ -400,8 +408,7 @@ def create_post(session: Session, actor: Actor, data: PostCreate) -> PostView:
             _new_variant(session, actor, post, channel_id, position, specs.get(channel_id))
         )
     repository.add(session, post)
-    record(session, actor, "post.create", "post", post.id, after=audit_picture(post))
-    return post_view(session, actor, post)
+    return audit_and_view(session, actor, post, "post.create", before=None)
 
 
 def update_post(session: Session, actor: Actor, post_id: uuid.UUID, data: PostUpdate) -> PostView:
@@ -436,8 +443,7 @@ def update_post(session: Session, actor: Actor, post_id: uuid.UUID, data: PostUp
                 content_changed = True
     if content_changed:
         restart_review(post)
-    record(session, actor, "post.update", "post", post.id, before=before, after=audit_picture(post))
-    return post_view(session, actor, post)
+    return audit_and_view(session, actor, post, "post.update", before)
 
 
 def update_variant(
@@ -457,16 +463,7 @@ def update_variant(
     _claim(session, post, data.version)
     if _apply_content(session, actor, variant, data, set(data.model_fields_set) - {"version"}):
         restart_review(post)
-    record(
-        session,
-        actor,
-        "post.variant_update",
-        "post",
-        post.id,
-        before=before,
-        after=audit_picture(post),
-    )
-    return post_view(session, actor, post)
+    return audit_and_view(session, actor, post, "post.variant_update", before)
 
 
 def add_channel(
@@ -484,16 +481,7 @@ def add_channel(
     position = max((v.position for v in post.variants), default=-1) + 1
     post.variants.append(_new_variant(session, actor, post, data.channel_id, position, data))
     session.flush()
-    record(
-        session,
-        actor,
-        "post.channel_add",
-        "post",
-        post.id,
-        before=before,
-        after=audit_picture(post),
-    )
-    return post_view(session, actor, post)
+    return audit_and_view(session, actor, post, "post.channel_add", before)
 
 
 def remove_channel(
@@ -524,16 +512,7 @@ def remove_channel(
     post.variants.remove(variant)
     sync_post_schedule(post)
     session.flush()
-    record(
-        session,
-        actor,
-        "post.channel_remove",
-        "post",
-        post.id,
-        before=before,
-        after=audit_picture(post),
-    )
-    return post_view(session, actor, post)
+    return audit_and_view(session, actor, post, "post.channel_remove", before)
 
 
 def delete_post(session: Session, actor: Actor, post_id: uuid.UUID) -> None:
