@@ -46,8 +46,12 @@ def notify(
     payload: dict[str, Any],
 ) -> list[Notification]:
     """Tell each of these people, once, about something in a workspace (for other domains)."""
-    recipients = sorted(set(user_ids), key=str)
-    return repository.add_notifications(session, workspace_id, recipients, kind, payload)
+    rows = [
+        Notification(user_id=user_id, workspace_id=workspace_id, kind=kind, payload=dict(payload))
+        for user_id in sorted(set(user_ids), key=str)
+    ]
+    repository.add_notifications(session, rows)
+    return rows
 
 
 def mark_notifications_read(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -296,19 +296,8 @@ def notifications(
     return list(session.scalars(stmt))
 
 
-def add_notifications(
-    session: Session,
-    workspace_id: uuid.UUID,
-    user_ids: Iterable[uuid.UUID],
-    kind: str,
-    payload: dict[str, Any],
-) -> list[Notification]:
-    rows = [
-        Notification(user_id=user_id, workspace_id=workspace_id, kind=kind, payload=dict(payload))
-        for user_id in user_ids
-    ]
+def add_notifications(session: Session, rows: Sequence[Notification]) -> None:
     session.add_all(rows)
-    return rows
 
 
 def unread_count(session: Session, user_id: uuid.UUID, workspace_id: uuid.UUID | None) -> int:
