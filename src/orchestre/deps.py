@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.config import Settings
 from orchestre.errors import Forbidden, NotFound, Unauthenticated
 from orchestre.kit.crypto import constant_time_equals
 from orchestre.kit.db import transaction
+from orchestre.kit.pagination import MAX_LIMIT
 from orchestre.models import ApiToken, User, WebSession
 from orchestre.workspaces import auth
 from orchestre.workspaces.permissions import Actor
@@ -43,6 +44,9 @@ def get_db(request: Request) -> Iterator[Session]:
 # the client sees, never a 2xx for work that was not saved.
 DB = Annotated[Session, Depends(get_db, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
+# ?cursor=&limit= of every list.
+CursorQuery = Annotated[str | None, Query(description="next_cursor of the previous page")]
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from orchestre.apischema import problems
 from orchestre.approvals import comments, service
@@ -20,16 +19,12 @@ from orchestre.approvals.schemas import (
     QueuePage,
     Review,
 )
-from orchestre.deps import DB, CurrentActor
-from orchestre.kit.pagination import MAX_LIMIT
+from orchestre.deps import DB, CurrentActor, CursorQuery, LimitQuery
 
 router = APIRouter(tags=["approvals"])
 
 WS = "/workspaces/{workspace_id}"
 POST = WS + "/posts/{post_id}"
-
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page.")]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 @router.get(WS + "/approval-steps", response_model=ApprovalSteps, responses=problems())
@@ -86,8 +81,8 @@ def queue(
     workspace_id: uuid.UUID,
     actor: CurrentActor,
     db: DB,
-    cursor: Cursor = None,
-    limit: Limit = 50,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
 ) -> QueuePage:
     """Posts waiting for a decision you may take, oldest submission first."""
     page = service.queue_page(db, actor, cursor, limit)
@@ -100,8 +95,8 @@ def list_comments(
     post_id: uuid.UUID,
     actor: CurrentActor,
     db: DB,
-    cursor: Cursor = None,
-    limit: Limit = 50,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
 ) -> CommentPage:
     """The post's comments, oldest first."""
     page = comments.list_comments(db, actor, post_id, cursor, limit)

@@ -12,8 +12,7 @@ from orchestre.apischema import problems
 from orchestre.audit import service
 from orchestre.audit.repository import AuditFilter
 from orchestre.audit.schemas import AuditPage
-from orchestre.deps import DB, CurrentActor
-from orchestre.kit.pagination import MAX_LIMIT
+from orchestre.deps import DB, CurrentActor, CursorQuery, LimitQuery
 
 router = APIRouter(tags=["audit"])
 
@@ -45,8 +44,8 @@ def audit_log(
         datetime | None,
         Query(alias="to", description="Entries before this instant (with its zone)."),
     ] = None,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
 ) -> AuditPage:
     """Who changed what and when, with the state before and after; newest first."""
     filters = AuditFilter(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from orchestre.apischema import problems
 from orchestre.channels import schemas, service
-from orchestre.deps import DB, AppSettings, CurrentActor
+from orchestre.deps import DB, AppSettings, CurrentActor, CursorQuery, LimitQuery
 from orchestre.kit.crypto import SecretBox
 from orchestre.kit.keys import secret_box
 
@@ -23,16 +23,14 @@ def _box(settings: AppSettings) -> SecretBox:
 
 
 Box = Annotated[SecretBox, Depends(_box)]
-CursorParam = Annotated[str | None, Query(description="next_cursor of the previous page")]
-LimitParam = Annotated[int, Query(ge=1, le=200)]
 
 
 @router.get(BASE, response_model=schemas.ChannelPage, responses=problems(400, 422))
 def list_channels(
     actor: CurrentActor,
     db: DB,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
     status: Annotated[schemas.Status | None, Query()] = None,
     network: Annotated[service.Network | None, Query()] = None,
 ) -> schemas.ChannelPage:

@@ -9,8 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from orchestre.apischema import problems
-from orchestre.deps import DB, CurrentActor
-from orchestre.kit.pagination import MAX_LIMIT
+from orchestre.deps import DB, CurrentActor, CursorQuery, LimitQuery
 from orchestre.posts import scheduling, schemas, service
 from orchestre.posts.library_api import router as library_router
 from orchestre.posts.repository import PostFilters
@@ -19,7 +18,6 @@ router = APIRouter(tags=["posts"])
 
 POSTS = "/workspaces/{workspace_id}/posts"
 POST = POSTS + "/{post_id}"
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 @router.post(POSTS, status_code=201, response_model=schemas.Post, responses=problems(422))
@@ -45,8 +43,8 @@ def list_posts(
     pillar_id: uuid.UUID | None = None,
     tag: str | None = None,
     q: Annotated[str | None, Query(max_length=200, description="text search")] = None,
-    cursor: str | None = None,
-    limit: Limit = 50,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
 ) -> schemas.PostPage:
     """Newest first; the variant filters (dates, status, channel) must match one same variant."""
     filters = PostFilters(

@@ -5,17 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from orchestre.apischema import problems
-from orchestre.deps import DB, AppSettings, CurrentActor
-from orchestre.kit.pagination import MAX_LIMIT
+from orchestre.deps import DB, AppSettings, CurrentActor, CursorQuery, LimitQuery
 from orchestre.posts import campaigns, editorial, media, schemas
 
 router = APIRouter()
 WS = "/workspaces/{workspace_id}"
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 # --- editorial line ---------------------------------------------------------------------------
@@ -60,8 +58,8 @@ def list_pillars(
     workspace_id: uuid.UUID,
     actor: CurrentActor,
     db: DB,
-    cursor: str | None = None,
-    limit: Limit = 50,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
 ) -> schemas.PillarPage:
     """Content pillars by name, with their target share of posts."""
     page = editorial.list_pillars(db, actor, cursor, limit)
@@ -129,8 +127,8 @@ def list_campaigns(
     workspace_id: uuid.UUID,
     actor: CurrentActor,
     db: DB,
-    cursor: str | None = None,
-    limit: Limit = 50,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
 ) -> schemas.CampaignPage:
     """Campaigns, newest first."""
     page = campaigns.list_campaigns(db, actor, cursor, limit)
@@ -234,8 +232,8 @@ def list_media(
     workspace_id: uuid.UUID,
     actor: CurrentActor,
     db: DB,
-    cursor: str | None = None,
-    limit: Limit = 50,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
 ) -> schemas.MediaPage:
     """Uploaded media, newest first."""
     page = media.list_media(db, actor, cursor, limit)

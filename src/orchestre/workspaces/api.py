@@ -16,6 +16,8 @@ from orchestre.deps import (
     AppSettings,
     CurrentActor,
     CurrentPrincipal,
+    CursorQuery,
+    LimitQuery,
     Principal,
     check_csrf,
     get_session_factory,
@@ -30,8 +32,6 @@ router = APIRouter()
 
 Factory = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
-CursorParam = Annotated[str | None, Query(description="next_cursor of the previous page")]
-LimitParam = Annotated[int, Query(ge=1, le=200)]
 
 
 def _client_ip(request: Request) -> str:
@@ -200,8 +200,8 @@ def _token_workspace(principal: Principal) -> uuid.UUID | None:
 def list_notifications(
     principal: CurrentPrincipal,
     db: DB,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
     unread_only: bool = False,
 ) -> schemas.NotificationPage:
     """My notifications, newest first, with the unread count."""
@@ -246,7 +246,7 @@ def read_notifications(
     responses=problems(400, 401, 422, in_workspace=False),
 )
 def list_workspaces(
-    principal: CurrentPrincipal, db: DB, cursor: CursorParam = None, limit: LimitParam = 50
+    principal: CurrentPrincipal, db: DB, cursor: CursorQuery = None, limit: LimitQuery = 50
 ) -> schemas.WorkspacePage:
     """The workspaces I belong to, with my roles (a token sees only its own)."""
     page = service.list_workspaces(
@@ -314,7 +314,7 @@ def update_workspace(
     responses=problems(400, 422),
 )
 def list_members(
-    actor: CurrentActor, db: DB, cursor: CursorParam = None, limit: LimitParam = 50
+    actor: CurrentActor, db: DB, cursor: CursorQuery = None, limit: LimitQuery = 50
 ) -> schemas.MemberPage:
     page = service.list_members(db, actor, cursor, limit)
     return schemas.MemberPage(
@@ -376,8 +376,8 @@ def remove_member(membership_id: uuid.UUID, actor: CurrentActor, db: DB) -> Resp
 def list_tokens(
     actor: CurrentActor,
     db: DB,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
     everyone: Annotated[bool, Query(description="Every member's tokens (members.manage)")] = False,
 ) -> schemas.ApiTokenPage:
     """My API tokens in this workspace, newest first (never the token itself)."""
