@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -87,6 +89,19 @@ def make_post(
         )
     db.flush()
     return post
+
+
+def decide(
+    client: TestClient,
+    team: Team,
+    post: Post,
+    by: Person,
+    decision: str = "approved",
+    comment: str | None = None,
+) -> Response:
+    """Decide the post's current review step through the API, as `by`."""
+    body = {"decision": decision} if comment is None else {"decision": decision, "comment": comment}
+    return client.post(team.url(f"/posts/{post.id}/decisions"), headers=by.headers, json=body)
 
 
 def set_steps(db: Session, ws: Workspace, *steps: tuple[str, str]) -> list[ApprovalStep]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from orchestre.approvals import service
 from orchestre.kit.clock import FrozenClock
 from orchestre.models import ApprovalStep
-from tests.approvals.conftest import Person, Team, make_post, person
+from tests.approvals.conftest import Person, Team, decide, make_post, person
 
 
 def _queue(client: TestClient, team: Team, who: Person, **params: Any) -> dict[str, Any]:
@@ -34,11 +34,7 @@ def test_the_queue_holds_what_the_actor_may_decide_now(
     client.post(team.url(f"/posts/{first.id}/submit"), headers=team.author.headers)
     clock.advance(minutes=5)
     client.post(team.url(f"/posts/{second.id}/submit"), headers=team.author.headers)
-    client.post(
-        team.url(f"/posts/{first.id}/decisions"),
-        headers=team.brand.headers,
-        json={"decision": "approved"},
-    )
+    decide(client, team, first, team.brand)
 
     brand = _queue(client, team, team.brand)
     assert [i["post_id"] for i in brand["items"]] == [str(second.id)]

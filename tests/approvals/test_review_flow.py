@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.models import ApprovalStep, AuditEntry
-from tests.approvals.conftest import Team, make_post, notifications, variant_states
+from tests.approvals.conftest import Team, decide, make_post, notifications, variant_states
 
 
 def _audit(db: Session, action: str) -> list[AuditEntry]:
@@ -33,11 +33,7 @@ def test_two_steps_three_people_take_a_post_to_approved(
     assert len(notifications(db, team.owner, "review_requested")) == 1
     assert notifications(db, team.smm) == []
 
-    first = client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.brand.headers,
-        json={"decision": "approved", "comment": "On brand."},
-    )
+    first = decide(client, team, post, team.brand, "approved", comment="On brand.")
     assert first.status_code == 201, first.text
     assert first.json()["current_step"]["name"] == "Social media manager"
     assert variant_states(db, post.id) == ["in_review", "in_review"]
@@ -45,11 +41,7 @@ def test_two_steps_three_people_take_a_post_to_approved(
     assert asked.payload["post_id"] == str(post.id)
     assert asked.payload["step_name"] == "Social media manager"
 
-    second = client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.smm.headers,
-        json={"decision": "approved"},
-    )
+    second = decide(client, team, post, team.smm)
     assert second.status_code == 201, second.text
     assert second.json()["in_review"] is False
     assert second.json()["current_step"] is None
@@ -76,16 +68,8 @@ def test_each_step_of_the_flow_is_in_the_audit_log_with_before_and_after(
     post = make_post(db, team.ws, team.author.user, team.channels[:1])
     db.commit()
     client.post(team.url(f"/posts/{post.id}/submit"), headers=team.author.headers)
-    client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.brand.headers,
-        json={"decision": "approved"},
-    )
-    client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.smm.headers,
-        json={"decision": "approved"},
-    )
+    decide(client, team, post, team.brand)
+    decide(client, team, post, team.smm)
 
     [submitted] = _audit(db, "post.submitted")
     assert submitted.entity_type == "post"
@@ -113,11 +97,7 @@ def test_the_author_cannot_approve_their_own_post(
     db.commit()
     client.post(team.url(f"/posts/{post.id}/submit"), headers=writer.headers)
 
-    refused = client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=writer.headers,
-        json={"decision": "approved"},
-    )
+    refused = decide(client, team, post, writer)
     assert refused.status_code == 403
     assert "separation of duties" in refused.json()["detail"]
     assert variant_states(db, post.id) == ["in_review", "in_review"]
@@ -132,11 +112,7 @@ def test_an_owner_may_approve_their_own_post_and_decide_any_step(
     db.commit()
     client.post(team.url(f"/posts/{post.id}/submit"), headers=team.owner.headers)
     for _ in two_steps:
-        decided = client.post(
-            team.url(f"/posts/{post.id}/decisions"),
-            headers=team.owner.headers,
-            json={"decision": "approved"},
-        )
+        decided = decide(client, team, post, team.owner)
         assert decided.status_code == 201, decided.text
     assert variant_states(db, post.id) == ["approved", "approved"]
 
@@ -148,19 +124,11 @@ def test_a_decider_without_the_steps_role_is_refused(
     db.commit()
     client.post(team.url(f"/posts/{post.id}/submit"), headers=team.author.headers)
 
-    wrong_role = client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.smm.headers,
-        json={"decision": "approved"},
-    )
+    wrong_role = decide(client, team, post, team.smm)
     assert wrong_role.status_code == 403
     assert wrong_role.headers["content-type"] == "application/problem+json"
     assert "'Brand manager' is decided by a reviewer" in wrong_role.json()["detail"]
-    no_permission = client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.analyst.headers,
-        json={"decision": "approved"},
-    )
+    no_permission = decide(client, team, post, team.analyst)
     assert no_permission.status_code == 403
     assert variant_states(db, post.id) == ["in_review", "in_review"]
 
@@ -171,25 +139,13 @@ def test_changes_requested_return_the_post_to_draft_until_submitted_again(
     post = make_post(db, team.ws, team.author.user, team.channels)
     db.commit()
     client.post(team.url(f"/posts/{post.id}/submit"), headers=team.author.headers)
-    client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.brand.headers,
-        json={"decision": "approved"},
-    )
+    decide(client, team, post, team.brand)
 
-    silent = client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.smm.headers,
-        json={"decision": "changes_requested", "comment": "  "},
-    )
+    silent = decide(client, team, post, team.smm, "changes_requested", comment="  ")
     assert silent.status_code == 422
     assert silent.json()["errors"][0]["field"] == "comment"
 
-    changes = client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.smm.headers,
-        json={"decision": "changes_requested", "comment": "Add the link."},
-    )
+    changes = decide(client, team, post, team.smm, "changes_requested", comment="Add the link.")
     assert changes.status_code == 201, changes.text
     assert changes.json()["in_review"] is False
     assert variant_states(db, post.id) == ["draft", "draft"]
@@ -197,11 +153,7 @@ def test_changes_requested_return_the_post_to_draft_until_submitted_again(
     assert told.payload["comment"] == "Add the link."
     assert told.payload["step_name"] == "Social media manager"
 
-    again = client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.brand.headers,
-        json={"decision": "approved"},
-    )
+    again = decide(client, team, post, team.brand)
     assert again.status_code == 409
     assert "submit it for review first" in again.json()["detail"]
 
@@ -220,11 +172,7 @@ def test_deciding_an_approved_post_is_refused_with_the_reason(
 
     post = make_post(db, team.ws, team.author.user, team.channels, state=VariantState.APPROVED)
     db.commit()
-    refused = client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.brand.headers,
-        json={"decision": "approved"},
-    )
+    refused = decide(client, team, post, team.brand)
     assert refused.status_code == 409
     assert refused.json()["detail"] == (
         "This post is not in review: its variants are approved; "

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from orchestre.approvals import service
 from orchestre.models import ApprovalStep
-from tests.approvals.conftest import Team, make_post, notifications, variant_states
+from tests.approvals.conftest import Team, decide, make_post, notifications, variant_states
 
 BRAND = {"name": "Brand manager", "role": "reviewer"}
 SMM = {"name": "Social media manager", "role": "social_media_manager"}
@@ -85,11 +85,7 @@ def test_posts_in_review_continue_with_the_new_steps(
     post = make_post(db, team.ws, team.author.user, team.channels)
     db.commit()
     client.post(team.url(f"/posts/{post.id}/submit"), headers=team.author.headers)
-    client.post(
-        team.url(f"/posts/{post.id}/decisions"),
-        headers=team.brand.headers,
-        json={"decision": "approved"},
-    )
+    decide(client, team, post, team.brand)
     legal = {"name": "Legal", "role": "reviewer"}
 
     client.put(

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.models import ApprovalStep, AuditEntry
-from tests.approvals.conftest import Team, make_post, person, variant_states
+from tests.approvals.conftest import Team, decide, make_post, person, variant_states
 
 
 def test_without_review_steps_a_submitted_post_is_approved_automatically(
@@ -77,9 +77,5 @@ def test_another_workspaces_post_is_not_found(
             method, team.url(f"/posts/{foreign.id}/{tail}"), headers=team.owner.headers
         )
         assert response.status_code == 404, (tail, response.text)
-    decided = client.post(
-        team.url(f"/posts/{foreign.id}/decisions"),
-        headers=team.owner.headers,
-        json={"decision": "approved"},
-    )
+    decided = decide(client, team, foreign, team.owner)
     assert decided.status_code == 404
