@@ -34,7 +34,10 @@ class SecretBox:
 
     def rotate(self, token: bytes) -> bytes:
         """Re-encrypt under the newest key."""
-        return self._fernet.rotate(token)
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as exc:
+            raise ValueError("secret cannot be decrypted with the configured keys") from exc
 
 
 def new_key() -> str:
