@@ -22,3 +22,15 @@ def test_oversize_json_body_is_refused_with_413(client: TestClient) -> None:
     )
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
+
+
+def test_nul_character_in_an_address_is_refused_with_400(client: TestClient) -> None:
+    response = client.get("/api/v1/setup?q=%00")
+    assert response.status_code == 400
+    assert response.json()["code"] == "nul_character"
+
+
+def test_nul_character_in_a_json_body_is_a_field_error(client: TestClient) -> None:
+    response = client.post("/api/v1/auth/login", json={"email": "a\u0000@x.com", "password": "p"})
+    assert response.status_code == 422
+    assert any("NUL" in e["message"] for e in response.json()["errors"])

@@ -7,15 +7,33 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 T = TypeVar("T")
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
 
 
 class InputModel(BaseModel):
     """A request body: unknown fields and loose types are refused."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: object) -> object:
+        # PostgreSQL cannot store U+0000 in text, and no person types it: refuse it as input.
+        if _has_nul(value):
+            raise ValueError("text cannot contain the NUL character (U+0000)")
+        return value
 
 
 class OutputModel(BaseModel):

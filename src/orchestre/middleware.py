@@ -1,4 +1,4 @@
-"""ASGI middleware: refuse oversize bodies before they are read into memory."""
+"""ASGI middleware: refuse oversize bodies and NUL characters in addresses before routing."""
 
 from __future__ import annotations
 
@@ -28,6 +28,15 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _nul_in_url(scope):
+            await _send_problem(
+                scope,
+                send,
+                400,
+                "nul_character",
+                "The address contains the NUL character (%00); remove it.",
+            )
+            return
         limit = self._limit(scope)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
@@ -55,21 +64,39 @@ class _BodyTooLarge(Exception):
     pass
 
 
+def _nul_in_url(scope: Scope) -> bool:
+    # PostgreSQL cannot store or compare text holding U+0000, and no address needs it.
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query
+
+
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    detail = f"The request body is larger than the limit of {limit} bytes."
+    await _send_problem(scope, send, 413, "payload_too_large", detail, {"limit": limit})
+
+
+async def _send_problem(
+    scope: Scope,
+    send: Send,
+    status: int,
+    code: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
     body: dict[str, Any] = {
-        "type": "/api/problems/payload_too_large",
-        "title": "Too large",
-        "status": 413,
-        "detail": f"The request body is larger than the limit of {limit} bytes.",
+        "type": f"/api/problems/{code}",
+        "title": {400: "Bad request", 413: "Too large"}.get(status, "Error"),
+        "status": status,
+        "detail": detail,
         "instance": scope.get("path", ""),
-        "code": "payload_too_large",
-        "limit": limit,
+        "code": code,
+        **(extra or {}),
     }
     raw = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(raw)).encode()),
