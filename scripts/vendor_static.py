@@ -23,6 +23,13 @@ FILES: dict[str, list[tuple[str, str]]] = {
         ("files/inter-latin-ext-wght-normal.woff2", "fonts/inter-latin-ext-wght-normal.woff2"),
         ("LICENSE", "fonts/LICENSE-inter.txt"),
     ],
+    # The interactive API docs at /api/docs, served from here instead of a CDN.
+    "swagger-ui-dist": [
+        ("swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
+        ("swagger-ui.css", "swagger-ui/swagger-ui.css"),
+        ("favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
+        ("LICENSE", "swagger-ui/LICENSE"),
+    ],
 }
 
 

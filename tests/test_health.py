@@ -34,3 +34,12 @@ def test_nul_character_in_a_json_body_is_a_field_error(client: TestClient) -> No
     response = client.post("/api/v1/auth/login", json={"email": "a\u0000@x.com", "password": "p"})
     assert response.status_code == 422
     assert any("NUL" in e["message"] for e in response.json()["errors"])
+
+
+def test_api_docs_load_nothing_from_another_host(client: TestClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert "https://" not in page.text
+    assert "http://" not in page.text
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page.text
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.config import Settings
@@ -65,12 +66,14 @@ class Principal:
         return auth.actor_for(session, self.user.id, workspace_id, token_id)
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return None
+# Declared so the OpenAPI document (and /api/docs' Authorize button) shows how to send a
+# token; auto_error=False because a web session cookie is the other way in.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiToken",
+    description="A personal API token (orc_…), created in Settings → API tokens.",
+)
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
 def check_csrf(request: Request, web_session: WebSession, form_token: str | None = None) -> None:
@@ -84,9 +87,11 @@ def check_csrf(request: Request, web_session: WebSession, form_token: str | None
         )
 
 
-def optional_principal(request: Request, db: DB, settings: AppSettings) -> Principal | None:
-    raw_token = _bearer(request)
-    if raw_token is not None:
+def optional_principal(
+    request: Request, db: DB, settings: AppSettings, credentials: BearerCredentials
+) -> Principal | None:
+    raw_token = credentials.credentials.strip() if credentials else None
+    if raw_token:
         user, token = auth.resolve_api_token(db, raw_token)
         return Principal(user=user, token=token)
     raw_cookie = request.cookies.get(SESSION_COOKIE)
