@@ -103,10 +103,6 @@ def problems(
     """
     wording = {**PROBLEM_DESCRIPTIONS, **(described or {})}
     codes = sorted({*statuses, *(IN_WORKSPACE if in_workspace else ())})
-    return {
-        code: {
-            "description": wording[code],
-            "content": {"application/problem+json": {"schema": {"type": "object"}}},
-        }
-        for code in codes
-    }
+    # The body schema (Problem, application/problem+json) is set for every error answer
+    # by orchestre.openapi.install.
+    return {code: {"description": wording[code]} for code in codes}

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from orchestre import __version__, errors
+from orchestre import __version__, errors, openapi
 from orchestre.config import Settings, get_settings
 from orchestre.kit.db import make_engine, make_session_factory
 
@@ -226,4 +226,5 @@ def create_app(
     from orchestre.routes import include_all
 
     include_all(app)
+    openapi.install(app)
     return app
