@@ -1,0 +1,1 @@
+"""Each network's publishing rules, as data plus code: text counting, media limits."""
