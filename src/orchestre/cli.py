@@ -384,7 +384,10 @@ def user_create(
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
     locale: Annotated[str | None, typer.Option(help="en or fr (default: the browser's).")] = None,
-    timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Paris.")] = "UTC",
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="IANA time zone, e.g. Europe/Paris (default: each workspace's)."),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Create an account (the password is prompted for, hidden, unless --password-stdin)."""

@@ -180,6 +180,16 @@ def test_update_my_profile(client: TestClient, owner: SignedIn) -> None:
     assert (body["name"], body["locale"]) == ("Ana Lune", None)
 
 
+def test_null_time_zone_clears_my_choice(client: TestClient, owner: SignedIn) -> None:
+    assert client.get("/api/v1/me", headers=owner.headers).json()["timezone"] is None
+    chose = client.patch("/api/v1/me", json={"timezone": "UTC"}, headers=owner.headers)
+    assert chose.json()["timezone"] == "UTC"
+    cleared = client.patch("/api/v1/me", json={"timezone": None}, headers=owner.headers)
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["timezone"] is None
+    assert client.get("/api/v1/me", headers=owner.headers).json()["timezone"] is None
+
+
 def test_profile_refuses_unknown_zone_language_and_empty_name(
     client: TestClient, owner: SignedIn
 ) -> None:
@@ -191,6 +201,8 @@ def test_profile_refuses_unknown_zone_language_and_empty_name(
     assert fields == {"timezone": "timezone", "name": "required"}
     bad_locale = client.patch("/api/v1/me", json={"locale": "de"}, headers=owner.headers)
     assert bad_locale.status_code == 422
+    empty_zone = client.patch("/api/v1/me", json={"timezone": ""}, headers=owner.headers)
+    assert empty_zone.status_code == 422
 
 
 def test_password_change_needs_the_current_one_and_ends_other_sessions(

@@ -18,7 +18,7 @@ STRONG = "a long enough password"
 
 def test_create_user_normalises_the_email_and_refuses_a_duplicate(db: Session) -> None:
     user = service.create_user(db, " Ana@Example.COM ", "Ana", STRONG, locale="fr")
-    assert (user.email, user.locale, user.timezone) == ("ana@example.com", "fr", "UTC")
+    assert (user.email, user.locale, user.timezone) == ("ana@example.com", "fr", None)
     assert auth.verify_password(STRONG, user.password_hash)
     with pytest.raises(Conflict) as caught:
         service.create_user(db, "ANA@example.com", "Other Ana", STRONG)

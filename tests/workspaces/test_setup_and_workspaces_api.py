@@ -33,12 +33,19 @@ def test_first_run_creates_the_owner_and_signs_them_in(client: TestClient, db: S
     assert body["workspace"]["name"] == "Maison Lune"
     assert body["workspace"]["slug"] == "maison-lune"
     assert body["workspace"]["timezone"] == "Europe/Paris"
+    assert body["user"]["timezone"] == "Europe/Paris"
     assert "orchestre_session=" in response.headers["set-cookie"]
 
     mine = client.get("/api/v1/workspaces").json()["items"]
     assert [(w["name"], w["roles"]) for w in mine] == [("Maison Lune", ["owner"])]
     assert "members.manage" in mine[0]["permissions"]
     assert client.get("/api/v1/setup").json() == {"needs_owner": False}
+
+
+def test_first_run_without_a_zone_leaves_the_owner_without_one(client: TestClient) -> None:
+    without = {k: v for k, v in SETUP.items() if k != "timezone"}
+    body = client.post("/api/v1/setup", json=without).json()
+    assert (body["user"]["timezone"], body["workspace"]["timezone"]) == (None, "UTC")
 
 
 def test_first_run_is_refused_once_someone_exists(client: TestClient, db: Session) -> None:

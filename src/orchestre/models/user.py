@@ -19,7 +19,8 @@ class User(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(8), default=None)
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # None: the person never chose a zone, so pages show the workspace's.
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
     is_active: Mapped[bool] = mapped_column(default=True)
 
 

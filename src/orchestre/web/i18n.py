@@ -169,11 +169,15 @@ def format_share(value: float | None) -> str:
     return format_percent(value, locale=current().locale)
 
 
-def local_input_value(value: datetime | None) -> str:
-    """The value of an <input type=datetime-local> in the current time zone."""
+def local_input_value(value: datetime | None, zone_name: str | None = None) -> str:
+    """The value of an <input type=datetime-local> in the given zone, else the current one.
+
+    A form read back in the workspace's zone (scheduling) must be filled in that zone too,
+    whatever zone the person reads times in.
+    """
     if value is None:
         return ""
-    return value.astimezone(zone(current().timezone)).strftime("%Y-%m-%dT%H:%M")
+    return value.astimezone(zone(zone_name or current().timezone)).strftime("%Y-%m-%dT%H:%M")
 
 
 def language_name(locale: str) -> str:

@@ -93,6 +93,7 @@ def current_viewer(request: Request, db: DB, settings: AppSettings) -> Viewer:
         request.headers.get("accept-language"),
         settings.default_locale,
     )
+    # Outside a workspace, a person who never chose a zone sees UTC; workspace_view refines it.
     language.timezone = user.timezone or "UTC"
     return Viewer(request, db, settings, user, web_session, language)
 
@@ -128,9 +129,8 @@ def workspace_view(workspace_id: uuid.UUID, viewer: CurrentViewer) -> WorkspaceV
     # A workspace one does not belong to is a 404, exactly as in the JSON API.
     actor = auth.actor_for(viewer.db, viewer.user.id, workspace_id)
     workspace, _membership = workspaces.get_workspace(viewer.db, actor)
-    if viewer.language.timezone == "UTC":
-        # A person who never chose a zone sees the workspace's, where its posts are planned.
-        viewer.language.timezone = workspace.timezone
+    # A person who never chose a zone sees the workspace's, where its posts are planned.
+    viewer.language.timezone = viewer.user.timezone or workspace.timezone
     return WorkspaceView(viewer, workspace, actor)
 
 

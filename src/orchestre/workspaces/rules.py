@@ -94,7 +94,11 @@ def name_errors(name: str | None, field: str = "name", limit: int = NAME_MAX) ->
     return []
 
 
-def timezone_errors(timezone: str | None, field: str = "timezone") -> list[FieldError]:
+def timezone_errors(
+    timezone: str | None, field: str = "timezone", nullable: bool = False
+) -> list[FieldError]:
+    if timezone is None and nullable:
+        return []
     message = f"'{timezone}' is not a known time zone; use an IANA name such as Europe/Paris."
     if not timezone:
         return [FieldError(field, "timezone", message, actual=timezone)]

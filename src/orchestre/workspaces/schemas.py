@@ -37,7 +37,11 @@ class SetupCreate(InputModel):
     name: str
     password: str
     workspace_name: str
-    timezone: str = Field("UTC", description="IANA time zone, e.g. Europe/Paris")
+    timezone: str | None = Field(
+        None,
+        description="IANA time zone, e.g. Europe/Paris: the owner's and the workspace's. "
+        "Left out or null: the owner has none of their own and the workspace is in UTC.",
+    )
     locale: Locale = "en"
 
 
@@ -46,7 +50,11 @@ class UserUpdate(InputModel):
 
     name: str | None = None
     locale: Locale | None = None
-    timezone: str | None = Field(None, description="IANA time zone, e.g. Europe/Paris")
+    timezone: str | None = Field(
+        None,
+        description="IANA time zone, e.g. Europe/Paris; null: none of my own, so pages show "
+        "each workspace's zone",
+    )
 
 
 class PasswordUpdate(InputModel):
@@ -109,7 +117,7 @@ class User(OutputModel):
     email: str
     name: str
     locale: str | None
-    timezone: str
+    timezone: str | None = Field(description="null: not chosen; pages use the workspace's zone")
     created_at: datetime
 
 

@@ -93,17 +93,20 @@ def create_user(
     name: str,
     password: str,
     locale: str | None = None,
-    timezone: str = "UTC",
+    timezone: str | None = None,
 ) -> User:
     """Create an account. Conflict if the email is taken; Invalid on a weak password or bad
-    email, name, language or time zone (every broken rule listed)."""
+    email, name, language or time zone (every broken rule listed).
+
+    A time zone of None means not chosen: pages then show each workspace's own zone.
+    """
     email = normalise_email(email)
     errors = (
         email_errors(email)
         + name_errors(name)
         + password_errors(password)
         + locale_errors(locale, nullable=True)
-        + timezone_errors(timezone)
+        + timezone_errors(timezone, nullable=True)
     )
     raise_if(errors, "The account cannot be created; see 'errors'.")
     if repository.user_by_email(session, email) is not None:
@@ -127,21 +130,22 @@ def update_profile(
     locale: str | Unset | None = UNSET,
     timezone: str | Unset | None = UNSET,
 ) -> User:
-    """Change one's name, language (en, fr, or None for the browser's) or time zone."""
+    """Change one's name, language (en, fr, or None for the browser's) or time zone (None:
+    not chosen, so each workspace's zone)."""
     errors: list[FieldError] = []
     if name is not UNSET:
         errors += name_errors(name)
     if locale is not UNSET:
         errors += locale_errors(locale, nullable=True)
     if timezone is not UNSET:
-        errors += timezone_errors(timezone)
+        errors += timezone_errors(timezone, nullable=True)
     raise_if(errors, "The profile cannot be saved; see 'errors'.")
     before = snapshot(user)
     if isinstance(name, str):
         user.name = name.strip()
     if locale is not UNSET:
         user.locale = locale
-    if isinstance(timezone, str):
+    if timezone is not UNSET:
         user.timezone = timezone
     session.flush()
     _audit(session, None, "user.updated", user, before, user_id=user.id)
@@ -185,10 +189,14 @@ def set_up(
     name: str,
     password: str,
     workspace_name: str,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     locale: str = "en",
 ) -> tuple[User, Workspace]:
-    """First run: the first account, owner of the first workspace. Conflict afterwards."""
+    """First run: the first account, owner of the first workspace. Conflict afterwards.
+
+    The time zone is the owner's and the workspace's; None leaves the owner's not chosen
+    and puts the workspace in UTC.
+    """
     repository.lock_for_first_run(session)
     if not needs_owner(session):
         raise Conflict(
@@ -200,12 +208,14 @@ def set_up(
         + name_errors(name)
         + password_errors(password)
         + locale_errors(locale)
-        + timezone_errors(timezone)
+        + timezone_errors(timezone, nullable=True)
         + name_errors(workspace_name, "workspace_name", WORKSPACE_NAME_MAX)
     )
     raise_if(errors, "Orchestre cannot be set up with these values; see 'errors'.")
     user = create_user(session, email, name, password, locale=locale, timezone=timezone)
-    workspace = create_workspace(session, user, workspace_name, timezone=timezone, locale=locale)
+    workspace = create_workspace(
+        session, user, workspace_name, timezone=timezone or "UTC", locale=locale
+    )
     return user, workspace
 
 

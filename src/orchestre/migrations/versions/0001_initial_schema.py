@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("locale", sa.String(length=8), nullable=True),
-        sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", orchestre.kit.db.UTCDateTime(timezone=True), nullable=False),

@@ -28,7 +28,11 @@ from orchestre.workspaces import service as workspaces
 
 router = APIRouter()
 
-TIMEZONES = sorted(tz for tz in available_timezones() if "/" in tz and not tz.startswith("Etc/"))
+# UTC first: a person or a workspace may choose it as much as any city.
+TIMEZONES = [
+    "UTC",
+    *sorted(tz for tz in available_timezones() if "/" in tz and not tz.startswith("Etc/")),
+]
 
 
 def _set_session_cookie(response: Response, settings: Settings, raw: str) -> None:
@@ -149,7 +153,8 @@ def setup(request: Request, db: DB, form: Form, settings: AppSettings) -> Respon
             values["name"],
             text(form, "password"),
             values["workspace"],
-            timezone=values["timezone"] or "UTC",
+            # No choice sent (no script, no selection): the owner has no zone of their own.
+            timezone=values["timezone"] or None,
             locale=language.locale,
         )
         raw, web_session = auth.open_session(db, settings, user)
