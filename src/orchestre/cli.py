@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchestre import __version__
+from orchestre import __version__, cli_validate
 from orchestre.config import Settings
 from orchestre.errors import DomainError
 from orchestre.kit import keys, migrate
@@ -44,6 +44,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(token_app, name="token")
+app.command("validate")(cli_validate.validate)
 
 DataDir = Annotated[
     Path | None,
@@ -403,10 +404,9 @@ def user_create(
 
 
 def _user(session: Session, email: str) -> Any:
-    from orchestre.workspaces import repository
-    from orchestre.workspaces.auth import normalise_email
+    from orchestre.workspaces.service import find_user_by_email
 
-    user = repository.user_by_email(session, normalise_email(email))
+    user = find_user_by_email(session, email)
     if user is None:
         _fail(f"No account uses {email}. Create it with: orchestre user create --email {email}")
     return user

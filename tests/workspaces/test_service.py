@@ -23,6 +23,8 @@ def test_create_user_normalises_the_email_and_refuses_a_duplicate(db: Session) -
     with pytest.raises(Conflict) as caught:
         service.create_user(db, "ANA@example.com", "Other Ana", STRONG)
     assert caught.value.code == "email_taken"
+    assert service.find_user_by_email(db, "  ANA@example.com") is user
+    assert service.find_user_by_email(db, "nobody@example.com") is None
 
 
 def test_create_user_lists_every_broken_rule(db: Session) -> None:

@@ -20,9 +20,13 @@ from orchestre.kit.keys import secret_box
 from orchestre.posts.campaigns import create_campaign
 from orchestre.posts.editorial import create_pillar, put_line
 from orchestre.posts.schemas import CampaignCreate, EditorialLineUpdate, PillarCreate
-from orchestre.workspaces import repository as people
 from orchestre.workspaces.auth import actor_for
-from orchestre.workspaces.service import add_member, create_user, create_workspace
+from orchestre.workspaces.service import (
+    add_member,
+    create_user,
+    create_workspace,
+    find_user_by_email,
+)
 
 REMINDER_FILE = "demo-password.txt"
 HISTORY_DAYS = 14
@@ -48,7 +52,7 @@ def fill(session: Session, settings: Settings) -> DemoResult:
     """
     password_file = settings.data_dir / REMINDER_FILE
     accounts = [(email, role) for email, _, _, role in c.ACCOUNTS]
-    if people.user_by_email(session, c.OWNER_EMAIL) is not None:
+    if find_user_by_email(session, c.OWNER_EMAIL) is not None:
         saved = password_file.read_text().strip() if password_file.exists() else None
         return DemoResult(False, c.WORKSPACE_NAME, accounts, saved, password_file)
     password = secrets.token_urlsafe(12)

@@ -87,6 +87,11 @@ def _email_taken() -> Conflict:
     )
 
 
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The account that signs in with this email, whatever its case and surrounding spaces."""
+    return repository.user_by_email(session, normalise_email(email))
+
+
 def create_user(
     session: Session,
     email: str,
@@ -401,7 +406,7 @@ def _ensure_another_owner(session: Session, membership: Membership) -> None:
 
 def _account_for(session: Session, email: str, name: str | None, password: str | None) -> User:
     """The account to add: an existing one, or a new one when a name and password are given."""
-    user = repository.user_by_email(session, normalise_email(email))
+    user = find_user_by_email(session, email)
     if user is not None:
         if name is not None or password is not None:
             # Not silently ignored: the owner would believe they had set this password.
