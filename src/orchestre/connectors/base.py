@@ -1,0 +1,447 @@
+"""The connector contract: capabilities, plain data in and out, and typed failures.
+
+A `Connector` is a stateless provider: it says what a network can do and opens an
+`Installation` for one connected account. The installation holds that account's
+credentials and HTTP client and performs the calls. Domains ask by capability
+(`Capability.REPLY in connector.capabilities`), never by network name.
+
+Failure kinds, and the one thing a caller does with each:
+
+- `RetryableError`: nothing happened on the network (or it asked us to slow down); try
+  again after `retry_after` seconds when given, else with backoff.
+- `PermanentError`: the network refused for a reason that a retry will not change
+  (content rejected, post not found, capability missing); show `reason` to a person.
+- `CredentialError`: the account's token is expired or revoked. Only `definitive=True`
+  means "needs reconnection"; a transient refresh failure is a `RetryableError` instead.
+- `AmbiguousError`: the request may have succeeded (timeout after it was sent). Look on
+  the network first (`Installation.find_by_client_ref`) and never retry blindly.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+import httpx
+
+
+class Capability(enum.StrEnum):
+    """What a network lets us do; connectors declare the subset they support."""
+
+    PUBLISH_TEXT = "publish_text"
+    PUBLISH_IMAGE = "publish_image"
+    PUBLISH_VIDEO = "publish_video"
+    PUBLISH_CAROUSEL = "publish_carousel"
+    PUBLISH_THREAD = "publish_thread"
+    FIRST_COMMENT = "first_comment"
+    REPLY = "reply"
+    HIDE_COMMENT = "hide_comment"
+    DELETE_COMMENT = "delete_comment"
+    DELETE_POST = "delete_post"
+    LIKE = "like"
+    READ_COMMENTS = "read_comments"
+    READ_MENTIONS = "read_mentions"
+    READ_MESSAGES = "read_messages"
+    READ_METRICS = "read_metrics"
+    SEARCH_POSTS = "search_posts"
+
+
+# Errors ---------------------------------------------------------------------------------------
+
+
+class ConnectorError(Exception):
+    """Base of every failure a connector raises on purpose; `network` names who answered."""
+
+    def __init__(self, message: str, *, network: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.network = network
+
+
+class RetryableError(ConnectorError):
+    """Nothing was done; try again later (after `retry_after` seconds when known)."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, network: str = ""
+    ) -> None:
+        super().__init__(message, network=network)
+        self.retry_after = retry_after
+
+
+class PermanentError(ConnectorError):
+    """The network refused; `reason` is its explanation, fit to show a person."""
+
+    def __init__(self, reason: str, *, network: str = "", code: str = "") -> None:
+        super().__init__(reason, network=network)
+        self.reason = reason
+        self.code = code
+
+
+class UnsupportedCapability(PermanentError):
+    """The connector cannot do this on this network; callers should have checked capabilities."""
+
+    def __init__(self, capability: Capability, *, network: str = "") -> None:
+        where = network or "this network"
+        super().__init__(
+            f"{where} does not support {capability.value.replace('_', ' ')}.",
+            network=network,
+            code="unsupported",
+        )
+        self.capability = capability
+
+
+class CredentialError(ConnectorError):
+    """The token was refused. `definitive` means revoked or expired for good: reconnect."""
+
+    def __init__(self, message: str, *, definitive: bool = True, network: str = "") -> None:
+        super().__init__(message, network=network)
+        self.definitive = definitive
+
+
+class AmbiguousError(ConnectorError):
+    """The request may have succeeded: reconcile by looking on the network before any retry."""
+
+    def __init__(self, message: str, *, client_ref: str | None = None, network: str = "") -> None:
+        super().__init__(message, network=network)
+        self.client_ref = client_ref
+
+
+# Plain data in --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Secrets of one connected account, decrypted only for the duration of a call."""
+
+    access_token: str = ""
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """One connected account on a network: who we act as, and with which credentials."""
+
+    network: str
+    external_id: str
+    handle: str = ""
+    credentials: Credentials = field(default_factory=Credentials)
+    # The server a federated network's account lives on (Mastodon instance, PDS), if any.
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """A media file to attach: where its bytes are, what they are, and its alt text."""
+
+    uri: str
+    content_type: str
+    alt_text: str = ""
+    size_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class DraftPost:
+    """One variant ready for one network.
+
+    `text` is the first post; `thread` holds the following parts of a thread, in order.
+    `client_ref` is our idempotency key: an ambiguous publish is found again by it.
+    `options` carries network-specific settings (privacy level, title, tags, ...).
+    """
+
+    text: str
+    media: Sequence[MediaRef] = ()
+    link: str | None = None
+    first_comment: str | None = None
+    thread: Sequence[str] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    client_ref: str | None = None
+
+
+# Plain data out -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedRef:
+    """Where a post now lives on the network; `parts` are the following thread posts."""
+
+    external_id: str
+    url: str | None
+    published_at: datetime
+    parts: Sequence[PublishedRef] = ()
+    first_comment_id: str | None = None
+    client_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountProfile:
+    """What the network says about the connected account."""
+
+    external_id: str
+    handle: str
+    display_name: str = ""
+    followers: int | None = None
+    url: str | None = None
+
+
+class InteractionKind(enum.StrEnum):
+    COMMENT = "comment"
+    REPLY = "reply"
+    MENTION = "mention"
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A comment, reply, mention or message as the network reports it.
+
+    `post_external_id` is the post it belongs to, `parent_external_id` the comment it
+    answers (None for a top-level comment). `own` marks one written by the connected
+    account itself. `language` is the network's hint, if any (BCP 47).
+    """
+
+    kind: InteractionKind
+    external_id: str
+    author_id: str
+    author_handle: str
+    text: str
+    created_at: datetime
+    author_name: str = ""
+    language: str | None = None
+    post_external_id: str | None = None
+    parent_external_id: str | None = None
+    url: str | None = None
+    hidden: bool = False
+    own: bool = False
+
+
+@dataclass(frozen=True)
+class InteractionPage:
+    """A page of interactions, oldest first. Pass `next_cursor` to get what came after."""
+
+    items: Sequence[Interaction]
+    next_cursor: str | None
+    has_more: bool = False
+
+
+@dataclass(frozen=True)
+class MetricSample:
+    """One measured value of one metric for one post (or account) at one instant."""
+
+    external_id: str
+    metric: str
+    value: float
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PublicPost:
+    """A post by anyone, found by search (listening, competitors)."""
+
+    external_id: str
+    author_handle: str
+    text: str
+    created_at: datetime
+    url: str | None = None
+    language: str | None = None
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PostPage:
+    items: Sequence[PublicPost]
+    next_cursor: str | None
+    has_more: bool = False
+
+
+# The contract ---------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Installation(Protocol):
+    """One connected account on one network: performs the calls with its credentials.
+
+    Every method may raise `RetryableError` (rate limited, network down: nothing done),
+    `CredentialError` (token refused) or `UnsupportedCapability`. What else each raises
+    is said on the method.
+    """
+
+    @property
+    def account(self) -> AccountRef: ...
+
+    def profile(self) -> AccountProfile:
+        """The account as the network sees it (handle, followers)."""
+        ...
+
+    def refresh_credentials(self) -> Credentials:
+        """New credentials from the refresh token.
+
+        `CredentialError(definitive=True)` when the network refuses the refresh token
+        (the channel needs reconnection); `RetryableError` when the refresh could not be
+        attempted or answered (the channel stays connected).
+        """
+        ...
+
+    def publish(self, draft: DraftPost) -> PublishedRef:
+        """Publish a post, its thread parts and its first comment (PUBLISH_*, FIRST_COMMENT).
+
+        `PermanentError` when the network rejects the content (with its reason);
+        `AmbiguousError` when it may have been published: call `find_by_client_ref`
+        with `draft.client_ref` before trying again.
+        """
+        ...
+
+    def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
+        """The post published with this idempotency key, or None if the network has none."""
+        ...
+
+    def delete_post(self, external_id: str) -> None:
+        """Delete one of our posts (DELETE_POST); an already deleted post is success."""
+        ...
+
+    def reply(
+        self, parent_external_id: str, text: str, *, client_ref: str | None = None
+    ) -> PublishedRef:
+        """Answer a post or comment (REPLY). `PermanentError` if the parent is gone or
+        the text is refused; `AmbiguousError` as for `publish`."""
+        ...
+
+    def hide_comment(self, external_id: str, hidden: bool = True) -> None:
+        """Hide (or show again) a comment on our post (HIDE_COMMENT); `PermanentError`
+        if the comment is unknown."""
+        ...
+
+    def delete_comment(self, external_id: str) -> None:
+        """Delete a comment on our post (DELETE_COMMENT); an already deleted one is success,
+        an unknown one a `PermanentError`."""
+        ...
+
+    def like(self, external_id: str) -> None:
+        """Like a post or comment (LIKE); liking twice is success."""
+        ...
+
+    def read_comments(
+        self, post_external_id: str | None = None, *, cursor: str | None = None, limit: int = 100
+    ) -> InteractionPage:
+        """Comments and replies on one post, or on all our posts (READ_COMMENTS), oldest
+        first after `cursor`. A cursor the network no longer knows is a `PermanentError`."""
+        ...
+
+    def read_mentions(self, *, cursor: str | None = None, limit: int = 100) -> InteractionPage:
+        """Posts that mention the account (READ_MENTIONS), oldest first after `cursor`."""
+        ...
+
+    def read_messages(self, *, cursor: str | None = None, limit: int = 100) -> InteractionPage:
+        """Direct messages to the account (READ_MESSAGES), oldest first after `cursor`."""
+        ...
+
+    def read_metrics(self, external_ids: Sequence[str]) -> list[MetricSample]:
+        """Current metrics of our posts (READ_METRICS); unknown ids are left out."""
+        ...
+
+    def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
+        """Public posts matching `query` (SEARCH_POSTS), newest first."""
+        ...
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """A network, stateless: its name, what it can do, and how to open an account on it."""
+
+    @property
+    def network(self) -> str: ...
+
+    @property
+    def capabilities(self) -> frozenset[Capability]: ...
+
+    def open(
+        self, account: AccountRef, *, transport: httpx.BaseTransport | None = None
+    ) -> Installation:
+        """An installation acting as `account`; `transport` replaces the real network in tests."""
+        ...
+
+
+class BaseInstallation:
+    """An installation whose every capability is unsupported; connectors override theirs."""
+
+    network: str = ""
+
+    def __init__(self, account: AccountRef) -> None:
+        self._account = account
+
+    @property
+    def account(self) -> AccountRef:
+        return self._account
+
+    def _unsupported(self, capability: Capability) -> UnsupportedCapability:
+        return UnsupportedCapability(capability, network=self.network)
+
+    def profile(self) -> AccountProfile:
+        return AccountProfile(external_id=self._account.external_id, handle=self._account.handle)
+
+    def refresh_credentials(self) -> Credentials:
+        # A network without refresh tokens keeps the credentials it was given.
+        return self._account.credentials
+
+    def publish(self, draft: DraftPost) -> PublishedRef:
+        raise self._unsupported(Capability.PUBLISH_TEXT)
+
+    def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
+        return None
+
+    def delete_post(self, external_id: str) -> None:
+        raise self._unsupported(Capability.DELETE_POST)
+
+    def reply(
+        self, parent_external_id: str, text: str, *, client_ref: str | None = None
+    ) -> PublishedRef:
+        raise self._unsupported(Capability.REPLY)
+
+    def hide_comment(self, external_id: str, hidden: bool = True) -> None:
+        raise self._unsupported(Capability.HIDE_COMMENT)
+
+    def delete_comment(self, external_id: str) -> None:
+        raise self._unsupported(Capability.DELETE_COMMENT)
+
+    def like(self, external_id: str) -> None:
+        raise self._unsupported(Capability.LIKE)
+
+    def read_comments(
+        self, post_external_id: str | None = None, *, cursor: str | None = None, limit: int = 100
+    ) -> InteractionPage:
+        raise self._unsupported(Capability.READ_COMMENTS)
+
+    def read_mentions(self, *, cursor: str | None = None, limit: int = 100) -> InteractionPage:
+        raise self._unsupported(Capability.READ_MENTIONS)
+
+    def read_messages(self, *, cursor: str | None = None, limit: int = 100) -> InteractionPage:
+        raise self._unsupported(Capability.READ_MESSAGES)
+
+    def read_metrics(self, external_ids: Sequence[str]) -> list[MetricSample]:
+        raise self._unsupported(Capability.READ_METRICS)
+
+    def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
+        raise self._unsupported(Capability.SEARCH_POSTS)
+
+
+def required_capabilities(draft: DraftPost) -> frozenset[Capability]:
+    """The capabilities a network needs to publish this draft as written."""
+    needed = {Capability.PUBLISH_TEXT}
+    kinds = {m.content_type.split("/", 1)[0] for m in draft.media}
+    if "video" in kinds:
+        needed.add(Capability.PUBLISH_VIDEO)
+    if "image" in kinds:
+        needed.add(Capability.PUBLISH_IMAGE)
+    # Several images in one post are not a carousel everywhere; the network's rules judge
+    # the media count, and a carousel is asked for explicitly.
+    if draft.options.get("format") == "carousel":
+        needed.add(Capability.PUBLISH_CAROUSEL)
+    if draft.thread:
+        needed.add(Capability.PUBLISH_THREAD)
+    if draft.first_comment:
+        needed.add(Capability.FIRST_COMMENT)
+    return frozenset(needed)

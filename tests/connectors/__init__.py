@@ -1,0 +1,1 @@
+"""Tests of the connectors: the contract, the registry, the HTTP client, each network."""
