@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orchestre.config import Settings
-from orchestre.kit.clock import FrozenClock
+from orchestre.kit.clock import FrozenClock, utcnow
 from orchestre.models import LoginAttempt, WebSession
+from orchestre.workspaces import auth
 from tests.factories import PASSWORD, make_user, web_login
 from tests.workspaces.conftest import SignedIn, csrf
 
@@ -145,6 +146,33 @@ def test_idle_session_expires_but_an_active_one_lives_on(
     response = client.get("/api/v1/me")
     assert response.status_code == 401
     assert response.json()["code"] == "session_expired"
+
+
+def test_signing_in_sweeps_away_stale_sessions_and_old_attempts(
+    client: TestClient, db: Session, owner: SignedIn, settings: Settings, clock: FrozenClock
+) -> None:
+    idle = db.scalars(select(WebSession).where(WebSession.user_id == owner.user.id)).one()
+    client.post(LOGIN, json={"email": "nobody@example.com", "password": "guessing!!"})
+    clock.advance(seconds=settings.session_idle_seconds + 1)
+    # The request meeting the idle session answers 401 and rolls back: it deletes nothing.
+    assert client.get("/api/v1/me").status_code == 401
+    assert db.scalar(select(WebSession.id).where(WebSession.id == idle.id)) == idle.id
+    _raw, expired = auth.open_session(db, settings, make_user(db))
+    expired.expires_at = utcnow()
+    _raw, live = auth.open_session(db, settings, make_user(db))
+    db.flush()
+
+    client.cookies.clear()
+    user = make_user(db)
+    assert client.post(LOGIN, json={"email": user.email, "password": PASSWORD}).status_code == 200
+
+    remaining = set(db.scalars(select(WebSession.id)))
+    assert idle.id not in remaining
+    assert expired.id not in remaining
+    assert live.id in remaining
+    assert len(remaining) == 2  # the live one and the one just opened
+    # The failure is older than the throttling window: only the new success is kept.
+    assert list(db.scalars(select(LoginAttempt.email))) == [user.email]
 
 
 def test_cookie_write_without_csrf_is_403(client: TestClient, owner: SignedIn) -> None:

@@ -95,18 +95,35 @@ def sign_in(
     """The whole sign-in, for the JSON API and the login page alike.
 
     It owns its transactions instead of joining the request's: a failed attempt is
-    committed on its own so that it still counts when the request then fails.
+    committed on its own so that it still counts when the request then fails. A
+    successful one also sweeps away what has gone stale (see `purge_stale`).
     """
     try:
         with transaction(factory) as session:
             user = authenticate(session, settings, email, password, ip)
             record_attempt(session, email, ip, succeeded=True)
+            purge_stale(session, settings)
             raw, web_session = open_session(session, settings, user)
             return SignedIn(raw, user, web_session)
     except Unauthenticated:
         with transaction(factory) as session:
             record_attempt(session, email, ip, succeeded=False)
         raise
+
+
+def purge_stale(session: Session, settings: Settings) -> None:
+    """Delete every expired or idle web session, and attempts older than the throttling window.
+
+    Done at sign-in because that transaction commits: the request that meets an expired
+    session answers 401 and rolls back, so it cannot delete anything.
+    """
+    now = utcnow()
+    repository.delete_stale_sessions(
+        session, now, now - timedelta(seconds=settings.session_idle_seconds)
+    )
+    repository.delete_attempts_before(
+        session, now - timedelta(seconds=settings.login_window_seconds)
+    )
 
 
 def open_session(session: Session, settings: Settings, user: User) -> tuple[str, WebSession]:
@@ -137,7 +154,7 @@ def resolve_web_session(session: Session, settings: Settings, raw: str) -> tuple
         raise Unauthenticated("Your session has ended. Sign in again.", code="session_expired")
     idle_limit = web_session.last_seen_at + timedelta(seconds=settings.session_idle_seconds)
     if web_session.expires_at <= now or idle_limit <= now:
-        session.delete(web_session)
+        # Not deleted here: this request rolls back with its 401. purge_stale removes it.
         raise Unauthenticated("Your session has expired. Sign in again.", code="session_expired")
     user = repository.user_by_id(session, web_session.user_id)
     if user is None or not user.is_active:

@@ -79,6 +79,20 @@ def failure_times(session: Session, email: str, ip: str, since: datetime) -> lis
     return list(session.scalars(stmt))
 
 
+def delete_attempts_before(session: Session, before: datetime) -> int:
+    """Forget sign-in attempts too old to count for throttling any more."""
+    stmt = delete(LoginAttempt).where(LoginAttempt.created_at < before)
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def delete_stale_sessions(session: Session, now: datetime, idle_since: datetime) -> int:
+    """Delete web sessions past their expiry, or unused since `idle_since`."""
+    stmt = delete(WebSession).where(
+        or_(WebSession.expires_at <= now, WebSession.last_seen_at <= idle_since)
+    )
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
 def web_session_by_hash(session: Session, hashed: str) -> WebSession | None:
     return session.scalar(select(WebSession).where(WebSession.token_hash == hashed))
 
