@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre import __version__, cli_validate
 from orchestre.config import Settings
+from orchestre.connectors.sandbox.command import sandbox_app
 from orchestre.errors import DomainError
 from orchestre.kit import keys, migrate
 from orchestre.kit.clock import utcnow
@@ -44,6 +45,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(token_app, name="token")
+app.add_typer(sandbox_app, name="sandbox")
 app.command("validate")(cli_validate.validate)
 
 DataDir = Annotated[

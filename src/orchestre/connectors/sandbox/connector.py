@@ -20,6 +20,7 @@ from orchestre.connectors.base import (
     PublishedRef,
 )
 from orchestre.connectors.sandbox.network import NETWORK, SandboxNetwork
+from orchestre.connectors.sandbox.remote import RemoteSandboxInstallation
 
 _shared: SandboxNetwork | None = None
 _shared_lock = threading.Lock()
@@ -54,6 +55,11 @@ class SandboxConnector:
     def open(
         self, account: AccountRef, *, transport: httpx.BaseTransport | None = None
     ) -> Installation:
+        """In process, unless the account names a sandbox server (`base_url`) to reach over
+        HTTP, or a transport stands in for one."""
+        if account.base_url or transport is not None:
+            base_url = account.base_url or "http://sandbox.invalid"
+            return RemoteSandboxInstallation(account, base_url, transport=transport)
         sandbox = self._sandbox or shared_network()
         sandbox.account(account.external_id, account.handle)
         return SandboxInstallation(account, sandbox)

@@ -1,0 +1,118 @@
+"""A sandbox account reached over HTTP (`orchestre sandbox serve`), through the shared client."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from orchestre.connectors.base import (
+    AccountProfile,
+    AccountRef,
+    Credentials,
+    DraftPost,
+    InteractionPage,
+    MetricSample,
+    PermanentError,
+    PostPage,
+    PublishedRef,
+)
+from orchestre.connectors.http import make_client, send
+from orchestre.connectors.sandbox import wire
+from orchestre.connectors.sandbox.network import NETWORK
+
+
+class RemoteSandboxInstallation:
+    """The same calls as the in-process installation, as HTTP requests to a sandbox server."""
+
+    def __init__(
+        self,
+        account: AccountRef,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> None:
+        self._account = account
+        self._client = make_client(base_url=base_url, transport=transport, timeout=timeout)
+        self._path = f"/accounts/{quote(account.external_id, safe='')}"
+        self._call("PUT", "", json={"handle": account.handle})
+
+    @property
+    def account(self) -> AccountRef:
+        return self._account
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = send(self._client, method, self._path + path, network=NETWORK, **kwargs)
+        return response.json() if response.content else None
+
+    def profile(self) -> AccountProfile:
+        return wire.profile_from_json(self._call("GET", "/profile"))
+
+    def refresh_credentials(self) -> Credentials:
+        return wire.credentials_from_json(self._call("POST", "/token", idempotent=True))
+
+    def publish(self, draft: DraftPost) -> PublishedRef:
+        body = self._call(
+            "POST", "/posts", json=wire.draft_to_json(draft), client_ref=draft.client_ref
+        )
+        return wire.ref_from_json(body)
+
+    def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
+        try:
+            body = self._call("GET", "/posts", params={"client_ref": client_ref})
+        except PermanentError as exc:
+            if exc.code == "404":
+                return None
+            raise
+        return wire.ref_from_json(body)
+
+    def delete_post(self, external_id: str) -> None:
+        self._call("DELETE", f"/posts/{quote(external_id, safe='')}")
+
+    def reply(
+        self, parent_external_id: str, text: str, *, client_ref: str | None = None
+    ) -> PublishedRef:
+        body = {"parent_id": parent_external_id, "text": text, "client_ref": client_ref}
+        return wire.ref_from_json(self._call("POST", "/replies", json=body, client_ref=client_ref))
+
+    def hide_comment(self, external_id: str, hidden: bool = True) -> None:
+        path = f"/comments/{quote(external_id, safe='')}/visibility"
+        self._call("POST", path, json={"hidden": hidden}, idempotent=True)
+
+    def delete_comment(self, external_id: str) -> None:
+        self._call("DELETE", f"/comments/{quote(external_id, safe='')}")
+
+    def like(self, external_id: str) -> None:
+        self._call("POST", "/likes", json={"id": external_id}, idempotent=True)
+
+    def _read(self, stream: str, **params: Any) -> InteractionPage:
+        query = {k: v for k, v in params.items() if v is not None}
+        return wire.page_from_json(self._call("GET", f"/{stream}", params=query))
+
+    def read_comments(
+        self, post_external_id: str | None = None, *, cursor: str | None = None, limit: int = 100
+    ) -> InteractionPage:
+        return self._read("comments", cursor=cursor, limit=limit, post_id=post_external_id)
+
+    def read_mentions(self, *, cursor: str | None = None, limit: int = 100) -> InteractionPage:
+        return self._read("mentions", cursor=cursor, limit=limit)
+
+    def read_messages(self, *, cursor: str | None = None, limit: int = 100) -> InteractionPage:
+        return self._read("messages", cursor=cursor, limit=limit)
+
+    def read_metrics(self, external_ids: Sequence[str]) -> list[MetricSample]:
+        if not external_ids:
+            return []
+        return wire.samples_from_json(
+            self._call("GET", "/metrics", params={"ids": list(external_ids)})
+        )
+
+    def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
+        params = {"q": query, "limit": limit, **({"cursor": cursor} if cursor else {})}
+        return wire.posts_from_json(self._call("GET", "/search", params=params))
