@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestre.connectors.rules import NETWORKS, TextReport, check_text
@@ -237,6 +237,12 @@ def test_x_appending_a_character_outside_a_link_never_shortens_the_text(
     assert check_text("x", text + extra).length >= check_text("x", text).length
 
 
+def test_x_counts_long_texts_without_freezing() -> None:
+    # Every position may start a link: a pasted novel must not freeze the composer.
+    assert check_text("x", "éa." * 6000).length == 18000
+    assert check_text("x", "漢" * 20000).length == 40000
+
+
 def test_x_a_long_domain_becomes_a_link_of_23() -> None:
     assert check_text("x", "lumiere-" * 5 + "paris.c").length == 47
     assert check_text("x", "lumiere-" * 5 + "paris.co").length == 23
@@ -247,6 +253,7 @@ def test_bluesky_graphemes_never_exceed_code_points(text: str) -> None:
     assert graphemes(text) <= len(text)
 
 
+@settings(deadline=None)
 @given(text=TEXT)
 def test_every_violation_names_its_network_field_limit_and_actual(text: str) -> None:
     for network in NETWORKS:

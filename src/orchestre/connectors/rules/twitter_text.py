@@ -19,6 +19,8 @@ import regex
 MAX_URL_LENGTH = 4096
 MAX_TCO_SLUG_LENGTH = 40
 MAX_DOMAIN_LABEL_LENGTH = 63
+# DNS allows no more labels in a name; the bound also keeps extraction linear.
+MAX_DOMAIN_LABELS = 127
 # A URL typed without a scheme is measured as if "https://" led it.
 DEFAULT_PROTOCOL_LENGTH = len("https://")
 INVALID_CHARACTERS = frozenset("\ufffe\ufeff\uffff")
@@ -123,7 +125,6 @@ _PATH_CHAR = regex.compile(
 _PATH_END = regex.compile(rf"[a-z\u0400-\u04ff0-9=_#/\-+{_LATIN_ACCENTS}]", regex.IGNORECASE)
 _QUERY_CHAR = regex.compile(r"[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]", regex.IGNORECASE)
 _QUERY_END = regex.compile(r"[a-z0-9\-_&=#/]", regex.IGNORECASE)
-_TLD_FOLLOWER = regex.compile(r"[a-z0-9@+\-]", regex.IGNORECASE)
 _TCO = regex.compile(
     r"^https?://t\.co/([a-z0-9]+)(?:\?[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*[a-z0-9\-_&=#/])?",
     regex.IGNORECASE,
@@ -148,22 +149,17 @@ def _url_may_start(text: str, index: int) -> bool:
     return not ((before.isascii() and before.isalnum()) or before in _URL_BAD_PRECEDING)
 
 
-def _read_labels(text: str, start: int) -> list[tuple[int, int]]:
-    """Dot-separated runs of domain characters (with - and _) from start, as (start, end)."""
-    labels: list[tuple[int, int]] = []
-    index = start
-    while True:
-        end = index
-        while end < len(text) and (_is_domain_char(text[end]) or text[end] in "-_"):
-            end += 1
-        if end == index:
-            break
-        labels.append((index, end))
-        if end + 1 < len(text) and text[end] == ".":
-            index = end + 1
-            continue
-        break
-    return labels
+def _label_run_ends(text: str) -> list[int]:
+    """For each index, where its run of label characters (domain characters, - and _) ends.
+
+    Computed once per text so that trying a URL at every position stays linear.
+    """
+    ends = [0] * (len(text) + 1)
+    ends[len(text)] = len(text)
+    for index in range(len(text) - 1, -1, -1):
+        char = text[index]
+        ends[index] = ends[index + 1] if (_is_domain_char(char) or char in "-_") else index
+    return ends
 
 
 def _label_ok(label: str, *, allow_underscore: bool, ascii_only: bool) -> bool:
@@ -176,6 +172,11 @@ def _label_ok(label: str, *, allow_underscore: bool, ascii_only: bool) -> bool:
     return True
 
 
+def _continues_a_word(char: str) -> bool:
+    """A top-level domain must not run on into these."""
+    return char.isascii() and (char.isalnum() or char in "@+-")
+
+
 def _tld_prefix(text: str, start: int, end: int) -> int | None:
     """Length of the longest top-level domain opening text[start:end] at a word boundary."""
     tlds = top_level_domains()
@@ -183,7 +184,7 @@ def _tld_prefix(text: str, start: int, end: int) -> int | None:
         if size > end - start:
             continue
         after = start + size
-        if after < len(text) and _TLD_FOLLOWER.match(text[after]):
+        if after < len(text) and _continues_a_word(text[after]):
             continue
         if text[start:after].casefold() in tlds:
             return size
@@ -211,20 +212,73 @@ def _host_ok(host: str, url_length: int, has_protocol: bool) -> bool:
     return length + (0 if has_protocol else DEFAULT_PROTOCOL_LENGTH) <= MAX_URL_LENGTH
 
 
-def _domain_end(text: str, start: int, has_protocol: bool) -> int | None:
+@dataclass(frozen=True)
+class _Label:
+    """What one dot-separated label of a text can be, worked out once per position."""
+
+    start: int
+    end: int
+    subdomain: bool
+    domain_name: bool
+
+
+class _Labels:
+    """The labels of one text, read lazily and remembered, so extraction stays linear."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.run_ends = _label_run_ends(text)
+        self.known: dict[tuple[int, bool], _Label] = {}
+        self.tlds: dict[int, int | None] = {}
+
+    def at(self, start: int, ascii_only: bool) -> _Label | None:
+        end = self.run_ends[start]
+        if end == start:
+            return None
+        key = (start, ascii_only)
+        if key not in self.known:
+            name = self.text[start : min(end, start + MAX_DOMAIN_LABEL_LENGTH + 1)]
+            # Punycode is never shorter than its label: a longer label is never a host's.
+            fits = end - start <= MAX_DOMAIN_LABEL_LENGTH
+            self.known[key] = _Label(
+                start,
+                end,
+                fits and _label_ok(name, allow_underscore=True, ascii_only=ascii_only),
+                fits and _label_ok(name, allow_underscore=False, ascii_only=ascii_only),
+            )
+        return self.known[key]
+
+    def tld_size(self, label: _Label) -> int | None:
+        if label.start not in self.tlds:
+            self.tlds[label.start] = _tld_prefix(self.text, label.start, label.end)
+        return self.tlds[label.start]
+
+    def chain(self, start: int, ascii_only: bool) -> list[_Label]:
+        """Dot-separated labels from start (at most as many as DNS allows)."""
+        found: list[_Label] = []
+        label = self.at(start, ascii_only)
+        while label is not None and len(found) < MAX_DOMAIN_LABELS:
+            found.append(label)
+            if not (label.end + 1 < len(self.text) and self.text[label.end] == "."):
+                break
+            label = self.at(label.end + 1, ascii_only)
+        return found
+
+
+def _domain_end(labels: _Labels, start: int, has_protocol: bool) -> int | None:
     """End of the longest valid domain at start (labels, then a known top-level domain)."""
-    labels = _read_labels(text, start)
-    for tld_index in range(len(labels) - 1, 0, -1):
-        tld_start, tld_end = labels[tld_index]
-        size = _tld_prefix(text, tld_start, tld_end)
-        if size is None:
+    chain = labels.chain(start, ascii_only=not has_protocol)
+    # Every label before the domain name must be a valid subdomain: count how many lead.
+    subdomains_ok = 0
+    while subdomains_ok < len(chain) and chain[subdomains_ok].subdomain:
+        subdomains_ok += 1
+    for tld_index in range(len(chain) - 1, 0, -1):
+        tld = chain[tld_index]
+        if subdomains_ok < tld_index - 1 or not chain[tld_index - 1].domain_name:
             continue
-        names = [text[a:b] for a, b in labels[:tld_index]]
-        ascii_only = not has_protocol
-        if not _label_ok(names[-1], allow_underscore=False, ascii_only=ascii_only):
-            continue
-        if all(_label_ok(n, allow_underscore=True, ascii_only=ascii_only) for n in names[:-1]):
-            return tld_start + size
+        size = labels.tld_size(tld)
+        if size is not None:
+            return tld.start + size
     return None
 
 
@@ -292,13 +346,14 @@ def _url_end(text: str, domain_end: int) -> int:
     return end
 
 
-def _url_at(text: str, start: int) -> tuple[Entity | None, int] | None:
+def _url_at(labels: _Labels, start: int) -> tuple[Entity | None, int] | None:
     """The URL starting at start: (entity or None when refused, where to resume), or None."""
+    text = labels.text
     protocol = _PROTOCOL.match(text, start)
     domain_start = protocol.end() if protocol else start
     if protocol is None and start > 0 and text[start - 1] in _NO_PROTOCOL_BAD_PRECEDING:
         return None
-    domain_end = _domain_end(text, domain_start, protocol is not None)
+    domain_end = _domain_end(labels, domain_start, protocol is not None)
     if domain_end is None:
         return None
     end = _url_end(text, domain_end)
@@ -316,12 +371,15 @@ def _url_at(text: str, start: int) -> tuple[Entity | None, int] | None:
 def extract_urls(text: str) -> list[Entity]:
     """URLs as X links them, with or without a scheme, in the order they appear."""
     found: list[Entity] = []
+    if "." not in text:
+        return found
+    labels = _Labels(text)
     index = 0
     while index < len(text):
         if not (_url_may_start(text, index) and _is_domain_char(text[index])):
             index += 1
             continue
-        result = _url_at(text, index)
+        result = _url_at(labels, index)
         if result is None:
             index += 1
             continue
