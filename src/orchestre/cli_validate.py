@@ -7,16 +7,13 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 
 import typer
 
 from orchestre.connectors.rules.text import check_text
 from orchestre.connectors.rules.types import NETWORKS, MediaFacts, Violation
 from orchestre.errors import DomainError
-
-# ffprobe names audio streams with these; every other stream it reports is video.
-AUDIO_CODECS = frozenset({"aac", "mp3", "opus", "vorbis", "ac3", "eac3", "flac", "alac"})
 
 MediaChecker = Callable[..., list[Violation]]
 
@@ -50,18 +47,16 @@ def _facts(path: Path) -> MediaFacts:
     from orchestre.posts.media_probe import measure
 
     measured = measure(path)
-    audio = [c for c in measured.codecs if c in AUDIO_CODECS or c.startswith("pcm_")]
-    video = [c for c in measured.codecs if c not in audio]
-    kind = measured.kind if measured.kind in ("image", "gif") else "video"
     return MediaFacts(
-        kind=cast(Any, kind),
+        kind=cast(Literal["image", "gif", "video"], measured.kind),
         content_type=measured.content_type,
-        size_bytes=path.stat().st_size,
+        size_bytes=measured.size_bytes,
         width=measured.width,
         height=measured.height,
         duration_seconds=measured.duration_seconds,
-        video_codec=video[0] if video and kind == "video" else None,
-        audio_codec=audio[0] if audio else None,
+        video_codec=measured.video_codec,
+        audio_codec=measured.audio_codec,
+        frame_rate=measured.frame_rate,
     )
 
 
@@ -115,6 +110,7 @@ def _facts_dict(facts: MediaFacts) -> dict[str, Any]:
         "duration_seconds": facts.duration_seconds,
         "video_codec": facts.video_codec,
         "audio_codec": facts.audio_codec,
+        "frame_rate": facts.frame_rate,
     }
 
 
@@ -163,7 +159,8 @@ def validate(
 ) -> None:
     """Check a post against one network's rules; print one JSON object.
 
-    Exit code 0 when the post passes, 1 when it breaks a rule, 2 on a usage error.
+    Exit code 0 when the post passes, 1 when it breaks a rule, 2 on a usage error. A
+    warning (such as a missing alt text) is listed but does not fail the post.
     """
     if network not in NETWORKS:
         raise typer.BadParameter(

@@ -234,4 +234,5 @@ def test_a_video_is_probed_with_its_codecs_and_duration(tmp_path: Path) -> None:
     assert (facts["kind"], facts["content_type"]) == ("video", "video/mp4")
     assert (facts["video_codec"], facts["audio_codec"]) == ("h264", "aac")
     assert facts["duration_seconds"] == pytest.approx(2, abs=0.2)
+    assert facts["frame_rate"] == pytest.approx(10)
     assert result["media_rules_checked"] is HAS_MEDIA_RULES
