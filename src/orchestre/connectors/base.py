@@ -49,6 +49,20 @@ class Capability(enum.StrEnum):
     SEARCH_POSTS = "search_posts"
 
 
+class Metric(enum.StrEnum):
+    """Metric names every connector uses, so analytics compares like with like."""
+
+    IMPRESSIONS = "impressions"
+    REACH = "reach"
+    LIKES = "likes"
+    REPOSTS = "reposts"
+    COMMENTS = "comments"
+    CLICKS = "clicks"
+    VIDEO_VIEWS = "video_views"
+    SAVES = "saves"
+    FOLLOWERS = "followers"
+
+
 # Errors ---------------------------------------------------------------------------------------
 
 
@@ -230,7 +244,8 @@ class InteractionPage:
 
 @dataclass(frozen=True)
 class MetricSample:
-    """One measured value of one metric for one post (or account) at one instant."""
+    """One measured value of one metric (a `Metric` value) for one post (or account) at one
+    instant. Counts are totals so far, not increments."""
 
     external_id: str
     metric: str

@@ -11,6 +11,7 @@ from orchestre.connectors.base import (
     DraftPost,
     Installation,
     InteractionKind,
+    Metric,
     PermanentError,
 )
 from orchestre.connectors.sandbox import SandboxConnector, SandboxNetwork
@@ -49,6 +50,7 @@ def test_engagement_grows_over_time_and_never_goes_back(
     assert last["impressions"] > 100
     assert 0 < last["likes"] < last["impressions"]
     assert {"reach", "reposts", "clicks", "comments"} <= set(last)
+    assert set(last) <= {m.value for m in Metric}
     assert last["comments"] > 0
 
 
@@ -145,10 +147,19 @@ def test_answer_hide_delete_and_like_comments(
         brand.hide_comment("sbx-unknown")
 
 
-def test_a_mention_can_be_answered(brand: Installation) -> None:
+def test_mentions_and_messages_can_be_answered(brand: Installation) -> None:
     mention = brand.read_mentions().items[0]
     ref = brand.reply(mention.external_id, "Merci pour votre message !")
-    assert ref.external_id
+    answers = {i.external_id: i for i in brand.read_comments().items}
+    assert answers[ref.external_id].parent_external_id == mention.external_id
+    assert answers[ref.external_id].post_external_id is None
+    message = brand.read_messages().items[0]
+    sent = brand.reply(message.external_id, "Nous regardons votre commande.")
+    conversation = brand.read_messages().items
+    mine = next(i for i in conversation if i.external_id == sent.external_id)
+    assert mine.own
+    assert mine.kind is InteractionKind.MESSAGE
+    assert mine.parent_external_id == message.external_id
 
 
 def test_search_finds_public_posts_newest_first(

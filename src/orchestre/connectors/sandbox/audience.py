@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from orchestre.connectors.base import InteractionKind
+from orchestre.connectors.base import Interaction, InteractionKind
 from orchestre.connectors.sandbox.content import (
     AUTHORS,
     Language,
@@ -22,6 +22,7 @@ from orchestre.connectors.sandbox.content import (
     pick_author,
     pick_tone,
 )
+from orchestre.connectors.sandbox.refusals import BASE_URL
 
 MAX_COMMENTS_PER_POST = 40
 # Comments and engagement arrive mostly in the first hours; nothing after a week.
@@ -152,3 +153,27 @@ def next_gap(seed: int, stream: str, account_id: str, index: int, mean: timedelt
     """The time between one mention (or message) and the next, exponential around `mean`."""
     rng = rng_for(seed, "gap", stream, account_id, index)
     return timedelta(seconds=rng.expovariate(1 / mean.total_seconds()) + 60)
+
+
+def heard(
+    said: Said,
+    external_id: str,
+    at: datetime,
+    *,
+    post_id: str | None = None,
+    parent_id: str | None = None,
+) -> Interaction:
+    """What was said, as the network reports it."""
+    return Interaction(
+        kind=InteractionKind.REPLY if parent_id else said.kind,
+        external_id=external_id,
+        author_id=f"sbx-user-{said.author_handle}",
+        author_handle=said.author_handle,
+        author_name=said.author_name,
+        text=said.text,
+        created_at=at,
+        language=said.language,
+        post_external_id=post_id,
+        parent_external_id=parent_id,
+        url=f"{BASE_URL}/@{said.author_handle}/{external_id}",
+    )

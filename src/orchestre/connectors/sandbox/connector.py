@@ -19,7 +19,8 @@ from orchestre.connectors.base import (
     PostPage,
     PublishedRef,
 )
-from orchestre.connectors.sandbox.network import NETWORK, SandboxNetwork
+from orchestre.connectors.sandbox.network import SandboxNetwork
+from orchestre.connectors.sandbox.refusals import NETWORK
 from orchestre.connectors.sandbox.remote import RemoteSandboxInstallation
 
 _shared: SandboxNetwork | None = None

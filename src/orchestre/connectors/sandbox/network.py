@@ -36,12 +36,16 @@ from orchestre.connectors.base import (
     RetryableError,
 )
 from orchestre.connectors.sandbox import audience
+from orchestre.connectors.sandbox.refusals import (
+    BASE_URL,
+    NETWORK,
+    check_draft,
+    check_text,
+    decode_cursor,
+    not_found,
+)
 from orchestre.kit.clock import Clock, utcnow
 
-NETWORK = "sandbox"
-MAX_TEXT = 500
-MAX_MEDIA = 4
-BASE_URL = "https://sandbox.orchestre.invalid"
 # Mentions and messages from before the account was first seen, so an inbox is not empty.
 BACKFILL = timedelta(days=2)
 
@@ -188,7 +192,7 @@ class SandboxNetwork:
 
     def publish(self, account_id: str, draft: DraftPost) -> PublishedRef:
         acc, now = self._enter(account_id, write=True)
-        _check_draft(draft)
+        check_draft(draft)
         with self._lock:
             followers = audience.followers_at(self.seed, acc.external_id, acc.created_at, now)
             root = self._new_post(acc, draft.text, now, followers, draft=draft)
@@ -235,11 +239,13 @@ class SandboxNetwork:
         self, account_id: str, parent_id: str, text: str, client_ref: str | None
     ) -> PublishedRef:
         acc, now = self._enter(account_id, write=True)
-        _check_text(text, "text")
+        check_text(text, "text")
         with self._lock:
             self._advance(now)
-            root_id = self._root_of(account_id, parent_id)
-            reply = self._own_comment(acc, root_id, parent_id, text, now, client_ref=client_ref)
+            root_id, stream = self._root_of(account_id, parent_id)
+            reply = self._own_comment(
+                acc, root_id, parent_id, text, now, client_ref=client_ref, stream=stream
+            )
             ref = PublishedRef(reply.external_id, reply.url, now, client_ref=client_ref)
             self._maybe_time_out(client_ref)
             return ref
@@ -266,7 +272,7 @@ class SandboxNetwork:
         with self._lock:
             known = external_id in self._interactions or external_id in self._posts
             if not known or external_id in self._deleted:
-                raise _not_found("post or comment", external_id)
+                raise not_found("post or comment", external_id)
             self._liked.add((account_id, external_id))
 
     def likes_of(self, account_id: str) -> set[str]:
@@ -288,7 +294,7 @@ class SandboxNetwork:
             if post_id is not None:
                 self._own_post(account_id, post_id)
             items = acc.streams[stream]
-            start = _decode_cursor(stream, cursor, len(items))
+            start = decode_cursor(stream, cursor, len(items))
             found: list[Interaction] = []
             position = start
             while position < len(items) and len(found) < max(1, limit):
@@ -324,7 +330,7 @@ class SandboxNetwork:
             self._advance(now)
             hits = [p for p in self._public_posts() if needle and needle in p.text.casefold()]
             hits.sort(key=lambda p: (p.created_at, p.external_id), reverse=True)
-            start = _decode_cursor("search", cursor, len(hits))
+            start = decode_cursor("search", cursor, len(hits))
             page = hits[start : start + max(1, limit)]
             end = start + len(page)
             return PostPage(page, f"s{end}", end < len(hits))
@@ -426,16 +432,23 @@ class SandboxNetwork:
     def _own_comment(
         self,
         acc: _Account,
-        root_id: str,
+        root_id: str | None,
         parent_id: str,
         text: str,
         now: datetime,
         *,
         client_ref: str | None = None,
+        stream: str = "comments",
     ) -> Interaction:
+        """Our own words: a first comment, a reply in a thread, an answer to a mention
+        (no post of ours) or to a direct message (in the messages stream)."""
         external_id = f"sbx-{next(self._serial):07d}"
+        if stream == "messages":
+            kind = InteractionKind.MESSAGE
+        else:
+            kind = InteractionKind.COMMENT if parent_id == root_id else InteractionKind.REPLY
         item = Interaction(
-            kind=InteractionKind.COMMENT if parent_id == root_id else InteractionKind.REPLY,
+            kind=kind,
             external_id=external_id,
             author_id=acc.external_id,
             author_handle=acc.handle,
@@ -447,7 +460,7 @@ class SandboxNetwork:
             url=f"{BASE_URL}/@{acc.handle}/{external_id}",
             own=True,
         )
-        self._add(acc, "comments", item)
+        self._add(acc, stream, item)
         if client_ref:
             self._replies[(acc.external_id, client_ref)] = PublishedRef(
                 external_id, item.url, now, client_ref=client_ref
@@ -478,7 +491,7 @@ class SandboxNetwork:
         self._add(
             self._accounts[post.account_id],
             "comments",
-            _heard(said, f"{post_id}-c{index}", at, post_id=post_id, parent_id=parent),
+            audience.heard(said, f"{post_id}-c{index}", at, post_id=post_id, parent_id=parent),
         )
 
     def _arrive_direct(self, at: datetime, kind: str, account_id: str, index: int) -> None:
@@ -489,33 +502,37 @@ class SandboxNetwork:
         else:
             said = audience.message(self.seed, account_id, index)
             mean, stream = audience.MESSAGE_MEAN_GAP, "messages"
-        self._add(acc, stream, _heard(said, f"{kind}-{account_id}-{index}", at))
+        self._add(acc, stream, audience.heard(said, f"{kind}-{account_id}-{index}", at))
         gap = audience.next_gap(self.seed, kind, account_id, index + 1, mean)
         self._push(at + gap, kind, account_id, index + 1)
 
-    def _root_of(self, account_id: str, parent_id: str) -> str:
+    def _root_of(self, account_id: str, parent_id: str) -> tuple[str | None, str]:
+        """The post a reply to `parent_id` belongs to (None for a mention or a message),
+        and the stream the reply goes to."""
         post = self._posts.get(parent_id)
         if post is not None and not post.deleted:
             while post.parent_id is not None and post.parent_id in self._posts:
                 post = self._posts[post.parent_id]
-            return post.external_id
+            return post.external_id, "comments"
         where = self._interactions.get(parent_id)
         if where is None or where[0] != account_id or parent_id in self._deleted:
-            raise _not_found("post or comment", parent_id)
+            raise not_found("post or comment", parent_id)
+        if where[1] == "messages":
+            return None, "messages"
         stream = self._accounts[account_id].streams[where[1]]
         found = next(i for i in stream if i.external_id == parent_id)
-        return found.post_external_id or parent_id
+        return found.post_external_id, "comments"
 
     def _own_post(self, account_id: str, external_id: str) -> _Post:
         post = self._posts.get(external_id)
         if post is None or post.account_id != account_id or post.deleted:
-            raise _not_found("post", external_id)
+            raise not_found("post", external_id)
         return post
 
     def _comment_of(self, account_id: str, external_id: str) -> None:
         where = self._interactions.get(external_id)
         if where is None or where != (account_id, "comments") or external_id in self._deleted:
-            raise _not_found("comment", external_id)
+            raise not_found("comment", external_id)
 
     def _ref(self, post: _Post) -> PublishedRef:
         acc = self._accounts[post.account_id]
@@ -568,75 +585,5 @@ class SandboxNetwork:
                 )
 
 
-def _heard(
-    said: audience.Said,
-    external_id: str,
-    at: datetime,
-    *,
-    post_id: str | None = None,
-    parent_id: str | None = None,
-) -> Interaction:
-    return Interaction(
-        kind=InteractionKind.REPLY if parent_id else said.kind,
-        external_id=external_id,
-        author_id=f"sbx-user-{said.author_handle}",
-        author_handle=said.author_handle,
-        author_name=said.author_name,
-        text=said.text,
-        created_at=at,
-        language=said.language,
-        post_external_id=post_id,
-        parent_external_id=parent_id,
-        url=f"{BASE_URL}/@{said.author_handle}/{external_id}",
-    )
-
-
 def _with_flags(item: Interaction, hidden: bool) -> Interaction:
     return item if item.hidden == hidden else replace(item, hidden=hidden)
-
-
-def _decode_cursor(stream: str, cursor: str | None, size: int) -> int:
-    if cursor is None:
-        return 0
-    prefix, digits = cursor[:1], cursor[1:]
-    if prefix != stream[0] or not digits.isdigit() or int(digits) > size:
-        raise PermanentError(
-            f"The sandbox does not know the cursor {cursor!r}; start again without one.",
-            network=NETWORK,
-            code="bad_cursor",
-        )
-    return int(digits)
-
-
-def _check_text(text: str, field_name: str) -> None:
-    if not text.strip():
-        raise PermanentError(f"The sandbox refuses an empty {field_name}.", network=NETWORK)
-    if len(text) > MAX_TEXT:
-        raise PermanentError(
-            f"The {field_name} is {len(text)} characters; the sandbox allows {MAX_TEXT}.",
-            network=NETWORK,
-            code="too_long",
-        )
-
-
-def _check_draft(draft: DraftPost) -> None:
-    _check_text(draft.text, "text")
-    for number, part in enumerate(draft.thread, start=2):
-        _check_text(part, f"thread part {number}")
-    if draft.first_comment is not None:
-        _check_text(draft.first_comment, "first comment")
-    if len(draft.media) > MAX_MEDIA:
-        raise PermanentError(
-            f"The sandbox takes at most {MAX_MEDIA} media per post; this one has "
-            f"{len(draft.media)}.",
-            network=NETWORK,
-            code="too_many_media",
-        )
-
-
-def _not_found(what: str, external_id: str) -> PermanentError:
-    return PermanentError(
-        f"The sandbox has no {what} {external_id!r} on this account (deleted or never existed).",
-        network=NETWORK,
-        code="not_found",
-    )

@@ -21,7 +21,7 @@ from orchestre.connectors.base import (
 )
 from orchestre.connectors.http import make_client, send
 from orchestre.connectors.sandbox import wire
-from orchestre.connectors.sandbox.network import NETWORK
+from orchestre.connectors.sandbox.refusals import NETWORK
 
 
 class RemoteSandboxInstallation:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Body, FastAPI, Query, Request
+from fastapi import APIRouter, Body, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from orchestre.connectors.base import (
@@ -38,6 +38,38 @@ def create_sandbox_app(
     """An HTTP face for `network`; accounts are created on first use, no credentials."""
     app = FastAPI(title="Orchestre sandbox network", docs_url=None, redoc_url=None)
 
+    @app.exception_handler(ConnectorError)
+    def refused(_request: Request, exc: Exception) -> Response:
+        return _problem(exc)
+
+    app.include_router(_account_routes(network))
+    app.include_router(_writing_routes(network, hold_seconds))
+    app.include_router(_reading_routes(network))
+    return app
+
+
+def _account_routes(network: SandboxNetwork) -> APIRouter:
+    router = APIRouter()
+
+    @router.put("/accounts/{account_id}")
+    def register(account_id: str, body: JsonBody) -> dict[str, Any]:
+        network.account(account_id, str(body.get("handle", "")))
+        return wire.profile_to_json(network.profile(account_id))
+
+    @router.get("/accounts/{account_id}/profile")
+    def profile(account_id: str) -> dict[str, Any]:
+        return wire.profile_to_json(network.profile(account_id))
+
+    @router.post("/accounts/{account_id}/token")
+    def refresh(account_id: str) -> dict[str, Any]:
+        return wire.credentials_to_json(network.refresh(account_id))
+
+    return router
+
+
+def _writing_routes(network: SandboxNetwork, hold_seconds: float) -> APIRouter:
+    router = APIRouter()
+
     def answer(work: Callable[[], T]) -> T:
         try:
             return work()
@@ -45,68 +77,57 @@ def create_sandbox_app(
             time.sleep(hold_seconds)
             raise
 
-    @app.exception_handler(ConnectorError)
-    def refused(_request: Request, exc: Exception) -> Response:
-        return _problem(exc)
-
-    @app.put("/accounts/{account_id}")
-    def register(account_id: str, body: JsonBody) -> dict[str, Any]:
-        network.account(account_id, str(body.get("handle", "")))
-        return wire.profile_to_json(network.profile(account_id))
-
-    @app.get("/accounts/{account_id}/profile")
-    def profile(account_id: str) -> dict[str, Any]:
-        return wire.profile_to_json(network.profile(account_id))
-
-    @app.post("/accounts/{account_id}/token")
-    def refresh(account_id: str) -> dict[str, Any]:
-        return wire.credentials_to_json(network.refresh(account_id))
-
-    @app.post("/accounts/{account_id}/posts", status_code=201)
+    @router.post("/accounts/{account_id}/posts", status_code=201)
     def publish(account_id: str, body: JsonBody) -> dict[str, Any]:
         draft = wire.draft_from_json(body)
         return wire.ref_to_json(answer(lambda: network.publish(account_id, draft)))
 
-    @app.get("/accounts/{account_id}/posts")
+    @router.get("/accounts/{account_id}/posts")
     def find(account_id: str, client_ref: str) -> Response:
         found = network.find_by_client_ref(account_id, client_ref)
         if found is None:
             return JSONResponse({"error": "No post has this client reference."}, 404)
         return JSONResponse(wire.ref_to_json(found))
 
-    @app.delete("/accounts/{account_id}/posts/{post_id}", status_code=204)
+    @router.delete("/accounts/{account_id}/posts/{post_id}", status_code=204)
     def delete_post(account_id: str, post_id: str) -> None:
         network.delete_post(account_id, post_id)
 
-    @app.post("/accounts/{account_id}/replies", status_code=201)
+    @router.post("/accounts/{account_id}/replies", status_code=201)
     def reply(account_id: str, body: JsonBody) -> dict[str, Any]:
         parent, text = str(body.get("parent_id", "")), str(body.get("text", ""))
         ref = body.get("client_ref")
         return wire.ref_to_json(answer(lambda: network.reply(account_id, parent, text, ref)))
 
-    @app.post("/accounts/{account_id}/comments/{comment_id}/visibility", status_code=204)
+    @router.post("/accounts/{account_id}/comments/{comment_id}/visibility", status_code=204)
     def hide(account_id: str, comment_id: str, body: JsonBody) -> None:
         network.hide_comment(account_id, comment_id, bool(body.get("hidden", True)))
 
-    @app.delete("/accounts/{account_id}/comments/{comment_id}", status_code=204)
+    @router.delete("/accounts/{account_id}/comments/{comment_id}", status_code=204)
     def delete_comment(account_id: str, comment_id: str) -> None:
         network.delete_comment(account_id, comment_id)
 
-    @app.post("/accounts/{account_id}/likes", status_code=204)
+    @router.post("/accounts/{account_id}/likes", status_code=204)
     def like(account_id: str, body: JsonBody) -> None:
         network.like(account_id, str(body.get("id", "")))
 
-    @app.get("/accounts/{account_id}/metrics")
+    return router
+
+
+def _reading_routes(network: SandboxNetwork) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/accounts/{account_id}/metrics")
     def metrics(account_id: str, ids: Annotated[list[str], Query()]) -> dict[str, Any]:
         return wire.samples_to_json(network.metrics(account_id, ids))
 
-    @app.get("/accounts/{account_id}/search")
+    @router.get("/accounts/{account_id}/search")
     def search(
         account_id: str, q: str, cursor: str | None = None, limit: int = 50
     ) -> dict[str, Any]:
         return wire.posts_to_json(network.search(account_id, q, cursor=cursor, limit=limit))
 
-    @app.get("/accounts/{account_id}/{stream}")
+    @router.get("/accounts/{account_id}/{stream}")
     def read(
         account_id: str,
         stream: str,
@@ -119,7 +140,7 @@ def create_sandbox_app(
         page = network.read(account_id, stream, cursor=cursor, limit=limit, post_id=post_id)
         return JSONResponse(wire.page_to_json(page))
 
-    return app
+    return router
 
 
 def _problem(exc: Exception) -> Response:
