@@ -8,6 +8,11 @@ from hypothesis import strategies as st
 
 from orchestre.connectors.rules import NETWORKS, TextReport, check_text
 from orchestre.connectors.rules.text import graphemes, mastodon_length, threads_length
+from orchestre.connectors.rules.twitter_text import (
+    extract_hashtags,
+    extract_mentions,
+    extract_urls,
+)
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"  # one emoji: four people joined by ZWJ
 HEART = "❤️"  # U+2764 U+FE0F
@@ -43,6 +48,21 @@ def test_x_counts_accents_as_one_cjk_as_two_emoji_sequences_as_two_urls_as_23() 
     assert check_text("x", "東京").length == 4
     assert check_text("x", f"Famille {FAMILY}").length == 8 + 2
     assert check_text("x", f"Lisez {URL}").length == 6 + 23
+
+
+def test_x_finds_links_hashtags_and_mentions_in_french_text() -> None:
+    text = (
+        "Rendez-vous à l’atelier (https://maison-lumiere.fr/atelier) avec @camille_b ! "
+        "#ÉtéIndien #MaisonLumière. Écrivez-nous : bonjour@maison-lumiere.fr"
+    )
+    assert [u.text for u in extract_urls(text)] == ["https://maison-lumiere.fr/atelier"]
+    assert [h.text for h in extract_hashtags(text)] == ["ÉtéIndien", "MaisonLumière"]
+    assert [m.text for m in extract_mentions(text)] == ["camille_b"]
+
+
+def test_x_counts_a_link_without_scheme_as_23() -> None:
+    assert check_text("x", "Site : maison-lumiere.fr").length == len("Site : ") + 23
+    assert check_text("x", "Fin de phrase.Suite").length == len("Fin de phrase.Suite")
 
 
 def test_x_normalises_before_counting() -> None:
