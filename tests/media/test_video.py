@@ -145,3 +145,14 @@ def _ffprobe(path: Path) -> str:
         timeout=30,
     )
     return done.stdout.decode()
+
+
+def test_file_names_are_never_read_as_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_clip(tmp_path / "-y.mp4", size="320x180", seconds=1)
+    target = replace(FAST, width=180, height=320)
+    result = transcode(Path("-y.mp4"), Path("-f.mp4"), target)
+    assert (result.width, result.height) == (180, 320)
+    assert (tmp_path / "-f.mp4").exists()

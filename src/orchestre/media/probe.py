@@ -147,7 +147,7 @@ def measure_video(path: Path, find_ffprobe: Callable[[], str | None] | None = No
         "json",
         "-show_format",
         "-show_streams",
-        str(path),
+        f"file:{path.resolve()}",  # never read as an option or a protocol
     ]
     try:
         # A fixed argument list with our own temp path: no shell, no user text in the command.

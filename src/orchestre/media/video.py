@@ -69,7 +69,7 @@ def transcode(
     """Write `source` re-encoded to `target` at `destination` (MP4) and measure the result."""
     facts = probe(source)
     command = [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
-    command += ["-i", str(source)]
+    command += ["-i", _file(source)]
     has_audio = facts.audio_codec is not None
     if not has_audio:
         # Networks expect an audio track in these specs: add silence rather than none.
@@ -81,7 +81,7 @@ def transcode(
         command += ["-t", f"{target.max_seconds:g}"]
     if not has_audio:
         command += ["-shortest"]
-    command += ["-f", "mp4", str(destination)]
+    command += ["-f", "mp4", _file(destination)]
     _run(command, timeout, "converting it")
     return probe(destination)
 
@@ -130,7 +130,7 @@ def thumbnail(
     command = [
         *(ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error"),
         # -ss before -i seeks by index: fast, and exact enough for a cover frame.
-        *("-ss", f"{at_seconds:.3f}", "-i", str(source)),
+        *("-ss", f"{at_seconds:.3f}", "-i", _file(source)),
         *("-frames:v", "1", "-vf", f"{scale}setsar=1", "-q:v", "3"),
         *("-f", "image2", "-c:v", "mjpeg", "pipe:1"),
     ]
@@ -138,6 +138,12 @@ def thumbnail(
     if not done.stdout:
         raise _unfixable(f"no frame could be read at {at_seconds:g} s.")
     return done.stdout
+
+
+def _file(path: Path) -> str:
+    # Absolute and explicitly a file: a name starting with "-" or looking like "http:" or
+    # "concat:" is never read as an option or a protocol.
+    return f"file:{path.resolve()}"
 
 
 def _run(command: list[str], timeout: float, doing: str) -> subprocess.CompletedProcess[bytes]:

@@ -8,7 +8,7 @@ import pytest
 
 from orchestre.connectors.rules import media as rules
 from orchestre.connectors.rules.media import InstanceMediaLimits, check_media
-from orchestre.connectors.rules.types import NETWORKS, MediaFacts
+from orchestre.connectors.rules.types import NETWORKS, MediaFacts, Violation
 
 MiB = 1024 * 1024
 
@@ -36,7 +36,7 @@ def video(
     return MediaFacts("video", content_type, size, width, height, seconds, codec, audio, fps)
 
 
-def rules_of(violations: list[rules.Violation]) -> list[tuple[str, str, str]]:
+def rules_of(violations: list[Violation]) -> list[tuple[str, str, str]]:
     return [(v.rule, v.field, v.severity) for v in violations]
 
 

@@ -125,6 +125,16 @@ class _Context:
         return NAMES[self.network]
 
     @property
+    def post(self) -> str:
+        """'an Instagram Reel', 'a Bluesky post', 'an X post'."""
+        article = "an" if self.name[0] in "AEIOUX" else "a"
+        return f"{article} {self.name} {FORMAT_NAMES[self.format]}"
+
+    @property
+    def post_title(self) -> str:
+        return self.post[0].upper() + self.post[1:]
+
+    @property
     def fix(self) -> str:
         return f"use 'Fix for {self.name}'"
 
@@ -170,70 +180,65 @@ def _override(
 def _check_counts(
     ctx: _Context, rules: FormatRules, media: Sequence[MediaFacts]
 ) -> list[Violation]:
-    out: list[Violation] = []
-    what = f"a {ctx.name} {FORMAT_NAMES[ctx.format]}"
+    what = ctx.post_title
     count = len(media)
-    if rules.max_items is not None and count > rules.max_items:
-        out.append(
-            ctx.violation(
-                "media.count",
-                "media",
-                rules.max_items,
-                count,
-                f"{what} takes at most {rules.max_items} file(s); remove {count - rules.max_items}"
-                + (" or choose the carousel format." if ctx.format == "feed" else "."),
-            )
-        )
-    if count < rules.min_items:
-        out.append(
-            ctx.violation(
-                "media.count",
-                "media",
-                rules.min_items,
-                count,
-                f"{what} needs at least {rules.min_items} file(s); add "
-                f"{rules.min_items - count} more.",
-            )
-        )
     videos = sum(1 for m in media if m.kind == "video")
     gifs = sum(1 for m in media if m.kind == "gif")
-    if rules.video is not None and rules.max_videos is not None and videos > rules.max_videos:
-        out.append(
-            ctx.violation(
-                "media.count",
-                "media",
-                rules.max_videos,
-                videos,
-                f"{what} takes at most {rules.max_videos} video; keep one video per post.",
-            )
-        )
-    if rules.max_gifs is not None and gifs > rules.max_gifs:
-        out.append(
-            ctx.violation(
-                "media.count",
-                "media",
-                rules.max_gifs,
-                gifs,
-                f"{what} takes at most {rules.max_gifs} animated GIF; keep one.",
-            )
-        )
+    carousel = " or choose the carousel format." if ctx.format == "feed" else "."
+    checks: list[tuple[bool, int, int, str]] = [
+        (
+            rules.max_items is not None and count > rules.max_items,
+            rules.max_items or 0,
+            count,
+            f"{what} takes at most {rules.max_items} file(s); remove "
+            f"{count - (rules.max_items or 0)}{carousel}",
+        ),
+        (
+            count < rules.min_items,
+            rules.min_items,
+            count,
+            f"{what} needs at least {rules.min_items} file(s); add {rules.min_items - count} more.",
+        ),
+        (
+            rules.video is not None and rules.max_videos is not None and videos > rules.max_videos,
+            rules.max_videos or 0,
+            videos,
+            f"{what} takes at most {rules.max_videos} video; keep one video per post.",
+        ),
+        (
+            rules.max_gifs is not None and gifs > rules.max_gifs,
+            rules.max_gifs or 0,
+            gifs,
+            f"{what} takes at most {rules.max_gifs} animated GIF; keep one.",
+        ),
+    ]
+    out = [
+        ctx.violation("media.count", "media", limit, actual, message)
+        for broken, limit, actual, message in checks
+        if broken
+    ]
+    return out + _check_mix(ctx, rules, count, videos, gifs)
+
+
+def _check_mix(
+    ctx: _Context, rules: FormatRules, count: int, videos: int, gifs: int
+) -> list[Violation]:
     # Where GIFs are counted apart (X), a GIF cannot share a post either. A kind the format
     # does not take at all is reported once, by media.format, not again here.
     still_gifs = 0 if rules.max_gifs is not None else gifs
     stills = count - videos - gifs + still_gifs
     moving = (videos if rules.video else 0, gifs - still_gifs if rules.gif else 0)
-    kinds = [n for n in (stills, *moving) if n]
-    if not rules.mix and len(kinds) > 1:
-        out.append(
-            ctx.violation(
-                "media.mix",
-                "media",
-                "one kind of media per post",
-                f"{stills} image(s), {videos} video(s), {gifs - still_gifs} GIF(s)",
-                f"{what} cannot mix images, videos and animated GIFs; post them separately.",
-            )
+    if rules.mix or len([n for n in (stills, *moving) if n]) < 2:
+        return []
+    return [
+        ctx.violation(
+            "media.mix",
+            "media",
+            "one kind of media per post",
+            f"{stills} image(s), {videos} video(s), {gifs - still_gifs} GIF(s)",
+            f"{ctx.post_title} cannot mix images, videos and animated GIFs; post them separately.",
         )
-    return out
+    ]
 
 
 def _limits_for(rules: FormatRules, facts: MediaFacts) -> KindLimits | None:
@@ -259,7 +264,7 @@ def _check_file(
                 field,
                 _accepted_kinds(rules),
                 facts.kind,
-                f"A {ctx.name} {FORMAT_NAMES[ctx.format]} does not take {label}.{hint}",
+                f"{ctx.post_title} does not take {label}.{hint}",
             )
         ]
     out = _check_type(ctx, limits, facts, field)
@@ -346,7 +351,7 @@ def _check_duration(
                 field,
                 limits.max_seconds,
                 seconds,
-                f"This video lasts {seconds:g} s; a {ctx.name} {FORMAT_NAMES[ctx.format]} "
+                f"This video lasts {seconds:g} s; {ctx.post} "
                 f"lasts at most {limits.max_seconds:g} s. Trim it.",
             )
         ]
@@ -357,7 +362,7 @@ def _check_duration(
                 field,
                 limits.min_seconds,
                 seconds,
-                f"This video lasts {seconds:g} s; a {ctx.name} {FORMAT_NAMES[ctx.format]} "
+                f"This video lasts {seconds:g} s; {ctx.post} "
                 f"lasts at least {limits.min_seconds:g} s. Use a longer clip.",
             )
         ]
@@ -382,15 +387,7 @@ def _check_aspect(
         too_wide = high is not None and actual > ratio(high) * (1 + ASPECT_TOLERANCE)
         if too_tall or too_wide:
             target = low if too_tall else high
-            allowed = (
-                low
-                if low == high
-                else f"{low} to {high}"
-                if low and high
-                else f"{high} or taller"
-                if high
-                else f"{low} or wider"
-            )
+            allowed = _range_text(low, high)
             return [
                 ctx.violation(
                     "media.aspect_ratio",
@@ -415,6 +412,14 @@ def _check_aspect(
             )
         ]
     return []
+
+
+def _range_text(low: str | None, high: str | None) -> str:
+    if low == high:
+        return str(low)
+    if low and high:
+        return f"{low} to {high}"
+    return f"{high} or taller" if high else f"{low} or wider"
 
 
 def _check_resolution(
