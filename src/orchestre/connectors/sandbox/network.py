@@ -121,6 +121,9 @@ class SandboxNetwork:
         self._deleted: set[str] = set()
         self._liked: set[tuple[str, str]] = set()
         self._replies: dict[tuple[str, str], PublishedRef] = {}
+        # Indexes, so a network with many posts answers as fast as a small one.
+        self._by_ref: dict[tuple[str, str], list[str]] = {}
+        self._heard_on: dict[str, list[str]] = {}
         self._pending: list[tuple[datetime, int, str, str, int]] = []
         self._serial = itertools.count(1)
         self._fault_rng = audience.rng_for(seed, "faults")
@@ -212,13 +215,9 @@ class SandboxNetwork:
     def find_by_client_ref(self, account_id: str, client_ref: str) -> PublishedRef | None:
         self._enter(account_id, write=False)
         with self._lock:
-            for post in self._posts.values():
-                if (
-                    post.account_id == account_id
-                    and post.client_ref == client_ref
-                    and not post.deleted
-                ):
-                    return self._ref(post)
+            for post_id in self._by_ref.get((account_id, client_ref), ()):
+                if not self._posts[post_id].deleted:
+                    return self._ref(self._posts[post_id])
             reply = self._replies.get((account_id, client_ref))
             if reply is not None and reply.external_id not in self._deleted:
                 return reply
@@ -424,6 +423,8 @@ class SandboxNetwork:
             curve=curve,
         )
         self._posts[external_id] = post
+        if post.client_ref:
+            self._by_ref.setdefault((acc.external_id, post.client_ref), []).append(external_id)
         if parent_id is None:
             for index, offset in enumerate(curve.comment_offsets(self.seed, external_id)):
                 self._push(now + offset, "comment", external_id, index)
@@ -488,11 +489,13 @@ class SandboxNetwork:
         parent = f"{post_id}-c{index - 1}" if said.reply_to_previous else None
         if parent is not None and (parent not in self._interactions or parent in self._deleted):
             parent = None
+        external_id = f"{post_id}-c{index}"
         self._add(
             self._accounts[post.account_id],
             "comments",
-            audience.heard(said, f"{post_id}-c{index}", at, post_id=post_id, parent_id=parent),
+            audience.heard(said, external_id, at, post_id=post_id, parent_id=parent),
         )
+        self._heard_on.setdefault(post_id, []).append(external_id)
 
     def _arrive_direct(self, at: datetime, kind: str, account_id: str, index: int) -> None:
         acc = self._accounts[account_id]
@@ -551,14 +554,8 @@ class SandboxNetwork:
         values: dict[str, float] = dict(
             post.curve.metrics(now - post.created_at, has_link=post.link is not None)
         )
-        stream = self._accounts[post.account_id].streams["comments"]
-        values["comments"] = sum(
-            1
-            for i in stream
-            if i.post_external_id == post.external_id
-            and not i.own
-            and i.external_id not in self._deleted
-        )
+        heard = self._heard_on.get(post.external_id, ())
+        values["comments"] = sum(1 for i in heard if i not in self._deleted)
         return [MetricSample(post.external_id, name, value, now) for name, value in values.items()]
 
     def _public_posts(self) -> Iterable[PublicPost]:
