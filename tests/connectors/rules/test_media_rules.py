@@ -8,6 +8,7 @@ import pytest
 
 from orchestre.connectors.rules import media as rules
 from orchestre.connectors.rules.media import InstanceMediaLimits, check_media
+from orchestre.connectors.rules.media_limits import mastodon_instance_limits
 from orchestre.connectors.rules.types import NETWORKS, MediaFacts, Violation
 
 MiB = 1024 * 1024
@@ -211,6 +212,36 @@ def test_a_mastodon_instance_announces_its_own_limits() -> None:
         ("media.format", "media[0]", "error"),
         ("media.size", "media[0]", "error"),
     ]
+
+
+def test_limits_are_read_from_a_mastodon_instance_configuration() -> None:
+    # The shape of GET /api/v2/instance -> configuration, as documented by Mastodon.
+    configuration = {
+        "statuses": {"max_characters": 500, "max_media_attachments": 6},
+        "media_attachments": {
+            "supported_mime_types": ["image/jpeg", "image/png", "video/mp4"],
+            "image_size_limit": 10485760,
+            "image_matrix_limit": 16777216,
+            "video_size_limit": 41943040,
+            "video_frame_rate_limit": 60,
+            "video_matrix_limit": 2304000,
+        },
+    }
+    limits = mastodon_instance_limits(configuration)
+    assert (limits.max_items, limits.image_max_bytes, limits.video_max_fps) == (6, 10485760, 60)
+    assert check_media("mastodon", [image()] * 6, instance=limits) == []
+    found = rules_of(
+        check_media("mastodon", [video(2560, 1440, size=50_000_000, fps=120)], instance=limits)
+    )
+    assert found == [
+        ("media.size", "media[0]", "error"),
+        ("media.resolution", "media[0]", "error"),
+        ("media.frame_rate", "media[0]", "error"),
+    ]
+    assert rules_of(
+        check_media("mastodon", [image(content_type="image/webp")], instance=limits)
+    ) == [("media.format", "media[0]", "error")]
+    assert mastodon_instance_limits({}) == InstanceMediaLimits()
 
 
 def test_every_network_takes_a_feed_and_unknown_names_are_refused_with_the_list() -> None:

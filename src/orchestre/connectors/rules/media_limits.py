@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from orchestre.connectors.rules.types import NETWORKS
 
@@ -89,6 +91,27 @@ class InstanceMediaLimits:
     video_max_pixels: int | None = None
     video_max_fps: float | None = None
     types: frozenset[str] | None = None
+
+
+def mastodon_instance_limits(configuration: Mapping[str, Any]) -> InstanceMediaLimits:
+    """Read the `configuration` object of a Mastodon instance (GET /api/v2/instance)."""
+    statuses = configuration.get("statuses") or {}
+    media = configuration.get("media_attachments") or {}
+
+    def number(section: Mapping[str, Any], key: str) -> int | None:
+        value = section.get(key)
+        return int(value) if isinstance(value, int | float) and value > 0 else None
+
+    types = media.get("supported_mime_types")
+    return InstanceMediaLimits(
+        max_items=number(statuses, "max_media_attachments"),
+        image_max_bytes=number(media, "image_size_limit"),
+        image_max_pixels=number(media, "image_matrix_limit"),
+        video_max_bytes=number(media, "video_size_limit"),
+        video_max_pixels=number(media, "video_matrix_limit"),
+        video_max_fps=number(media, "video_frame_rate_limit"),
+        types=frozenset(str(t) for t in types) if isinstance(types, list) else None,
+    )
 
 
 def _types(*names: str) -> frozenset[str]:
