@@ -104,6 +104,7 @@ def findings_of(variant: PostVariant, channel: Channel, rules: EditorialRules) -
         media_count=len(variant.media),
         network=channel.network,
         channel_handle=channel.handle,
+        options=variant.options or {},
     )
     return check_variant(content, rules)
 

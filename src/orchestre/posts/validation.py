@@ -1,23 +1,24 @@
-"""Checks a variant against the editorial line and returns findings (warnings or errors).
+"""Checks a variant against the editorial line and its network's rules: findings.
 
 Findings are plain data: the API shows them under each variant, and errors block the
 submission for review (`service.assert_ready_for_review`) while warnings only inform.
 
 Extension point: `gather_findings` runs every function of a checker list over one
-variant. Network-specific rules (text length counted the network's way, hashtag limits,
-media size, duration, aspect ratio) arrive with the networks issue as more `Checker`
-functions, e.g. one that asks the connector registry for the channel's network rules,
-appended to `DEFAULT_CHECKERS` (or passed in explicitly); nothing else has to change.
+variant. The network's text rules (`connectors.rules.check_text`: length counted the
+network's way, hashtag and mention limits, a YouTube title) are one checker; the media
+rules (size, duration, aspect ratio) will be another once variants carry measured media
+facts.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from orchestre.connectors.rules import NETWORKS, check_text
 from orchestre.models import EditorialLine, Severity
 
 
@@ -47,6 +48,8 @@ class VariantContent:
     media_count: int = 0
     network: str = ""
     channel_handle: str = ""
+    # The variant's network options (e.g. a YouTube title), handed to the network's rules.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,23 @@ def check_not_empty(content: VariantContent, rules: EditorialRules) -> list[Find
     ]
 
 
-DEFAULT_CHECKERS: tuple[Checker, ...] = (check_not_empty, check_banned_words, check_required_tags)
+def check_network_text(content: VariantContent, rules: EditorialRules) -> list[Finding]:
+    """The text as the variant's network counts it (length, hashtags, title...)."""
+    if content.network not in NETWORKS:  # e.g. the sandbox: no published limits
+        return []
+    report = check_text(content.network, content.text, options=dict(content.options))
+    return [
+        Finding(Severity(v.severity), v.field, v.rule, v.message, v.limit, v.actual)
+        for v in report.violations
+    ]
+
+
+DEFAULT_CHECKERS: tuple[Checker, ...] = (
+    check_not_empty,
+    check_banned_words,
+    check_required_tags,
+    check_network_text,
+)
 
 
 def gather_findings(
