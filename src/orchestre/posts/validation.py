@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from orchestre.connectors.rules import NETWORKS, check_text
@@ -171,11 +172,29 @@ def check_network_text(content: VariantContent, rules: EditorialRules) -> list[F
     """The text as the variant's network counts it (length, hashtags, title...)."""
     if content.network not in NETWORKS:  # e.g. the sandbox: no published limits
         return []
-    report = check_text(content.network, content.text, options=dict(content.options))
-    return [
+    try:
+        key = tuple(sorted(content.options.items()))
+        hash(key)
+    except TypeError:  # an option holding a list or dict: measure without the cache
+        return list(
+            _network_findings(content.network, content.text, tuple(content.options.items()))
+        )
+    return list(_cached_network_findings(content.network, content.text, key))
+
+
+def _network_findings(
+    network: str, text: str, options: tuple[tuple[str, Any], ...]
+) -> tuple[Finding, ...]:
+    report = check_text(network, text, options=dict(options))
+    return tuple(
         Finding(Severity(v.severity), v.field, v.rule, v.message, v.limit, v.actual)
         for v in report.violations
-    ]
+    )
+
+
+# Lists show the findings of every variant on every page: X's counting costs about 1 ms
+# a text, so the same text is measured once (findings are frozen, the function is pure).
+_cached_network_findings = lru_cache(maxsize=4096)(_network_findings)
 
 
 DEFAULT_CHECKERS: tuple[Checker, ...] = (
