@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import httpx
 
-from orchestre.connectors.base import AccountRef, BaseInstallation, Capability, Installation
+from orchestre.connectors.base import (
+    AccountRef,
+    AppCredentials,
+    BaseInstallation,
+    Capability,
+    Installation,
+)
 
 
 class FakeConnector:
@@ -12,7 +18,11 @@ class FakeConnector:
     capabilities = frozenset({Capability.PUBLISH_TEXT, Capability.REPLY})
 
     def open(
-        self, account: AccountRef, *, transport: httpx.BaseTransport | None = None
+        self,
+        account: AccountRef,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        app: AppCredentials | None = None,
     ) -> Installation:
         return BaseInstallation(account)
 

@@ -137,6 +137,16 @@ class Credentials:
 
 
 @dataclass(frozen=True)
+class AppCredentials:
+    """The operator's app on a network (or on one server of a federated network): what
+    OAuth 2 calls the client. Needed to connect accounts and to refresh their tokens."""
+
+    client_id: str
+    client_secret: str
+    redirect_uri: str = ""
+
+
+@dataclass(frozen=True)
 class AccountRef:
     """One connected account on a network: who we act as, and with which credentials."""
 
@@ -374,9 +384,14 @@ class Connector(Protocol):
     def capabilities(self) -> frozenset[Capability]: ...
 
     def open(
-        self, account: AccountRef, *, transport: httpx.BaseTransport | None = None
+        self,
+        account: AccountRef,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        app: AppCredentials | None = None,
     ) -> Installation:
-        """An installation acting as `account`; `transport` replaces the real network in tests."""
+        """An installation acting as `account`; `transport` replaces the real network in
+        tests; `app` is the operator's app, needed to refresh tokens."""
         ...
 
 

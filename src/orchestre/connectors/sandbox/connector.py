@@ -10,6 +10,7 @@ import httpx
 from orchestre.connectors.base import (
     AccountProfile,
     AccountRef,
+    AppCredentials,
     Capability,
     Credentials,
     DraftPost,
@@ -54,7 +55,11 @@ class SandboxConnector:
         self._sandbox = sandbox
 
     def open(
-        self, account: AccountRef, *, transport: httpx.BaseTransport | None = None
+        self,
+        account: AccountRef,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        app: AppCredentials | None = None,
     ) -> Installation:
         """In process, unless the account names a sandbox server (`base_url`) to reach over
         HTTP, or a transport stands in for one."""
