@@ -5,6 +5,7 @@ from orchestre.models.audit import AuditEntry
 from orchestre.models.channel import Channel, ChannelStatus
 from orchestre.models.editorial import Campaign, ContentPillar, EditorialLine, Severity
 from orchestre.models.media import MediaAsset
+from orchestre.models.network_app import ConnectAttempt, NetworkApp
 from orchestre.models.notification import Notification
 from orchestre.models.post import Post, PostVariant, VariantMedia, VariantState
 from orchestre.models.user import LoginAttempt, User, WebSession
@@ -18,11 +19,13 @@ __all__ = [
     "Campaign",
     "Channel",
     "ChannelStatus",
+    "ConnectAttempt",
     "ContentPillar",
     "EditorialLine",
     "LoginAttempt",
     "MediaAsset",
     "Membership",
+    "NetworkApp",
     "Notification",
     "Post",
     "PostComment",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,4 +33,7 @@ class Channel(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(32), default=ChannelStatus.CONNECTED.value)
     status_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # When the stored access token expires (None: never, or unknown), so the refresh job
+    # finds the channels to refresh without decrypting every channel's credentials.
+    credentials_expire_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     settings: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
