@@ -1,13 +1,27 @@
-"""Uploaded media files kept in the data folder, with what was measured from their content."""
+"""Uploaded media files kept in the data folder, with what was measured from their content.
+
+A file fixed for a network ("Fix for Instagram") is a new asset derived from the original:
+`source_media_id` names the original, `network` and `format` what it was made for, and
+`status` follows a video's conversion by a background job (processing -> ready | failed,
+`status_reason` saying why it failed). A video's cover frame is stored beside it
+(`thumbnail_key`).
+"""
 
 from __future__ import annotations
 
+import enum
 import uuid
 
 from sqlalchemy import BigInteger, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orchestre.kit.db import Base, IdMixin, TimestampMixin
+
+
+class MediaStatus(enum.StrEnum):
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
 
 
 class MediaAsset(IdMixin, TimestampMixin, Base):
@@ -28,6 +42,20 @@ class MediaAsset(IdMixin, TimestampMixin, Base):
     duration_seconds: Mapped[float | None] = mapped_column(
         Numeric(10, 3, asdecimal=False), default=None
     )
+    video_codec: Mapped[str | None] = mapped_column(String(32), default=None)
+    audio_codec: Mapped[str | None] = mapped_column(String(32), default=None)
+    frame_rate: Mapped[float | None] = mapped_column(Numeric(8, 3, asdecimal=False), default=None)
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(255), unique=True)
     alt_text: Mapped[str] = mapped_column(String(1500), default="")
+    thumbnail_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    # A derived file: the original it was made from, and the network/format it was made for.
+    source_media_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("media_assets.id", ondelete="CASCADE"), default=None, index=True
+    )
+    network: Mapped[str | None] = mapped_column(String(32), default=None)
+    format: Mapped[str | None] = mapped_column(String(16), default=None)
+    status: Mapped[str] = mapped_column(
+        String(16), default=MediaStatus.READY.value, server_default=MediaStatus.READY.value
+    )
+    status_reason: Mapped[str | None] = mapped_column(String(1000), default=None)
