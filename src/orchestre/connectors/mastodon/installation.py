@@ -1,0 +1,321 @@
+"""One Mastodon account on its instance: publish, answer, like, delete, read and measure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from orchestre.connectors import oauth
+from orchestre.connectors.base import (
+    AccountProfile,
+    AccountRef,
+    AppCredentials,
+    BaseInstallation,
+    Credentials,
+    DraftPost,
+    InteractionKind,
+    InteractionPage,
+    MetricSample,
+    PermanentError,
+    PostPage,
+    PublishedRef,
+)
+from orchestre.connectors.mastodon.media import MediaWait, upload
+from orchestre.connectors.mastodon.reading import Reader
+from orchestre.connectors.mastodon.wire import (
+    NETWORK,
+    call,
+    counts,
+    full_acct,
+    json_object,
+    parse_time,
+    public_post,
+)
+from orchestre.kit.clock import utcnow
+
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+SEARCH_MAX = 40
+
+
+class MastodonInstallation(BaseInstallation):
+    """Calls the account's instance with its bearer token (see the package docstring)."""
+
+    network = NETWORK
+
+    def __init__(
+        self,
+        account: AccountRef,
+        client: httpx.Client,
+        *,
+        spec: oauth.OAuth2Spec,
+        app: AppCredentials | None,
+        transport: httpx.BaseTransport | None,
+        media_wait: MediaWait,
+    ) -> None:
+        super().__init__(account)
+        self._client = client
+        self._spec = spec
+        self._app = app
+        self._transport = transport
+        self._media_wait = media_wait
+        self._host = client.base_url.host
+        self._reader = Reader(client, account.external_id, self._host)
+
+    def close(self) -> None:
+        self._client.close()
+
+    # Account ----------------------------------------------------------------------------
+
+    def profile(self) -> AccountProfile:
+        me = json_object(call(self._client, "GET", "/api/v1/accounts/verify_credentials"))
+        followers = me.get("followers_count")
+        return AccountProfile(
+            external_id=str(me["id"]),
+            handle=full_acct(me, self._host),
+            display_name=str(me.get("display_name") or ""),
+            followers=followers if isinstance(followers, int) else None,
+            url=me.get("url") or None,
+        )
+
+    def refresh_credentials(self) -> Credentials:
+        """Mastodon's tokens do not expire and come without a refresh token: the same
+        credentials stay good. A server of the Mastodon API that issues refresh tokens
+        (Pleroma, Akkoma) is refreshed at its token endpoint (RFC 6749)."""
+        credentials = self.account.credentials
+        if not credentials.refresh_token:
+            return credentials
+        if self._app is None:
+            raise PermanentError(
+                "Renewing this Mastodon account's access needs Orchestre's app on its server.",
+                network=NETWORK,
+            )
+        return oauth.refresh(
+            self._spec,
+            self._app,
+            credentials,
+            network=NETWORK,
+            base_url=self.account.base_url,
+            transport=self._transport,
+        )
+
+    # Publishing -------------------------------------------------------------------------
+
+    def publish(self, draft: DraftPost) -> PublishedRef:
+        """The status, each thread part answering the one before, then the first comment.
+
+        Each status is sent with an `Idempotency-Key` (the draft's client_ref, suffixed
+        for the parts and the comment): Mastodon keeps them for one hour, so a publish
+        retried within the hour with the same client_ref returns the statuses already
+        made instead of posting them again, and a thread cut short completes.
+        """
+        settings = _status_settings(draft.options)
+        text = draft.text
+        if draft.link and draft.link not in text:
+            text = f"{text}\n\n{draft.link}" if text else draft.link
+        media_ids = [upload(self._client, media, self._media_wait) for media in draft.media]
+        ref = draft.client_ref
+        root = self._post_status(text, settings, media_ids=media_ids, key=ref, ref=ref)
+        parts: list[PublishedRef] = []
+        parent = root
+        thread_settings = {k: v for k, v in settings.items() if k != "spoiler_text"}
+        for index, part in enumerate(draft.thread, start=1):
+            status = self._post_status(
+                part,
+                thread_settings,
+                reply_to=str(parent["id"]),
+                key=f"{ref}:part:{index}" if ref else None,
+                ref=ref,
+            )
+            parts.append(_published(status, None))
+            parent = status
+        first_comment_id = None
+        if draft.first_comment:
+            comment = self._post_status(
+                draft.first_comment,
+                thread_settings,
+                reply_to=str(root["id"]),
+                key=f"{ref}:first-comment" if ref else None,
+                ref=ref,
+            )
+            first_comment_id = str(comment["id"])
+        published = _published(root, ref)
+        return PublishedRef(
+            external_id=published.external_id,
+            url=published.url,
+            published_at=published.published_at,
+            parts=tuple(parts),
+            first_comment_id=first_comment_id,
+            client_ref=ref,
+        )
+
+    def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
+        """Always None: Mastodon cannot be asked which status an Idempotency-Key made.
+
+        The key is kept by the instance for one hour and only acts when a status is
+        posted again with it; no endpoint looks a status up by it, and a status does not
+        carry it. Finding the status by its text would guess, not know. What is safe
+        instead: within the hour, publishing the same draft again with the same
+        client_ref returns the status already made (see `publish`).
+        """
+        return None
+
+    def delete_post(self, external_id: str) -> None:
+        """Delete one status (not its thread parts, which are statuses of their own)."""
+        try:
+            call(self._client, "DELETE", f"/api/v1/statuses/{external_id}")
+        except PermanentError as exc:
+            if exc.code != "404":
+                raise
+
+    def reply(
+        self, parent_external_id: str, text: str, *, client_ref: str | None = None
+    ) -> PublishedRef:
+        """Answer a status: its author is named at the start (Mastodon notifies only named
+        accounts, and a direct message reaches only them), and a followers-only or direct
+        status is answered with the same visibility."""
+        parent = json_object(call(self._client, "GET", f"/api/v1/statuses/{parent_external_id}"))
+        author = parent.get("account") or {}
+        acct = str(author.get("acct") or "")
+        if acct and str(author.get("id")) != self.account.external_id and f"@{acct}" not in text:
+            text = f"@{acct} {text}"
+        settings: dict[str, str] = {}
+        if parent.get("visibility") in ("private", "direct"):
+            settings["visibility"] = str(parent["visibility"])
+        status = self._post_status(
+            text, settings, reply_to=parent_external_id, key=client_ref, ref=client_ref
+        )
+        return _published(status, client_ref)
+
+    def like(self, external_id: str) -> None:
+        # Favouriting twice is accepted by Mastodon and answers the status again.
+        call(self._client, "POST", f"/api/v1/statuses/{external_id}/favourite", idempotent=True)
+
+    def _post_status(
+        self,
+        text: str,
+        settings: Mapping[str, str],
+        *,
+        media_ids: Sequence[str] = (),
+        reply_to: str | None = None,
+        key: str | None,
+        ref: str | None,
+    ) -> dict[str, Any]:
+        form: list[tuple[str, str]] = [("status", text)]
+        form += [("media_ids[]", media_id) for media_id in media_ids]
+        if reply_to:
+            form.append(("in_reply_to_id", reply_to))
+        form += list(settings.items())
+        headers = {"Idempotency-Key": key} if key else {}
+        response = call(
+            self._client,
+            "POST",
+            "/api/v1/statuses",
+            client_ref=ref,
+            data=dict(_grouped(form)),
+            headers=headers,
+        )
+        status = json_object(response)
+        if not status.get("id"):
+            raise PermanentError(f"{NETWORK} accepted a status but gave no id.", network=NETWORK)
+        return status
+
+    # Reading ----------------------------------------------------------------------------
+
+    def read_comments(
+        self, post_external_id: str | None = None, *, cursor: str | None = None, limit: int = 100
+    ) -> InteractionPage:
+        if post_external_id is None:
+            return self._reader.notifications(
+                self._reader.is_comment, InteractionKind.COMMENT, cursor=cursor, limit=limit
+            )
+        return self._reader.context(post_external_id, cursor=cursor, limit=limit)
+
+    def read_mentions(self, *, cursor: str | None = None, limit: int = 100) -> InteractionPage:
+        return self._reader.notifications(
+            self._reader.is_mention, InteractionKind.MENTION, cursor=cursor, limit=limit
+        )
+
+    def read_messages(self, *, cursor: str | None = None, limit: int = 100) -> InteractionPage:
+        return self._reader.notifications(
+            self._reader.is_message, InteractionKind.MESSAGE, cursor=cursor, limit=limit
+        )
+
+    def read_metrics(self, external_ids: Sequence[str]) -> list[MetricSample]:
+        samples: list[MetricSample] = []
+        for external_id in external_ids:
+            try:
+                status = json_object(call(self._client, "GET", f"/api/v1/statuses/{external_id}"))
+            except PermanentError as exc:
+                if exc.code == "404":
+                    continue
+                raise
+            at = utcnow()
+            samples += [
+                MetricSample(external_id, metric, value, at)
+                for metric, value in counts(status).items()
+            ]
+        return samples
+
+    def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
+        """Statuses matching `query` (`GET /api/v2/search?type=statuses`). What an instance
+        finds depends on it: full-text search needs its search engine, and only covers
+        statuses whose authors allow it; hashtags and addresses are always found."""
+        asked = max(1, min(limit, SEARCH_MAX))
+        offset = int(cursor) if cursor and cursor.isdigit() else 0
+        params: dict[str, str | int] = {
+            "q": query,
+            "type": "statuses",
+            "limit": asked,
+            "offset": offset,
+        }
+        body = json_object(call(self._client, "GET", "/api/v2/search", params=params))
+        statuses = [s for s in body.get("statuses") or [] if isinstance(s, dict) and s.get("id")]
+        items = [public_post(status, self._host) for status in statuses]
+        more = len(statuses) >= asked
+        return PostPage(items, str(offset + len(statuses)) if more else None, has_more=more)
+
+
+def _status_settings(options: Mapping[str, Any]) -> dict[str, str]:
+    """The status parameters a draft's options set (see the package docstring)."""
+    settings: dict[str, str] = {}
+    visibility = options.get("visibility")
+    if visibility is not None:
+        if visibility not in VISIBILITIES:
+            raise PermanentError(
+                f"Mastodon visibility must be one of {', '.join(VISIBILITIES)}, "
+                f"not {visibility!r}.",
+                network=NETWORK,
+                code="invalid_option",
+            )
+        settings["visibility"] = str(visibility)
+    for key in ("spoiler_text", "language"):
+        value = options.get(key)
+        if value:
+            settings[key] = str(value)
+    if options.get("sensitive"):
+        settings["sensitive"] = "true"
+    return settings
+
+
+def _grouped(form: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Form fields for httpx: a repeated name (media_ids[]) becomes a list."""
+    lists: dict[str, list[str]] = {}
+    grouped: dict[str, str | list[str]] = {}
+    for name, value in form:
+        if name.endswith("[]"):
+            grouped[name] = lists.setdefault(name, [])
+            lists[name].append(value)
+        else:
+            grouped[name] = value
+    return grouped
+
+
+def _published(status: Mapping[str, Any], client_ref: str | None) -> PublishedRef:
+    return PublishedRef(
+        external_id=str(status["id"]),
+        url=status.get("url") or status.get("uri") or None,
+        published_at=parse_time(status.get("created_at")),
+        client_ref=client_ref,
+    )
