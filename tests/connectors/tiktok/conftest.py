@@ -1,0 +1,115 @@
+"""A replayed TikTok: documented answers served per route, every request kept for asserts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from orchestre.connectors.base import AccountRef, AppCredentials, Credentials
+from orchestre.connectors.tiktok import ChunkRules, TikTokConnector, TikTokInstallation
+from orchestre.kit.clock import FrozenClock
+
+PAYLOADS = Path(__file__).parent / "payloads"
+APP = AppCredentials(
+    "aw1example", "app-secret-example", "https://orchestre.example/oauth/callback/tiktok"
+)
+TOKEN = "act.current-access-token"
+UPLOAD_URL = "https://open-upload.tiktokapis.com/video/?upload_id=67890&upload_token=Xza123"
+
+
+def payload(name: str) -> Any:
+    return json.loads((PAYLOADS / f"{name}.json").read_text())
+
+
+Answer = httpx.Response | type[httpx.TransportError]
+
+
+class Replay:
+    """Routes (method, host + path) to queued answers; the last answer of a route repeats."""
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], list[Answer]] = {}
+        self.requests: list[httpx.Request] = []
+
+    def on(self, method: str, where: str, *answers: Answer) -> None:
+        self.routes.setdefault((method, where), []).extend(answers)
+
+    def json(self, method: str, where: str, name: str, status: int = 200, **headers: str) -> None:
+        self.on(method, where, httpx.Response(status, json=payload(name), headers=headers))
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        key = (request.method, f"{request.url.host}{request.url.path}")
+        queue = self.routes.get(key)
+        if not queue:
+            raise AssertionError(f"unexpected request {request.method} {request.url}")
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(answer, type):
+            raise answer("replayed failure", request=request)
+        return httpx.Response(
+            answer.status_code, headers=answer.headers, content=answer.content, request=request
+        )
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handler)
+
+    def sent(self, method: str, where: str) -> list[httpx.Request]:
+        return [
+            r for r in self.requests if r.method == method and f"{r.url.host}{r.url.path}" == where
+        ]
+
+
+API = "open.tiktokapis.com"
+
+
+@pytest.fixture
+def replay() -> Replay:
+    return Replay()
+
+
+@pytest.fixture
+def sleeps(clock: FrozenClock) -> list[float]:
+    return []
+
+
+@pytest.fixture
+def connector(clock: FrozenClock, sleeps: list[float]) -> TikTokConnector:
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock.advance(seconds=seconds)
+
+    rules = ChunkRules(min_chunk=5, max_chunk=10, max_last_chunk=20, preferred_chunk=10)
+    return TikTokConnector(sleep=sleep, chunk_rules=rules, poll_interval=5, publish_deadline=30)
+
+
+@pytest.fixture
+def account() -> AccountRef:
+    return AccountRef(
+        network="tiktok",
+        external_id="-000YH0Xr9yjfVUP3wENf1ZDG8_HpRQG9kk0",
+        handle="lumiere.paris",
+        credentials=Credentials(access_token=TOKEN, refresh_token="rft.current-refresh-token"),
+    )
+
+
+@pytest.fixture
+def tiktok(
+    connector: TikTokConnector, account: AccountRef, replay: Replay
+) -> Iterator[TikTokInstallation]:
+    installation = connector.open(account, transport=replay.transport, app=APP)
+    assert isinstance(installation, TikTokInstallation)
+    yield installation
+    installation.close()
+
+
+@pytest.fixture
+def video(tmp_path: Path) -> Path:
+    path = tmp_path / "teaser.mp4"
+    path.write_bytes(bytes(range(35)))
+    return path
