@@ -1,0 +1,6 @@
+"""Meta's networks on the Graph API: Facebook Pages, Instagram professional accounts, Threads."""
+
+from orchestre.connectors.meta.facebook import FacebookConnector
+from orchestre.connectors.meta.graph import GRAPH_VERSION
+
+__all__ = ["GRAPH_VERSION", "FacebookConnector"]

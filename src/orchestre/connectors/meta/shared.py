@@ -1,0 +1,122 @@
+"""What the three Meta connectors share beyond the client: media addresses, pages, insights."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from orchestre.connectors.base import (
+    Interaction,
+    InteractionPage,
+    MediaRef,
+    PermanentError,
+)
+
+log = logging.getLogger("orchestre.connectors.meta")
+
+# Meta documents its token exchanges with the secrets in the query string; httpx logs each
+# request's address at INFO. Scrub them from those records so no secret reaches a log.
+_SECRET_PARAMS = re.compile(
+    r"((?:access_token|client_secret|fb_exchange_token|appsecret_proof|code)=)[^&\s\"']+"
+)
+
+
+class _RedactSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                _SECRET_PARAMS.sub(r"\1[redacted]", str(a)) for a in _as_tuple(record.args)
+            )
+        record.msg = _SECRET_PARAMS.sub(r"\1[redacted]", str(record.msg))
+        return True
+
+
+def _as_tuple(args: Any) -> tuple[Any, ...]:
+    return args if isinstance(args, tuple) else (args,)
+
+
+_redactor = _RedactSecrets()
+if _redactor not in logging.getLogger("httpx").filters:
+    logging.getLogger("httpx").addFilter(_redactor)
+
+
+def is_video(media: MediaRef) -> bool:
+    return media.content_type.split("/", 1)[0] == "video"
+
+
+def public_url(media: MediaRef, *, network: str) -> str:
+    """The media's https address: Meta fetches Instagram and Threads media itself."""
+    if urlparse(media.uri).scheme == "https":
+        return media.uri
+    raise PermanentError(
+        f"{network} fetches media from a public https address; "
+        f"'{Path(unquote(urlparse(media.uri).path)).name}' is not one. "
+        "Publish it from Orchestre's public media address.",
+        network=network,
+        code="media_not_public",
+    )
+
+
+def local_file(media: MediaRef, *, network: str) -> Path | None:
+    """The local file behind a `file:` address or a plain path; None for an https address."""
+    parsed = urlparse(media.uri)
+    if parsed.scheme == "https":
+        return None
+    if parsed.scheme == "file":
+        path = Path(unquote(parsed.path))
+    elif parsed.scheme == "" or (len(parsed.scheme) == 1 and media.uri[1:3] == ":\\"):
+        path = Path(media.uri)
+    else:
+        raise PermanentError(
+            f"{network} takes media as a local file or an https address, not {parsed.scheme}.",
+            network=network,
+            code="media_address",
+        )
+    if not path.is_file():
+        raise PermanentError(
+            f"The media file {path.name} is missing.", network=network, code="media_missing"
+        )
+    return path
+
+
+def page(
+    answer: Mapping[str, Any],
+    parse: Callable[[Mapping[str, Any]], Iterable[Interaction]],
+) -> InteractionPage:
+    """A Graph page (`data` and `paging`) as interactions, oldest first."""
+    items = [i for entry in answer.get("data") or () for i in parse(entry)]
+    items.sort(key=lambda i: (i.created_at, i.external_id))
+    paging = answer.get("paging") or {}
+    after = (paging.get("cursors") or {}).get("after")
+    return InteractionPage(
+        items=items,
+        next_cursor=str(after) if after else None,
+        has_more=bool(paging.get("next")),
+    )
+
+
+def insight_values(answer: Mapping[str, Any]) -> dict[str, float]:
+    """Insights `data` entries by name: `values[0].value` or `total_value.value`."""
+    found: dict[str, float] = {}
+    for entry in answer.get("data") or ():
+        name = entry.get("name")
+        values = entry.get("values") or []
+        value: Any = None
+        if values and isinstance(values[-1], dict):
+            value = values[-1].get("value")
+        if value is None and isinstance(entry.get("total_value"), dict):
+            value = entry["total_value"].get("value")
+        if isinstance(name, str) and isinstance(value, int | float):
+            found[name] = float(value)
+    return found
+
+
+def absolute(url: Any) -> str | None:
+    """Facebook gives some permalinks as paths (`/page/videos/1/`)."""
+    if not isinstance(url, str) or not url:
+        return None
+    return f"https://www.facebook.com{url}" if url.startswith("/") else url
