@@ -156,3 +156,32 @@ def test_some_variants_and_unscheduling(client: TestClient, team: Team, db: Sess
         client, team, post["id"], at="2030-04-02T10:00:00Z", variant_ids=[str(uuid.uuid4())]
     )
     assert unknown.status_code == 404
+
+
+def test_scheduling_plans_one_publication_per_variant_and_unscheduling_cancels_it(
+    client: TestClient, team: Team, db: Session
+) -> None:
+    from sqlalchemy import select
+
+    from orchestre.models import Publication
+
+    post = create_post(client, team)
+    set_states(db, post["id"], S.APPROVED)
+    _schedule(client, team, post["id"], at="2030-03-20T10:30:00+01:00")
+    _schedule(client, team, post["id"], at="2030-03-21T10:30:00+01:00")  # moved
+    variant_ids = [uuid.UUID(v["id"]) for v in post["variants"]]
+    db.expire_all()
+    rows = db.scalars(select(Publication).where(Publication.variant_id.in_(variant_ids))).all()
+    assert len(rows) == len(variant_ids)
+    assert {r.state for r in rows} == {"scheduled"}
+    assert {r.due_at.isoformat() for r in rows} == {"2030-03-21T09:30:00+00:00"}
+    response = client.post(
+        team.url(f"/posts/{post['id']}/unschedule"), json={}, headers=team.headers["owner"]
+    )
+    assert response.status_code == 200, response.text
+    db.expire_all()
+    assert {r.state for r in db.scalars(select(Publication))} >= {"cancelled"}
+    assert all(
+        r.state == "cancelled"
+        for r in db.scalars(select(Publication).where(Publication.variant_id.in_(variant_ids)))
+    )

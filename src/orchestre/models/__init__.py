@@ -8,6 +8,12 @@ from orchestre.models.media import MediaAsset
 from orchestre.models.network_app import ConnectAttempt, NetworkApp
 from orchestre.models.notification import Notification
 from orchestre.models.post import Post, PostVariant, VariantMedia, VariantState
+from orchestre.models.publication import (
+    Publication,
+    PublicationState,
+    PublishingPause,
+    RateBucket,
+)
 from orchestre.models.user import LoginAttempt, User, WebSession
 from orchestre.models.workspace import ApiToken, Membership, Workspace
 
@@ -30,6 +36,10 @@ __all__ = [
     "Post",
     "PostComment",
     "PostVariant",
+    "Publication",
+    "PublicationState",
+    "PublishingPause",
+    "RateBucket",
     "Severity",
     "User",
     "VariantMedia",

@@ -19,6 +19,7 @@ from orchestre.kit.timezones import local_to_utc
 from orchestre.models import Post, PostVariant, VariantState
 from orchestre.posts import repository, service, states
 from orchestre.posts.schemas import ScheduleCreate, UnscheduleCreate
+from orchestre.publishing import planning
 from orchestre.workspaces.permissions import Actor, Permission
 
 S = VariantState
@@ -132,6 +133,7 @@ def schedule(
         if variant.state != S.SCHEDULED:
             states.move(variant, S.SCHEDULED)
         variant.scheduled_at = when
+        planning.plan(session, variant)
     return _saved(session, actor, post, "post.schedule", before)
 
 
@@ -156,6 +158,7 @@ def unschedule(
     for variant in targets:
         states.move(variant, S.APPROVED)
         variant.scheduled_at = None
+        planning.cancel(session, variant)
     return _saved(session, actor, post, "post.unschedule", before)
 
 

@@ -14,7 +14,7 @@ TRANSITIONS: dict[VariantState, frozenset[VariantState]] = {
     S.IN_REVIEW: frozenset({S.DRAFT, S.APPROVED}),  # changes requested / all steps approved
     S.APPROVED: frozenset({S.DRAFT, S.SCHEDULED}),  # edited (needs review again) / scheduled
     S.SCHEDULED: frozenset({S.APPROVED, S.DRAFT, S.PUBLISHING}),  # unscheduled / edited / due
-    S.PUBLISHING: frozenset({S.PUBLISHED, S.FAILED}),
+    S.PUBLISHING: frozenset({S.PUBLISHED, S.FAILED, S.SCHEDULED}),  # ... / retry later
     S.FAILED: frozenset({S.SCHEDULED, S.DRAFT, S.PUBLISHING}),  # retry / rework / publish now
     S.PUBLISHED: frozenset(),
 }

@@ -1,0 +1,135 @@
+"""Workers claim due publications with a lease: FOR UPDATE SKIP LOCKED on PostgreSQL, the
+write lock of BEGIN IMMEDIATE on SQLite (one writer at a time, so nobody else sees the row).
+
+A claim is a fencing token: only the holder of a live claim may move a publication to
+`sending`, and a claim whose lease lapsed may be taken over. A lapsed `sending` row keeps
+`uncertain` set, so the next holder looks on the network before sending again.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from orchestre.models.publication import Publication, PublicationState, PublishingPause
+from orchestre.publishing.policy import EnginePolicy, is_missed
+
+P = PublicationState
+MISSED_REASON = (
+    "Not published: it was due at {due} (UTC) but no worker was running until {now}. "
+    "Publish it now, reschedule it or leave it."
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    publication_id: uuid.UUID
+    token: str
+
+
+def _not_paused() -> object:
+    return ~exists().where(
+        PublishingPause.workspace_id == Publication.workspace_id,
+        or_(
+            PublishingPause.channel_id.is_(None),
+            PublishingPause.channel_id == Publication.channel_id,
+        ),
+    )
+
+
+def _lock(stmt: object, session: Session) -> object:
+    # SKIP LOCKED lets workers share the due rows without waiting on each other; SQLite has
+    # no row locks but BEGIN IMMEDIATE gives this transaction the only write lock.
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update(skip_locked=True, of=Publication)  # type: ignore[attr-defined]
+    return stmt
+
+
+def claim_due(
+    session: Session, *, now: datetime, worker: str, policy: EnginePolicy, limit: int | None = None
+) -> list[Claim]:
+    """Claim the publications due now (and those whose claim lapsed), oldest first.
+
+    Publications first tried too late are held for a person (needs attention) instead.
+    The caller commits; the claims hold from then on.
+    """
+    limit = limit or policy.claim_batch
+    due = (
+        select(Publication)
+        .where(
+            Publication.state == P.SCHEDULED.value,
+            Publication.due_at <= now,
+            or_(Publication.not_before.is_(None), Publication.not_before <= now),
+            _not_paused(),  # type: ignore[arg-type]
+        )
+        .order_by(Publication.due_at)
+        .limit(limit)
+    )
+    lapsed = (
+        select(Publication)
+        .where(
+            Publication.state.in_([P.CLAIMED.value, P.SENDING.value]),
+            Publication.lease_expires_at < now,
+            _not_paused(),  # type: ignore[arg-type]
+        )
+        .order_by(Publication.due_at)
+        .limit(limit)
+    )
+    rows = list(session.scalars(_lock(lapsed, session)))  # type: ignore[call-overload]
+    rows += list(session.scalars(_lock(due, session)))[: max(0, limit - len(rows))]  # type: ignore[call-overload]
+    claims = []
+    for publication in rows:
+        if publication.state == P.SENDING.value:
+            publication.uncertain = True  # its worker died with the request maybe sent
+        if publication.state == P.SCHEDULED.value and is_missed(
+            publication.due_at, now, publication.attempts, policy.max_lateness
+        ):
+            publication.state = P.NEEDS_ATTENTION.value
+            publication.last_error_kind = "missed"
+            publication.last_error = MISSED_REASON.format(
+                due=publication.due_at.strftime("%Y-%m-%d %H:%M"),
+                now=now.strftime("%Y-%m-%d %H:%M"),
+            )
+            continue
+        token = secrets.token_hex(16)
+        publication.state = P.CLAIMED.value
+        publication.claim_token = token
+        publication.claimed_by = worker[:120]
+        publication.lease_expires_at = now + policy.claim_lease
+        claims.append(Claim(publication.id, token))
+    session.flush()
+    return claims
+
+
+def next_due(session: Session, now: datetime) -> datetime | None:
+    """When the next publication (or lapsed claim) falls due, for the ticker's sleep."""
+    soonest = session.scalar(
+        select(func.min(func.coalesce(Publication.not_before, Publication.due_at))).where(
+            Publication.state == P.SCHEDULED.value
+        )
+    )
+    lease = session.scalar(
+        select(func.min(Publication.lease_expires_at)).where(
+            Publication.state.in_([P.CLAIMED.value, P.SENDING.value])
+        )
+    )
+    candidates = [t for t in (soonest, lease) if t is not None]
+    if not candidates:
+        return None
+    first: datetime = min(candidates)
+    return first
+
+
+def still_held(publication: Publication, token: str, now: datetime) -> bool:
+    """The claim `token` is this publication's live claim."""
+    return (
+        publication.claim_token == token
+        and publication.lease_expires_at is not None
+        and publication.lease_expires_at > now
+        and publication.state in (P.CLAIMED.value, P.SENDING.value)
+    )

@@ -1,0 +1,75 @@
+"""Keeping publications in step with the calendar: called by scheduling, never by a person.
+
+`plan` makes (or moves) the publication of a scheduled variant; `cancel` takes it back
+while it has not left. The engine checks again at send time that the variant is still
+scheduled for that instant, so an edit that sends a variant back to draft can never be
+published by a publication planned before it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orchestre.models import PostVariant
+from orchestre.models.publication import Publication, PublicationState
+from orchestre.publishing.policy import fingerprint
+
+P = PublicationState
+
+
+def _current(session: Session, variant_id: uuid.UUID, occurrence: int = 0) -> Publication | None:
+    return session.scalars(
+        select(Publication).where(
+            Publication.variant_id == variant_id, Publication.occurrence == occurrence
+        )
+    ).one_or_none()
+
+
+def plan(session: Session, variant: PostVariant) -> Publication:
+    """The publication of a variant scheduled at `variant.scheduled_at` (one-off)."""
+    assert variant.scheduled_at is not None, "plan() is for scheduled variants"
+    publication = _current(session, variant.id)
+    if publication is None:
+        publication = Publication(
+            id=uuid.uuid4(),
+            workspace_id=variant.workspace_id,
+            channel_id=variant.channel_id,
+            variant_id=variant.id,
+            occurrence=0,
+            due_at=variant.scheduled_at,
+            client_ref=uuid.uuid4().hex,
+        )
+        session.add(publication)
+    elif publication.state in (P.SENDING, P.PUBLISHED):
+        # The state machine of variants refuses to reschedule these; nothing to move.
+        return publication
+    else:
+        # Scheduled again (moved, or retried after a failure): the same idempotency key,
+        # so a network that saw an earlier attempt recognises this one.
+        publication.due_at = variant.scheduled_at
+        publication.state = P.SCHEDULED.value
+        publication.not_before = None
+        publication.attempts = 0
+        publication.claim_token = None
+        publication.claimed_by = None
+        publication.lease_expires_at = None
+        publication.last_error = None
+        publication.last_error_kind = None
+    publication.fingerprint = fingerprint(variant.text)
+    session.flush()
+    return publication
+
+
+def cancel(session: Session, variant: PostVariant) -> Publication | None:
+    """Take back a variant's publication that has not left (unscheduled, or edited)."""
+    publication = _current(session, variant.id)
+    if publication is None or publication.state not in (P.SCHEDULED, P.CLAIMED):
+        return publication
+    publication.state = P.CANCELLED.value
+    publication.claim_token = None
+    publication.lease_expires_at = None
+    session.flush()
+    return publication

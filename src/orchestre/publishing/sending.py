@@ -1,0 +1,319 @@
+"""Sending one claimed publication: the only code that asks a network to publish.
+
+Three steps, two transactions, and the network call between them:
+
+1. Under the claim: check the variant is still due as planned, the channel usable and
+   the workspace not paused; take a rate-limit token; mark the row `sending` with
+   `uncertain` set, and commit. From here on, a worker that dies leaves a row whose
+   lease lapses and whose next holder must look on the network first.
+2. Outside any transaction: if an earlier attempt may have reached the network, look
+   for it (`find_by_client_ref`); publish only if it is not there.
+3. Record what the network said: published, retry later (backoff with jitter, never
+   sooner than Retry-After), failed with the network's reason, or needs attention.
+
+A claim whose token no longer matches was taken over after its lease lapsed: its
+failures are not recorded (the new holder decides), but a success always is.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orchestre.channels import service as channels
+from orchestre.connectors.base import (
+    AmbiguousError,
+    ConnectorError,
+    CredentialError,
+    DraftPost,
+    Installation,
+    PermanentError,
+    PublishedRef,
+    RetryableError,
+)
+from orchestre.kit.clock import utcnow
+from orchestre.models import Channel, ChannelStatus, PostVariant, VariantState
+from orchestre.models.publication import Publication, PublicationState, PublishingPause
+from orchestre.posts import states
+from orchestre.publishing import notices
+from orchestre.publishing.claims import still_held
+from orchestre.publishing.gateway import Gateway, draft_of
+from orchestre.publishing.policy import EnginePolicy, retry_delay
+from orchestre.publishing.ratelimit import Limiter
+
+log = logging.getLogger(__name__)
+P = PublicationState
+S = VariantState
+
+
+@dataclass
+class SendContext:
+    """What sending needs besides the database: the way to the networks and the rules."""
+
+    gateway: Gateway
+    policy: EnginePolicy = field(default_factory=EnginePolicy)
+    limiter: Limiter | None = None
+    media_root: Path | None = None
+    rng: random.Random = field(default_factory=random.Random)
+    clock: Callable[[], datetime] = utcnow
+
+
+def _locked(session: Session, publication_id: uuid.UUID) -> Publication | None:
+    stmt = select(Publication).where(Publication.id == publication_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one_or_none()
+
+
+def _paused(session: Session, publication: Publication) -> bool:
+    return (
+        session.scalar(
+            select(PublishingPause.id).where(
+                PublishingPause.workspace_id == publication.workspace_id,
+                (PublishingPause.channel_id.is_(None))
+                | (PublishingPause.channel_id == publication.channel_id),
+            )
+        )
+        is not None
+    )
+
+
+def _release(publication: Publication, not_before: datetime | None = None) -> None:
+    publication.state = P.SCHEDULED.value
+    publication.claim_token = None
+    publication.claimed_by = None
+    publication.lease_expires_at = None
+    publication.not_before = not_before
+
+
+def _still_planned(publication: Publication, variant: PostVariant) -> bool:
+    """The variant is still scheduled for this publication's instant (or was being sent)."""
+    if variant.state == S.PUBLISHING.value:
+        return publication.uncertain
+    return variant.state == S.SCHEDULED.value and variant.scheduled_at == publication.due_at
+
+
+def send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: str) -> str:
+    """Send one claimed publication; returns what happened (for logs, tests and benchmarks).
+
+    The caller commits the outcome (the worker's job transaction)."""
+    outcome = _send(session, ctx, publication_id, token)
+    session.flush()
+    return outcome
+
+
+def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: str) -> str:
+    now = ctx.clock()
+    publication = _locked(session, publication_id)
+    if publication is None or publication.state != P.CLAIMED.value:
+        return "fenced"
+    if not still_held(publication, token, now):
+        return "fenced"
+    variant = session.get(PostVariant, publication.variant_id)
+    channel = session.get(Channel, publication.channel_id)
+    if variant is None or channel is None or not _still_planned(publication, variant):
+        publication.state = P.CANCELLED.value
+        publication.claim_token = None
+        return "cancelled"
+    if _paused(session, publication):
+        _release(publication)
+        return "paused"
+    if channel.status != ChannelStatus.CONNECTED.value:
+        reason = channel.status_reason or "The channel is not connected."
+        _needs_attention(session, publication, variant, channel, "channel", reason)
+        return "needs_attention"
+    if ctx.limiter is not None:
+        wait = ctx.limiter.acquire(channel.network, str(channel.id), now)
+        if wait > 0:
+            _release(publication, now + timedelta(seconds=wait))
+            return "throttled"
+    look_first = publication.uncertain
+    draft = draft_of(session, variant, publication.client_ref, ctx.media_root)
+    try:
+        installation = ctx.gateway.open(session, channel)
+    except Exception as exc:  # unreadable credentials, unknown network: a person must act
+        log.warning(
+            "publication %s: channel %s cannot be opened: %s", publication.id, channel.id, exc
+        )
+        _needs_attention(session, publication, variant, channel, "channel", str(exc))
+        return "needs_attention"
+    publication.state = P.SENDING.value
+    publication.uncertain = True
+    publication.attempts += 1
+    publication.sending_started_at = now
+    publication.lease_expires_at = now + ctx.policy.send_lease
+    if variant.state == S.SCHEDULED.value:
+        _move_variant(variant, S.PUBLISHING)
+    session.commit()
+
+    result, from_lookup = _ask_network(installation, draft.client_ref or "", look_first, draft)
+
+    publication = _locked(session, publication_id)
+    if publication is None:
+        return "vanished"
+    variant = session.get(PostVariant, publication.variant_id)
+    if variant is None:
+        return "vanished"
+    return _record(session, ctx, publication, variant, channel.id, token, result, from_lookup)
+
+
+def _ask_network(
+    installation: Installation, client_ref: str, look_first: bool, draft: DraftPost
+) -> tuple[PublishedRef | BaseException, bool]:
+    """The network's answer: a reference, or the error it raised. The flag says whether the
+    error came from looking for an earlier attempt (so we still do not know)."""
+    if look_first:
+        try:
+            found = installation.find_by_client_ref(client_ref)
+        except ConnectorError as exc:
+            return exc, True
+        except Exception as exc:
+            log.exception("looking for publication %s on the network failed", client_ref)
+            return exc, True
+        if found is not None:
+            return found, True
+    try:
+        return installation.publish(draft), False
+    except ConnectorError as exc:
+        return exc, False
+    except Exception as exc:  # a connector bug: whether the request left is unknown
+        log.exception("publishing %s raised an unexpected error", client_ref)
+        return AmbiguousError(f"Unexpected error while publishing: {exc}"), False
+
+
+def _record(
+    session: Session,
+    ctx: SendContext,
+    publication: Publication,
+    variant: PostVariant,
+    channel_id: uuid.UUID,
+    token: str,
+    result: PublishedRef | BaseException,
+    from_lookup: bool,
+) -> str:
+    now = ctx.clock()
+    if isinstance(result, PublishedRef):
+        return _published(session, publication, variant, result, now)
+    if publication.claim_token != token or publication.state != P.SENDING.value:
+        return "fenced"  # taken over after our lease lapsed: the new holder decides
+    if isinstance(result, CredentialError) and result.definitive:
+        reason = result.message
+        _needs_attention(session, publication, variant, None, "credentials", reason)
+        channels.mark_needs_reconnection(session, channel_id, reason)
+        return "needs_attention"
+    if isinstance(result, PermanentError):
+        _failed(session, publication, variant, "permanent", result.reason)
+        return "failed"
+    ambiguous = isinstance(result, AmbiguousError) or from_lookup
+    retry_after = result.retry_after if isinstance(result, RetryableError) else None
+    message = result.message if isinstance(result, ConnectorError) else str(result)
+    if publication.attempts >= ctx.policy.max_attempts:
+        if ambiguous:
+            why = (
+                "We could not tell whether the network published it after "
+                f"{publication.attempts} attempts; check the account before publishing again. "
+                f"Last answer: {message}"
+            )
+            _needs_attention(session, publication, variant, None, "ambiguous", why)
+            return "needs_attention"
+        _failed(session, publication, variant, "retryable", message)
+        return "failed"
+    delay = retry_delay(
+        publication.attempts,
+        retry_after=retry_after,
+        base=ctx.policy.base_delay,
+        ceiling=ctx.policy.max_delay,
+        rng=ctx.rng,
+    )
+    if ambiguous:
+        delay = max(delay, ctx.policy.reconcile_delay)
+    _release(publication, now + timedelta(seconds=delay))
+    publication.uncertain = ambiguous
+    publication.last_error = message[:2000]
+    publication.last_error_kind = "ambiguous" if ambiguous else "retryable"
+    if variant.state == S.PUBLISHING.value:
+        _move_variant(variant, S.SCHEDULED)
+    return "retry"
+
+
+def _published(
+    session: Session,
+    publication: Publication,
+    variant: PostVariant,
+    ref: PublishedRef,
+    now: datetime,
+) -> str:
+    if publication.state == P.PUBLISHED.value:
+        if publication.external_id != ref.external_id:
+            log.error(
+                "publication %s was published twice: %s and %s",
+                publication.id,
+                publication.external_id,
+                ref.external_id,
+            )
+        return "already_published"
+    publication.state = P.PUBLISHED.value
+    publication.uncertain = False
+    publication.published_at = ref.published_at or now
+    publication.external_id = ref.external_id
+    publication.external_url = ref.url
+    publication.claim_token = None
+    publication.lease_expires_at = None
+    publication.last_error = None
+    publication.last_error_kind = None
+    if variant.state != S.PUBLISHED.value:
+        if variant.state != S.PUBLISHING.value:
+            _move_variant(variant, S.PUBLISHING)
+        _move_variant(variant, S.PUBLISHED)
+    variant.published_at = publication.published_at
+    variant.external_id = ref.external_id
+    variant.external_url = ref.url
+    variant.last_error = None
+    session.flush()
+    return "published"
+
+
+def _failed(
+    session: Session, publication: Publication, variant: PostVariant, kind: str, reason: str
+) -> None:
+    publication.state = P.FAILED.value
+    publication.uncertain = False
+    _settle(publication, variant, kind, reason)
+    notices.publication_failed(session, publication, variant, reason)
+
+
+def _needs_attention(
+    session: Session,
+    publication: Publication,
+    variant: PostVariant,
+    channel: Channel | None,
+    kind: str,
+    reason: str,
+) -> None:
+    publication.state = P.NEEDS_ATTENTION.value
+    _settle(publication, variant, kind, reason)
+    notices.publication_failed(session, publication, variant, reason)
+
+
+def _settle(publication: Publication, variant: PostVariant, kind: str, reason: str) -> None:
+    publication.claim_token = None
+    publication.lease_expires_at = None
+    publication.last_error = reason[:2000]
+    publication.last_error_kind = kind
+    if variant.state == S.SCHEDULED.value:
+        _move_variant(variant, S.PUBLISHING)
+    if variant.state == S.PUBLISHING.value:
+        _move_variant(variant, S.FAILED)
+    variant.last_error = reason[:2000]
+
+
+def _move_variant(variant: PostVariant, target: VariantState) -> None:
+    states.move(variant, target)

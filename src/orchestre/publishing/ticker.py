@@ -1,0 +1,105 @@
+"""The ticker: claims due publications and hands them to the workers, in every process that
+runs workers, so nothing waits on a cron job or on one special process.
+
+Each tick claims a batch in one transaction (SKIP LOCKED lets several tickers share the
+rows) and enqueues one send job per claim, sent when that transaction commits: on the
+embedded pool, or on the broker for any `orchestre worker` to take. Between ticks it
+sleeps until the next publication falls due, at most `idle` seconds, and wakes at once
+when `poke` is called (a post scheduled for now).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from orchestre.kit.clock import utcnow
+from orchestre.kit.db import transaction
+from orchestre.publishing.claims import claim_due, next_due
+from orchestre.publishing.policy import EnginePolicy
+from orchestre.publishing.tasks import SEND
+from orchestre.worker.queue import enqueue
+
+log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def tick(
+    factory: sessionmaker[Session],
+    policy: EnginePolicy,
+    *,
+    worker: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Claim what is due and enqueue its sends; returns how many were claimed."""
+    with transaction(factory) as session:
+        claims = claim_due(
+            session, now=now or utcnow(), worker=worker or worker_name(), policy=policy
+        )
+        for claim in claims:
+            enqueue(session, SEND, publication_id=str(claim.publication_id), token=claim.token)
+    return len(claims)
+
+
+class Ticker:
+    """A daemon thread that ticks until stopped."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        policy: EnginePolicy | None = None,
+        *,
+        idle: float = 1.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._factory = factory
+        self._policy = policy or EnginePolicy()
+        self._idle = idle
+        self._clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_tick: datetime | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="orchestre-ticker", daemon=True)
+            self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        name = worker_name()
+        while not self._stop.is_set():
+            delay = self._idle
+            try:
+                claimed = tick(self._factory, self._policy, worker=name, now=self._clock())
+                self.last_tick = self._clock()
+                delay = 0.0 if claimed >= self._policy.claim_batch else self._sleep_for()
+            except Exception:  # the database is down: keep trying, never die
+                log.exception("publishing tick failed; trying again in %.1f s", self._idle)
+            self._wake.wait(delay)
+            self._wake.clear()
+
+    def _sleep_for(self) -> float:
+        with transaction(self._factory) as session:
+            due = next_due(session, self._clock())
+        if due is None:
+            return self._idle
+        return max(0.0, min(self._idle, (due - self._clock()).total_seconds()))
