@@ -1,6 +1,7 @@
 """Meta's networks on the Graph API: Facebook Pages, Instagram professional accounts, Threads."""
 
 from orchestre.connectors.meta.facebook import FacebookConnector
-from orchestre.connectors.meta.graph import GRAPH_VERSION
+from orchestre.connectors.meta.graph import GRAPH_VERSION, Poller
+from orchestre.connectors.meta.instagram import InstagramConnector
 
-__all__ = ["GRAPH_VERSION", "FacebookConnector"]
+__all__ = ["GRAPH_VERSION", "FacebookConnector", "InstagramConnector", "Poller"]
