@@ -22,7 +22,13 @@ from typing import Any
 import httpx
 
 from orchestre.connectors.base import Interaction, InteractionKind, InteractionPage
-from orchestre.connectors.mastodon.wire import call, interaction, json_list, link_cursor
+from orchestre.connectors.mastodon.wire import (
+    call,
+    interaction,
+    json_list,
+    json_object,
+    link_cursor,
+)
 
 NOTIFICATIONS_MAX = 80
 # Which notifications a view keeps, from the status they carry.
@@ -90,8 +96,7 @@ class Reader:
         """The replies under one status (`GET /api/v1/statuses/:id/context` descendants),
         oldest first after the status id `cursor`."""
         response = call(self.client, "GET", f"/api/v1/statuses/{post_id}/context")
-        body = response.json()
-        descendants = body.get("descendants") if isinstance(body, dict) else None
+        descendants = json_object(response).get("descendants")
         statuses = [s for s in descendants or [] if isinstance(s, dict) and s.get("id")]
         statuses.sort(key=lambda s: id_order(str(s["id"])))
         if cursor:
