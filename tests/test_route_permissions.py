@@ -74,6 +74,10 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"PATCH {W}/media/{{media_id}}": (P.POSTS_EDIT_ANY,),
     f"DELETE {W}/media/{{media_id}}": (P.POSTS_EDIT_ANY,),
     f"GET {W}/audit": (P.AUDIT_VIEW,),
+    # The composer: a check only measures (reviewers see the same findings on the post);
+    # an adaptation writes a text to save, as a draft's author does.
+    f"POST {W}/compose/check": (P.POSTS_VIEW,),
+    f"POST {W}/compose/adapt": (P.POSTS_CREATE,),
 }
 
 

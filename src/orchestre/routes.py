@@ -9,6 +9,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.approvals.api import router as approvals_router
     from orchestre.audit.api import router as audit_router
     from orchestre.channels.api import router as channels_router
+    from orchestre.compose.api import router as compose_router
     from orchestre.posts.api import router as posts_router
     from orchestre.web.pages import mount_web
     from orchestre.workspaces.api import router as workspaces_router
@@ -17,6 +18,7 @@ def include_all(app: FastAPI) -> None:
         workspaces_router,
         channels_router,
         posts_router,
+        compose_router,
         approvals_router,
         audit_router,
     ):
