@@ -11,6 +11,7 @@ import pytest
 from orchestre.connectors.base import (
     Capability,
     DraftPost,
+    Installation,
     MediaRef,
     PermanentError,
     RetryableError,
@@ -332,6 +333,7 @@ def test_delete_encodes_the_urn_and_a_gone_post_is_success(
 
 
 def test_threads_are_not_a_linkedin_thing(page: LinkedInInstallation, replay: Replay) -> None:
+    assert isinstance(page, Installation)
     assert Capability.PUBLISH_THREAD not in LinkedInConnector.capabilities
     with pytest.raises(UnsupportedCapability):
         page.publish(DraftPost(text="1/", thread=["2/"]))

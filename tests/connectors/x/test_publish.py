@@ -12,6 +12,7 @@ from orchestre.connectors.base import (
     AccountRef,
     Capability,
     DraftPost,
+    Installation,
     MediaRef,
     PermanentError,
     RetryableError,
@@ -262,7 +263,27 @@ def test_delete_post_and_an_already_deleted_post_are_success(
     assert [r.method for r in replay.requests] == ["DELETE", "DELETE"]
 
 
-def test_the_connector_declares_what_it_implements() -> None:
+def test_a_gif_goes_through_the_chunked_upload_as_tweet_gif(
+    x: XInstallation, replay: Replay, tmp_path: Path
+) -> None:
+    gif = tmp_path / "flamme.gif"
+    gif.write_bytes(b"GIF89a...")
+    media_id = "1880028106020515841"
+    replay.on("POST", "/2/media/upload/initialize", answer(200, "media_initialized.json"))
+    replay.on("POST", f"/2/media/upload/{media_id}/append", answer(200, "media_appended.json"))
+    replay.on(
+        "POST", f"/2/media/upload/{media_id}/finalize", answer(200, "media_status_succeeded.json")
+    )
+    replay.on("POST", "/2/tweets", answer(201, "tweet_created.json"))
+    x.publish(DraftPost(text="Flamme", media=[MediaRef(gif.as_uri(), "image/gif")]))
+    init = replay.sent("POST", "/2/media/upload/initialize")[0]
+    assert replay.body(init)["media_category"] == "tweet_gif"
+    assert replay.sent("GET", "/2/media/upload") == []
+    assert replay.sent("POST", "/2/media/upload") == []
+
+
+def test_the_connector_declares_what_it_implements(x: XInstallation) -> None:
+    assert isinstance(x, Installation)
     caps = XConnector.capabilities
     assert Capability.PUBLISH_THREAD in caps
     assert Capability.HIDE_COMMENT in caps
