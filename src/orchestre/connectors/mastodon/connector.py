@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -14,6 +15,7 @@ from orchestre.connectors.base import (
 )
 from orchestre.connectors.http import make_client
 from orchestre.connectors.mastodon.installation import MastodonInstallation
+from orchestre.connectors.mastodon.instance import instance_limits
 from orchestre.connectors.mastodon.media import MediaWait
 from orchestre.connectors.mastodon.wire import NETWORK, call, json_object
 from orchestre.connectors.oauth import OAuth2Spec, bearer_client
@@ -99,6 +101,13 @@ class MastodonConnector:
                 f"{NETWORK} registered the app but gave no client credentials.", network=NETWORK
             )
         return AppCredentials(client_id, client_secret, redirect_uri)
+
+    def instance_limits(
+        self, base_url: str, *, transport: httpx.BaseTransport | None = None
+    ) -> dict[str, Any]:
+        """The instance's limits for a channel's settings (see `mastodon.instance`); a
+        method too, so domains reach it through the registry's connector object."""
+        return instance_limits(instance_url(base_url), transport)
 
     def open(
         self,
