@@ -319,6 +319,7 @@ def test_a_reply_to_a_comment_names_its_parent(page: LinkedInInstallation, repla
         "message": {"text": "Oui !"},
     }
     assert ref.external_id.startswith("urn:li:comment:(")
+    assert ref.url == f"https://www.linkedin.com/feed/update/{POST}/"
     assert ref.client_ref == "r-1"
 
 

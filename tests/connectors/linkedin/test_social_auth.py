@@ -44,7 +44,12 @@ def test_member_profile_from_openid_userinfo(member: LinkedInInstallation, repla
 
 def test_page_profile_from_the_organization(page: LinkedInInstallation, replay: Replay) -> None:
     replay.on("GET", "/rest/organizations/2414183", answer(200, "organization.json"))
+    replay.on("GET", f"/rest/networkSizes/{ORG}", answer(200, "network_size.json"))
     profile = page.profile()
+    sizes = replay.requests[1]
+    assert "/rest/networkSizes/urn%3Ali%3Aorganization%3A2414183" in str(sizes.url)
+    assert sizes.url.params["edgeType"] == "COMPANY_FOLLOWED_BY_MEMBER"
+    assert profile.followers == 3187
     assert profile.external_id == ORG
     assert profile.handle == "atelier-lumiere"
     assert profile.display_name == "Atelier Lumière"

@@ -155,10 +155,19 @@ class LinkedInInstallation(BaseInstallation):
             org_id = self._urn[len(ORGANIZATION) :]
             org = json_of(call(self._client, "GET", f"/rest/organizations/{org_id}"))
             vanity = str(org.get("vanityName") or "")
+            size = json_of(
+                call(
+                    self._client,
+                    "GET",
+                    f"/rest/networkSizes/{encode(self._urn)}",
+                    params={"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"},
+                )
+            ).get("firstDegreeSize")
             return AccountProfile(
                 external_id=self._urn,
                 handle=vanity or org_id,
                 display_name=str(org.get("localizedName") or ""),
+                followers=size if isinstance(size, int) else None,
                 url=f"https://www.linkedin.com/company/{vanity or org_id}/",
             )
         info = json_of(call(self._client, "GET", "/v2/userinfo"))
@@ -264,7 +273,12 @@ class LinkedInInstallation(BaseInstallation):
         urn = social.comment(
             self._client, self._urn, parent_external_id, text, client_ref=client_ref
         )
-        return PublishedRef(external_id=urn, url=None, published_at=utcnow(), client_ref=client_ref)
+        return PublishedRef(
+            external_id=urn,
+            url=post_url(social.post_of(parent_external_id)),
+            published_at=utcnow(),
+            client_ref=client_ref,
+        )
 
     def delete_post(self, external_id: str) -> None:
         try:

@@ -20,6 +20,7 @@ from orchestre.connectors.base import (
 from orchestre.connectors.linkedin.text import escape
 from orchestre.connectors.linkedin.wire import NETWORK, call, encode, json_of, post_url
 
+COMMENT = "urn:li:comment:("
 COMMENTS_PAGE_MAX = 100
 STATS_PAGE_MAX = 20  # posts per statistics request, to keep the address short
 # totalShareStatistics field -> our metric.
@@ -42,13 +43,13 @@ def comment(
     client_ref: str | None = None,
 ) -> str:
     """Comment on a post, or answer a comment (`target` is then its comment URN)."""
-    body: dict[str, Any] = {"actor": actor, "message": {"text": escape(text)}}
-    if target.startswith("urn:li:comment:("):
-        # urn:li:comment:(<post or activity URN>,<id>): the answer goes on that post.
-        body["object"] = target[len("urn:li:comment:(") :].rsplit(",", 1)[0]
+    body: dict[str, Any] = {
+        "actor": actor,
+        "object": post_of(target),
+        "message": {"text": escape(text)},
+    }
+    if target.startswith(COMMENT):
         body["parentComment"] = target
-    else:
-        body["object"] = target
     response = call(
         client,
         "POST",
@@ -61,6 +62,13 @@ def comment(
     if not isinstance(urn, str) or not urn:
         raise PermanentError("LinkedIn's answer names no comment.", network=NETWORK)
     return urn
+
+
+def post_of(target: str) -> str:
+    """The post a comment URN `urn:li:comment:(<post or activity URN>,<id>)` is on."""
+    if target.startswith(COMMENT):
+        return target[len(COMMENT) :].rsplit(",", 1)[0]
+    return target
 
 
 def comments(
