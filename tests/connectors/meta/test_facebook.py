@@ -118,6 +118,21 @@ def test_pages_trades_a_long_lived_token_then_lists_page_tokens(replay: Replay) 
     assert credentials.extra["page_id"] == PAGE
 
 
+def test_accounts_is_pages_for_the_channel_flow(replay: Replay) -> None:
+    replay.on("POST", f"{V}/oauth/access_token", payload("facebook/long_lived_token.json"))
+    replay.on("GET", f"{V}/me/accounts", payload("facebook/me_accounts.json"))
+    found = FacebookConnector().accounts(
+        Credentials("EAAshort"), base_url=None, transport=replay.transport, app=APP
+    )
+    assert [c.access_token for _, c in found] == [PAGE_TOKEN, "EAApagetokenatelier"]
+
+
+def test_without_the_app_the_user_token_is_used_as_it_is(replay: Replay) -> None:
+    replay.on("GET", f"{V}/me/accounts", payload("facebook/me_accounts.json"))
+    FacebookConnector().accounts(Credentials("EAAshort"), transport=replay.transport)
+    assert replay.one("GET", f"{V}/me/accounts").headers["authorization"] == "Bearer EAAshort"
+
+
 def test_a_refused_user_token_is_definitive(replay: Replay) -> None:
     replay.on("POST", f"{V}/oauth/access_token", graph_error("token_expired"))
     with pytest.raises(CredentialError) as caught:

@@ -103,6 +103,19 @@ def test_the_short_token_is_traded_for_a_60_day_one(replay: Replay, clock: Froze
     assert credentials.extra["user_id"] == USER
 
 
+def test_accounts_is_the_profile_with_a_long_lived_token(replay: Replay) -> None:
+    replay.on("GET", "/access_token", payload("threads/long_lived_token.json"))
+    replay.on("GET", f"{V}/me", payload("threads/me.json"))
+    replay.on("GET", f"{V}/{USER}/threads_insights", payload("threads/followers.json"))
+    short = Credentials(access_token="THQVJshortlivedtoken", extra={"user_id": USER})
+    found = ThreadsConnector().accounts(short, base_url=None, transport=replay.transport, app=APP)
+    assert len(found) == 1
+    profile, credentials = found[0]
+    assert (profile.external_id, profile.handle) == (USER, "boulangerie.lumiere")
+    assert credentials.access_token == TOKEN
+    assert replay.one("GET", f"{V}/me").headers["authorization"] == f"Bearer {TOKEN}"
+
+
 def test_refresh_renews_the_long_lived_token(
     replay: Replay, fake_time: FakeTime, clock: FrozenClock
 ) -> None:

@@ -99,6 +99,26 @@ class FacebookConnector:
     ) -> Installation:
         return FacebookInstallation(account, transport=transport, app=app)
 
+    def accounts(
+        self,
+        credentials: Credentials,
+        *,
+        base_url: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        app: AppCredentials | None = None,
+    ) -> list[tuple[AccountProfile, Credentials]]:
+        """The Pages the person manages, each with a Page token, for them to pick one.
+
+        With `app`, the user token is first traded for a long-lived one, so the Page
+        tokens do not expire (without it they last as long as the user token, about an
+        hour). `base_url` is unused: Facebook is one network.
+        """
+        user = credentials
+        if app is not None:
+            user = long_lived_user_token(app, user, network=NETWORK, transport=transport)
+        found = managed_pages(user, network=NETWORK, transport=transport, app=app)
+        return [(_page_profile(p), page_credentials(p)) for p in found]
+
     def pages(
         self,
         user_credentials: Credentials,
@@ -106,16 +126,8 @@ class FacebookConnector:
         app: AppCredentials | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> list[tuple[AccountProfile, Credentials]]:
-        """The Pages the person manages, each with a Page token, for them to pick one.
-
-        With `app`, the user token is first traded for a long-lived one, so the Page
-        tokens do not expire.
-        """
-        user = user_credentials
-        if app is not None:
-            user = long_lived_user_token(app, user, network=NETWORK, transport=transport)
-        found = managed_pages(user, network=NETWORK, transport=transport, app=app)
-        return [(_page_profile(p), page_credentials(p)) for p in found]
+        """`accounts`, by the name the Pages flow gives it."""
+        return self.accounts(user_credentials, transport=transport, app=app)
 
 
 def _page_profile(found: dict[str, Any]) -> AccountProfile:

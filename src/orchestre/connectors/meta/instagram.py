@@ -111,13 +111,15 @@ class InstagramConnector:
 
     def accounts(
         self,
-        user_credentials: Credentials,
+        credentials: Credentials,
         *,
-        app: AppCredentials | None = None,
+        base_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        app: AppCredentials | None = None,
     ) -> list[tuple[AccountProfile, Credentials]]:
-        """The Instagram accounts linked to the person's Pages, each with its Page token."""
-        user = user_credentials
+        """The Instagram accounts linked to the person's Pages, each with its Page token
+        (long-lived when `app` is given, as for Facebook; `base_url` is unused)."""
+        user = credentials
         if app is not None:
             user = long_lived_user_token(app, user, network=NETWORK, transport=transport)
         found: list[tuple[AccountProfile, Credentials]] = []

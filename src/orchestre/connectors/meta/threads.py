@@ -117,6 +117,24 @@ class ThreadsConnector:
     ) -> Installation:
         return ThreadsInstallation(account, transport=transport, app=app, poller=self._poller)
 
+    def accounts(
+        self,
+        credentials: Credentials,
+        *,
+        base_url: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        app: AppCredentials | None = None,
+    ) -> list[tuple[AccountProfile, Credentials]]:
+        """The one profile the code exchange opened, with its token traded for a 60-day
+        one when `app` is given (a one-hour token cannot be renewed). `base_url` is unused.
+        """
+        if app is not None:
+            credentials = self.long_lived(app, credentials, transport=transport)
+        user_id = str(credentials.extra.get("user_id") or "")
+        account = AccountRef(network=NETWORK, external_id=user_id, credentials=credentials)
+        profile = self.open(account, transport=transport, app=app).profile()
+        return [(profile, credentials)]
+
     def long_lived(
         self,
         app: AppCredentials,
@@ -197,7 +215,7 @@ class ThreadsInstallation(BaseInstallation):
         username = str(found.get("username") or "")
         try:
             insights = self._graph.get(
-                f"/{self._user}/threads_insights", {"metric": "followers_count"}
+                f"/{found['id']}/threads_insights", {"metric": "followers_count"}
             )
             followers = insight_values(insights).get("followers_count")
         except GraphRefusal:
