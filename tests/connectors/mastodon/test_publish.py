@@ -317,3 +317,72 @@ def test_find_by_client_ref_cannot_know_and_asks_nothing(
 ) -> None:
     assert lumiere.find_by_client_ref("post-42") is None
     assert instance.requests == []
+
+
+def _refused(status: int, body: dict[str, str]) -> httpx.Response:
+    return httpx.Response(status, json=body)
+
+
+def test_a_thread_part_refused_takes_back_what_was_posted(
+    lumiere: MastodonInstallation, instance: ReplayedInstance
+) -> None:
+    factory = StatusFactory()
+    instance.on(
+        "POST",
+        STATUSES,
+        factory,
+        factory,
+        _refused(422, {"error": "Validation failed: Text character limit of 500 exceeded"}),
+    )
+    instance.json("DELETE", f"{STATUSES}/112200000000000001", payload("status.json"))
+    instance.json("DELETE", f"{STATUSES}/112200000000000002", payload("status.json"))
+    with pytest.raises(PermanentError, match="character limit"):
+        lumiere.publish(
+            DraftPost(text="1/", thread=["2/", "3/" + "x" * 600], client_ref="thread-8")
+        )
+    deleted = [r.url.path for r in instance.requests if r.method == "DELETE"]
+    assert deleted == [f"{STATUSES}/112200000000000002", f"{STATUSES}/112200000000000001"]
+
+
+def test_a_thread_part_that_may_pass_later_keeps_the_thread_for_a_keyed_retry(
+    lumiere: MastodonInstallation, instance: ReplayedInstance
+) -> None:
+    instance.on("POST", STATUSES, StatusFactory(), _refused(503, {"error": "busy"}))
+    with pytest.raises(RetryableError):
+        lumiere.publish(DraftPost(text="1/", thread=["2/"], client_ref="thread-9"))
+    assert [r for r in instance.requests if r.method == "DELETE"] == []
+
+
+def test_without_a_client_ref_any_failed_part_takes_the_thread_back(
+    lumiere: MastodonInstallation, instance: ReplayedInstance
+) -> None:
+    instance.on("POST", STATUSES, StatusFactory(), _refused(503, {"error": "busy"}))
+    instance.json("DELETE", f"{STATUSES}/112200000000000001", payload("status.json"))
+    with pytest.raises(RetryableError):
+        lumiere.publish(DraftPost(text="1/", thread=["2/"]))
+    deleted = [r.url.path for r in instance.requests if r.method == "DELETE"]
+    assert deleted == [f"{STATUSES}/112200000000000001"]
+
+
+def test_a_refused_first_comment_leaves_the_post_published(
+    lumiere: MastodonInstallation, instance: ReplayedInstance
+) -> None:
+    instance.on(
+        "POST",
+        STATUSES,
+        StatusFactory(),
+        _refused(422, {"error": "Validation failed: Text can't be blank"}),
+    )
+    published = lumiere.publish(DraftPost(text="Le phare", first_comment=" ", client_ref="c-1"))
+    assert published.external_id == "112200000000000001"
+    assert published.first_comment_id is None
+    assert [r for r in instance.requests if r.method == "DELETE"] == []
+
+
+def test_a_first_comment_that_may_pass_later_is_retried_with_its_key(
+    lumiere: MastodonInstallation, instance: ReplayedInstance
+) -> None:
+    instance.on("POST", STATUSES, StatusFactory(), _refused(502, {"error": "Bad gateway"}))
+    with pytest.raises(RetryableError):
+        lumiere.publish(DraftPost(text="Le phare", first_comment="Crédits", client_ref="c-2"))
+    assert [r for r in instance.requests if r.method == "DELETE"] == []

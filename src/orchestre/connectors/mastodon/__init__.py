@@ -27,7 +27,9 @@ Idempotency: every status is posted with an `Idempotency-Key` (the draft's clien
 `:part:N` and `:first-comment` added for the other statuses of a thread). Mastodon keeps
 a key for one hour, and no endpoint finds a status by its key, so
 `find_by_client_ref` returns None (it cannot know); publishing again with the same
-client_ref within the hour is what is safe: it returns the statuses already made.
+client_ref within the hour is what is safe: it returns the statuses already made. A
+thread part refused for good takes back the statuses already posted; a refused first
+comment is left out and the post stands.
 
 Not supported: hiding or deleting other people's replies (Mastodon has no such call for an
 account: DELETE_COMMENT and HIDE_COMMENT are not declared), carousels.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from orchestre.connectors.base import (
     AccountRef,
     AppCredentials,
     BaseInstallation,
+    ConnectorError,
     Credentials,
     DraftPost,
     InteractionKind,
@@ -35,6 +37,7 @@ from orchestre.connectors.mastodon.wire import (
 )
 from orchestre.kit.clock import utcnow
 
+log = logging.getLogger("orchestre.connectors.mastodon")
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 SEARCH_MAX = 40
 
@@ -109,6 +112,12 @@ class MastodonInstallation(BaseInstallation):
         for the parts and the comment): Mastodon keeps them for one hour, so a publish
         retried within the hour with the same client_ref returns the statuses already
         made instead of posting them again, and a thread cut short completes.
+
+        Once the first status is live: a thread part refused for good (or failing at all
+        when there is no client_ref, so no safe retry) takes back the statuses already
+        posted, then the error is raised: half a thread is not left behind. A first
+        comment refused for good is left out (the post stands; `first_comment_id` is
+        None) rather than failing a published post.
         """
         settings = _status_settings(draft.options)
         text = draft.text
@@ -117,38 +126,76 @@ class MastodonInstallation(BaseInstallation):
         media_ids = [upload(self._client, media, self._media_wait) for media in draft.media]
         ref = draft.client_ref
         root = self._post_status(text, settings, media_ids=media_ids, key=ref, ref=ref)
-        parts: list[PublishedRef] = []
-        parent = root
-        thread_settings = {k: v for k, v in settings.items() if k != "spoiler_text"}
-        for index, part in enumerate(draft.thread, start=1):
-            status = self._post_status(
-                part,
-                thread_settings,
-                reply_to=str(parent["id"]),
-                key=f"{ref}:part:{index}" if ref else None,
-                ref=ref,
-            )
-            parts.append(_published(status, None))
-            parent = status
+        # The content warning introduces the post; the other statuses go without it.
+        follow_up = {k: v for k, v in settings.items() if k != "spoiler_text"}
+        parts = self._post_thread(root, draft.thread, follow_up, ref)
         first_comment_id = None
         if draft.first_comment:
-            comment = self._post_status(
-                draft.first_comment,
-                thread_settings,
-                reply_to=str(root["id"]),
-                key=f"{ref}:first-comment" if ref else None,
-                ref=ref,
+            first_comment_id = self._post_first_comment(
+                str(root["id"]), draft.first_comment, follow_up, ref
             )
-            first_comment_id = str(comment["id"])
         published = _published(root, ref)
         return PublishedRef(
             external_id=published.external_id,
             url=published.url,
             published_at=published.published_at,
-            parts=tuple(parts),
+            parts=tuple(_published(part, None) for part in parts),
             first_comment_id=first_comment_id,
             client_ref=ref,
         )
+
+    def _post_thread(
+        self,
+        root: dict[str, Any],
+        thread: Sequence[str],
+        settings: Mapping[str, str],
+        ref: str | None,
+    ) -> list[dict[str, Any]]:
+        posted: list[dict[str, Any]] = []
+        parent = root
+        for index, part in enumerate(thread, start=1):
+            try:
+                status = self._post_status(
+                    part,
+                    settings,
+                    reply_to=str(parent["id"]),
+                    key=f"{ref}:part:{index}" if ref else None,
+                    ref=ref,
+                )
+            except ConnectorError as exc:
+                if ref is None or isinstance(exc, PermanentError):
+                    self._take_back([root, *posted])
+                raise
+            posted.append(status)
+            parent = status
+        return posted
+
+    def _post_first_comment(
+        self, root_id: str, text: str, settings: Mapping[str, str], ref: str | None
+    ) -> str | None:
+        try:
+            comment = self._post_status(
+                text,
+                settings,
+                reply_to=root_id,
+                key=f"{ref}:first-comment" if ref else None,
+                ref=ref,
+            )
+        except ConnectorError as exc:
+            if ref is not None and not isinstance(exc, PermanentError):
+                raise
+            log.warning("Mastodon status %s published without its first comment: %s", root_id, exc)
+            return None
+        return str(comment["id"])
+
+    def _take_back(self, statuses: Sequence[Mapping[str, Any]]) -> None:
+        """Delete what a failed publish posted, newest first; a failure here is only logged
+        (the error that stopped the publish is the one the caller needs)."""
+        for status in reversed(statuses):
+            try:
+                self.delete_post(str(status["id"]))
+            except ConnectorError as exc:
+                log.warning("Mastodon status %s could not be taken back: %s", status["id"], exc)
 
     def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
         """Always None: Mastodon cannot be asked which status an Idempotency-Key made.
