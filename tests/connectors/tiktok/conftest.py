@@ -79,13 +79,27 @@ def sleeps(clock: FrozenClock) -> list[float]:
 
 
 @pytest.fixture
-def connector(clock: FrozenClock, sleeps: list[float]) -> TikTokConnector:
+def lengths() -> dict[Path, float]:
+    """What the stand-in for ffprobe measures, per file (unknown files: not measurable)."""
+    return {}
+
+
+@pytest.fixture
+def connector(
+    clock: FrozenClock, sleeps: list[float], lengths: dict[Path, float]
+) -> TikTokConnector:
     def sleep(seconds: float) -> None:
         sleeps.append(seconds)
         clock.advance(seconds=seconds)
 
     rules = ChunkRules(min_chunk=5, max_chunk=10, max_last_chunk=20, preferred_chunk=10)
-    return TikTokConnector(sleep=sleep, chunk_rules=rules, poll_interval=5, publish_deadline=30)
+    return TikTokConnector(
+        sleep=sleep,
+        chunk_rules=rules,
+        poll_interval=5,
+        publish_deadline=30,
+        measure_seconds=lengths.get,
+    )
 
 
 @pytest.fixture

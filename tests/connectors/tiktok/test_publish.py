@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,7 @@ from orchestre.connectors.base import (
     PermanentError,
     RetryableError,
 )
-from orchestre.connectors.tiktok import TikTokInstallation
+from orchestre.connectors.tiktok import TikTokInstallation, publishing
 from orchestre.kit.clock import FrozenClock
 from tests.connectors.tiktok.conftest import API, TOKEN, UPLOAD_URL, Replay, payload
 
@@ -87,6 +88,7 @@ def test_a_video_is_checked_initialised_uploaded_in_chunks_and_waited_for(
         "bytes 10-19/35",
         "bytes 20-34/35",
     ]
+    assert [p.headers["content-length"] for p in puts] == ["10", "10", "15"]
     assert b"".join(p.content for p in puts) == video.read_bytes()
     assert all(p.headers["content-type"] == "video/mp4" for p in puts)
     assert str(puts[0].url) == UPLOAD_URL
@@ -152,6 +154,37 @@ def test_a_draft_the_creator_cannot_post_is_refused_before_any_upload(
     assert says in refused.value.reason
     assert replay.sent("POST", INIT) == []
     assert replay.sent("PUT", UPLOAD) == []
+
+
+def test_a_video_measured_longer_than_the_creator_may_post_is_refused(
+    tiktok: TikTokInstallation, replay: Replay, video: Path, lengths: dict[Path, float]
+) -> None:
+    _ready(replay)
+    lengths[video] = 300.5
+    with pytest.raises(PermanentError) as refused:
+        tiktok.publish(_draft(video))
+    assert refused.value.code == "duration_exceeded"
+    assert replay.sent("POST", INIT) == []
+    lengths[video] = 299.0
+    replay.json("POST", STATUS, "status_complete")
+    assert tiktok.publish(_draft(video)).external_id == "7301527392845892870"
+
+
+def test_a_video_is_measured_by_ffprobe(tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(
+        [
+            *("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi"),
+            *("-i", "testsrc=size=64x64:rate=10:duration=1.5", str(clip)),
+        ],
+        check=True,
+        timeout=60,
+    )
+    assert publishing.video_seconds(clip) == pytest.approx(1.5, abs=0.1)
+    assert publishing.video_seconds(tmp_path / "gone.mp4") is None
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video")
+    assert publishing.video_seconds(junk) is None
 
 
 def test_a_post_tiktok_fails_is_a_permanent_error_with_its_reason(

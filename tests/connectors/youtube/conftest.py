@@ -84,13 +84,21 @@ def sleeps(clock: FrozenClock) -> list[float]:
 
 
 @pytest.fixture
-def connector(clock: FrozenClock, sleeps: list[float]) -> YouTubeConnector:
+def lengths() -> dict[Path, float]:
+    """What the stand-in for ffprobe measures, per file (unknown files: not measurable)."""
+    return {}
+
+
+@pytest.fixture
+def connector(
+    clock: FrozenClock, sleeps: list[float], lengths: dict[Path, float]
+) -> YouTubeConnector:
     def sleep(seconds: float) -> None:
         sleeps.append(seconds)
         clock.advance(seconds=seconds)
 
     rules = UploadRules(chunk_size=8, granularity=4, max_resumes=3, first_backoff=1)
-    return YouTubeConnector(sleep=sleep, upload_rules=rules)
+    return YouTubeConnector(sleep=sleep, upload_rules=rules, measure_seconds=lengths.get)
 
 
 @pytest.fixture

@@ -187,6 +187,20 @@ def test_a_short_over_three_minutes_is_refused_before_any_request(
     assert replay.requests == []
 
 
+def test_a_short_measured_over_three_minutes_is_refused(
+    youtube: YouTubeInstallation, replay: Replay, video: Path, lengths: dict[Path, float]
+) -> None:
+    lengths[video] = 180.4
+    with pytest.raises(PermanentError) as refused:
+        youtube.publish(_draft(video, format="short"))
+    assert refused.value.code == "short_too_long"
+    assert replay.requests == []
+    # A long video that is not a Short is YouTube's ordinary video.
+    _session(replay)
+    replay.on("PUT", UPLOAD, _done())
+    assert youtube.publish(_draft(video)).url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+
+
 def test_the_title_falls_back_to_the_first_line_made_to_fit(
     youtube: YouTubeInstallation, replay: Replay, video: Path
 ) -> None:

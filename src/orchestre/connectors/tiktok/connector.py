@@ -14,7 +14,8 @@ Options read from `DraftPost.options`:
   when the creator turned them off on their account.
 - `brand_content_toggle` (paid partnership), `brand_organic_toggle` (own brand): bool.
 - `video_cover_timestamp_ms` (int): the frame used as the video's cover.
-- `duration_sec` (number): the video's length, checked against the creator's maximum.
+- `duration_sec` (number): the video's length, checked against the creator's maximum
+  (measured with ffprobe when not given).
 - `title` (photo posts; the text is then the description), `auto_add_music` (photo
   posts, default true).
 - `format`: "carousel" for a photo post; images make one too.
@@ -29,6 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 
@@ -116,8 +118,10 @@ class TikTokConnector:
         chunk_rules: ChunkRules = ChunkRules(),
         poll_interval: float = 5.0,
         publish_deadline: float = 600.0,
+        measure_seconds: Callable[[Path], float | None] = publishing.video_seconds,
     ) -> None:
         self._clock = clock or ProductClock()
+        self._measure = measure_seconds
         self._waiting = Waiting(self._clock, sleep, poll_interval, publish_deadline)
         self._chunk_rules = chunk_rules
 
@@ -135,6 +139,7 @@ class TikTokConnector:
             clock=self._clock,
             waiting=self._waiting,
             chunk_rules=self._chunk_rules,
+            measure_seconds=self._measure,
         )
 
 
@@ -152,8 +157,10 @@ class TikTokInstallation(BaseInstallation):
         clock: Clock,
         waiting: Waiting,
         chunk_rules: ChunkRules,
+        measure_seconds: Callable[[Path], float | None],
     ) -> None:
         super().__init__(account)
+        self._measure = measure_seconds
         self._transport = transport
         self._app = app
         self._clock = clock
@@ -215,9 +222,6 @@ class TikTokInstallation(BaseInstallation):
         )
 
     def _publish_video(self, draft: DraftPost, media: MediaRef) -> PublishedRef:
-        creator = publishing.creator_info(self._api)
-        publishing.check_duration(draft.options, creator)
-        post_info = publishing.video_post_info(draft.text, draft.options, creator)
         path = local_path(media.uri)
         try:
             size = path.stat().st_size
@@ -225,6 +229,11 @@ class TikTokInstallation(BaseInstallation):
             raise PermanentError(
                 f"The video file {path.name} cannot be read.", network=NETWORK
             ) from exc
+        creator = publishing.creator_info(self._api)
+        given = draft.options.get("duration_sec")
+        seconds = float(given) if isinstance(given, int | float) else self._measure(path)
+        publishing.check_duration(seconds, creator)
+        post_info = publishing.video_post_info(draft.text, draft.options, creator)
         plan = plan_chunks(size, self._chunk_rules)
         # Nothing is posted before the upload ends, so a lost answer here is safe to retry.
         data = call(
@@ -283,7 +292,7 @@ class TikTokInstallation(BaseInstallation):
     ) -> PublishedRef:
         # A private post has no public id: TikTok's publish id is then all we can point at.
         post_id = status.post_ids[0] if status.post_ids else publish_id
-        handle = self.account.handle
+        handle = self.account.handle.lstrip("@")
         url = (
             f"https://www.tiktok.com/@{handle}/{kind}/{post_id}"
             if status.post_ids and handle

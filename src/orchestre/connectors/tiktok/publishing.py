@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +24,9 @@ from orchestre.connectors.base import (
     RetryableError,
 )
 from orchestre.connectors.tiktok.wire import NETWORK, call
+from orchestre.errors import UnsupportedMedia
 from orchestre.kit.clock import Clock
+from orchestre.media.probe import measure_video
 
 CREATOR_INFO = "/v2/post/publish/creator_info/query/"
 VIDEO_INIT = "/v2/post/publish/video/init/"
@@ -90,10 +93,18 @@ def privacy_level(options: Mapping[str, Any], creator: CreatorInfo) -> str:
     return level
 
 
-def check_duration(options: Mapping[str, Any], creator: CreatorInfo) -> None:
-    seconds = options.get("duration_sec")
+def video_seconds(path: Path) -> float | None:
+    """The video's length as ffprobe measures it; None when it cannot be measured (TikTok
+    then judges the length itself)."""
+    try:
+        return measure_video(path).duration_seconds
+    except (UnsupportedMedia, OSError):
+        return None
+
+
+def check_duration(seconds: float | None, creator: CreatorInfo) -> None:
     longest = creator.max_video_post_duration_sec
-    if isinstance(seconds, int | float) and longest is not None and seconds > longest:
+    if seconds is not None and longest is not None and seconds > longest:
         raise PermanentError(
             f"The video lasts {seconds:g} s; this TikTok account may post videos of at most "
             f"{longest:g} s.",

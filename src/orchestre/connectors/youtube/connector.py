@@ -10,8 +10,8 @@ Options read from `DraftPost.options`:
 - `privacy`: public (default), unlisted or private; `publish_at` (aware datetime or ISO
   8601): scheduled, private until then; `made_for_kids` (bool, default false);
   `notify_subscribers` (bool, default true).
-- `format`: "short" for a Short (3 minutes at most, checked against `duration_sec` when
-  given); `shorts_hashtag` (bool): add #Shorts to the title (or the description).
+- `format`: "short" for a Short (3 minutes at most: `duration_sec`, or the length ffprobe
+  measures); `shorts_hashtag` (bool): add #Shorts to the title (or the description).
 - `thumbnail`: a `MediaRef` (local JPEG or PNG) set as the custom thumbnail.
 The text is the description; `first_comment` is posted as a comment on the new video.
 """
@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -110,8 +111,10 @@ class YouTubeConnector:
         clock: Clock | None = None,
         sleep: Callable[[float], None] = time.sleep,
         upload_rules: UploadRules = UploadRules(),
+        measure_seconds: Callable[[Path], float | None] = metadata.video_seconds,
     ) -> None:
         self._clock = clock or ProductClock()
+        self._measure = measure_seconds
         self._sleep = sleep
         self._rules = upload_rules
 
@@ -129,6 +132,7 @@ class YouTubeConnector:
             clock=self._clock,
             sleep=self._sleep,
             rules=self._rules,
+            measure_seconds=self._measure,
         )
 
 
@@ -146,8 +150,10 @@ class YouTubeInstallation(BaseInstallation):
         clock: Clock,
         sleep: Callable[[float], None],
         rules: UploadRules,
+        measure_seconds: Callable[[Path], float | None],
     ) -> None:
         super().__init__(account)
+        self._measure = measure_seconds
         self._transport = transport
         self._app = app
         self._clock = clock
@@ -219,7 +225,11 @@ class YouTubeInstallation(BaseInstallation):
             raise PermanentError(
                 f"The video file {path.name} cannot be read.", network=NETWORK
             ) from exc
-        resource = metadata.video_resource(draft)
+        seconds: float | None = None
+        if metadata.is_short(draft.options):
+            given = draft.options.get("duration_sec")
+            seconds = float(given) if isinstance(given, int | float) else self._measure(path)
+        resource = metadata.video_resource(draft, seconds)
         uri = open_session(
             self._api,
             resource,

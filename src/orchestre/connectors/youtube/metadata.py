@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from orchestre.connectors.base import DraftPost, PermanentError
 from orchestre.connectors.youtube.wire import NETWORK
+from orchestre.errors import UnsupportedMedia
+from orchestre.media.probe import measure_video
 
 TITLE_LIMIT = 100
 SHORT_MAX_SECONDS = 180
@@ -47,12 +50,12 @@ def title_of(draft: DraftPost) -> str:
     return first
 
 
-def video_resource(draft: DraftPost) -> dict[str, Any]:
-    """The JSON body that opens the upload session."""
+def video_resource(draft: DraftPost, seconds: float | None = None) -> dict[str, Any]:
+    """The JSON body that opens the upload session; `seconds` is the video's length."""
     options = draft.options
     title, description = title_of(draft), draft.text
     if is_short(options):
-        _check_short(options)
+        _check_short(seconds)
         if (
             options.get("shorts_hashtag")
             and SHORTS_TAG.lower() not in (title + description).lower()
@@ -110,9 +113,8 @@ def _instant(value: object) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _check_short(options: Mapping[str, Any]) -> None:
-    seconds = options.get("duration_sec")
-    if isinstance(seconds, int | float) and seconds > SHORT_MAX_SECONDS:
+def _check_short(seconds: float | None) -> None:
+    if seconds is not None and seconds > SHORT_MAX_SECONDS:
         raise PermanentError(
             f"A YouTube Short lasts at most 3 minutes; this video lasts {seconds:g} s.",
             network=NETWORK,
@@ -129,3 +131,12 @@ def video_url(video_id: str, *, short: bool) -> str:
     if short:
         return f"https://www.youtube.com/shorts/{video_id}"
     return f"https://www.youtube.com/watch?v={video_id}"
+
+
+def video_seconds(path: Path) -> float | None:
+    """The video's length as ffprobe measures it; None when it cannot be measured (YouTube
+    then judges the length itself)."""
+    try:
+        return measure_video(path).duration_seconds
+    except (UnsupportedMedia, OSError):
+        return None
