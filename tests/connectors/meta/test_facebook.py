@@ -309,9 +309,90 @@ def test_a_failed_first_comment_does_not_fail_a_live_post(replay: Replay) -> Non
     assert ref.first_comment_id is None
 
 
-def test_reels_are_not_published_as_posts(replay: Replay) -> None:
-    with pytest.raises(PermanentError, match="reel"):
-        _open(replay).publish(DraftPost(text="x", options={"format": "reel"}))
+def _reel(replay: Replay) -> None:
+    replay.on(
+        "POST",
+        f"{V}/{PAGE}/video_reels",
+        payload("facebook/reel_start.json"),
+        payload("facebook/success.json"),
+    )
+    replay.on(
+        "POST", f"/video-upload/{GRAPH_VERSION}/1234567890123", payload("facebook/success.json")
+    )
+    _published(replay, "facebook/reel_lookup.json", "1234567890123")
+
+
+def test_a_reel_from_a_file_starts_uploads_and_finishes(replay: Replay, tmp_path: Path) -> None:
+    clip = tmp_path / "reel.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42 vertical video")
+    _reel(replay)
+    ref = _open(replay).publish(
+        DraftPost(
+            text="Le pétrissage",
+            media=[MediaRef(clip.as_uri(), "video/mp4")],
+            options={"format": "reel"},
+            client_ref="reel-1",
+        )
+    )
+    start, finish = replay.sent("POST", f"{V}/{PAGE}/video_reels")
+    assert form(start) == {"upload_phase": "start"}
+    upload = replay.one("POST", f"/video-upload/{GRAPH_VERSION}/1234567890123")
+    assert upload.url.host == "rupload.facebook.com"
+    assert upload.headers["authorization"] == f"OAuth {PAGE_TOKEN}"
+    assert upload.headers["offset"] == "0"
+    assert upload.headers["file_size"] == str(clip.stat().st_size)
+    assert upload.content == clip.read_bytes()
+    assert form(finish) == {
+        "upload_phase": "finish",
+        "video_id": "1234567890123",
+        "video_state": "PUBLISHED",
+        "description": "Le pétrissage",
+    }
+    assert ref.external_id == "1234567890123"
+    assert ref.url == "https://www.facebook.com/reel/1234567890123/"
+
+
+def test_a_reel_by_address_is_fetched_by_meta(replay: Replay) -> None:
+    _reel(replay)
+    _open(replay).publish(
+        DraftPost(
+            text="x",
+            media=[MediaRef("https://media.example/reel.mp4", "video/mp4")],
+            options={"format": "reel"},
+        )
+    )
+    upload = replay.one("POST", f"/video-upload/{GRAPH_VERSION}/1234567890123")
+    assert upload.headers["file_url"] == "https://media.example/reel.mp4"
+    assert upload.content == b""
+
+
+def test_a_timeout_finishing_a_reel_is_ambiguous(replay: Replay) -> None:
+    def timeout(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    replay.on("POST", f"{V}/{PAGE}/video_reels", payload("facebook/reel_start.json"), timeout)
+    replay.on(
+        "POST", f"/video-upload/{GRAPH_VERSION}/1234567890123", payload("facebook/success.json")
+    )
+    with pytest.raises(AmbiguousError) as caught:
+        _open(replay).publish(
+            DraftPost(
+                text="x",
+                media=[MediaRef("https://media.example/reel.mp4", "video/mp4")],
+                options={"format": "reel"},
+                client_ref="reel-2",
+            )
+        )
+    assert caught.value.client_ref == "reel-2"
+
+
+def test_a_reel_is_one_video_and_stories_are_refused(replay: Replay) -> None:
+    image = MediaRef("https://media.example/a.jpg", "image/jpeg")
+    with pytest.raises(PermanentError, match="one video"):
+        _open(replay).publish(DraftPost(text="x", media=[image], options={"format": "reel"}))
+    with pytest.raises(PermanentError, match="not storys"):
+        _open(replay).publish(DraftPost(text="x", media=[image], options={"format": "story"}))
+    assert replay.requests == []
 
 
 # Error shapes on publish ------------------------------------------------------------------

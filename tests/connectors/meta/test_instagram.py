@@ -188,6 +188,16 @@ def test_a_reel_is_polled_until_processed(replay: Replay, fake_time: FakeTime) -
     assert len(replay.sent("GET", f"{V}/{CONTAINER}")) == 3
 
 
+def test_a_single_video_in_the_feed_is_a_reel(replay: Replay, fake_time: FakeTime) -> None:
+    _quota(replay)
+    replay.on("POST", f"{V}/{IG}/media", payload("instagram/container.json"))
+    _publishable(replay)
+    _open(replay, fake_time).publish(
+        DraftPost(text="Au fournil", media=[VIDEO], options={"format": "feed"})
+    )
+    assert form(replay.one("POST", f"{V}/{IG}/media"))["media_type"] == "REELS"
+
+
 def test_a_story_takes_no_caption_and_no_first_comment(replay: Replay, fake_time: FakeTime) -> None:
     _quota(replay)
     replay.on("POST", f"{V}/{IG}/media", payload("instagram/container.json"))

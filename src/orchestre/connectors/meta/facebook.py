@@ -9,7 +9,8 @@ an https address, multipart `source` for a local file); several photos are uploa
 with `published=false` then attached to one feed post (`attached_media`); one video
 `POST /{page}/videos` on the video host (`file_url` or multipart `source`). The first
 comment is `POST /{post}/comments`. Option keys read from `DraftPost.options`:
-`format` (only `feed`: Reels and stories take other APIs), `title` (video title).
+`format` (`feed`, or `reel`: one video through the Reels Publishing API, see
+`facebook_reels.py`; stories are not published), `title` (video title).
 
 A follow-up that fails once the post is live (the first comment) does not fail the
 publish, which would invite a duplicate: the returned `PublishedRef` has no
@@ -44,6 +45,7 @@ from orchestre.connectors.base import (
     PermanentError,
     PublishedRef,
 )
+from orchestre.connectors.meta.facebook_reels import publish_reel
 from orchestre.connectors.meta.graph import GRAPH_VIDEO_URL, Graph, GraphRefusal, parse_time
 from orchestre.connectors.meta.login import (
     FACEBOOK_SCOPES,
@@ -172,16 +174,20 @@ class FacebookInstallation(BaseInstallation):
 
     def publish(self, draft: DraftPost) -> PublishedRef:
         fmt = str(draft.options.get("format") or "feed")
-        if fmt != "feed":
+        if fmt not in {"feed", "reel"}:
             raise PermanentError(
-                f"Orchestre publishes Facebook posts, not {fmt}s.", network=NETWORK, code="format"
+                f"Orchestre publishes Facebook posts and Reels, not {fmt}s.",
+                network=NETWORK,
+                code="format",
             )
         videos = [m for m in draft.media if is_video(m)]
-        if videos and len(draft.media) > 1:
+        if fmt == "reel":
+            post_id = publish_reel(self._graph, self._page, draft, self._caption(draft))
+        elif videos and len(draft.media) > 1:
             raise PermanentError(
                 "A Facebook post holds one video and nothing else.", network=NETWORK, code="media"
             )
-        if videos:
+        elif videos:
             post_id = self._video(draft, videos[0])
         elif len(draft.media) == 1:
             post_id = self._photo(draft, draft.media[0])

@@ -169,6 +169,7 @@ class Graph:
         app_secret: str | None = None,
     ) -> None:
         self.network = network
+        self._token = access_token
         # No token: the app's own calls (token exchanges) that carry their secrets in the body.
         self._client = (
             bearer_client(access_token, base_url=base_url, transport=transport)
@@ -178,6 +179,10 @@ class Graph:
         self._proof = (
             appsecret_proof(access_token, app_secret) if app_secret and access_token else None
         )
+
+    def upload_auth(self) -> dict[str, str]:
+        """The `Authorization: OAuth <token>` header Meta's upload host documents."""
+        return {"Authorization": f"OAuth {self._token}"}
 
     def close(self) -> None:
         self._client.close()
@@ -211,8 +216,11 @@ class Graph:
         files: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
         client_ref: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        content: Any = None,
     ) -> Json:
-        """Send one call; `idempotent` says whether a timeout after sending is harmless."""
+        """Send one call; `idempotent` says whether a timeout after sending is harmless.
+        `headers` and a raw `content` body serve the upload hosts (rupload)."""
         query = {k: _form_value(v) for k, v in (params or {}).items() if v is not None}
         if self._proof:
             query["appsecret_proof"] = self._proof
@@ -221,7 +229,13 @@ class Graph:
             idempotent = method in {"GET", "DELETE"}
         try:
             response = self._client.request(
-                method, path, params=query or None, data=form or None, files=files
+                method,
+                path,
+                params=query or None,
+                data=form or None,
+                files=files,
+                headers=headers,
+                content=content,
             )
         except httpx.HTTPError as exc:
             raise transport_error(

@@ -25,13 +25,13 @@ CAROUSEL_MAX = 10
 
 def draft_format(draft: DraftPost) -> str:
     fmt = str(draft.options.get("format") or "")
-    if not fmt:
-        if len(draft.media) > 1:
-            return "carousel"
-        # Instagram publishes a single video only as a Reel (VIDEO is no feed type any more).
-        return "reel" if draft.media and is_video(draft.media[0]) else "feed"
-    if fmt not in FORMATS:
+    if fmt and fmt not in FORMATS:
         raise PermanentError(f"Instagram has no '{fmt}' format.", network=NETWORK, code="format")
+    if not fmt and len(draft.media) > 1:
+        return "carousel"
+    if fmt in {"", "feed"}:
+        # Instagram publishes a single video only as a Reel (VIDEO is no feed type any more).
+        return "reel" if len(draft.media) == 1 and is_video(draft.media[0]) else "feed"
     return fmt
 
 
