@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     max_json_bytes: int = 1024 * 1024
     job_backend: Literal["embedded", "broker"] = "embedded"
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # Shared rate-limit buckets for scaled workers (redis://host:6379/0); none: the database.
+    redis_url: str | None = None
+    # A publication first tried later than this after its time waits for a person.
+    publishing_max_lateness_minutes: int = 120
     cookie_secure: bool = False
     default_locale: Literal["en", "fr"] = "en"
     base_url: str = "http://127.0.0.1:8000"

@@ -88,6 +88,10 @@ class World:
 
 @pytest.fixture
 def world(db: Session, clock: FrozenClock) -> World:
+    return build_world(db, clock)
+
+
+def build_world(db: Session, clock: FrozenClock) -> World:
     workspace = make_workspace(db)
     owner = make_member(db, workspace, "owner")
     channel = make_channel(db, workspace)

@@ -69,6 +69,7 @@ class Ticker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_tick: datetime | None = None
+        self.ticks = 0
 
     def start(self) -> None:
         if self._thread is None:
@@ -91,6 +92,7 @@ class Ticker:
             try:
                 claimed = tick(self._factory, self._policy, worker=name, now=self._clock())
                 self.last_tick = self._clock()
+                self.ticks += 1
                 delay = 0.0 if claimed >= self._policy.claim_batch else self._sleep_for()
             except Exception:  # the database is down: keep trying, never die
                 log.exception("publishing tick failed; trying again in %.1f s", self._idle)

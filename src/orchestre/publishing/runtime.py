@@ -1,0 +1,72 @@
+"""Starting publishing in a process that runs workers: the send context and the ticker.
+
+`orchestre serve` (embedded) and every `orchestre worker` process (scaled) call
+`start_publishing`; the returned handle stops the ticker on shutdown. Rate limits live
+in Redis when `ORCHESTRE_REDIS_URL` is set (shared by every machine), else in the
+database.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from orchestre.config import Settings
+from orchestre.connectors import registry
+from orchestre.kit.keys import secret_box
+from orchestre.publishing import tasks
+from orchestre.publishing.gateway import Gateway, RegistryGateway
+from orchestre.publishing.policy import EnginePolicy
+from orchestre.publishing.ratelimit import DatabaseLimiter, Limiter, RedisLimiter
+from orchestre.publishing.sending import SendContext
+from orchestre.publishing.ticker import Ticker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Publishing:
+    ticker: Ticker
+    context: SendContext
+
+    def stop(self) -> None:
+        self.ticker.stop()
+        tasks.configure(None)
+
+
+def policy_from(settings: Settings) -> EnginePolicy:
+    return EnginePolicy(max_lateness=timedelta(minutes=settings.publishing_max_lateness_minutes))
+
+
+def limiter_from(settings: Settings, factory: sessionmaker[Session]) -> Limiter:
+    if settings.redis_url:
+        import redis
+
+        return RedisLimiter(redis.Redis.from_url(settings.redis_url))
+    return DatabaseLimiter(factory)
+
+
+def start_publishing(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    *,
+    gateway: Gateway | None = None,
+    tick: bool = True,
+) -> Publishing:
+    """Configure this process's sends and start its ticker (unless `tick` is False)."""
+    policy = policy_from(settings)
+    context = SendContext(
+        gateway=gateway or RegistryGateway(registry.default(), secret_box(settings)),
+        policy=policy,
+        limiter=limiter_from(settings, factory),
+        media_root=settings.media_dir,
+    )
+    tasks.configure(context)
+    ticker = Ticker(factory, policy)
+    if tick:
+        ticker.start()
+        log.info("publishing ticker started")
+    return Publishing(ticker, context)
