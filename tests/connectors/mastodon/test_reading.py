@@ -204,3 +204,12 @@ def test_a_page_that_is_not_json_is_a_permanent_error(
     instance.on("GET", NOTIFICATIONS, httpx.Response(200, text="<html>maintenance</html>"))
     with pytest.raises(PermanentError, match="not JSON"):
         lumiere.read_mentions()
+
+
+def test_a_status_without_a_valid_date_is_a_permanent_error(
+    lumiere: MastodonInstallation, instance: ReplayedInstance
+) -> None:
+    broken = dict(payload("status.json"), created_at="yesterday")
+    instance.json("GET", f"/api/v1/statuses/{POST}/context", {"descendants": [broken]})
+    with pytest.raises(PermanentError, match="valid date"):
+        lumiere.read_comments(POST)

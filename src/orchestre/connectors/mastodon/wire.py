@@ -139,9 +139,13 @@ def html_to_text(html: str) -> str:
 
 def parse_time(value: Any) -> datetime:
     """A Mastodon datetime (ISO 8601, UTC) as an aware datetime."""
-    if not isinstance(value, str) or not value:
-        raise PermanentError(f"{NETWORK} sent a status without a valid date.", network=NETWORK)
-    at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise PermanentError(
+            f"{NETWORK} sent a status without a valid date ({str(value)[:40]!r}).",
+            network=NETWORK,
+        ) from None
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
