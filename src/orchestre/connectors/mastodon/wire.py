@@ -17,7 +17,12 @@ from orchestre.connectors.base import (
     PermanentError,
     PublicPost,
 )
-from orchestre.connectors.http import error_reason, raise_for_answer, transport_error
+from orchestre.connectors.http import (
+    IDEMPOTENT_METHODS,
+    error_reason,
+    raise_for_answer,
+    transport_error,
+)
 
 NETWORK = "mastodon"
 
@@ -47,7 +52,7 @@ def call(
     unconfirmed login) is a `CredentialError`, whatever its status.
     """
     if idempotent is None:
-        idempotent = method.upper() in {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
+        idempotent = method.upper() in IDEMPOTENT_METHODS
     try:
         response = client.request(method, url, **kwargs)
     except httpx.HTTPError as exc:
