@@ -11,8 +11,10 @@ from orchestre.connectors import oauth
 from orchestre.connectors.base import (
     AccountRef,
     Capability,
+    Connector,
     CredentialError,
     Credentials,
+    Installation,
     PermanentError,
     RetryableError,
     UnsupportedCapability,
@@ -36,6 +38,8 @@ def test_the_connector_declares_what_it_implements_and_nothing_else(
         Capability.READ_METRICS,
     }
     assert isinstance(connector, oauth.UsesOAuth2)
+    assert isinstance(connector, Connector)
+    assert isinstance(tiktok, Installation)
     with pytest.raises(UnsupportedCapability):
         tiktok.reply("7301527392845892870", "merci")
     with pytest.raises(UnsupportedCapability):

@@ -11,7 +11,9 @@ from orchestre.connectors import oauth
 from orchestre.connectors.base import (
     AccountRef,
     Capability,
+    Connector,
     CredentialError,
+    Installation,
     PermanentError,
     RetryableError,
     UnsupportedCapability,
@@ -39,6 +41,8 @@ def test_the_connector_declares_what_it_implements(youtube: YouTubeInstallation)
         Capability.SEARCH_POSTS,
     }
     assert isinstance(connector, oauth.UsesOAuth2)
+    assert isinstance(connector, Connector)
+    assert isinstance(youtube, Installation)
     with pytest.raises(UnsupportedCapability):
         youtube.read_messages()
     with pytest.raises(UnsupportedCapability):

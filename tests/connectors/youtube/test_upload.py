@@ -157,10 +157,14 @@ def test_an_expired_session_is_retryable(
         youtube.publish(_draft(video))
 
 
+@pytest.mark.parametrize("failure", [httpx.ReadTimeout, httpx.ConnectError])
 def test_a_lost_session_opening_is_retryable_since_nothing_was_sent(
-    youtube: YouTubeInstallation, replay: Replay, video: Path
+    youtube: YouTubeInstallation,
+    replay: Replay,
+    video: Path,
+    failure: type[httpx.TransportError],
 ) -> None:
-    replay.on("POST", UPLOAD, httpx.ReadTimeout)
+    replay.on("POST", UPLOAD, failure)
     with pytest.raises(RetryableError):
         youtube.publish(_draft(video))
 
