@@ -73,6 +73,8 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"GET {W}/media/{{media_id}}/file": (P.POSTS_VIEW,),
     f"PATCH {W}/media/{{media_id}}": (P.POSTS_EDIT_ANY,),
     f"DELETE {W}/media/{{media_id}}": (P.POSTS_EDIT_ANY,),
+    f"POST {W}/media/{{media_id}}/fix": (P.MEDIA_UPLOAD,),
+    f"GET {W}/media/{{media_id}}/thumbnail": (P.POSTS_VIEW,),
     f"GET {W}/audit": (P.AUDIT_VIEW,),
     # The composer: a check only measures (reviewers see the same findings on the post);
     # an adaptation writes a text to save, as a draft's author does.

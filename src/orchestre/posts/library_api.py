@@ -6,11 +6,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from orchestre.apischema import problems
 from orchestre.deps import DB, AppSettings, CurrentActor, CursorQuery, LimitQuery
-from orchestre.posts import campaigns, editorial, media, schemas
+from orchestre.posts import campaigns, editorial, media, media_fix, schemas
 
 router = APIRouter()
 WS = "/workspaces/{workspace_id}"
@@ -313,3 +313,60 @@ def delete_media(
     """Delete a media that no variant uses."""
     media.delete_media(db, actor, media_id, media_root=settings.media_dir)
     return Response(status_code=204)
+
+
+@router.post(
+    WS + "/media/{media_id}/fix",
+    status_code=201,
+    response_model=schemas.MediaAsset,
+    responses={
+        **problems(409, 422),
+        200: {
+            "description": "The same fix was made before: that file",
+            "model": schemas.MediaAsset,
+        },
+        202: {
+            "description": "A video: converted in the background (status 'processing')",
+            "model": schemas.MediaAsset,
+        },
+    },
+    tags=["media"],
+)
+def fix_media(
+    workspace_id: uuid.UUID,
+    media_id: uuid.UUID,
+    body: schemas.MediaFixCreate,
+    actor: CurrentActor,
+    db: DB,
+    settings: AppSettings,
+) -> JSONResponse:
+    """'Fix for <network>': a new file derived from this one that fits the network's format.
+
+    Images are converted now (201); videos in the background (202, then poll the media until
+    its status is 'ready' or 'failed'). A file no conversion can fix gets 422 with the reason.
+    """
+    result = media_fix.fix_media(
+        db, actor, media_id, body.network, body.format, media_root=settings.media_dir
+    )
+    out = schemas.MediaAsset.model_validate(result.asset)
+    processing = result.asset.status == "processing"
+    status = 202 if processing else 201 if result.created else 200
+    return JSONResponse(out.model_dump(mode="json"), status_code=status)
+
+
+@router.get(
+    WS + "/media/{media_id}/thumbnail",
+    response_class=FileResponse,
+    tags=["media"],
+    responses={**problems(), 200: {"description": "A JPEG frame", "content": {"image/jpeg": {}}}},
+)
+def media_thumbnail(
+    workspace_id: uuid.UUID, media_id: uuid.UUID, actor: CurrentActor, db: DB, settings: AppSettings
+) -> FileResponse:
+    """The cover frame of a video fixed for a network, for previews."""
+    path = media.thumbnail_file(db, actor, media_id, media_root=settings.media_dir)
+    return FileResponse(
+        path,
+        media_type="image/jpeg",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"},
+    )

@@ -1,9 +1,10 @@
 """Media use cases: upload (streamed, checked by content), list, serve, alt text, delete.
 
-Files live under `<media root>/<workspace id>/<media id>.<ext>`. The file system is not
-transactional, so file moves follow the database: an upload's file is removed if the
-request's transaction rolls back, and a deleted media's file goes only once the deletion
-is committed.
+Files live under `<media root>/<workspace id>/<media id>.<ext>` (a video's thumbnail
+beside it as `<media id>.thumb.jpg`). The file system is not transactional, so file moves
+follow the database: an upload's file is removed if the request's transaction rolls back,
+and a deleted media's files (and those of the files fixed from it) go only once the
+deletion is committed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from orchestre.errors import Conflict, Forbidden, NotFound, TooLarge
 from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import MediaAsset
 from orchestre.posts import repository
-from orchestre.posts.media_probe import measure
+from orchestre.posts.media_probe import measure, measured_columns
 from orchestre.workspaces.permissions import Actor, Permission
 
 P = Permission
@@ -33,7 +34,7 @@ CHUNK_BYTES = 1024 * 1024
 INCOMING = ".incoming"
 
 
-def _when_transaction_ends(
+def when_transaction_ends(
     session: Session,
     on_commit: Callable[[], None] | None = None,
     on_rollback: Callable[[], None] | None = None,
@@ -56,12 +57,28 @@ def _when_transaction_ends(
     event.listen(session, "after_transaction_end", ended)
 
 
-def _remove(path: Path) -> Callable[[], None]:
+def remove_files(*paths: Path) -> Callable[[], None]:
     def remove() -> None:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
 
     return remove
+
+
+def stored_paths(asset: MediaAsset, media_root: Path) -> list[Path]:
+    """Every file stored for an asset: the media itself and its thumbnail if any."""
+    keys = [asset.storage_key, asset.thumbnail_key]
+    return [media_root / key for key in keys if key]
+
+
+def stored_path(media_root: Path, key: str | None, missing: str) -> Path:
+    """The path of a stored key, refused (NotFound) outside the media root or when absent."""
+    root = media_root.resolve()
+    path = (root / key).resolve() if key else root
+    if not key or not path.is_relative_to(root) or not path.is_file():
+        raise NotFound(missing, code="media_file_missing")
+    return path
 
 
 def _receive(stream: BinaryIO, folder: Path, max_bytes: int) -> tuple[Path, int, str]:
@@ -115,18 +132,13 @@ def upload(
         os.replace(temp, final)
     finally:
         temp.unlink(missing_ok=True)
-    _when_transaction_ends(session, on_rollback=_remove(final))
+    when_transaction_ends(session, on_rollback=remove_files(final))
     asset = MediaAsset(
         id=media_id,
         workspace_id=actor.workspace_id,
         created_by=actor.user_id,
         filename=_clean_filename(filename),
-        kind=measured.kind,
-        content_type=measured.content_type,
-        size_bytes=size,
-        width=measured.width,
-        height=measured.height,
-        duration_seconds=measured.duration_seconds,
+        **(measured_columns(measured) | {"size_bytes": size}),
         sha256=sha256,
         storage_key=key,
         alt_text=alt_text[:1500],
@@ -169,14 +181,29 @@ def media_file(
 ) -> tuple[MediaAsset, Path]:
     """The asset and the path of its stored file, for serving."""
     asset = get_media(session, actor, media_id)
-    root = media_root.resolve()
-    path = (root / asset.storage_key).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise NotFound(
-            "The file of this media is missing from storage; upload it again.",
-            code="media_file_missing",
-        )
+    path = stored_path(
+        media_root,
+        asset.storage_key,
+        "The file of this media is missing from storage; upload it again.",
+    )
     return asset, path
+
+
+def thumbnail_file(
+    session: Session, actor: Actor, media_id: uuid.UUID, *, media_root: Path
+) -> Path:
+    """The JPEG cover frame of a video (stored when it was fixed), for previews."""
+    asset = get_media(session, actor, media_id)
+    if asset.thumbnail_key is None:
+        what = "a video that is still being converted" if asset.status == "processing" else None
+        raise NotFound(
+            f"This media has no thumbnail{f' yet: it is {what}' if what else ''}; "
+            "thumbnails are made for videos fixed for a network.",
+            code="thumbnail_missing",
+        )
+    return stored_path(
+        media_root, asset.thumbnail_key, "The thumbnail of this media is missing from storage."
+    )
 
 
 def update_alt_text(
@@ -194,18 +221,27 @@ def update_alt_text(
 
 
 def delete_media(session: Session, actor: Actor, media_id: uuid.UUID, *, media_root: Path) -> None:
-    """Refused while a variant uses it; the file goes once the deletion is committed."""
+    """Refused while a variant uses it or a file fixed from it; the files go after commit.
+
+    The files fixed from this media (for a network) go with it: they are copies of it.
+    """
     actor.require(P.MEDIA_UPLOAD)
     asset = _asset(session, actor, media_id)
     _require_owner(actor, asset)
-    used = repository.media_usage(session, asset.id)
+    derived = repository.derived_media(session, actor.workspace_id, asset.id)
+    used = sum(repository.media_usage(session, m.id) for m in [asset, *derived])
     if used:
         raise Conflict(
-            f"This media is attached to {used} post variant(s); remove it from them first.",
+            f"This media (or a file fixed from it) is attached to {used} post variant(s); "
+            "remove it from them first.",
             code="media_in_use",
         )
+    paths = [path for m in [asset, *derived] for path in stored_paths(m, media_root)]
+    for row in derived:
+        derived_id, before = row.id, snapshot(row)
+        repository.delete(session, row)
+        record(session, actor, "media.delete", "media", derived_id, before=before)
     before = snapshot(asset)
-    path = media_root / asset.storage_key
     repository.delete(session, asset)
     record(session, actor, "media.delete", "media", media_id, before=before)
-    _when_transaction_ends(session, on_commit=_remove(path))
+    when_transaction_ends(session, on_commit=remove_files(*paths))

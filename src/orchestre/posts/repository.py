@@ -208,6 +208,19 @@ def list_media(
     return list(session.scalars(stmt.limit(limit + 1)))
 
 
+def derived_media(
+    session: Session, workspace_id: uuid.UUID, source_id: uuid.UUID
+) -> list[MediaAsset]:
+    """The files fixed from a media for networks, oldest first."""
+    return list(
+        session.scalars(
+            select(MediaAsset)
+            .where(MediaAsset.workspace_id == workspace_id, MediaAsset.source_media_id == source_id)
+            .order_by(MediaAsset.created_at, MediaAsset.id)
+        )
+    )
+
+
 def media_usage(session: Session, media_id: uuid.UUID) -> int:
     """How many variants (of any state) attach this media."""
     return int(

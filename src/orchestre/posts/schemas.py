@@ -160,11 +160,35 @@ class MediaAsset(OutputModel):
     alt_text: str
     created_by: uuid.UUID | None
     created_at: datetime
+    video_codec: str | None = None
+    audio_codec: str | None = None
+    frame_rate: float | None = None
+    # A file fixed for a network: its original, what it was made for, and its progress.
+    source_media_id: uuid.UUID | None = None
+    network: str | None = None
+    format: str | None = None
+    status: Literal["processing", "ready", "failed"] = "ready"
+    status_reason: str | None = None
+    thumbnail_key: str | None = Field(default=None, exclude=True)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def file_url(self) -> str:
         return f"/api/v1/workspaces/{self.workspace_id}/media/{self.id}/file"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def thumbnail_url(self) -> str | None:
+        if self.thumbnail_key is None:
+            return None
+        return f"/api/v1/workspaces/{self.workspace_id}/media/{self.id}/thumbnail"
+
+
+class MediaFixCreate(InputModel):
+    """'Fix for <network>': the network and its format (feed, reel, short, story, carousel)."""
+
+    network: str = Field(min_length=1, max_length=32)
+    format: str = Field(default="feed", min_length=1, max_length=16)
 
 
 class Variant(OutputModel):

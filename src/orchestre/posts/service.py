@@ -21,6 +21,7 @@ from orchestre.errors import Conflict, FieldError, Forbidden, Invalid, NotFound,
 from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import Channel, MediaAsset, Post, PostVariant, VariantMedia, VariantState
 from orchestre.posts import repository, states
+from orchestre.posts.media_probe import facts_of
 from orchestre.posts.repository import PostFilters
 from orchestre.posts.schemas import (
     PostChannelCreate,
@@ -30,7 +31,13 @@ from orchestre.posts.schemas import (
     VariantUpdate,
     normalise_tag,
 )
-from orchestre.posts.validation import EditorialRules, Finding, VariantContent, check_variant
+from orchestre.posts.validation import (
+    EditorialRules,
+    Finding,
+    VariantContent,
+    check_variant,
+    instance_media_limits,
+)
 from orchestre.workspaces.permissions import Actor, Permission
 
 P = Permission
@@ -86,7 +93,7 @@ def post_views(session: Session, actor: Actor, posts: Sequence[Post]) -> list[Po
         for variant in post.variants:
             channel = channels[variant.channel_id]
             assets = [media[link.media_id] for link in variant.media]
-            found = findings_of(variant, channel, rules)
+            found = findings_of(variant, channel, rules, assets)
             items.append(VariantView(variant, channel, assets, found))
         views.append(PostView(post, items))
     return views
@@ -96,7 +103,13 @@ def post_view(session: Session, actor: Actor, post: Post) -> PostView:
     return post_views(session, actor, [post])[0]
 
 
-def findings_of(variant: PostVariant, channel: Channel, rules: EditorialRules) -> list[Finding]:
+def findings_of(
+    variant: PostVariant,
+    channel: Channel,
+    rules: EditorialRules,
+    media: Sequence[MediaAsset] | None = None,
+) -> list[Finding]:
+    """The variant's findings; its media are checked when their assets are given."""
     content = VariantContent(
         text=variant.text,
         first_comment=variant.first_comment,
@@ -105,6 +118,8 @@ def findings_of(variant: PostVariant, channel: Channel, rules: EditorialRules) -
         network=channel.network,
         channel_handle=channel.handle,
         options=variant.options or {},
+        media=tuple(facts_of(asset) for asset in media) if media is not None else (),
+        media_limits=instance_media_limits(channel.network, channel.settings or {}),
     )
     return check_variant(content, rules)
 

@@ -6,8 +6,10 @@ submission for review (`service.assert_ready_for_review`) while warnings only in
 Extension point: `gather_findings` runs every function of a checker list over one
 variant. The network's text rules (`connectors.rules.check_text`: length counted the
 network's way, hashtag and mention limits, a YouTube title) are one checker; the media
-rules (size, duration, aspect ratio) will be another once variants carry measured media
-facts.
+rules (`connectors.rules.check_media`: count, type, size, duration, aspect ratio,
+resolution, codecs, frame rate) are another, applied to the facts measured at upload for
+the variant's format (option `format`, default `feed`) and, on Mastodon, the instance's
+own limits kept in the channel's settings.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from orchestre.connectors.rules import NETWORKS, check_text
+from orchestre.connectors.rules import NETWORKS, MediaFacts, check_media, check_text
+from orchestre.connectors.rules.media import formats_for
+from orchestre.connectors.rules.media_limits import InstanceMediaLimits, mastodon_instance_limits
 from orchestre.models import EditorialLine, Severity
 
 
@@ -51,6 +55,10 @@ class VariantContent:
     channel_handle: str = ""
     # The variant's network options (e.g. a YouTube title), handed to the network's rules.
     options: Mapping[str, Any] = field(default_factory=dict)
+    # The facts measured from each attached file, in order (empty: unknown, not checked
+    # unless media_count is 0 too), and a server's own limits (a Mastodon instance).
+    media: tuple[MediaFacts, ...] = ()
+    media_limits: InstanceMediaLimits | None = None
 
 
 @dataclass(frozen=True)
@@ -197,11 +205,69 @@ def _network_findings(
 _cached_network_findings = lru_cache(maxsize=4096)(_network_findings)
 
 
+MASTODON_MEDIA_KEYS = {
+    "max_media_attachments": "statuses",
+    "image_size_limit": "media_attachments",
+    "image_matrix_limit": "media_attachments",
+    "video_size_limit": "media_attachments",
+    "video_matrix_limit": "media_attachments",
+    "video_frame_rate_limit": "media_attachments",
+    "supported_mime_types": "media_attachments",
+}
+
+
+def instance_media_limits(network: str, settings: Mapping[str, Any]) -> InstanceMediaLimits | None:
+    """A Mastodon channel's instance limits from its settings, None elsewhere or when unknown.
+
+    The settings hold either the instance's `configuration` object (GET /api/v2/instance),
+    its `statuses` / `media_attachments` sections, or their keys flat (image_size_limit...).
+    """
+    if network != "mastodon" or not settings:
+        return None
+    nested = settings.get("configuration")
+    configuration: dict[str, Any] = dict(nested) if isinstance(nested, Mapping) else {}
+    for section in ("statuses", "media_attachments"):
+        if isinstance(settings.get(section), Mapping):
+            configuration.setdefault(section, dict(settings[section]))
+    for key, section in MASTODON_MEDIA_KEYS.items():
+        if key in settings:
+            configuration.setdefault(section, {}).setdefault(key, settings[key])
+    if not configuration:
+        return None
+    return mastodon_instance_limits(configuration)
+
+
+def check_network_media(content: VariantContent, rules: EditorialRules) -> list[Finding]:
+    """The attached files against the network's rules for the variant's format."""
+    if content.network not in NETWORKS or len(content.media) != content.media_count:
+        return []
+    format = str(content.options.get("format") or "feed")
+    formats = formats_for(content.network)
+    if format not in formats:
+        return [
+            Finding(
+                Severity.ERROR,
+                "options.format",
+                "media.post_format",
+                f"This network has no \u201c{format}\u201d format; choose one of: "
+                f"{', '.join(formats)}.",
+                limit=list(formats),
+                actual=format,
+            )
+        ]
+    violations = check_media(content.network, content.media, format, instance=content.media_limits)
+    return [
+        Finding(Severity(v.severity), v.field, v.rule, v.message, v.limit, v.actual)
+        for v in violations
+    ]
+
+
 DEFAULT_CHECKERS: tuple[Checker, ...] = (
     check_not_empty,
     check_banned_words,
     check_required_tags,
     check_network_text,
+    check_network_media,
 )
 
 
