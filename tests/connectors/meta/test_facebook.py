@@ -448,6 +448,13 @@ def test_a_timeout_after_sending_the_post_is_ambiguous(replay: Replay) -> None:
     assert caught.value.client_ref == "ref-42"
 
 
+def test_an_earlier_attempt_cannot_be_looked_up(replay: Replay) -> None:
+    with pytest.raises(PermanentError) as caught:
+        _open(replay).find_by_client_ref("ref-42")
+    assert caught.value.code == "unverifiable"
+    assert "check the Page" in caught.value.reason
+
+
 def test_a_connect_error_on_publish_is_retryable(replay: Replay) -> None:
     def refused(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)

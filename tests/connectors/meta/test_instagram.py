@@ -308,6 +308,34 @@ def test_a_timeout_on_media_publish_is_ambiguous(replay: Replay, fake_time: Fake
     assert caught.value.client_ref == "ref-7"
 
 
+def test_a_lost_media_publish_answer_is_settled_by_the_container(
+    replay: Replay, fake_time: FakeTime
+) -> None:
+    def timeout(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    _quota(replay)
+    replay.on("POST", f"{V}/{IG}/media", payload("instagram/container.json"))
+    replay.on(
+        "GET",
+        f"{V}/{CONTAINER}",
+        payload("instagram/status_finished.json"),
+        payload("instagram/status_published.json"),
+    )
+    replay.on("POST", f"{V}/{IG}/media_publish", timeout)
+    replay.on("GET", f"{V}/{IG}/media", payload("instagram/recent_media.json"))
+    replay.on("GET", f"{V}/{MEDIA}", payload("instagram/media.json"))
+    ref = _open(replay, fake_time).publish(DraftPost(text="Le croissant du jour", media=[IMAGE]))
+    assert ref.external_id == MEDIA
+    assert query(replay.sent("GET", f"{V}/{CONTAINER}")[1])["fields"] == "status_code"
+
+
+def test_an_earlier_attempt_cannot_be_looked_up(replay: Replay, fake_time: FakeTime) -> None:
+    with pytest.raises(PermanentError) as caught:
+        _open(replay, fake_time).find_by_client_ref("ref-7")
+    assert caught.value.code == "unverifiable"
+
+
 def test_a_timeout_creating_a_container_is_only_retryable(
     replay: Replay, fake_time: FakeTime
 ) -> None:

@@ -336,15 +336,41 @@ def test_local_files_are_refused(replay: Replay, fake_time: FakeTime) -> None:
     assert replay.requests == []
 
 
-def test_a_timeout_on_threads_publish_is_ambiguous(replay: Replay, fake_time: FakeTime) -> None:
+def _lost_publish(replay: Replay, status: str) -> None:
     def timeout(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
     replay.on("POST", f"{V}/{USER}/threads", payload("threads/container.json"))
     replay.on("POST", f"{V}/{USER}/threads_publish", timeout)
+    replay.on("GET", f"{V}/{CONTAINER}", payload(f"threads/status_{status}.json"))
+
+
+def test_a_lost_answer_to_threads_publish_is_ambiguous_while_unpublished(
+    replay: Replay, fake_time: FakeTime
+) -> None:
+    _lost_publish(replay, "finished")
     with pytest.raises(AmbiguousError) as caught:
         _open(replay, fake_time).publish(DraftPost(text="x", client_ref="ref-9"))
     assert caught.value.client_ref == "ref-9"
+    assert query(replay.one("GET", f"{V}/{CONTAINER}"))["fields"] == "status"
+
+
+def test_a_lost_answer_is_settled_when_the_container_was_published(
+    replay: Replay, fake_time: FakeTime
+) -> None:
+    _lost_publish(replay, "published")
+    replay.on("GET", f"{V}/{USER}/threads", payload("threads/recent_threads.json"))
+    replay.on("GET", f"{V}/{POST}", payload("threads/post.json"))
+    ref = _open(replay, fake_time).publish(DraftPost(text="Le levain est prêt", client_ref="r"))
+    assert ref.external_id == POST  # the newest post with the same text
+    assert query(replay.one("GET", f"{V}/{USER}/threads"))["fields"] == "id,text"
+
+
+def test_an_earlier_attempt_cannot_be_looked_up(replay: Replay, fake_time: FakeTime) -> None:
+    with pytest.raises(PermanentError) as caught:
+        _open(replay, fake_time).find_by_client_ref("ref-9")
+    assert caught.value.code == "unverifiable"
+    assert replay.requests == []
 
 
 def test_publish_error_shapes(replay: Replay, fake_time: FakeTime) -> None:

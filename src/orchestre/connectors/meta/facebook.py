@@ -15,7 +15,8 @@ comment is `POST /{post}/comments`. Option keys read from `DraftPost.options`:
 A follow-up that fails once the post is live (the first comment) does not fail the
 publish, which would invite a duplicate: the returned `PublishedRef` has no
 `first_comment_id` and a warning is logged. The Graph API has no idempotency key, so
-`find_by_client_ref` finds nothing: an `AmbiguousError` is resolved by a person.
+`find_by_client_ref` refuses (`unverifiable`): after an `AmbiguousError` a person looks
+at the Page, rather than Orchestre guessing and maybe publishing twice.
 """
 
 from __future__ import annotations
@@ -54,7 +55,14 @@ from orchestre.connectors.meta.login import (
     managed_pages,
     page_credentials,
 )
-from orchestre.connectors.meta.shared import absolute, insight_values, is_video, local_file, log
+from orchestre.connectors.meta.shared import (
+    absolute,
+    insight_values,
+    is_video,
+    local_file,
+    log,
+    unverifiable,
+)
 from orchestre.connectors.meta.shared import page as interaction_page
 from orchestre.connectors.oauth import OAuth2Spec
 from orchestre.kit.clock import utcnow
@@ -208,6 +216,9 @@ class FacebookInstallation(BaseInstallation):
             first_comment_id=self._first_comment(post_id, draft.first_comment),
             client_ref=draft.client_ref,
         )
+
+    def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
+        raise unverifiable("Facebook", "the Page")
 
     def _caption(self, draft: DraftPost) -> str:
         # Photo and video posts take no link field: the link goes in the words.

@@ -53,7 +53,12 @@ from orchestre.connectors.meta.login import (
     long_lived_user_token,
     managed_pages,
 )
-from orchestre.connectors.meta.shared import insight_values, log
+from orchestre.connectors.meta.shared import (
+    insight_values,
+    log,
+    publish_container,
+    unverifiable,
+)
 from orchestre.connectors.meta.shared import page as interaction_page
 from orchestre.connectors.oauth import OAuth2Spec
 from orchestre.kit.clock import utcnow
@@ -187,8 +192,15 @@ class InstagramInstallation(BaseInstallation):
         check_media(draft, fmt)
         check_quota(self._graph, self._ig)
         container = create_container(self._graph, self._ig, draft, fmt, self._poller)
-        answer = self._graph.post(
-            f"/{self._ig}/media_publish", {"creation_id": container}, client_ref=draft.client_ref
+        answer = publish_container(
+            self._graph,
+            f"/{self._ig}/media_publish",
+            container,
+            client_ref=draft.client_ref,
+            status_field="status_code",
+            recent_path=f"/{self._ig}/media",
+            text_field="caption",
+            text="" if fmt == "story" else draft.text,
         )
         media_id = str(answer["id"])
         found = self._graph.get(f"/{media_id}", {"fields": "id,permalink,timestamp"})
@@ -202,6 +214,9 @@ class InstagramInstallation(BaseInstallation):
             first_comment_id=first_comment,
             client_ref=draft.client_ref,
         )
+
+    def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
+        raise unverifiable("Instagram", "the account's posts")
 
     def _first_comment(self, media_id: str, text: str) -> str | None:
         try:

@@ -10,11 +10,14 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from orchestre.connectors.base import (
+    AmbiguousError,
+    ConnectorError,
     Interaction,
     InteractionPage,
     MediaRef,
     PermanentError,
 )
+from orchestre.connectors.meta.graph import Graph, Json
 
 log = logging.getLogger("orchestre.connectors.meta")
 
@@ -120,3 +123,57 @@ def absolute(url: Any) -> str | None:
     if not isinstance(url, str) or not url:
         return None
     return f"https://www.facebook.com{url}" if url.startswith("/") else url
+
+
+def unverifiable(network: str, where: str) -> PermanentError:
+    """What `find_by_client_ref` raises: Meta keeps no idempotency key, so an earlier
+    attempt cannot be looked up by Orchestre's reference, and guessing could publish twice."""
+    return PermanentError(
+        f"{network} cannot look a post up by Orchestre's reference; check {where} "
+        "before publishing again.",
+        network=network,
+        code="unverifiable",
+    )
+
+
+def publish_container(
+    graph: Graph,
+    path: str,
+    container: str,
+    *,
+    client_ref: str | None,
+    status_field: str,
+    recent_path: str,
+    text_field: str,
+    text: str,
+) -> Json:
+    """Publish a container; when the answer is lost, ask the container before giving up.
+
+    A container whose status says PUBLISHED went out: its post is the newest of the
+    account's recent ones with the same text. Anything less certain stays an
+    `AmbiguousError` (Meta may still be publishing it).
+    """
+    try:
+        return graph.post(path, {"creation_id": container}, client_ref=client_ref)
+    except AmbiguousError:
+        found = _published_after_all(graph, container, status_field, recent_path, text_field, text)
+        if found is None:
+            raise
+        log.info("%s: container %s was published after all", graph.network, container)
+        return found
+
+
+def _published_after_all(
+    graph: Graph, container: str, status_field: str, recent_path: str, text_field: str, text: str
+) -> Json | None:
+    try:
+        status = graph.get(f"/{container}", {"fields": status_field}).get(status_field)
+        if str(status or "").upper() != "PUBLISHED":
+            return None
+        recent = graph.get(recent_path, {"fields": f"id,{text_field}", "limit": 10})
+    except ConnectorError:
+        return None
+    for item in recent.get("data") or ():
+        if item.get("id") and str(item.get(text_field) or "") == text:
+            return {"id": str(item["id"])}
+    return None

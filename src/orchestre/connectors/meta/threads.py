@@ -41,7 +41,7 @@ from orchestre.connectors.base import (
     PublishedRef,
 )
 from orchestre.connectors.meta.graph import Graph, GraphRefusal, Poller, parse_time
-from orchestre.connectors.meta.shared import insight_values, log
+from orchestre.connectors.meta.shared import insight_values, log, unverifiable
 from orchestre.connectors.meta.shared import page as interaction_page
 from orchestre.connectors.meta.threads_publish import NETWORK, check_media, publish_one
 from orchestre.connectors.oauth import OAuth2Spec, credentials_from_token
@@ -258,6 +258,9 @@ class ThreadsInstallation(BaseInstallation):
             first_comment_id=comment.external_id if comment else None,
             client_ref=draft.client_ref,
         )
+
+    def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
+        raise unverifiable("Threads", "the profile's posts")
 
     def _follow_up(self, text: str | None, reply_to: str, what: str) -> PublishedRef | None:
         if not text:

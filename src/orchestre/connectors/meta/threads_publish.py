@@ -12,7 +12,7 @@ from typing import Any
 
 from orchestre.connectors.base import MediaRef, PermanentError, PublishedRef
 from orchestre.connectors.meta.graph import Graph, Poller, parse_time, wait_for_container
-from orchestre.connectors.meta.shared import is_video, public_url
+from orchestre.connectors.meta.shared import is_video, public_url, publish_container
 from orchestre.kit.clock import utcnow
 
 NETWORK = "threads"
@@ -51,8 +51,15 @@ def publish_one(
     else:
         fields |= {"media_type": "TEXT", "link_attachment": link}
     container = _create(graph, user_id, fields, poller, wait=bool(media))
-    answer = graph.post(
-        f"/{user_id}/threads_publish", {"creation_id": container}, client_ref=client_ref
+    answer = publish_container(
+        graph,
+        f"/{user_id}/threads_publish",
+        container,
+        client_ref=client_ref,
+        status_field="status",
+        recent_path=f"/{user_id}/threads",
+        text_field="text",
+        text=text,
     )
     post_id = str(answer["id"])
     found = graph.get(f"/{post_id}", {"fields": "id,permalink,timestamp"})
