@@ -17,12 +17,14 @@ from orchestre.kit.clock import utcnow
 from orchestre.models import (
     ApprovalStep,
     Campaign,
+    ConnectAttempt,
     ContentPillar,
     MediaAsset,
     Membership,
     Post,
     PostComment,
     PostVariant,
+    Publication,
     Workspace,
 )
 from tests.factories import make_channel, make_member, make_token
@@ -69,7 +71,28 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         workspace_id=ws.id, post_id=post.id, author_id=owner.id, body=f"{marker} comment"
     )
     step = ApprovalStep(workspace_id=ws.id, position=0, name=f"{marker} step", role="reviewer")
-    db.add_all([variant, comment, step])
+    # An authorization waiting for its accounts to be picked (by a member who is not the
+    # caller: every caller meets 403 or 404 on it, never its content).
+    attempt = ConnectAttempt(
+        workspace_id=ws.id,
+        user_id=other.id,
+        network="facebook",
+        state_hash=uuid.uuid4().hex,
+        pending_encrypted=b"sealed",
+        expires_at=utcnow() + timedelta(minutes=10),
+    )
+    db.add_all([variant, comment, step, attempt])
+    db.flush()
+    publication = Publication(
+        workspace_id=ws.id,
+        channel_id=channel.id,
+        variant_id=variant.id,
+        due_at=utcnow(),
+        state="failed",
+        client_ref=uuid.uuid4().hex,
+        last_error=f"{marker} refused",
+    )
+    db.add(publication)
     db.flush()
     from orchestre.models import ApiToken
 
@@ -88,6 +111,8 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "token_id": token_row.id,
         "step_id": step.id,
         "user_id": other.id,
+        "attempt_id": attempt.id,
+        "publication_id": publication.id,
     }
     return Tenant(workspace=ws, token=token, ids=ids, marker=marker)
 

@@ -37,6 +37,10 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"PATCH {W}/channels/{{channel_id}}": (P.CHANNELS_MANAGE,),
     f"DELETE {W}/channels/{{channel_id}}": (P.CHANNELS_MANAGE,),
     f"POST {W}/channels/{{channel_id}}/disconnect": (P.CHANNELS_MANAGE,),
+    f"POST {W}/channels/connect": (P.CHANNELS_MANAGE,),
+    f"POST {W}/channels/connect/password": (P.CHANNELS_MANAGE,),
+    f"GET {W}/channels/connect/{{attempt_id}}": (P.CHANNELS_MANAGE,),
+    f"POST {W}/channels/connect/{{attempt_id}}/choose": (P.CHANNELS_MANAGE,),
     f"POST {W}/posts": (P.POSTS_CREATE,),
     f"GET {W}/posts": (P.POSTS_VIEW,),
     f"GET {W}/posts/{{post_id}}": (P.POSTS_VIEW,),
@@ -76,6 +80,12 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"POST {W}/media/{{media_id}}/fix": (P.MEDIA_UPLOAD,),
     f"GET {W}/media/{{media_id}}/thumbnail": (P.POSTS_VIEW,),
     f"GET {W}/audit": (P.AUDIT_VIEW,),
+    f"GET {W}/publishing": (P.POSTS_VIEW,),
+    f"POST {W}/publishing/pause": (P.PUBLISHING_PAUSE,),
+    f"POST {W}/publishing/resume": (P.PUBLISHING_PAUSE,),
+    f"GET {W}/publications": (P.POSTS_VIEW,),
+    f"GET {W}/publications/{{publication_id}}": (P.POSTS_VIEW,),
+    f"POST {W}/publications/{{publication_id}}/publish-now": (P.POSTS_SCHEDULE,),
     # The composer: a check only measures (reviewers see the same findings on the post);
     # an adaptation writes a text to save, as a draft's author does.
     f"POST {W}/compose/check": (P.POSTS_VIEW,),

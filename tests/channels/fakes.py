@@ -25,6 +25,7 @@ from orchestre.connectors.base import (
     CredentialError,
     Credentials,
     Installation,
+    RetryableError,
 )
 from orchestre.connectors.http import make_client
 from orchestre.connectors.registry import Registry
@@ -193,9 +194,12 @@ class FakeBluesky:
         transport: httpx.BaseTransport | None = None,
     ) -> Credentials:
         with make_client(transport=transport) as client:
-            response = client.post(
-                self.session_url, json={"identifier": identifier, "password": password}
-            )
+            try:
+                response = client.post(
+                    self.session_url, json={"identifier": identifier, "password": password}
+                )
+            except httpx.HTTPError as exc:
+                raise RetryableError("no answer", retry_after=45, network=self.network) from exc
         data = response.json()
         if response.status_code == 401:
             raise CredentialError(data.get("message", "refused"), network=self.network)

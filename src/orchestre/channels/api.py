@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from orchestre.apischema import problems
-from orchestre.channels import schemas, service
+from orchestre.channels import connect, schemas, service
+from orchestre.channels.apps import NetworkAccess, access_for
 from orchestre.deps import DB, AppSettings, CurrentActor, CursorQuery, LimitQuery
 from orchestre.kit.crypto import SecretBox
 from orchestre.kit.keys import secret_box
@@ -101,3 +102,79 @@ def delete_channel(channel_id: uuid.UUID, actor: CurrentActor, db: DB) -> Respon
     """Delete the channel and its drafts; refused while it has scheduled or published posts."""
     service.delete_channel(db, actor, channel_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Connecting for real (OAuth 2, app passwords) -------------------------------------------------
+
+
+def _access(request: Request, settings: AppSettings) -> NetworkAccess:
+    return access_for(settings, request.app.state)
+
+
+Access = Annotated[NetworkAccess, Depends(_access)]
+
+
+@router.post(
+    BASE + "/connect",
+    response_model=schemas.ConnectStarted,
+    responses=problems(400, 422, described={422: "Unknown network or app not set up"}),
+)
+def start_connect(
+    body: schemas.ConnectStart, actor: CurrentActor, db: DB, access: Access
+) -> schemas.ConnectStarted:
+    """Start connecting an account through the network's page: send the person to
+    `authorization_url`; the network brings them back to /oauth/callback/{network}."""
+    url = connect.start_oauth(db, actor, access, body.network, body.base_url, origin="api")
+    return schemas.ConnectStarted(authorization_url=url)
+
+
+@router.post(
+    BASE + "/connect/password",
+    response_model=schemas.Channel,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(400, 422, 429, described={429: "The network did not answer"}),
+)
+def connect_with_password(
+    body: schemas.ConnectPassword, actor: CurrentActor, db: DB, access: Access
+) -> schemas.Channel:
+    """Connect an account with an identifier and an app password (never stored)."""
+    channel = connect.connect_password(
+        db, actor, access, body.network, body.identifier, body.password, body.base_url
+    )
+    return schemas.Channel.model_validate(channel)
+
+
+@router.get(
+    BASE + "/connect/{attempt_id}",
+    response_model=schemas.AccountChoices,
+    responses=problems(400, 422),
+)
+def connect_choices(
+    attempt_id: uuid.UUID, actor: CurrentActor, db: DB, access: Access
+) -> schemas.AccountChoices:
+    """The accounts (pages) an authorization opened, waiting to be picked."""
+    attempt, choices = connect.pending_choices(db, actor, access, attempt_id)
+    items = [
+        schemas.AccountChoice(
+            external_id=c["external_id"], handle=c["handle"], display_name=c["display_name"]
+        )
+        for c in choices
+    ]
+    return schemas.AccountChoices(network=attempt.network, items=items)
+
+
+@router.post(
+    BASE + "/connect/{attempt_id}/choose",
+    response_model=schemas.ChannelList,
+    responses=problems(400, 422),
+)
+def connect_choose(
+    attempt_id: uuid.UUID,
+    body: schemas.ConnectChoose,
+    actor: CurrentActor,
+    db: DB,
+    access: Access,
+) -> schemas.ChannelList:
+    """Connect the accounts picked among those the authorization opened."""
+    channels = connect.choose_accounts(db, actor, access, attempt_id, body.external_ids)
+    return schemas.ChannelList(items=[schemas.Channel.model_validate(c) for c in channels])

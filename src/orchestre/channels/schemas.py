@@ -70,3 +70,52 @@ class Channel(OutputModel):
 
 class ChannelPage(CursorPage[Channel]):
     pass
+
+
+class ConnectStart(InputModel):
+    """Start connecting an account through the network's own page (OAuth 2)."""
+
+    network: str = Field(max_length=32, description="An installed network, e.g. x, mastodon")
+    base_url: str | None = Field(
+        None, max_length=2048, description="The server, for federated networks (Mastodon)"
+    )
+
+
+class ConnectStarted(OutputModel):
+    authorization_url: str = Field(
+        description="Send the person there; they come back to /oauth/callback/{network}"
+    )
+
+
+class ConnectPassword(InputModel):
+    """Connect an account with its identifier and an app password (Bluesky)."""
+
+    network: str = Field(max_length=32)
+    identifier: str = Field(max_length=255, description="Handle or email of the account")
+    password: str = Field(
+        max_length=255,
+        description="An app password; used once and never stored",
+        json_schema_extra={"writeOnly": True},
+    )
+    base_url: str | None = Field(None, max_length=2048, description="The account's server")
+
+
+class ConnectChoose(InputModel):
+    """Pick which of the accounts an authorization opened to connect (Facebook pages)."""
+
+    external_ids: list[str] = Field(min_length=1, max_length=100)
+
+
+class AccountChoice(OutputModel):
+    external_id: str
+    handle: str
+    display_name: str
+
+
+class AccountChoices(OutputModel):
+    network: str
+    items: list[AccountChoice]
+
+
+class ChannelList(OutputModel):
+    items: list[Channel]

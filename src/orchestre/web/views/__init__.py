@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from orchestre.web.views import account, approvals, areas, members, posts, settings
+from orchestre.web.views import (
+    account,
+    approvals,
+    areas,
+    channels,
+    compose,
+    members,
+    posts,
+    settings,
+)
 
 ROUTERS: list[APIRouter] = [
     account.router,
     posts.router,
+    compose.router,
     approvals.router,
     members.router,
+    channels.router,
     settings.router,
     areas.router,
 ]
