@@ -169,9 +169,7 @@ def test_post_with_image_reply_like_notifications_counts_and_delete(
 
     answer = bob.bsky.reply(ref.external_id, "Magnifique !")
     bob.bsky.like(ref.external_id)
-    eventually(
-        lambda: indexed_post(ref.external_id)["likeCount"], lambda n: n == 1, "the like"
-    )
+    eventually(lambda: indexed_post(ref.external_id)["likeCount"], lambda n: n == 1, "the like")
     bob.bsky.like(ref.external_id)  # liking twice is success, and still one like
 
     comments = eventually(
@@ -261,6 +259,22 @@ def test_link_card(alice: Member) -> None:
     assert external["uri"] == "https://example.com/carte"
     assert external["title"] == "La carte"
     assert external["description"] == "Soupes et tartes"
+
+
+def test_search_finds_a_post_by_a_word_only_it_has(alice: Member, bob: Member) -> None:
+    word = f"mot{uuid.uuid4().hex[:10]}"
+    ref = alice.bsky.publish(DraftPost(text=f"Un {word} rare", options={"langs": "fr"}))
+
+    page = eventually(
+        lambda: bob.bsky.search(word),
+        lambda found: len(found.items) == 1,
+        "the post in search",
+    )
+    (post,) = page.items
+    assert post.external_id == ref.external_id
+    assert post.author_handle == alice.handle
+    assert post.text == f"Un {word} rare"
+    assert post.language == "fr"
 
 
 def test_refresh_profile_and_refusals(alice: Member, network: str) -> None:

@@ -41,10 +41,13 @@ def login(
     `RetryableError`.
     """
     service = service_url(base_url)
-    sdk, _ = sdk_client(service, transport=transport, clock=clock)
-    answer = sdk.com.atproto.server.create_session(
-        models.ComAtprotoServerCreateSession.Data(identifier=identifier, password=password)
-    )
+    sdk, request = sdk_client(service, transport=transport, clock=clock)
+    try:
+        answer = sdk.com.atproto.server.create_session(
+            models.ComAtprotoServerCreateSession.Data(identifier=identifier, password=password)
+        )
+    finally:
+        request.close()
     return credentials_from_session(answer, service)
 
 
@@ -65,7 +68,7 @@ def refresh(
         raise CredentialError(
             "This Bluesky account has no refresh token: sign in again.", network=NETWORK
         )
-    sdk, _ = sdk_client(service, transport=transport, clock=clock)
+    sdk, request = sdk_client(service, transport=transport, clock=clock)
     try:
         answer = sdk.com.atproto.server.refresh_session(
             headers={"Authorization": f"Bearer {credentials.refresh_token}"}
@@ -78,6 +81,8 @@ def refresh(
         raise CredentialError(
             f"Bluesky refused to renew the session: {exc.reason}", network=NETWORK
         ) from exc
+    finally:
+        request.close()
     return credentials_from_session(answer, credentials.extra.get("pds") or service)
 
 
