@@ -11,6 +11,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.channels.api import router as channels_router
     from orchestre.compose.api import router as compose_router
     from orchestre.posts.api import router as posts_router
+    from orchestre.publishing.api import router as publishing_router
     from orchestre.web.pages import mount_web
     from orchestre.workspaces.api import router as workspaces_router
 
@@ -19,6 +20,7 @@ def include_all(app: FastAPI) -> None:
         channels_router,
         posts_router,
         compose_router,
+        publishing_router,
         approvals_router,
         audit_router,
     ):

@@ -32,6 +32,7 @@ class Permission(enum.StrEnum):
     POSTS_SUBMIT = "posts.submit"  # send a draft for review
     POSTS_APPROVE = "posts.approve"  # decide a review step
     POSTS_SCHEDULE = "posts.schedule"  # schedule, unschedule, publish now
+    PUBLISHING_PAUSE = "publishing.pause"  # crisis pause and resume of publishing
     POSTS_COMMENT = "posts.comment"
     CAMPAIGNS_MANAGE = "campaigns.manage"
     MEDIA_UPLOAD = "media.upload"
@@ -59,6 +60,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.POSTS_SUBMIT,
             P.POSTS_APPROVE,  # a review step may be given to the social media manager role
             P.POSTS_SCHEDULE,
+            P.PUBLISHING_PAUSE,
             P.POSTS_COMMENT,
             P.CAMPAIGNS_MANAGE,
             P.MEDIA_UPLOAD,
@@ -78,6 +80,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.INBOX_VIEW,
             P.INBOX_REPLY,
             P.INBOX_MODERATE,
+            P.PUBLISHING_PAUSE,  # the community manager is the first to see a crisis
         }
     ),
     Role.CONTENT_CREATOR: frozenset(

@@ -1,0 +1,223 @@
+"""Use cases of publishing that a person drives: the crisis pause, the state of the engine,
+the list of publications, and publishing again what failed or was missed."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from orchestre.audit.service import record, snapshot
+from orchestre.errors import Conflict, FieldError, Invalid, NotFound, TransitionRefused
+from orchestre.kit.clock import utcnow
+from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
+from orchestre.models import Channel, PostVariant, VariantState
+from orchestre.models.publication import Publication, PublicationState, PublishingPause
+from orchestre.posts import states
+from orchestre.publishing import planning
+from orchestre.workspaces.permissions import Actor, Permission
+
+P = PublicationState
+S = VariantState
+WORKSPACE_SCOPE = "workspace"
+REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class PublishingStatus:
+    paused: PublishingPause | None
+    channel_pauses: list[PublishingPause]
+    counts: dict[str, int]
+    next_due_at: datetime | None
+
+
+def _channel(session: Session, actor: Actor, channel_id: uuid.UUID) -> Channel:
+    channel = session.get(Channel, channel_id)
+    if channel is None or channel.workspace_id != actor.workspace_id:
+        raise NotFound("Channel not found.", code="channel_not_found")
+    return channel
+
+
+def _scope(channel_id: uuid.UUID | None) -> str:
+    return WORKSPACE_SCOPE if channel_id is None else str(channel_id)
+
+
+def _pause_row(
+    session: Session, workspace_id: uuid.UUID, channel_id: uuid.UUID | None
+) -> PublishingPause | None:
+    return session.scalars(
+        select(PublishingPause).where(
+            PublishingPause.workspace_id == workspace_id,
+            PublishingPause.scope == _scope(channel_id),
+        )
+    ).one_or_none()
+
+
+def pause(
+    session: Session, actor: Actor, *, channel_id: uuid.UUID | None = None, reason: str = ""
+) -> PublishingPause:
+    """Hold every scheduled publication of the workspace (or of one channel) until resumed.
+
+    Publications already on their way finish; nothing else leaves. Pausing twice is a
+    Conflict naming who paused first, so two people in a crisis know where they stand."""
+    actor.require(Permission.PUBLISHING_PAUSE)
+    if channel_id is not None:
+        _channel(session, actor, channel_id)
+    reason = reason.strip()
+    if len(reason) > REASON_MAX:
+        message = f"The reason is {len(reason)} characters; at most {REASON_MAX}."
+        raise Invalid(
+            message,
+            code="reason_too_long",
+            errors=[
+                FieldError("reason", "max_length", message, limit=REASON_MAX, actual=len(reason))
+            ],
+        )
+    existing = _pause_row(session, actor.workspace_id, channel_id)
+    if existing is not None:
+        raise Conflict(
+            "Publishing is already paused here since "
+            f"{existing.paused_at.strftime('%Y-%m-%d %H:%M')} UTC.",
+            code="already_paused",
+        )
+    row = PublishingPause(
+        workspace_id=actor.workspace_id,
+        channel_id=channel_id,
+        scope=_scope(channel_id),
+        paused_by=actor.user_id,
+        reason=reason,
+        paused_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    record(session, actor, "publishing.paused", "publishing_pause", row.id, after=snapshot(row))
+    return row
+
+
+def resume(session: Session, actor: Actor, *, channel_id: uuid.UUID | None = None) -> None:
+    """Lift a pause: what was held goes out now (missed posts wait for a person)."""
+    actor.require(Permission.PUBLISHING_PAUSE)
+    if channel_id is not None:
+        _channel(session, actor, channel_id)
+    row = _pause_row(session, actor.workspace_id, channel_id)
+    if row is None:
+        raise Conflict("Publishing is not paused here.", code="not_paused")
+    before = snapshot(row)
+    session.delete(row)
+    session.flush()
+    record(session, actor, "publishing.resumed", "publishing_pause", row.id, before=before)
+
+
+def status(session: Session, actor: Actor) -> PublishingStatus:
+    actor.require(Permission.POSTS_VIEW)
+    pauses = list(
+        session.scalars(
+            select(PublishingPause)
+            .where(PublishingPause.workspace_id == actor.workspace_id)
+            .order_by(PublishingPause.paused_at)
+        )
+    )
+    counts: dict[str, int] = {
+        state: int(count)
+        for state, count in session.execute(
+            select(Publication.state, func.count())
+            .where(Publication.workspace_id == actor.workspace_id)
+            .group_by(Publication.state)
+        )
+    }
+    next_due = session.scalar(
+        select(func.min(Publication.due_at)).where(
+            Publication.workspace_id == actor.workspace_id,
+            Publication.state == P.SCHEDULED.value,
+        )
+    )
+    return PublishingStatus(
+        paused=next((p for p in pauses if p.channel_id is None), None),
+        channel_pauses=[p for p in pauses if p.channel_id is not None],
+        counts={state.value: int(counts.get(state.value, 0)) for state in P},
+        next_due_at=next_due,
+    )
+
+
+def is_paused(session: Session, workspace_id: uuid.UUID) -> bool:
+    """Whether the whole workspace is paused (for the banner on every page)."""
+    return _pause_row(session, workspace_id, None) is not None
+
+
+def list_publications(
+    session: Session,
+    actor: Actor,
+    *,
+    state: str | None = None,
+    channel_id: uuid.UUID | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Publication]:
+    """The workspace's publications, soonest due first, optionally by state and channel."""
+    actor.require(Permission.POSTS_VIEW)
+    if state is not None and state not in {s.value for s in P}:
+        message = "Unknown state; use one of " + ", ".join(s.value for s in P) + "."
+        raise Invalid(
+            message, code="bad_state", errors=[FieldError("state", "one_of", message, actual=state)]
+        )
+    limit = clamp_limit(limit)
+    after = decode_cursor_or_invalid(cursor)
+    stmt = select(Publication).where(Publication.workspace_id == actor.workspace_id)
+    if state is not None:
+        stmt = stmt.where(Publication.state == state)
+    if channel_id is not None:
+        stmt = stmt.where(Publication.channel_id == channel_id)
+    if after is not None:
+        due, last_id = after.position()
+        stmt = stmt.where(
+            (Publication.due_at > due) | ((Publication.due_at == due) & (Publication.id > last_id))
+        )
+    rows = list(session.scalars(stmt.order_by(Publication.due_at, Publication.id).limit(limit + 1)))
+    return Page.from_rows(rows, limit, key=lambda p: (p.due_at, p.id))
+
+
+def get_publication(session: Session, actor: Actor, publication_id: uuid.UUID) -> Publication:
+    actor.require(Permission.POSTS_VIEW)
+    row = session.get(Publication, publication_id)
+    if row is None or row.workspace_id != actor.workspace_id:
+        raise NotFound("Publication not found.", code="publication_not_found")
+    return row
+
+
+def publish_now(session: Session, actor: Actor, publication_id: uuid.UUID) -> Publication:
+    """Send again, now, a publication that failed or waits for a person (missed, refused
+    credentials, unknown outcome). One that may have reached the network is looked up
+    there first, so this never publishes twice."""
+    actor.require(Permission.POSTS_SCHEDULE)
+    publication = get_publication(session, actor, publication_id)
+    if publication.state not in (P.FAILED.value, P.NEEDS_ATTENTION.value):
+        raise TransitionRefused(
+            f"Only a failed publication or one that needs attention can be sent again; "
+            f"this one is {publication.state}.",
+            code="not_retryable",
+        )
+    variant = session.get(PostVariant, publication.variant_id)
+    assert variant is not None  # the publication is deleted with its variant
+    if variant.state not in (S.FAILED.value, S.SCHEDULED.value):
+        raise TransitionRefused(
+            f"The post changed since (it is {variant.state}); schedule it again instead.",
+            code="variant_changed",
+        )
+    before = snapshot(publication)
+    if variant.state != S.SCHEDULED.value:
+        states.move(variant, S.SCHEDULED)
+    variant.scheduled_at = utcnow()
+    planning.plan(session, variant)
+    record(
+        session,
+        actor,
+        "publication.publish_now",
+        "publication",
+        publication.id,
+        before=before,
+        after=snapshot(publication),
+    )
+    return publication
