@@ -9,7 +9,6 @@ from orchestre.web.views import (
     approvals,
     areas,
     channels,
-    compose,
     members,
     posts,
     settings,
@@ -18,7 +17,6 @@ from orchestre.web.views import (
 ROUTERS: list[APIRouter] = [
     account.router,
     posts.router,
-    compose.router,
     approvals.router,
     members.router,
     channels.router,
