@@ -215,17 +215,18 @@ def test_a_container_still_processing_at_the_deadline_is_retryable(
 
 
 def test_secrets_in_addresses_are_scrubbed_from_httpx_logs(
-    caplog: pytest.LogCaptureFixture,
+    replay: Replay, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import orchestre.connectors.meta.shared  # noqa: F401 - installs the filter
-
+    replay.on("GET", "/refresh_access_token", {"access_token": "new"})
+    graph = Graph(
+        "", network="threads", base_url="https://graph.threads.net", transport=replay.transport
+    )
     with caplog.at_level(logging.INFO, logger="httpx"):
-        logging.getLogger("httpx").info(
-            'HTTP Request: %s %s "%s"',
-            "GET",
-            "https://graph.threads.net/refresh_access_token?grant_type=th_refresh_token"
-            f"&access_token={TOKEN}",
-            "HTTP/1.1 200 OK",
+        graph.get(
+            "/refresh_access_token", {"grant_type": "th_refresh_token", "access_token": TOKEN}
         )
-    assert TOKEN not in caplog.text
+    assert query(replay.requests[0])["access_token"] == TOKEN  # sent as Meta documents it
+    assert "HTTP Request: GET https://graph.threads.net/refresh_access_token" in caplog.text
     assert "access_token=[redacted]" in caplog.text
+    assert '"HTTP/1.1 200 OK"' in caplog.text  # the status code keeps its %d
+    assert TOKEN not in caplog.text

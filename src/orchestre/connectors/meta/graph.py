@@ -222,7 +222,8 @@ class Graph:
         """Send one call; `idempotent` says whether a timeout after sending is harmless.
         `headers` and a raw `content` body serve the upload hosts (rupload)."""
         query = {k: _form_value(v) for k, v in (params or {}).items() if v is not None}
-        if self._proof:
+        if self._proof and not path.startswith("https://rupload."):
+            # The upload host authenticates by header alone.
             query["appsecret_proof"] = self._proof
         form = {k: _form_value(v) for k, v in (data or {}).items() if v is not None}
         if idempotent is None:

@@ -131,7 +131,12 @@ class InstagramConnector:
         for page in managed_pages(
             user, network=NETWORK, transport=transport, app=app, fields="id,name,access_token"
         ):
-            graph = Graph(str(page["access_token"]), network=NETWORK, transport=transport)
+            graph = Graph(
+                str(page["access_token"]),
+                network=NETWORK,
+                transport=transport,
+                app_secret=app.client_secret if app else None,
+            )
             try:
                 linked = graph.get(
                     f"/{page['id']}",

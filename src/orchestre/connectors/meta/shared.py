@@ -30,16 +30,18 @@ _SECRET_PARAMS = re.compile(
 
 class _RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(
-                _SECRET_PARAMS.sub(r"\1[redacted]", str(a)) for a in _as_tuple(record.args)
-            )
-        record.msg = _SECRET_PARAMS.sub(r"\1[redacted]", str(record.msg))
+        if isinstance(record.args, tuple):
+            # Only text and addresses are rewritten: numbers keep their %d.
+            record.args = tuple(_scrub(a) for a in record.args)
+        record.msg = _scrub(record.msg)
         return True
 
 
-def _as_tuple(args: Any) -> tuple[Any, ...]:
-    return args if isinstance(args, tuple) else (args,)
+def _scrub(value: Any) -> Any:
+    if isinstance(value, int | float) or value is None:
+        return value
+    text = str(value)
+    return _SECRET_PARAMS.sub(r"\1[redacted]", text) if "=" in text else value
 
 
 _redactor = _RedactSecrets()
