@@ -532,6 +532,21 @@ def test_read_comments_oldest_first_with_replies_and_a_cursor(replay: Replay) ->
     assert page.has_more
 
 
+def test_mentions_are_the_posts_that_tag_the_page(replay: Replay) -> None:
+    replay.on("GET", f"{V}/{PAGE}/tagged", payload("facebook/tagged.json"))
+    page = _open(replay).read_mentions(limit=2)
+    params = query(replay.requests[0])
+    assert params["limit"] == "2"
+    assert params["fields"] == "id,message,created_time,from{id,name},permalink_url"
+    older, newer = page.items
+    assert older.kind is InteractionKind.MENTION
+    assert older.author_name == "Atelier Voisin"
+    assert newer.author_id == ""  # Facebook hides who wrote a person's post
+    assert newer.post_external_id == "8800000001_4400000002"
+    assert page.next_cursor == "QVFIUmF"
+    assert page.has_more
+
+
 def test_read_metrics_combines_insights_and_counts(replay: Replay, clock: FrozenClock) -> None:
     replay.on("GET", f"{V}/{POST}", payload("facebook/post_counts.json"))
     replay.on("GET", f"{V}/{POST}/insights", payload("facebook/insights.json"))

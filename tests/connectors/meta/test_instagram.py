@@ -459,6 +459,18 @@ def test_read_comments_flattens_replies_oldest_first(replay: Replay, fake_time: 
     assert page.has_more
 
 
+def test_mentions_are_the_media_the_account_is_tagged_in(
+    replay: Replay, fake_time: FakeTime
+) -> None:
+    replay.on("GET", f"{V}/{IG}/tags", payload("instagram/tags.json"))
+    page = _open(replay, fake_time).read_mentions(cursor="QVFIUmE")
+    assert query(replay.requests[0])["after"] == "QVFIUmE"
+    assert [m.author_handle for m in page.items] == ["ines.b", "julien.d"]
+    assert all(m.kind is InteractionKind.MENTION for m in page.items)
+    assert page.items[0].url == "https://www.instagram.com/p/C6aaaaaaaaa/"
+    assert page.next_cursor == "QVFIUmH"
+
+
 # Metrics and search -----------------------------------------------------------------------
 
 

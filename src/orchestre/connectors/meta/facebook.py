@@ -68,6 +68,7 @@ from orchestre.connectors.oauth import OAuth2Spec
 from orchestre.kit.clock import utcnow
 
 NETWORK = "facebook"
+MENTION_FIELDS = "id,message,created_time,from{id,name},permalink_url"
 COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id},is_hidden,permalink_url"
 INSIGHTS = {
     "post_impressions": Metric.IMPRESSIONS,
@@ -95,6 +96,7 @@ class FacebookConnector:
             Capability.DELETE_POST,
             Capability.LIKE,
             Capability.READ_COMMENTS,
+            Capability.READ_MENTIONS,
             Capability.READ_METRICS,
         }
     )
@@ -356,6 +358,29 @@ class FacebookInstallation(BaseInstallation):
             url=entry.get("permalink_url"),
             hidden=bool(entry.get("is_hidden")),
             own=str(author.get("id") or "") == self._page,
+        )
+
+    def read_mentions(self, *, cursor: str | None = None, limit: int = 100) -> InteractionPage:
+        """Public posts in which the Page is tagged (`/{page}/tagged`); Facebook names the
+        author of a person's post only to that person, so the author may be empty."""
+        answer = self._graph.get(
+            f"/{self._page}/tagged",
+            {"fields": MENTION_FIELDS, "limit": limit, "after": cursor},
+        )
+        return interaction_page(answer, self._mention)
+
+    def _mention(self, entry: Mapping[str, Any]) -> Iterator[Interaction]:
+        author = entry.get("from") or {}
+        yield Interaction(
+            kind=InteractionKind.MENTION,
+            external_id=str(entry["id"]),
+            author_id=str(author.get("id") or ""),
+            author_handle=str(author.get("name") or ""),
+            author_name=str(author.get("name") or ""),
+            text=str(entry.get("message") or ""),
+            created_at=parse_time(entry["created_time"]),
+            post_external_id=str(entry["id"]),
+            url=entry.get("permalink_url"),
         )
 
     # Metrics ------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ refresh). `accounts()` lists the Instagram accounts behind the Pages a person ma
 Publishing follows the container flow (`instagram_publish.py`): check the 24-hour limit,
 create containers, poll `status_code`, `media_publish`, read the permalink, then the
 first comment. Replies answer a comment (`/{comment}/replies`) or a post
-(`/{media}/comments`); search is hashtag search (one hashtag, recent media). Like,
+(`/{media}/comments`); mentions are the media the account is tagged in; search is
+hashtag search (one hashtag, recent media). Like,
 delete post and messages are not in the Instagram API used here. A first comment that
 fails once the post is live leaves `first_comment_id` empty and is logged, not raised.
 """
@@ -96,6 +97,7 @@ class InstagramConnector:
             Capability.HIDE_COMMENT,
             Capability.DELETE_COMMENT,
             Capability.READ_COMMENTS,
+            Capability.READ_MENTIONS,
             Capability.READ_METRICS,
             Capability.SEARCH_POSTS,
         }
@@ -298,6 +300,28 @@ class InstagramInstallation(BaseInstallation):
             parent_external_id=parent,
             hidden=bool(entry.get("hidden")),
             own=author_id == self._ig or bool(username and username == self._account.handle),
+        )
+
+    def read_mentions(self, *, cursor: str | None = None, limit: int = 100) -> InteractionPage:
+        """Media in which the account is tagged (`/{ig-user}/tags`). Mentions in captions
+        and comments reach an app only through webhooks, which Orchestre does not take."""
+        answer = self._graph.get(
+            f"/{self._ig}/tags",
+            {"fields": "id,caption,username,timestamp,permalink", "limit": limit, "after": cursor},
+        )
+        return interaction_page(answer, self._tagged)
+
+    def _tagged(self, entry: Mapping[str, Any]) -> Iterator[Interaction]:
+        username = str(entry.get("username") or "")
+        yield Interaction(
+            kind=InteractionKind.MENTION,
+            external_id=str(entry["id"]),
+            author_id=username,
+            author_handle=username,
+            text=str(entry.get("caption") or ""),
+            created_at=parse_time(entry["timestamp"]),
+            post_external_id=str(entry["id"]),
+            url=entry.get("permalink"),
         )
 
     # Metrics and search -------------------------------------------------------------------
