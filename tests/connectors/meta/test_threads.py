@@ -47,6 +47,10 @@ def _open(replay: Replay, fake_time: FakeTime) -> ThreadsInstallation:
         credentials=Credentials(access_token=TOKEN, extra={"user_id": USER}),
     )
     poller = Poller(sleep=fake_time.sleep, monotonic=fake_time.monotonic, interval=3, deadline=60)
+    if ("GET", f"{V}/{USER}/threads_publishing_limit") not in replay.routes:
+        replay.on(
+            "GET", f"{V}/{USER}/threads_publishing_limit", payload("threads/publishing_limit.json")
+        )
     installation = ThreadsConnector(poller).open(account, transport=replay.transport, app=APP)
     assert isinstance(installation, ThreadsInstallation)
     return installation
@@ -181,18 +185,20 @@ def test_a_text_post_with_a_link(replay: Replay, fake_time: FakeTime) -> None:
         DraftPost(text="Le levain est prêt", link="https://lumiere.example/levain", client_ref="r1")
     )
     assert [(r.method, r.url.path) for r in replay.requests] == [
+        ("GET", f"{V}/{USER}/threads_publishing_limit"),
         ("POST", f"{V}/{USER}/threads"),
         ("POST", f"{V}/{USER}/threads_publish"),
         ("GET", f"{V}/{POST}"),
     ]
-    assert replay.requests[0].url.host == "graph.threads.net"
-    assert replay.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
-    assert form(replay.requests[0]) == {
+    assert query(replay.requests[0])["fields"] == "quota_usage,config"
+    assert replay.requests[1].url.host == "graph.threads.net"
+    assert replay.requests[1].headers["authorization"] == f"Bearer {TOKEN}"
+    assert form(replay.requests[1]) == {
         "text": "Le levain est prêt",
         "media_type": "TEXT",
         "link_attachment": "https://lumiere.example/levain",
     }
-    assert form(replay.requests[1]) == {"creation_id": CONTAINER}
+    assert form(replay.requests[2]) == {"creation_id": CONTAINER}
     assert ref.external_id == POST
     assert ref.url == "https://www.threads.net/@boulangerie.lumiere/post/DAbCdEfGhIj"
     assert ref.published_at == datetime(2030, 3, 15, 9, 0, 3, tzinfo=UTC)
@@ -326,6 +332,23 @@ def test_a_failed_thread_part_keeps_the_live_post(replay: Replay, fake_time: Fak
     assert ref.external_id == POST
     assert ref.parts == ()
     assert len(replay.sent("POST", f"{V}/{USER}/threads")) == 2  # 3/3 is not tried
+
+
+def test_a_reached_daily_limit_waits_for_the_oldest_post_to_leave_the_window(
+    replay: Replay, fake_time: FakeTime, clock: FrozenClock
+) -> None:
+    replay.on(
+        "GET",
+        f"{V}/{USER}/threads_publishing_limit",
+        payload("threads/publishing_limit_reached.json"),
+    )
+    replay.on("GET", f"{V}/{USER}/threads", payload("threads/threads_in_window.json"))
+    with pytest.raises(RetryableError) as caught:
+        _open(replay, fake_time).publish(DraftPost(text="Encore un"))
+    assert "The Threads limit of 250 posts" in caught.value.message
+    assert "2030-03-15 09:30 UTC" in caught.value.message
+    assert caught.value.retry_after == 30 * 60
+    assert replay.sent("POST", f"{V}/{USER}/threads") == []
 
 
 def test_local_files_are_refused(replay: Replay, fake_time: FakeTime) -> None:

@@ -44,7 +44,6 @@ from orchestre.connectors.meta.graph import Graph, GraphRefusal, Poller, parse_t
 from orchestre.connectors.meta.instagram_publish import (
     NETWORK,
     check_media,
-    check_quota,
     create_container,
     draft_format,
 )
@@ -55,6 +54,7 @@ from orchestre.connectors.meta.login import (
     managed_pages,
 )
 from orchestre.connectors.meta.shared import (
+    check_publishing_limit,
     insight_values,
     log,
     publish_container,
@@ -197,7 +197,12 @@ class InstagramInstallation(BaseInstallation):
     def publish(self, draft: DraftPost) -> PublishedRef:
         fmt = draft_format(draft)
         check_media(draft, fmt)
-        check_quota(self._graph, self._ig)
+        check_publishing_limit(
+            self._graph,
+            f"/{self._ig}/content_publishing_limit",
+            f"/{self._ig}/media",
+            "Instagram",
+        )
         container = create_container(self._graph, self._ig, draft, fmt, self._poller)
         answer = publish_container(
             self._graph,

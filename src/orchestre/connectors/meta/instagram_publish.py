@@ -9,14 +9,11 @@ single video to a Reel), `share_to_feed` (Reels, default true), `cover_url` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
-from orchestre.connectors.base import DraftPost, MediaRef, PermanentError, RetryableError
-from orchestre.connectors.meta.graph import Graph, Poller, parse_time, wait_for_container
+from orchestre.connectors.base import DraftPost, MediaRef, PermanentError
+from orchestre.connectors.meta.graph import Graph, Poller, wait_for_container
 from orchestre.connectors.meta.shared import is_video, public_url
-from orchestre.kit.clock import utcnow
 
 NETWORK = "instagram"
 FORMATS = frozenset({"feed", "reel", "story", "carousel"})
@@ -57,41 +54,6 @@ def check_media(draft: DraftPost, fmt: str) -> None:
         )
     if fmt == "reel" and not is_video(draft.media[0]):
         raise PermanentError("An Instagram Reel is a video.", network=NETWORK, code="media")
-
-
-def check_quota(graph: Graph, ig_user: str) -> None:
-    """Refuse with a `RetryableError` when the 24-hour publishing limit is reached, waiting
-    until the oldest post of the window leaves it."""
-    answer = graph.get(f"/{ig_user}/content_publishing_limit", {"fields": "quota_usage,config"})
-    entry: Mapping[str, Any] = (answer.get("data") or [{}])[0]
-    config = entry.get("config") or {}
-    usage, total = entry.get("quota_usage"), config.get("quota_total")
-    if not isinstance(usage, int) or not isinstance(total, int) or usage < total:
-        return
-    window = float(config.get("quota_duration") or 86400)
-    frees = _slot_frees_at(graph, ig_user, window)
-    when = (
-        f"a post can go out again at {frees:%Y-%m-%d %H:%M} UTC"
-        if frees
-        else "a post can go out again within 24 hours"
-    )
-    raise RetryableError(
-        f"Instagram's limit of {total} posts published through the API in "
-        f"{int(window // 3600)} hours is reached; {when}.",
-        retry_after=max(0.0, (frees - utcnow()).total_seconds()) if frees else None,
-        network=NETWORK,
-    )
-
-
-def _slot_frees_at(graph: Graph, ig_user: str, window: float) -> datetime | None:
-    since = utcnow() - timedelta(seconds=window)
-    answer = graph.get(
-        f"/{ig_user}/media",
-        {"fields": "id,timestamp", "since": int(since.timestamp()), "limit": 100},
-    )
-    times = [parse_time(m["timestamp"]) for m in answer.get("data") or () if m.get("timestamp")]
-    in_window = [t for t in times if t >= since]
-    return min(in_window) + timedelta(seconds=window) if in_window else None
 
 
 def create_container(graph: Graph, ig_user: str, draft: DraftPost, fmt: str, poller: Poller) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -16,8 +17,10 @@ from orchestre.connectors.base import (
     InteractionPage,
     MediaRef,
     PermanentError,
+    RetryableError,
 )
-from orchestre.connectors.meta.graph import Graph, Json
+from orchestre.connectors.meta.graph import Graph, Json, parse_time
+from orchestre.kit.clock import utcnow
 
 log = logging.getLogger("orchestre.connectors.meta")
 
@@ -179,3 +182,38 @@ def _published_after_all(
         if item.get("id") and str(item.get(text_field) or "") == text:
             return {"id": str(item["id"])}
     return None
+
+
+def check_publishing_limit(graph: Graph, limit_path: str, posts_path: str, name: str) -> None:
+    """Refuse with a `RetryableError` when the 24-hour API publishing limit is reached
+    (Instagram's `content_publishing_limit`, Threads' `threads_publishing_limit`), waiting
+    until the oldest post of the window leaves it."""
+    answer = graph.get(limit_path, {"fields": "quota_usage,config"})
+    entry: Mapping[str, Any] = (answer.get("data") or [{}])[0]
+    config = entry.get("config") or {}
+    usage, total = entry.get("quota_usage"), config.get("quota_total")
+    if not isinstance(usage, int) or not isinstance(total, int) or usage < total:
+        return
+    window = float(config.get("quota_duration") or 86400)
+    frees = _slot_frees_at(graph, posts_path, window)
+    when = (
+        f"a post can go out again at {frees:%Y-%m-%d %H:%M} UTC"
+        if frees
+        else "a post can go out again within 24 hours"
+    )
+    raise RetryableError(
+        f"The {name} limit of {total} posts published through the API in "
+        f"{int(window // 3600)} hours is reached; {when}.",
+        retry_after=max(0.0, (frees - utcnow()).total_seconds()) if frees else None,
+        network=graph.network,
+    )
+
+
+def _slot_frees_at(graph: Graph, posts_path: str, window: float) -> datetime | None:
+    since = utcnow() - timedelta(seconds=window)
+    answer = graph.get(
+        posts_path, {"fields": "id,timestamp", "since": int(since.timestamp()), "limit": 100}
+    )
+    times = [parse_time(m["timestamp"]) for m in answer.get("data") or () if m.get("timestamp")]
+    in_window = [t for t in times if t >= since]
+    return min(in_window) + timedelta(seconds=window) if in_window else None

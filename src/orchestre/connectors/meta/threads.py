@@ -7,10 +7,12 @@ short-lived token (an hour) and the user id; `long_lived()` trades it
 `CredentialError`, an outage a `RetryableError`. Meta documents both exchanges with the
 secrets in the query string; `shared.py` scrubs them from httpx's request logs.
 
-Publishing (`threads_publish.py`): the post, then each part of `DraftPost.thread` as a
-reply to the previous one, then the first comment as a reply to the post. A part or a
-first comment that fails once the post is live does not fail the publish (that would
-invite a duplicate): the `PublishedRef` holds what exists and a warning is logged.
+Publishing (`threads_publish.py`): the 24-hour limit checked first (250 posts; a
+reached limit waits until the oldest post of the window leaves it), the post, then each
+part of `DraftPost.thread` as a reply to the previous one, then the first comment as a
+reply to the post. A part or a first comment that fails once the post is live does not
+fail the publish (that would invite a duplicate): the `PublishedRef` holds what exists
+and a warning is logged.
 """
 
 from __future__ import annotations
@@ -41,7 +43,12 @@ from orchestre.connectors.base import (
     PublishedRef,
 )
 from orchestre.connectors.meta.graph import Graph, GraphRefusal, Poller, parse_time
-from orchestre.connectors.meta.shared import insight_values, log, unverifiable
+from orchestre.connectors.meta.shared import (
+    check_publishing_limit,
+    insight_values,
+    log,
+    unverifiable,
+)
 from orchestre.connectors.meta.shared import page as interaction_page
 from orchestre.connectors.meta.threads_publish import NETWORK, check_media, publish_one
 from orchestre.connectors.oauth import OAuth2Spec, credentials_from_token
@@ -232,6 +239,12 @@ class ThreadsInstallation(BaseInstallation):
 
     def publish(self, draft: DraftPost) -> PublishedRef:
         check_media(draft.media)
+        check_publishing_limit(
+            self._graph,
+            f"/{self._user}/threads_publishing_limit",
+            f"/{self._user}/threads",
+            "Threads",
+        )
         root = publish_one(
             self._graph,
             self._user,
