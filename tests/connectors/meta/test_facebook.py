@@ -187,6 +187,17 @@ def test_a_text_post_with_a_link_goes_to_the_page_feed(replay: Replay) -> None:
     assert query(replay.one("GET", f"{V}/{POST}"))["fields"] == "id,permalink_url,created_time"
 
 
+def test_a_live_post_whose_address_cannot_be_read_is_still_published(
+    replay: Replay, clock: FrozenClock
+) -> None:
+    replay.on("POST", f"{V}/{PAGE}/feed", payload("facebook/feed_post.json"))
+    replay.on("GET", f"{V}/{POST}", graph_error("page_rate_limit"))
+    ref = _open(replay).publish(DraftPost(text="Bonjour"))
+    assert ref.external_id == POST
+    assert ref.url is None
+    assert ref.published_at == clock.now()
+
+
 def test_one_photo_by_address_is_a_photos_post(replay: Replay) -> None:
     replay.on("POST", f"{V}/{PAGE}/photos", payload("facebook/photo.json"))
     _published(replay)

@@ -158,6 +158,18 @@ def test_an_image_post_checks_the_quota_then_creates_waits_and_publishes(
     assert fake_time.sleeps == []
 
 
+def test_a_live_post_whose_permalink_cannot_be_read_is_still_published(
+    replay: Replay, fake_time: FakeTime
+) -> None:
+    _quota(replay)
+    replay.on("POST", f"{V}/{IG}/media", payload("instagram/container.json"))
+    replay.on("GET", f"{V}/{CONTAINER}", payload("instagram/status_finished.json"))
+    replay.on("POST", f"{V}/{IG}/media_publish", payload("instagram/media_published.json"))
+    replay.on("GET", f"{V}/{MEDIA}", httpx.Response(503, text="Service Unavailable"))
+    ref = _open(replay, fake_time).publish(DraftPost(text="x", media=[IMAGE]))
+    assert (ref.external_id, ref.url) == (MEDIA, None)
+
+
 def test_a_reel_is_polled_until_processed(replay: Replay, fake_time: FakeTime) -> None:
     _quota(replay)
     replay.on("POST", f"{V}/{IG}/media", payload("instagram/container.json"))

@@ -205,6 +205,16 @@ def test_a_text_post_with_a_link(replay: Replay, fake_time: FakeTime) -> None:
     assert ref.client_ref == "r1"
 
 
+def test_a_live_post_whose_permalink_cannot_be_read_is_still_published(
+    replay: Replay, fake_time: FakeTime
+) -> None:
+    replay.on("POST", f"{V}/{USER}/threads", payload("threads/container.json"))
+    replay.on("POST", f"{V}/{USER}/threads_publish", payload("threads/published.json"))
+    replay.on("GET", f"{V}/{POST}", graph_error("transient", status=500))
+    ref = _open(replay, fake_time).publish(DraftPost(text="Bonjour"))
+    assert (ref.external_id, ref.url) == (POST, None)
+
+
 def test_an_image_post_waits_for_its_container(replay: Replay, fake_time: FakeTime) -> None:
     replay.on("POST", f"{V}/{USER}/threads", payload("threads/container.json"))
     replay.on("GET", f"{V}/{CONTAINER}", payload("threads/status_finished.json"))

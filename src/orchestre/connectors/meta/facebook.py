@@ -61,6 +61,7 @@ from orchestre.connectors.meta.shared import (
     is_video,
     local_file,
     log,
+    lookup_published,
     unverifiable,
 )
 from orchestre.connectors.meta.shared import page as interaction_page
@@ -280,8 +281,8 @@ class FacebookInstallation(BaseInstallation):
         handle = files.enter_context(path.open("rb"))
         return _Source({}, {"source": (path.name, handle, media.content_type)})
 
-    def _lookup(self, object_id: str) -> dict[str, Any]:
-        return self._graph.get(f"/{object_id}", {"fields": "id,permalink_url,created_time"})
+    def _lookup(self, object_id: str) -> Mapping[str, Any]:
+        return lookup_published(self._graph, object_id, "id,permalink_url,created_time")
 
     def _first_comment(self, post_id: str, text: str | None) -> str | None:
         if not text:
@@ -429,6 +430,6 @@ def _total(edge: Any) -> float:
     return float(summary.get("total_count") or 0)
 
 
-def _created(found: dict[str, Any]) -> Any:
+def _created(found: Mapping[str, Any]) -> Any:
     created = found.get("created_time")
     return parse_time(created) if created else utcnow()

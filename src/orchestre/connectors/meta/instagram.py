@@ -57,6 +57,7 @@ from orchestre.connectors.meta.shared import (
     check_publishing_limit,
     insight_values,
     log,
+    lookup_published,
     publish_container,
     unverifiable,
 )
@@ -215,7 +216,7 @@ class InstagramInstallation(BaseInstallation):
             text="" if fmt == "story" else draft.text,
         )
         media_id = str(answer["id"])
-        found = self._graph.get(f"/{media_id}", {"fields": "id,permalink,timestamp"})
+        found = lookup_published(self._graph, media_id, "id,permalink,timestamp")
         first_comment = None
         if draft.first_comment and fmt != "story":
             first_comment = self._first_comment(media_id, draft.first_comment)

@@ -217,3 +217,14 @@ def _slot_frees_at(graph: Graph, posts_path: str, window: float) -> datetime | N
     times = [parse_time(m["timestamp"]) for m in answer.get("data") or () if m.get("timestamp")]
     in_window = [t for t in times if t >= since]
     return min(in_window) + timedelta(seconds=window) if in_window else None
+
+
+def lookup_published(graph: Graph, object_id: str, fields: str) -> Json:
+    """Where a post that is already live can be seen. Its publication succeeded: a failure
+    to read its address is logged and leaves the address out, never raised (a retry
+    would publish it twice)."""
+    try:
+        return graph.get(f"/{object_id}", {"fields": fields})
+    except ConnectorError as exc:
+        log.warning("%s: post %s is live but could not be read: %s", graph.network, object_id, exc)
+        return {"id": object_id}

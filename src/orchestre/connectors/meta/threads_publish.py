@@ -12,7 +12,12 @@ from typing import Any
 
 from orchestre.connectors.base import MediaRef, PermanentError, PublishedRef
 from orchestre.connectors.meta.graph import Graph, Poller, parse_time, wait_for_container
-from orchestre.connectors.meta.shared import is_video, public_url, publish_container
+from orchestre.connectors.meta.shared import (
+    is_video,
+    lookup_published,
+    public_url,
+    publish_container,
+)
 from orchestre.kit.clock import utcnow
 
 NETWORK = "threads"
@@ -62,7 +67,7 @@ def publish_one(
         text=text,
     )
     post_id = str(answer["id"])
-    found = graph.get(f"/{post_id}", {"fields": "id,permalink,timestamp"})
+    found = lookup_published(graph, post_id, "id,permalink,timestamp")
     return PublishedRef(
         external_id=post_id,
         url=found.get("permalink"),
