@@ -183,7 +183,14 @@ def start_oauth(
             raise Invalid(
                 f"Give the address of the {network} server the account lives on.",
                 code="base_url_required",
-                errors=[FieldError("base_url", "required", "Give the server's address.")],
+                errors=[
+                    FieldError(
+                        "base_url",
+                        "required",
+                        "Give the address of the server the account lives on, e.g. "
+                        "https://mastodon.social.",
+                    )
+                ],
             )
         app: AppCredentials | None = apps.ensure_registered(session, access, connector, server)
     else:
