@@ -153,17 +153,24 @@ def _run(factory: sessionmaker[Session], work: Callable[[Session], Any]) -> Any:
 # serve and worker -----------------------------------------------------------------------------
 
 
-def _with_runner(web: FastAPI, runner: Any) -> None:
-    """Start the job runner with the app's lifespan and stop it (draining) on shutdown."""
+def _with_runner(
+    web: FastAPI, runner: Any, settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    """Start the job runner and the publishing ticker with the app's lifespan; stop both
+    (draining the runner) on shutdown."""
+    from orchestre.publishing.runtime import start_publishing
+
     inner = web.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[Any]:
         runner.start()
+        publishing = start_publishing(settings, factory)
         try:
             async with inner(application) as state:
                 yield state
         finally:
+            publishing.stop()
             await asyncio.to_thread(runner.stop)
 
     web.router.lifespan_context = lifespan
@@ -239,7 +246,7 @@ def serve(
         return
     runner = make_runner(settings, factory)
     web = create_app(settings, session_factory=factory)
-    _with_runner(web, runner)
+    _with_runner(web, runner, settings, factory)
     try:
         uvicorn.run(web, host=host, port=port, log_level="info")
     finally:
@@ -254,7 +261,7 @@ def reloadable_app() -> FastAPI:
     settings = Settings()
     factory = make_session_factory(_engine(settings))
     web = create_app(settings, session_factory=factory)
-    _with_runner(web, make_runner(settings, factory))
+    _with_runner(web, make_runner(settings, factory), settings, factory)
     return web
 
 
@@ -266,10 +273,21 @@ def _consume(settings: Settings, threads: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    from orchestre.publishing.runtime import start_publishing
+
     engine = _engine(settings)
+    factory = make_session_factory(engine)
+    started = []
+
+    def start() -> None:
+        # Every worker process claims due publications too: no process is special.
+        started.append(start_publishing(settings, factory))
+
     try:
-        consume(settings, make_session_factory(engine), stop, threads)
+        consume(settings, factory, stop, threads, on_ready=start)
     finally:
+        for publishing in started:
+            publishing.stop()
         engine.dispose()
 
 

@@ -253,3 +253,23 @@ def test_a_disconnected_channel_needs_attention(world: World) -> None:
     world.later(minutes=5)
     assert world.run_due() == ["needs_attention"]
     assert world.publication(variant).last_error == "Token revoked on the network."
+
+
+class RefreshUnavailable:
+    def open(self, session: object, channel: Channel) -> Installation:
+        raise RetryableError("The token endpoint timed out.", retry_after=60)
+
+
+def test_a_token_refresh_that_cannot_be_done_now_waits_without_spending_an_attempt(
+    world: World,
+) -> None:
+    variant = world.schedule()
+    world.later(minutes=5)
+    world.ctx.gateway = RefreshUnavailable()
+    assert world.run_due() == ["retry"]
+    publication = world.publication(variant)
+    assert publication.state == P.SCHEDULED
+    assert publication.attempts == 0
+    assert publication.not_before == world.clock.now() + timedelta(seconds=60)
+    world.db.refresh(world.channel)
+    assert world.channel.status == ChannelStatus.CONNECTED

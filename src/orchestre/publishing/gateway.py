@@ -1,24 +1,22 @@
 """How the engine reaches a channel's network: the connector, the account, the draft.
 
-The engine asks a `Gateway` for an open installation; the default one looks the network
-up in the connector registry and decrypts the channel's credentials for the call. Tests
-and the benchmark give their own (a sandbox server over HTTP, an injected transport).
+The engine asks a `Gateway` for an open installation; the default one opens the channel
+through `channels.credentials` (connector from the registry, the operator's app, tokens
+refreshed when they are about to expire). Tests and the benchmark give their own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestre.channels.service import read_credentials
-from orchestre.connectors.base import AccountRef, Credentials, DraftPost, Installation, MediaRef
-from orchestre.connectors.registry import Registry
-from orchestre.kit.crypto import SecretBox
+from orchestre.channels.apps import NetworkAccess
+from orchestre.channels.credentials import open_channel
+from orchestre.connectors.base import DraftPost, Installation, MediaRef
 from orchestre.models import Channel, MediaAsset, PostVariant, VariantMedia
 
 
@@ -28,46 +26,15 @@ class Gateway(Protocol):
         ...
 
 
-def account_of(channel: Channel, credentials: dict[str, Any]) -> AccountRef:
-    expires = credentials.get("expires_at")
-    extra = credentials.get("extra")
-    return AccountRef(
-        network=channel.network,
-        external_id=channel.external_id,
-        handle=channel.handle,
-        credentials=Credentials(
-            access_token=str(credentials.get("access_token", "")),
-            refresh_token=credentials.get("refresh_token"),
-            expires_at=datetime.fromisoformat(expires) if isinstance(expires, str) else None,
-            extra=extra if isinstance(extra, dict) else {},
-        ),
-        base_url=_base_url(channel),
-    )
+class ChannelGateway:
+    """The channel's connector with fresh credentials (refreshed first when they expire
+    within minutes; see channels.credentials for what a refusal does to the channel)."""
 
-
-def _base_url(channel: Channel) -> str | None:
-    value = (channel.settings or {}).get("base_url")
-    return value if isinstance(value, str) and value else None
-
-
-class RegistryGateway:
-    """The connector registered for the channel's network, with the channel's credentials."""
-
-    def __init__(
-        self,
-        registry: Registry,
-        box: SecretBox,
-        transport: Callable[[Channel], Any] | None = None,
-    ) -> None:
-        self._registry = registry
-        self._box = box
-        self._transport = transport
+    def __init__(self, access: NetworkAccess) -> None:
+        self._access = access
 
     def open(self, session: Session, channel: Channel) -> Installation:
-        connector = self._registry.get(channel.network)
-        account = account_of(channel, read_credentials(session, self._box, channel))
-        transport = self._transport(channel) if self._transport else None
-        return connector.open(account, transport=transport)
+        return open_channel(session, self._access, channel.id)
 
 
 def draft_of(

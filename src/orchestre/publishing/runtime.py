@@ -14,11 +14,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from orchestre.channels.apps import access_for
 from orchestre.config import Settings
-from orchestre.connectors import registry
-from orchestre.kit.keys import secret_box
 from orchestre.publishing import tasks
-from orchestre.publishing.gateway import Gateway, RegistryGateway
+from orchestre.publishing.gateway import ChannelGateway, Gateway
 from orchestre.publishing.policy import EnginePolicy
 from orchestre.publishing.ratelimit import DatabaseLimiter, Limiter, RedisLimiter
 from orchestre.publishing.sending import SendContext
@@ -59,7 +58,7 @@ def start_publishing(
     """Configure this process's sends and start its ticker (unless `tick` is False)."""
     policy = policy_from(settings)
     context = SendContext(
-        gateway=gateway or RegistryGateway(registry.default(), secret_box(settings)),
+        gateway=gateway or ChannelGateway(access_for(settings)),
         policy=policy,
         limiter=limiter_from(settings, factory),
         media_root=settings.media_dir,

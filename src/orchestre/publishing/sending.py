@@ -139,7 +139,18 @@ def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: 
     draft = draft_of(session, variant, publication.client_ref, ctx.media_root)
     try:
         installation = ctx.gateway.open(session, channel)
-    except Exception as exc:  # unreadable credentials, unknown network: a person must act
+    except RetryableError as exc:  # the token refresh could not be done now: later
+        delay = retry_delay(
+            publication.attempts + 1,
+            retry_after=exc.retry_after,
+            base=ctx.policy.base_delay,
+            ceiling=ctx.policy.max_delay,
+            rng=ctx.rng,
+        )
+        _release(publication, now + timedelta(seconds=delay))
+        publication.last_error, publication.last_error_kind = exc.message[:2000], "retryable"
+        return "retry"
+    except Exception as exc:  # refused credentials, unknown network: a person must act
         log.warning(
             "publication %s: channel %s cannot be opened: %s", publication.id, channel.id, exc
         )

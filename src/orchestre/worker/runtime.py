@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,9 +27,18 @@ def make_runner(settings: Settings, factory: sessionmaker[Session]) -> Runner:
 
 
 def consume(
-    settings: Settings, factory: sessionmaker[Session], stop: threading.Event, threads: int
+    settings: Settings,
+    factory: sessionmaker[Session],
+    stop: threading.Event,
+    threads: int,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Block running broker jobs until `stop` is set (the `orchestre worker` loop)."""
+    """Block running broker jobs until `stop` is set (the `orchestre worker` loop).
+
+    `on_ready` runs once `factory`'s sessions send their jobs to the broker (the
+    publishing ticker starts there, so its first claims are never left unsent)."""
     runner = BrokerRunner(settings.broker_url, factory)
     bind_dispatcher(factory, runner)
+    if on_ready is not None:
+        on_ready()
     runner.consume(stop, threads=threads)
