@@ -67,6 +67,9 @@ def test_a_base_installation_refuses_what_it_does_not_override() -> None:
 
 def test_a_draft_says_which_capabilities_it_needs() -> None:
     assert required_capabilities(DraftPost(text="hi")) == {Capability.PUBLISH_TEXT}
+    # A captioned video is a video post: TikTok and YouTube publish no text alone.
+    video = DraftPost(text="Caption", media=(MediaRef("v.mp4", "video/mp4"),))
+    assert required_capabilities(video) == {Capability.PUBLISH_VIDEO}
     rich = DraftPost(
         text="1/2",
         thread=("2/2",),
@@ -75,7 +78,6 @@ def test_a_draft_says_which_capabilities_it_needs() -> None:
         options={"format": "carousel"},
     )
     assert required_capabilities(rich) == {
-        Capability.PUBLISH_TEXT,
         Capability.PUBLISH_THREAD,
         Capability.FIRST_COMMENT,
         Capability.PUBLISH_IMAGE,

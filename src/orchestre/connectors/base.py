@@ -459,9 +459,12 @@ class BaseInstallation:
 
 
 def required_capabilities(draft: DraftPost) -> frozenset[Capability]:
-    """The capabilities a network needs to publish this draft as written."""
-    needed = {Capability.PUBLISH_TEXT}
+    """The capabilities a network needs to publish this draft as written.
+
+    A post with media needs the media capabilities only: its text is the caption, and
+    video-first networks (TikTok, YouTube) publish no text on its own."""
     kinds = {m.content_type.split("/", 1)[0] for m in draft.media}
+    needed = set() if kinds else {Capability.PUBLISH_TEXT}
     if "video" in kinds:
         needed.add(Capability.PUBLISH_VIDEO)
     if "image" in kinds:
