@@ -294,7 +294,9 @@ def _token_answer(
     if not isinstance(token, dict):
         if status >= 400:
             raise PermanentError(error_reason(response), network=network, code=str(status))
-        raise RetryableError(f"{network} token endpoint answered something that is not JSON.")
+        raise RetryableError(
+            f"{network} token endpoint answered something that is not JSON.", network=network
+        )
     error = token.get("error")
     if status >= 400 or (isinstance(error, str) and error):
         code = error if isinstance(error, str) else str(status)
