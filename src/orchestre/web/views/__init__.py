@@ -9,6 +9,7 @@ from orchestre.web.views import (
     approvals,
     areas,
     channels,
+    compose,
     members,
     posts,
     settings,
@@ -17,6 +18,7 @@ from orchestre.web.views import (
 ROUTERS: list[APIRouter] = [
     account.router,
     posts.router,
+    compose.router,
     approvals.router,
     members.router,
     channels.router,

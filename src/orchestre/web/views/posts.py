@@ -32,6 +32,7 @@ from orchestre.web.render import render
 from orchestre.web.session import CurrentWorkspace, WorkspaceView, WorkspaceWrite
 from orchestre.web.shell import list_channels, shell_context
 from orchestre.web.status import STATES, post_status
+from orchestre.web.views.compose import OPTION_KEYS, live_for, variant_options
 from orchestre.workspaces.permissions import Permission
 
 router = APIRouter(prefix="/w/{workspace_id}")
@@ -103,6 +104,8 @@ def _variant_fields(form: FormData, channel_id: str) -> dict[str, Any]:
         "text": optional(form, f"text-{channel_id}"),
         "link_url": optional(form, f"link-{channel_id}"),
         "first_comment": optional(form, f"first_comment-{channel_id}"),
+        # Network options and thread parts (options["thread"]); None when the tab has none.
+        "options": variant_options(form, channel_id) or None,
     }
 
 
@@ -174,7 +177,8 @@ def _sync_variants(
             continue
         fields = _variant_fields(form, cid)
         fields["text"] = fields["text"] or current.post.base_text
-        changed = {k: v for k, v in fields.items() if getattr(item.variant, k) != v}
+        # An empty options dict and none are the same: no option set.
+        changed = {k: v for k, v in fields.items() if (getattr(item.variant, k) or None) != v}
         if changed:
             try:
                 spec = VariantUpdate.model_validate(changed | {"version": current.post.version})
@@ -197,6 +201,24 @@ def _sync_variants(
                 view.db, view.actor, post_id, item.variant.id, version=current.post.version
             )
     return current
+
+
+def _variant_values(item: Any) -> dict[str, Any]:
+    """A saved variant as the editor's form fields."""
+    cid = str(item.channel.id)
+    variant = item.variant
+    options = variant.options or {}
+    values: dict[str, Any] = {
+        f"text-{cid}": variant.text,
+        f"link-{cid}": variant.link_url or "",
+        f"first_comment-{cid}": variant.first_comment or "",
+        f"thread-{cid}": [str(part) for part in options.get("thread") or []],
+        f"media-{cid}": [str(asset.id) for asset in item.media],
+    }
+    for key in OPTION_KEYS:
+        if options.get(key) is not None:
+            values[f"opt-{cid}-{key}"] = str(options[key])
+    return values
 
 
 def _editor(
@@ -225,18 +247,23 @@ def _editor(
             "pillar_id": str(post.pillar_id or ""),
         }
         for item in current.variants:
-            cid = str(item.channel.id)
-            values[f"text-{cid}"] = item.variant.text
-            values[f"link-{cid}"] = item.variant.link_url or ""
-            values[f"first_comment-{cid}"] = item.variant.first_comment or ""
+            values.update(_variant_values(item))
         selected = [str(item.channel.id) for item in current.variants]
     else:
         selected = [str(c.id) for c in context["channels"]][:1]
-    findings = {}
-    if current is not None:
-        findings = {str(item.channel.id): item.findings for item in current.variants}
+    if form is not None:
+        for cid in selected:
+            values[f"thread-{cid}"] = [p for p in texts(form, f"thread-{cid}") if p.strip()]
+            values[f"media-{cid}"] = texts(form, f"media-{cid}")
+    lives = live_for(view, form if form is not None else values, selected, current)
     context.update(
-        current=current, values=values, selected=selected, errors=errors or [], findings=findings
+        current=current,
+        values=values,
+        selected=selected,
+        errors=errors or [],
+        # The live check (lives) shows every finding of each variant, saved or not.
+        findings={},
+        lives=lives,
     )
     return render(request, "posts/editor.html", context, status_code=status_code)
 
