@@ -194,11 +194,14 @@ def thumbnail_file(
 ) -> Path:
     """The JPEG cover frame of a video (stored when it was fixed), for previews."""
     asset = get_media(session, actor, media_id)
-    if asset.thumbnail_key is None:
-        what = "a video that is still being converted" if asset.status == "processing" else None
+    if asset.thumbnail_key is None and asset.status == "processing":
         raise NotFound(
-            f"This media has no thumbnail{f' yet: it is {what}' if what else ''}; "
-            "thumbnails are made for videos fixed for a network.",
+            "This video is still being converted; its thumbnail comes when it is ready.",
+            code="thumbnail_missing",
+        )
+    if asset.thumbnail_key is None:
+        raise NotFound(
+            "This media has no thumbnail: thumbnails are made for videos fixed for a network.",
             code="thumbnail_missing",
         )
     return stored_path(
@@ -231,11 +234,11 @@ def delete_media(session: Session, actor: Actor, media_id: uuid.UUID, *, media_r
     derived = repository.derived_media(session, actor.workspace_id, asset.id)
     used = sum(repository.media_usage(session, m.id) for m in [asset, *derived])
     if used:
-        raise Conflict(
+        message = (
             f"This media (or a file fixed from it) is attached to {used} post variant(s); "
-            "remove it from them first.",
-            code="media_in_use",
+            "remove it from them first."
         )
+        raise Conflict(message, code="media_in_use")
     paths = [path for m in [asset, *derived] for path in stored_paths(m, media_root)]
     for row in derived:
         derived_id, before = row.id, snapshot(row)

@@ -10,6 +10,7 @@ from orchestre.web.views import (
     areas,
     channels,
     compose,
+    media,
     members,
     posts,
     settings,
@@ -18,6 +19,7 @@ from orchestre.web.views import (
 ROUTERS: list[APIRouter] = [
     account.router,
     posts.router,
+    media.router,
     compose.router,
     approvals.router,
     members.router,
