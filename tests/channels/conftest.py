@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from orchestre.channels.apps import NetworkAccess
 from orchestre.config import Settings
 from orchestre.connectors.registry import Registry
+from orchestre.deps import SESSION_COOKIE
 from orchestre.kit.keys import secret_box
+from orchestre.models import User
+from orchestre.workspaces import auth
 from tests.channels.fakes import (
     FakeBluesky,
     FakeFacebook,
@@ -47,3 +54,12 @@ def wired(app: FastAPI, fakes: Registry, replay: Replay) -> FastAPI:
     app.state.connector_transport = replay.transport()
     app.state.environ = {}
     return app
+
+
+def browser_session(client: TestClient, db: Session, user: User) -> str:
+    """Sign `user` in on `client` without the login form (argon2 costs a second a login);
+    returns the session's CSRF token."""
+    settings: Settings = cast(FastAPI, client.app).state.settings
+    raw, web_session = auth.open_session(db, settings, user)
+    client.cookies.set(SESSION_COOKIE, raw)
+    return web_session.csrf_token

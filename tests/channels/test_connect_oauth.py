@@ -18,8 +18,9 @@ from orchestre.channels.service import read_credentials
 from orchestre.kit.clock import FrozenClock
 from orchestre.kit.crypto import token_hash
 from orchestre.models import Channel, ConnectAttempt, NetworkApp, User, Workspace
+from tests.channels.conftest import browser_session
 from tests.channels.fakes import FakeOAuth, Replay, form_of, oauth_error, token
-from tests.factories import make_channel, make_member, make_workspace, web_login
+from tests.factories import make_channel, make_member, make_workspace
 
 TOKEN_URL = FakeOAuth.oauth2.token_url
 ME = FakeOAuth.me
@@ -39,8 +40,8 @@ def _setup(db: Session, access: NetworkAccess) -> tuple[Workspace, User, dict[st
     return ws, owner, {}
 
 
-def _start(client: TestClient, ws: Workspace, owner: User, **body: object) -> Any:
-    csrf = web_login(client, owner)
+def _start(client: TestClient, db: Session, ws: Workspace, owner: User, **body: object) -> Any:
+    csrf = browser_session(client, db, owner)
     return client.post(
         f"/api/v1/workspaces/{ws.id}/channels/connect",
         json={"network": "x", **body},
@@ -56,7 +57,7 @@ def test_start_gives_the_authorization_address_and_keeps_only_a_hash_of_the_stat
     client: TestClient, wired: FastAPI, db: Session, access: NetworkAccess
 ) -> None:
     ws, owner, _ = _setup(db, access)
-    response = _start(client, ws, owner)
+    response = _start(client, db, ws, owner)
     assert response.status_code == 200, response.text
     url = response.json()["authorization_url"]
     parts = urlsplit(url)
@@ -79,7 +80,7 @@ def test_the_callback_trades_the_code_and_connects_the_account(
     ws, owner, _ = _setup(db, access)
     replay.on("POST", TOKEN_URL, token(ACCESS, "rt-fresh-5ecret", expires_in=7200))
     replay.on("GET", ME, _me())
-    state = _state_of(_start(client, ws, owner).json()["authorization_url"])
+    state = _state_of(_start(client, db, ws, owner).json()["authorization_url"])
 
     page = client.get(f"/oauth/callback/x?code=the-code&state={state}")
 
@@ -116,7 +117,7 @@ def test_a_state_is_single_use(
     ws, owner, _ = _setup(db, access)
     replay.on("POST", TOKEN_URL, token(ACCESS))
     replay.on("GET", ME, _me())
-    state = _state_of(_start(client, ws, owner).json()["authorization_url"])
+    state = _state_of(_start(client, db, ws, owner).json()["authorization_url"])
     assert client.get(f"/oauth/callback/x?code=c&state={state}").status_code == 200
 
     again = client.get(f"/oauth/callback/x?code=c&state={state}")
@@ -135,7 +136,7 @@ def test_an_expired_or_unknown_state_is_refused_before_any_exchange(
     clock: FrozenClock,
 ) -> None:
     ws, owner, _ = _setup(db, access)
-    state = _state_of(_start(client, ws, owner).json()["authorization_url"])
+    state = _state_of(_start(client, db, ws, owner).json()["authorization_url"])
     clock.advance(minutes=11)
     expired = client.get(f"/oauth/callback/x?code=c&state={state}")
     unknown = client.get("/oauth/callback/x?code=c&state=forged")
@@ -150,9 +151,9 @@ def test_a_state_started_by_someone_else_is_refused(
     client: TestClient, wired: FastAPI, db: Session, access: NetworkAccess, replay: Replay
 ) -> None:
     ws, owner, _ = _setup(db, access)
-    state = _state_of(_start(client, ws, owner).json()["authorization_url"])
+    state = _state_of(_start(client, db, ws, owner).json()["authorization_url"])
     other = make_member(db, ws, "owner")
-    web_login(client, other)
+    browser_session(client, db, other)
     response = client.get(f"/oauth/callback/x?code=c&state={state}")
     assert 'data-code="state_invalid"' in response.text
     assert replay.requests == []
@@ -162,7 +163,7 @@ def test_access_denied_by_the_person_stores_nothing(
     client: TestClient, wired: FastAPI, db: Session, access: NetworkAccess, replay: Replay
 ) -> None:
     ws, owner, _ = _setup(db, access)
-    state = _state_of(_start(client, ws, owner).json()["authorization_url"])
+    state = _state_of(_start(client, db, ws, owner).json()["authorization_url"])
     response = client.get(f"/oauth/callback/x?error=access_denied&state={state}")
     assert response.status_code == 400
     assert 'data-code="access_denied"' in response.text
@@ -175,7 +176,7 @@ def test_a_refused_code_says_why_and_stores_nothing(
 ) -> None:
     ws, owner, _ = _setup(db, access)
     replay.on("POST", TOKEN_URL, oauth_error(400, "invalid_grant", "Value passed was invalid"))
-    state = _state_of(_start(client, ws, owner).json()["authorization_url"])
+    state = _state_of(_start(client, db, ws, owner).json()["authorization_url"])
     response = client.get(f"/oauth/callback/x?code=bad&state={state}")
     assert response.status_code == 400
     assert 'data-code="code_refused"' in response.text
@@ -188,7 +189,7 @@ def test_without_an_app_the_start_says_what_the_operator_must_do(
 ) -> None:
     ws = make_workspace(db)
     owner = make_member(db, ws, "owner")
-    response = _start(client, ws, owner)
+    response = _start(client, db, ws, owner)
     assert response.status_code == 422
     assert response.json()["code"] == "network_app_missing"
     assert "orchestre network-app set x" in response.json()["detail"]
@@ -200,7 +201,7 @@ def test_the_environment_is_the_fallback_for_the_app(
     wired.state.environ = {"ORCHESTRE_X_CLIENT_ID": "env-id", "ORCHESTRE_X_CLIENT_SECRET": "s"}
     ws = make_workspace(db)
     owner = make_member(db, ws, "owner")
-    response = _start(client, ws, owner)
+    response = _start(client, db, ws, owner)
     assert response.status_code == 200, response.text
     assert "client_id=env-id" in response.json()["authorization_url"]
 
@@ -210,7 +211,7 @@ def test_a_member_who_cannot_manage_channels_cannot_start(
 ) -> None:
     ws, _owner, _ = _setup(db, access)
     creator = make_member(db, ws, "content_creator")
-    assert _start(client, ws, creator).status_code == 403
+    assert _start(client, db, ws, creator).status_code == 403
 
 
 def test_an_account_needing_reconnection_is_reconnected(
@@ -223,7 +224,7 @@ def test_an_account_needing_reconnection_is_reconnected(
     db.flush()
     replay.on("POST", TOKEN_URL, token(ACCESS))
     replay.on("GET", ME, _me())
-    state = _state_of(_start(client, ws, owner).json()["authorization_url"])
+    state = _state_of(_start(client, db, ws, owner).json()["authorization_url"])
     assert client.get(f"/oauth/callback/x?code=c&state={state}").status_code == 200
     db.refresh(channel)
     assert channel.status == "connected"
@@ -251,8 +252,8 @@ def test_mastodon_registers_the_app_on_the_instance_once(
             },
         ),
     )
-    first = _start(client, ws, owner, network="mastodon", base_url="Mastodon.Example/")
-    second = _start(client, ws, owner, network="mastodon", base_url="https://mastodon.example")
+    first = _start(client, db, ws, owner, network="mastodon", base_url="Mastodon.Example/")
+    second = _start(client, db, ws, owner, network="mastodon", base_url="https://mastodon.example")
 
     assert first.status_code == 200, first.text
     assert second.status_code == 200
@@ -269,6 +270,6 @@ def test_mastodon_registers_the_app_on_the_instance_once(
 def test_mastodon_needs_the_instance(client: TestClient, wired: FastAPI, db: Session) -> None:
     ws = make_workspace(db)
     owner = make_member(db, ws, "owner")
-    response = _start(client, ws, owner, network="mastodon")
+    response = _start(client, db, ws, owner, network="mastodon")
     assert response.status_code == 422
     assert response.json()["code"] == "base_url_required"

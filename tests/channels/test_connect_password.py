@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from orchestre.channels.apps import NetworkAccess, set_app
 from orchestre.models import Channel
+from tests.channels.conftest import browser_session
 from tests.channels.fakes import FakeBluesky, FakeFacebook, Replay, body_of, token
-from tests.factories import bearer, make_member, make_token, make_workspace, web_login
+from tests.factories import bearer, make_member, make_token, make_workspace
 
 PASSWORD = "abcd-efgh-ijkl-mnop"
 
@@ -131,7 +132,7 @@ def test_facebook_pages_are_picked_after_the_authorization(
             },
         ),
     )
-    csrf = web_login(client, owner)
+    csrf = browser_session(client, db, owner)
     started = client.post(
         f"/api/v1/workspaces/{ws.id}/channels/connect",
         json={"network": "facebook"},
