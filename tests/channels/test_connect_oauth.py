@@ -273,3 +273,15 @@ def test_mastodon_needs_the_instance(client: TestClient, wired: FastAPI, db: Ses
     response = _start(client, db, ws, owner, network="mastodon")
     assert response.status_code == 422
     assert response.json()["code"] == "base_url_required"
+
+
+def test_attempts_nobody_finished_are_swept_after_a_day(
+    client: TestClient, wired: FastAPI, db: Session, access: NetworkAccess, clock: FrozenClock
+) -> None:
+    ws, owner, _ = _setup(db, access)
+    _start(client, db, ws, owner)
+    clock.advance(hours=25)
+    _start(client, db, ws, owner)
+    attempts = list(db.scalars(select(ConnectAttempt).where(ConnectAttempt.workspace_id == ws.id)))
+    assert len(attempts) == 1
+    assert attempts[0].expires_at > clock.now()

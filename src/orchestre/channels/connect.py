@@ -31,7 +31,7 @@ from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from orchestre.channels import apps, credentials, repository, service
@@ -61,6 +61,7 @@ from orchestre.workspaces.auth import actor_for
 from orchestre.workspaces.permissions import Actor, Permission
 
 ATTEMPT_TTL = timedelta(minutes=10)
+ATTEMPTS_KEPT = timedelta(days=1)
 
 
 @runtime_checkable
@@ -203,6 +204,8 @@ def start_oauth(
         )
     start = start_authorization(connector.oauth2, app, base_url=server)
     now = access.clock()
+    # Attempts nobody finished are kept a day (to tell "expired" from "unknown"), then go.
+    session.execute(delete(ConnectAttempt).where(ConnectAttempt.expires_at < now - ATTEMPTS_KEPT))
     verifier = start.code_verifier
     session.add(
         ConnectAttempt(
