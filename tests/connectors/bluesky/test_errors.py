@@ -14,7 +14,7 @@ from orchestre.connectors.base import (
 )
 from orchestre.connectors.bluesky import BlueskyInstallation
 
-from .conftest import ACCESS, NOW, POST_URI, REFRESH, FakeXrpc, answer
+from .conftest import ACCESS, DID, NOW, POST_URI, REFRESH, FakeXrpc, answer, body
 
 RESET_IN_30_S = str(int(NOW.timestamp()) + 30)
 
@@ -153,3 +153,40 @@ def test_a_thread_part_that_fails_leaves_the_client_ref_to_find_the_root(
         alice.publish(DraftPost(text="1/2", thread=["2/2"], client_ref="t-7"))
 
     assert caught.value.client_ref == "t-7"
+
+
+def test_a_refused_thread_part_takes_back_what_was_posted(
+    alice: BlueskyInstallation, xrpc: FakeXrpc
+) -> None:
+    root = f"at://{DID}/app.bsky.feed.post/3lbqtroot0001"
+    second = f"at://{DID}/app.bsky.feed.post/3lbqtpart0002"
+    xrpc.on(
+        "com.atproto.repo.createRecord",
+        httpx.Response(200, json={"uri": root, "cid": "c1"}),
+        httpx.Response(200, json={"uri": second, "cid": "c2"}),
+        answer("error_invalid_record", 400),
+    )
+    xrpc.on("com.atproto.repo.deleteRecord", httpx.Response(200, json={}))
+
+    with pytest.raises(PermanentError) as caught:
+        alice.publish(DraftPost(text="1/3", thread=["2/3", "x" * 301], client_ref="t-8"))
+
+    assert caught.value.code == "InvalidRequest"
+    deleted = [body(r)["rkey"] for r in xrpc.sent("com.atproto.repo.deleteRecord")]
+    assert deleted == ["3lbqtpart0002", "3lbqtroot0001"]
+
+
+def test_a_refused_first_comment_is_left_out_and_the_post_stands(
+    alice: BlueskyInstallation, xrpc: FakeXrpc
+) -> None:
+    xrpc.on(
+        "com.atproto.repo.createRecord",
+        answer("create_record"),
+        answer("error_invalid_record", 400),
+    )
+
+    ref = alice.publish(DraftPost(text="Hello", first_comment="x" * 301))
+
+    assert ref.external_id == POST_URI
+    assert ref.first_comment_id is None
+    assert xrpc.sent("com.atproto.repo.deleteRecord") == []

@@ -6,9 +6,10 @@ PDS (`AccountRef.base_url`, default https://bsky.social; a session names its own
 
 DraftPost fields and options read:
 
-- `text`, `thread` (a thread: each part replies to the previous one, all to the first),
-  `first_comment` (a reply to the first post), `client_ref` (kept in the post record, so
-  `find_by_client_ref` finds an ambiguous publish again);
+- `text`, `thread` (a thread: each part replies to the previous one, all to the first;
+  a part that fails for sure takes back the posts already made), `first_comment` (a
+  reply to the first post; left out if it fails), `client_ref` (kept in the post record,
+  so `find_by_client_ref` finds an ambiguous publish again);
 - `media`: up to 4 images from local files, uploaded as blobs with their alt text and
   aspect ratio. Video is not supported by this connector (no PUBLISH_VIDEO);
 - `link`: a link card (`app.bsky.embed.external`) when there are no images; the page is

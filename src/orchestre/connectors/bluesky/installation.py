@@ -19,8 +19,10 @@ from atproto_client.models.dot_dict import DotDict  # type: ignore[import-untype
 from orchestre.connectors.base import (
     AccountProfile,
     AccountRef,
+    AmbiguousError,
     BaseInstallation,
     Capability,
+    ConnectorError,
     Credentials,
     DraftPost,
     InteractionPage,
@@ -111,14 +113,8 @@ class BlueskyInstallation(BaseInstallation):
         try:
             embed = self._embed(draft, images)
             root = self._post(draft.text, langs=langs, embed=embed, client_ref=draft.client_ref)
-            parts: list[_Posted] = []
-            parent = root
-            for text in draft.thread:
-                parent = self._post(text, langs=langs, reply=(root.ref, parent.ref))
-                parts.append(parent)
-            comment = None
-            if draft.first_comment:
-                comment = self._post(draft.first_comment, langs=langs, reply=(root.ref, root.ref))
+            parts = self._thread(root, draft.thread, langs)
+            comment = self._first_comment(root, draft.first_comment, langs)
         finally:
             self._request.client_ref = None
         return PublishedRef(
@@ -129,6 +125,44 @@ class BlueskyInstallation(BaseInstallation):
             first_comment_id=comment.ref.uri if comment else None,
             client_ref=draft.client_ref,
         )
+
+    def _thread(self, root: _Posted, texts: Sequence[str], langs: list[str]) -> list[_Posted]:
+        """The following parts, each answering the previous one.
+
+        A part that fails for sure (refused, or not sent) takes back what was posted, so
+        that publishing again does not post the beginning twice. A part that may have
+        been posted (`AmbiguousError`) leaves everything: the first post is found again
+        by its client reference.
+        """
+        parts: list[_Posted] = []
+        parent = root
+        for text in texts:
+            try:
+                parent = self._post(text, langs=langs, reply=(root.ref, parent.ref))
+            except AmbiguousError:
+                raise
+            except ConnectorError:
+                self._take_back([root, *parts])
+                raise
+            parts.append(parent)
+        return parts
+
+    def _first_comment(self, root: _Posted, text: str | None, langs: list[str]) -> _Posted | None:
+        """The first comment, answering the first post. One that fails is left out and
+        the post stands (`first_comment_id` is None)."""
+        if not text:
+            return None
+        try:
+            return self._post(text, langs=langs, reply=(root.ref, root.ref))
+        except ConnectorError:
+            return None
+
+    def _take_back(self, posted: list[_Posted]) -> None:
+        for item in reversed(posted):
+            try:
+                self.delete_post(item.ref.uri)
+            except ConnectorError:
+                continue  # best effort: the failure being raised is the one that matters
 
     def reply(
         self, parent_external_id: str, text: str, *, client_ref: str | None = None
