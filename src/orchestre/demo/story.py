@@ -13,13 +13,17 @@ from sqlalchemy.orm import Session
 from orchestre.approvals.comments import add_comment
 from orchestre.approvals.service import decide, submit
 from orchestre.audit.service import record
+from orchestre.connectors.base import AccountRef, Installation, PermanentError
+from orchestre.connectors.sandbox import SandboxConnector, shared_network
 from orchestre.demo.content import TIMEZONE, Fate, Story
-from orchestre.kit.clock import Clock, FrozenClock, set_clock
-from orchestre.models import VariantState, Workspace
+from orchestre.kit.clock import Clock, FrozenClock, set_clock, utcnow
+from orchestre.models import Channel, Workspace
 from orchestre.posts.scheduling import schedule
 from orchestre.posts.schemas import PostCreate, ScheduleCreate, VariantCreate
 from orchestre.posts.service import create_post, load_post
-from orchestre.posts.states import move
+from orchestre.publishing.claims import claim_due
+from orchestre.publishing.policy import EnginePolicy
+from orchestre.publishing.sending import SendContext, send
 from orchestre.workspaces.permissions import Actor
 
 PARIS = ZoneInfo(TIMEZONE)
@@ -168,22 +172,34 @@ def _schedule_next_week(session: Session, cast: Cast, post_id: uuid.UUID, story:
     )
 
 
+class _SandboxGateway:
+    def open(self, session: Session, channel: Channel) -> Installation:
+        account = AccountRef(channel.network, channel.external_id, channel.handle)
+        return SandboxConnector(shared_network()).open(account)
+
+
 def _go_out(session: Session, cast: Cast, post_id: uuid.UUID, *, published: bool) -> None:
-    """Written straight to the rows: the publishing worker (its own issue) does this for real.
-    The moves still go through the state machine, so the history is one it allows."""
+    """The publishing engine sends the post to the sandbox network at its time, as in
+    production; a failed story has the sandbox refuse it."""
     manager = cast.by_role["social_media_manager"]
     post = load_post(session, manager, post_id)
     before = {"variant_states": {str(v.id): v.state for v in post.variants}}
-    for variant in post.variants:
-        move(variant, VariantState.PUBLISHING)
-        if published:
-            move(variant, VariantState.PUBLISHED)
-            variant.published_at = variant.scheduled_at
-            variant.external_id = f"sandbox-{variant.id.hex[:12]}"
-        else:
-            move(variant, VariantState.FAILED)
-            variant.last_error = FAILURE
+    sandbox = shared_network()
+    context = SendContext(
+        gateway=_SandboxGateway(), policy=EnginePolicy(max_attempts=1), clock=utcnow
+    )
+    for claim in claim_due(
+        session,
+        now=utcnow(),
+        worker="demo",
+        policy=context.policy,
+        variants=[v.id for v in post.variants],
+    ):
+        if not published:
+            sandbox.fail_next(PermanentError(FAILURE, network="sandbox"))
+        send(session, context, claim.publication_id, claim.token)
     session.flush()
+    post = load_post(session, manager, post_id)
     record(
         session,
         None,

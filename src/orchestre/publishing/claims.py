@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,9 +52,16 @@ def _lock(stmt: object, session: Session) -> object:
 
 
 def claim_due(
-    session: Session, *, now: datetime, worker: str, policy: EnginePolicy, limit: int | None = None
+    session: Session,
+    *,
+    now: datetime,
+    worker: str,
+    policy: EnginePolicy,
+    limit: int | None = None,
+    variants: Collection[uuid.UUID] | None = None,
 ) -> list[Claim]:
-    """Claim the publications due now (and those whose claim lapsed), oldest first.
+    """Claim the publications due now (and those whose claim lapsed), oldest first; only
+    those of `variants` when given (a person's "publish now", the demo).
 
     Publications first tried too late are held for a person (needs attention) instead.
     The caller commits; the claims hold from then on.
@@ -80,6 +88,9 @@ def claim_due(
         .order_by(Publication.due_at)
         .limit(limit)
     )
+    if variants is not None:
+        due = due.where(Publication.variant_id.in_(list(variants)))
+        lapsed = lapsed.where(Publication.variant_id.in_(list(variants)))
     rows = list(session.scalars(_lock(lapsed, session)))  # type: ignore[call-overload]
     rows += list(session.scalars(_lock(due, session)))[: max(0, limit - len(rows))]  # type: ignore[call-overload]
     claims = []
