@@ -89,6 +89,10 @@ def _configure_logging() -> None:
     )
     # pika narrates every connection step at INFO; its warnings and errors still show.
     logging.getLogger("pika").setLevel(logging.WARNING)
+    # httpx logs every request's full address at INFO; some networks (Meta's token
+    # exchanges) put secrets in the query string. Warnings and errors still show.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _engine(settings: Settings) -> Engine:
