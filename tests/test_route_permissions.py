@@ -41,6 +41,7 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"POST {W}/channels/connect/password": (P.CHANNELS_MANAGE,),
     f"GET {W}/channels/connect/{{attempt_id}}": (P.CHANNELS_MANAGE,),
     f"POST {W}/channels/connect/{{attempt_id}}/choose": (P.CHANNELS_MANAGE,),
+    f"GET {W}/networks": (P.CHANNELS_VIEW,),
     f"POST {W}/posts": (P.POSTS_CREATE,),
     f"GET {W}/posts": (P.POSTS_VIEW,),
     f"GET {W}/posts/{{post_id}}": (P.POSTS_VIEW,),

@@ -20,7 +20,7 @@ from orchestre.kit.crypto import token_hash
 from orchestre.models import Channel, ConnectAttempt, NetworkApp, User, Workspace
 from tests.channels.conftest import browser_session
 from tests.channels.fakes import FakeOAuth, Replay, form_of, oauth_error, token
-from tests.factories import make_channel, make_member, make_workspace
+from tests.factories import bearer, make_channel, make_member, make_token, make_workspace
 
 TOKEN_URL = FakeOAuth.oauth2.token_url
 ME = FakeOAuth.me
@@ -285,3 +285,25 @@ def test_attempts_nobody_finished_are_swept_after_a_day(
     attempts = list(db.scalars(select(ConnectAttempt).where(ConnectAttempt.workspace_id == ws.id)))
     assert len(attempts) == 1
     assert attempts[0].expires_at > clock.now()
+
+
+def test_the_networks_say_how_they_connect_and_whether_they_can_yet(
+    client: TestClient, wired: FastAPI, db: Session, access: NetworkAccess
+) -> None:
+    ws = make_workspace(db)
+    auth = bearer(make_token(db, ws, make_member(db, ws, "content_creator")))
+
+    def offers() -> dict[str, tuple[str, bool]]:
+        answer = client.get(f"/api/v1/workspaces/{ws.id}/networks", headers=auth)
+        assert answer.status_code == 200, answer.text
+        return {o["network"]: (o["method"], o["ready"]) for o in answer.json()["items"]}
+
+    assert offers() == {
+        "bluesky": ("password", True),
+        "facebook": ("oauth", False),
+        "mastodon": ("oauth_server", True),
+        "x": ("oauth", False),
+    }
+    set_app(db, access.box, "x", "client-x", "client-secret-x")
+    db.flush()
+    assert offers()["x"] == ("oauth", True)

@@ -178,3 +178,16 @@ def connect_choose(
     """Connect the accounts picked among those the authorization opened."""
     channels = connect.choose_accounts(db, actor, access, attempt_id, body.external_ids)
     return schemas.ChannelList(items=[schemas.Channel.model_validate(c) for c in channels])
+
+
+@router.get(
+    "/workspaces/{workspace_id}/networks",
+    response_model=schemas.NetworkOffers,
+    responses=problems(400, 422),
+)
+def networks(actor: CurrentActor, db: DB, access: Access) -> schemas.NetworkOffers:
+    """The installed networks, how their accounts connect and whether they can yet."""
+    offers = connect.networks_offered(db, actor, access)
+    return schemas.NetworkOffers(
+        items=[schemas.NetworkOffer.model_validate(offer) for offer in offers]
+    )

@@ -93,6 +93,35 @@ class Outcome:
     choices: list[AccountProfile] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class NetworkOffer:
+    """An installed network as the connect picker shows it: how its accounts connect
+    ("oauth", "oauth_server" asking for the server, "password", or "none") and whether
+    connecting can start (the operator set its app, or none is needed)."""
+
+    network: str
+    method: str
+    ready: bool
+
+
+def networks_offered(session: Session, actor: Actor, access: NetworkAccess) -> list[NetworkOffer]:
+    actor.require(Permission.CHANNELS_VIEW)
+    offers = []
+    for network in access.registry.available():
+        connector = access.registry.get(network)
+        if isinstance(connector, UsesAppPassword):
+            method = "password"
+        elif isinstance(connector, UsesOAuth2):
+            method = "oauth_server" if isinstance(connector, RegistersApps) else "oauth"
+        else:
+            method = "none"
+        ready = method == "password" or (
+            method != "none" and apps.configured(session, access, network)
+        )
+        offers.append(NetworkOffer(network, method, ready))
+    return offers
+
+
 # Helpers --------------------------------------------------------------------------------------
 
 

@@ -119,3 +119,16 @@ class AccountChoices(OutputModel):
 
 class ChannelList(OutputModel):
     items: list[Channel]
+
+
+class NetworkOffer(OutputModel):
+    network: str
+    method: Literal["oauth", "oauth_server", "password", "none"] = Field(
+        description="oauth: POST .../channels/connect; oauth_server: the same with base_url; "
+        "password: POST .../channels/connect/password; none: not connectable here"
+    )
+    ready: bool = Field(description="False until the operator sets the network's app")
+
+
+class NetworkOffers(OutputModel):
+    items: list[NetworkOffer]

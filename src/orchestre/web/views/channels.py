@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,7 +16,6 @@ from orchestre.channels import apps, connect, credentials
 from orchestre.channels import service as channels
 from orchestre.channels.apps import NetworkAccess
 from orchestre.config import Settings
-from orchestre.connectors.oauth import RegistersApps, UsesAppPassword, UsesOAuth2
 from orchestre.errors import FieldError
 from orchestre.models import Channel, ChannelStatus
 from orchestre.web.forms import Form, attempt, optional, redirect, text, texts
@@ -31,32 +29,8 @@ router = APIRouter()
 W = "/w/{workspace_id}/channels"
 
 
-@dataclass(frozen=True)
-class NetworkChoice:
-    """One installed network in the picker: how its accounts connect, and whether they can."""
-
-    network: str
-    kind: str  # "oauth", "server" (asks for the instance), "password", "none"
-    configured: bool
-
-
 def _access(request: Request, view_settings: Settings) -> NetworkAccess:
     return apps.access_for(view_settings, request.app.state)
-
-
-def _choices(view: WorkspaceView, access: NetworkAccess) -> list[NetworkChoice]:
-    found = []
-    for network in access.registry.available():
-        connector = access.registry.get(network)
-        if isinstance(connector, UsesAppPassword):
-            kind = "password"
-        elif isinstance(connector, UsesOAuth2):
-            kind = "server" if isinstance(connector, RegistersApps) else "oauth"
-        else:
-            kind = "none"
-        ready = kind == "password" or (kind != "none" and apps.configured(view.db, access, network))
-        found.append(NetworkChoice(network, kind, ready))
-    return found
 
 
 def _server_of(view: WorkspaceView, access: NetworkAccess, channel: Channel) -> str | None:
@@ -94,7 +68,7 @@ def _page(
             for c in rows
             if c.status == ChannelStatus.NEEDS_RECONNECTION.value
         },
-        networks=_choices(view, access),
+        networks=connect.networks_offered(view.db, view.actor, access),
         manage=view.can(Permission.CHANNELS_MANAGE),
         errors=errors or [],
         form=form or {},
