@@ -152,3 +152,16 @@ def test_media_rules_need_the_facts_of_every_attached_file() -> None:
     assert not any(f.rule.startswith("media.") for f in check_variant(unmeasured, EditorialRules()))
     sandbox = VariantContent("Hello", network="sandbox", media_count=1, media=(video,))
     assert check_variant(sandbox, EditorialRules()) == []
+
+
+def test_a_file_still_converting_blocks_the_review() -> None:
+    video = MediaFacts("video", "video/mp4", 0, None, None, None)
+    content = VariantContent(
+        "Hello", network="sandbox", media_count=1, media=(video,), media_status=("processing",)
+    )
+    found = check_variant(content, EditorialRules())
+    assert [(f.field, f.rule, f.blocking) for f in found] == [("media[0]", "media.status", True)]
+    ready = VariantContent(
+        "Hello", network="sandbox", media_count=1, media=(video,), media_status=("ready",)
+    )
+    assert check_variant(ready, EditorialRules()) == []

@@ -23,7 +23,7 @@ from orchestre.posts.media_probe import measure
 from orchestre.worker import bind_dispatcher
 from orchestre.worker.execute import perform
 from orchestre.worker.registry import load_task_modules
-from tests.posts.conftest import Team, image_bytes, upload
+from tests.posts.conftest import Team, create_post, image_bytes, upload
 from tests.worker.jobs import Recorder
 
 pytestmark = pytest.mark.skipif(
@@ -204,6 +204,16 @@ def test_a_conversion_that_fails_says_why(
     assert missing.status_code == 404
     assert not (settings.media_dir / str(team.ws.id) / f"{pending['id']}.mp4").exists()
     assert list((settings.media_dir / ".incoming").iterdir()) == []
+    post = create_post(
+        client,
+        team,
+        channel_ids=[str(team.channels[0].id)],
+        variants=[{"channel_id": str(team.channels[0].id), "media_ids": [pending["id"]]}],
+    )
+    status = [f for f in post["variants"][0]["findings"] if f["rule"] == "media.status"]
+    assert [(f["field"], f["severity"], f["actual"]) for f in status] == [
+        ("media[0]", "error", "failed")
+    ]
     # A failed fix does not count as done: asking again starts a new conversion.
     retry = fix(client, team, original["id"], "tiktok")
     assert retry.status_code == 202

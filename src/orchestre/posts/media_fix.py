@@ -322,6 +322,10 @@ def finish_video_fix(
         temp.unlink(missing_ok=True)
         _fail(asset, exc.detail)
         return
+    except OSError:
+        # Storage trouble (disk full, permissions): worth a retry, so the job raises.
+        temp.unlink(missing_ok=True)
+        raise
     broken = _still_broken(asset.network, asset.format, measured)
     if broken:
         temp.unlink(missing_ok=True)

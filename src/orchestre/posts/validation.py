@@ -59,6 +59,8 @@ class VariantContent:
     # unless media_count is 0 too), and a server's own limits (a Mastodon instance).
     media: tuple[MediaFacts, ...] = ()
     media_limits: InstanceMediaLimits | None = None
+    # Each attached file's status: a file fixed for a network may still be converting.
+    media_status: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -262,12 +264,29 @@ def check_network_media(content: VariantContent, rules: EditorialRules) -> list[
     ]
 
 
+def check_media_ready(content: VariantContent, rules: EditorialRules) -> list[Finding]:
+    """A file still being converted, or whose conversion failed, cannot be published."""
+    findings = []
+    for index, status in enumerate(content.media_status):
+        if status == "processing":
+            message = "This file is still being converted; wait until it is ready."
+        elif status == "failed":
+            message = "The conversion of this file failed; remove it or attach the original."
+        else:
+            continue
+        findings.append(
+            Finding(Severity.ERROR, f"media[{index}]", "media.status", message, "ready", status)
+        )
+    return findings
+
+
 DEFAULT_CHECKERS: tuple[Checker, ...] = (
     check_not_empty,
     check_banned_words,
     check_required_tags,
     check_network_text,
     check_network_media,
+    check_media_ready,
 )
 
 
