@@ -240,13 +240,18 @@ class FakeFacebook(FakeOAuth):
     )
     pages = "https://graph.facebook.example/v21.0/me/accounts"
 
+    def __init__(self) -> None:
+        self.apps_seen: list[AppCredentials | None] = []
+
     def accounts(
         self,
         credentials: Credentials,
         *,
         base_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        app: AppCredentials | None = None,
     ) -> Sequence[tuple[AccountProfile, Credentials]]:
+        self.apps_seen.append(app)
         with oauth.bearer_client(credentials.access_token, transport=transport) as client:
             data = client.get(self.pages).json()["data"]
         return [

@@ -143,6 +143,9 @@ def test_facebook_pages_are_picked_after_the_authorization(
     back = client.get(f"/oauth/callback/facebook?code=c&state={state}", follow_redirects=False)
 
     assert back.status_code == 303
+    facebook = wired.state.connectors.get("facebook")
+    assert isinstance(facebook, FakeFacebook)
+    assert [a.client_id if a else None for a in facebook.apps_seen] == ["fb-id"]  # long-lived
     attempt_id = back.headers["location"].rsplit("/", 1)[1]
     assert back.headers["location"] == f"/w/{ws.id}/channels/choose/{attempt_id}"
     offered = client.get(f"/api/v1/workspaces/{ws.id}/channels/connect/{attempt_id}")

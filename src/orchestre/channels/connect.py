@@ -66,7 +66,9 @@ ATTEMPTS_KEPT = timedelta(days=1)
 
 @runtime_checkable
 class ListsAccounts(Protocol):
-    """A connector whose one authorization opens several accounts (a person's pages)."""
+    """A connector whose one authorization opens one or several accounts (a person's
+    Facebook Pages, Instagram accounts, or the one Threads profile with a long-lived token);
+    several are offered to the person to pick."""
 
     def accounts(
         self,
@@ -74,6 +76,7 @@ class ListsAccounts(Protocol):
         *,
         base_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        app: AppCredentials | None = None,
     ) -> Sequence[tuple[AccountProfile, Credentials]]: ...
 
 
@@ -360,7 +363,9 @@ def _accounts(
     app: AppCredentials | None,
 ) -> list[tuple[AccountProfile, Credentials]]:
     if isinstance(connector, ListsAccounts):
-        return list(connector.accounts(creds, base_url=base_url, transport=access.transport))
+        # With the app, networks trade the short token for a long-lived one (Meta).
+        found = connector.accounts(creds, base_url=base_url, transport=access.transport, app=app)
+        return list(found)
     return [(_profile(access, connector, creds, base_url, app), creds)]
 
 
