@@ -132,4 +132,19 @@ def test_compose_one_post_for_five_networks(
     ).to_have_count(1)
     expect(page.get_by_test_id("badge-x")).to_have_text("✓")
     _shot(page, "composer-03-saved")
+
+    # The same composer in French, then on a phone.
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("language-fr").click()
+    page.wait_for_load_state()
+    expect(page.get_by_test_id("preview-linkedin")).to_contain_text("…voir plus")
+    expect(page.get_by_test_id("live-x")).to_contain_text("caractères pondérés")
+    expect(page.get_by_test_id("panel-x").get_by_test_id("adapt-split_thread")).to_have_text(
+        "Découper en fil"
+    )
+    _shot(page, "composer-04-saved-fr")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(page.get_by_test_id("preview-x")).to_be_visible()
+    _shot(page, "composer-05-phone-fr")
     context.close()
