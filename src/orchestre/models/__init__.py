@@ -2,8 +2,10 @@
 
 from orchestre.models.approval import ApprovalDecision, ApprovalStep, PostComment
 from orchestre.models.audit import AuditEntry
+from orchestre.models.calendar import CalendarFeed
 from orchestre.models.channel import Channel, ChannelStatus
 from orchestre.models.editorial import Campaign, ContentPillar, EditorialLine, Severity
+from orchestre.models.insights import MetricCollection, PostMetricSample
 from orchestre.models.media import MediaAsset
 from orchestre.models.network_app import ConnectAttempt, NetworkApp
 from orchestre.models.notification import Notification
@@ -22,6 +24,7 @@ __all__ = [
     "ApprovalDecision",
     "ApprovalStep",
     "AuditEntry",
+    "CalendarFeed",
     "Campaign",
     "Channel",
     "ChannelStatus",
@@ -31,10 +34,12 @@ __all__ = [
     "LoginAttempt",
     "MediaAsset",
     "Membership",
+    "MetricCollection",
     "NetworkApp",
     "Notification",
     "Post",
     "PostComment",
+    "PostMetricSample",
     "PostVariant",
     "Publication",
     "PublicationState",
