@@ -23,6 +23,17 @@ FILES: dict[str, list[tuple[str, str]]] = {
         ("files/inter-latin-ext-wght-normal.woff2", "fonts/inter-latin-ext-wght-normal.woff2"),
         ("LICENSE", "fonts/LICENSE-inter.txt"),
     ],
+    # The editorial calendar: FullCalendar 7 ships one browser bundle (every view and
+    # interaction, with its own Temporal shim), a skeleton stylesheet, themes and locales.
+    "fullcalendar": [
+        ("all/global.js", "fullcalendar/fullcalendar.global.js"),
+        ("skeleton.css", "fullcalendar/skeleton.css"),
+        ("themes/classic/global.js", "fullcalendar/theme-classic.global.js"),
+        ("themes/classic/theme.css", "fullcalendar/theme-classic.css"),
+        ("themes/classic/palette.css", "fullcalendar/palette-classic.css"),
+        ("locales/fr/global.js", "fullcalendar/locale-fr.global.js"),
+        ("LICENSE.md", "fullcalendar/LICENSE.md"),
+    ],
     # The interactive API docs at /api/docs, served from here instead of a CDN.
     "swagger-ui-dist": [
         ("swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
