@@ -16,6 +16,7 @@ from orchestre.models.publication import (
     PublishingPause,
     RateBucket,
 )
+from orchestre.models.queueing import PostingSlot, RepeatKind, VariantRepeat
 from orchestre.models.user import LoginAttempt, User, WebSession
 from orchestre.models.workspace import ApiToken, Membership, Workspace
 
@@ -41,13 +42,16 @@ __all__ = [
     "PostComment",
     "PostMetricSample",
     "PostVariant",
+    "PostingSlot",
     "Publication",
     "PublicationState",
     "PublishingPause",
     "RateBucket",
+    "RepeatKind",
     "Severity",
     "User",
     "VariantMedia",
+    "VariantRepeat",
     "VariantState",
     "WebSession",
     "Workspace",
