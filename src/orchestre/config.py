@@ -30,8 +30,14 @@ class Settings(BaseSettings):
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     # Shared rate-limit buckets for scaled workers (redis://host:6379/0); none: the database.
     redis_url: str | None = None
+    # The RabbitMQ queue of this deployment's jobs (several deployments may share a broker).
+    broker_queue: str = "orchestre"
     # A publication first tried later than this after its time waits for a person.
     publishing_max_lateness_minutes: int = 120
+    # How long a worker's claim holds before another may take it over; the send lease must
+    # outlast the longest network call (video uploads included).
+    publishing_claim_lease_seconds: float = 120.0
+    publishing_send_lease_seconds: float = 900.0
     cookie_secure: bool = False
     default_locale: Literal["en", "fr"] = "en"
     base_url: str = "http://127.0.0.1:8000"

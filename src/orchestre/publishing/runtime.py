@@ -37,7 +37,11 @@ class Publishing:
 
 
 def policy_from(settings: Settings) -> EnginePolicy:
-    return EnginePolicy(max_lateness=timedelta(minutes=settings.publishing_max_lateness_minutes))
+    return EnginePolicy(
+        max_lateness=timedelta(minutes=settings.publishing_max_lateness_minutes),
+        claim_lease=timedelta(seconds=settings.publishing_claim_lease_seconds),
+        send_lease=timedelta(seconds=settings.publishing_send_lease_seconds),
+    )
 
 
 def limiter_from(settings: Settings, factory: sessionmaker[Session]) -> Limiter:

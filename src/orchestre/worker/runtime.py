@@ -19,7 +19,7 @@ def make_runner(settings: Settings, factory: sessionmaker[Session]) -> Runner:
     """The runner for this process, bound so that `factory`'s sessions send their jobs to it."""
     runner: Runner
     if settings.job_backend == "broker":
-        runner = BrokerRunner(settings.broker_url, factory)
+        runner = BrokerRunner(settings.broker_url, factory, queue_name=settings.broker_queue)
     else:
         runner = EmbeddedRunner(factory)
     bind_dispatcher(factory, runner)
@@ -37,7 +37,7 @@ def consume(
 
     `on_ready` runs once `factory`'s sessions send their jobs to the broker (the
     publishing ticker starts there, so its first claims are never left unsent)."""
-    runner = BrokerRunner(settings.broker_url, factory)
+    runner = BrokerRunner(settings.broker_url, factory, queue_name=settings.broker_queue)
     bind_dispatcher(factory, runner)
     if on_ready is not None:
         on_ready()

@@ -24,9 +24,13 @@ def serve(
         int | None, typer.Option(help="Calls per minute per account before 429.")
     ] = None,
     error_rate: Annotated[float, typer.Option(help="Share of writes refused (0-1).")] = 0.0,
+    server_error_rate: Annotated[
+        float, typer.Option(help="Share of writes answered 503 before doing anything (0-1).")
+    ] = 0.0,
     ambiguous_rate: Annotated[
         float, typer.Option(help="Share of publishes done but answered too late (0-1).")
     ] = 0.0,
+    quiet: Annotated[bool, typer.Option(help="Do not log each request.")] = False,
     hold_seconds: Annotated[
         float, typer.Option(help="How long an ambiguous answer is held (beyond the client's wait).")
     ] = 35.0,
@@ -34,7 +38,12 @@ def serve(
     """Serve the sandbox over HTTP; connect a channel to it with its URL as base_url."""
     from orchestre.connectors.sandbox import server
 
-    for name, rate in (("--error-rate", error_rate), ("--ambiguous-rate", ambiguous_rate)):
+    rates = (
+        ("--error-rate", error_rate),
+        ("--ambiguous-rate", ambiguous_rate),
+        ("--server-error-rate", server_error_rate),
+    )
+    for name, rate in rates:
         if not 0 <= rate <= 1:
             raise typer.BadParameter(f"{name} is a share between 0 and 1, not {rate}.")
     faults = Faults(
@@ -42,8 +51,13 @@ def serve(
         rate_limit=rate_limit,
         error_rate=error_rate,
         ambiguous_rate=ambiguous_rate,
+        server_error_rate=server_error_rate,
     )
     typer.echo(f"Sandbox network on http://{host}:{port} (seed {seed}). Ctrl+C stops it.")
     server.serve(
-        SandboxNetwork(seed=seed, faults=faults), host=host, port=port, hold_seconds=hold_seconds
+        SandboxNetwork(seed=seed, faults=faults),
+        host=host,
+        port=port,
+        hold_seconds=hold_seconds,
+        access_log=not quiet,
     )

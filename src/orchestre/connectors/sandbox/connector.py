@@ -22,7 +22,7 @@ from orchestre.connectors.base import (
 )
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.connectors.sandbox.refusals import NETWORK
-from orchestre.connectors.sandbox.remote import RemoteSandboxInstallation
+from orchestre.connectors.sandbox.remote import RemoteSandboxInstallation, timeout_from
 
 _shared: SandboxNetwork | None = None
 _shared_lock = threading.Lock()
@@ -65,7 +65,10 @@ class SandboxConnector:
         HTTP, or a transport stands in for one."""
         if account.base_url or transport is not None:
             base_url = account.base_url or "http://sandbox.invalid"
-            return RemoteSandboxInstallation(account, base_url, transport=transport)
+            timeout = timeout_from(account.credentials.extra)
+            return RemoteSandboxInstallation(
+                account, base_url, transport=transport, timeout=timeout
+            )
         sandbox = self._sandbox or shared_network()
         sandbox.account(account.external_id, account.handle)
         return SandboxInstallation(account, sandbox)

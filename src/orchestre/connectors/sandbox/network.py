@@ -59,6 +59,12 @@ class Faults:
     rate_window_seconds: float = 60.0
     error_rate: float = 0.0
     ambiguous_rate: float = 0.0
+    # Share of writes answered "503 unavailable" before doing anything (transient).
+    server_error_rate: float = 0.0
+
+
+class SandboxUnavailable(RetryableError):
+    """The sandbox is "down" for this call (a simulated 503): nothing was done."""
 
 
 @dataclass
@@ -212,6 +218,15 @@ class SandboxNetwork:
             self._maybe_time_out(draft.client_ref)
             return published
 
+    def client_ref_counts(self) -> dict[str, int]:
+        """How many live posts each client reference made, all accounts together: a
+        publisher that sends exactly once leaves 1 everywhere (benchmarks and chaos tests)."""
+        with self._lock:
+            return {
+                ref: sum(1 for post_id in ids if not self._posts[post_id].deleted)
+                for (_account, ref), ids in self._by_ref.items()
+            }
+
     def find_by_client_ref(self, account_id: str, client_ref: str) -> PublishedRef | None:
         self._enter(account_id, write=False)
         with self._lock:
@@ -350,6 +365,11 @@ class SandboxNetwork:
             if self._scripted:
                 raise self._scripted.popleft()
             self._check_rate(acc, now)
+            if write and self._roll(self.faults.server_error_rate):
+                raise SandboxUnavailable(
+                    "The sandbox is unavailable (a simulated 503); nothing was done.",
+                    network=NETWORK,
+                )
             if write and self._roll(self.faults.error_rate):
                 raise PermanentError(
                     "The sandbox refused this request (a simulated failure).",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ import httpx
 from orchestre.connectors.base import (
     AccountProfile,
     AccountRef,
+    CredentialError,
     Credentials,
     DraftPost,
     InteractionPage,
@@ -22,6 +24,33 @@ from orchestre.connectors.base import (
 from orchestre.connectors.http import make_client, send
 from orchestre.connectors.sandbox import wire
 from orchestre.connectors.sandbox.refusals import NETWORK
+
+_clients: dict[tuple[str, str], httpx.Client] = {}
+_registered: set[tuple[str, str]] = set()
+UNKNOWN_ACCOUNT = "knows no account"
+_lock = threading.Lock()
+
+
+def _shared_client(base_url: str, timeout: httpx.Timeout | None) -> httpx.Client:
+    key = (base_url, repr(timeout))
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+            pooled = httpx.HTTPTransport(limits=limits)
+            client = make_client(base_url=base_url, transport=pooled, timeout=timeout)
+            _clients[key] = client
+        return client
+
+
+def timeout_from(extra: Mapping[str, str]) -> httpx.Timeout | None:
+    """A sandbox account may ask for a shorter read timeout (`extra["timeout"]`, seconds),
+    so tests see an ambiguous answer without waiting the real 30 s."""
+    raw = extra.get("timeout")
+    if not raw:
+        return None
+    seconds = float(raw)
+    return httpx.Timeout(connect=min(5.0, seconds), read=seconds, write=seconds, pool=seconds)
 
 
 class RemoteSandboxInstallation:
@@ -36,19 +65,40 @@ class RemoteSandboxInstallation:
         timeout: httpx.Timeout | None = None,
     ) -> None:
         self._account = account
-        self._client = make_client(base_url=base_url, transport=transport, timeout=timeout)
         self._path = f"/accounts/{quote(account.external_id, safe='')}"
-        self._call("PUT", "", json={"handle": account.handle})
+        self._registration = {"handle": account.handle}
+        if transport is not None:
+            self._client = make_client(base_url=base_url, transport=transport, timeout=timeout)
+            self._call("PUT", "", json={"handle": account.handle})
+            return
+        # One pooled client per server and timeout, one registration per account: opening an
+        # installation for each publication costs no connection and no extra request.
+        self._client = _shared_client(base_url, timeout)
+        key = (str(self._client.base_url), account.external_id)
+        if key not in _registered:
+            self._call("PUT", "", json={"handle": account.handle})
+            _registered.add(key)
 
     @property
     def account(self) -> AccountRef:
         return self._account
 
     def close(self) -> None:
-        self._client.close()
+        if self._client not in _clients.values():
+            self._client.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = send(self._client, method, self._path + path, network=NETWORK, **kwargs)
+        try:
+            response = send(self._client, method, self._path + path, network=NETWORK, **kwargs)
+        except CredentialError as exc:
+            # A restarted sandbox server forgot its accounts: register again, once.
+            key = (str(self._client.base_url), self._account.external_id)
+            if path == "" or UNKNOWN_ACCOUNT not in exc.message or key not in _registered:
+                raise
+            _registered.discard(key)
+            send(self._client, "PUT", self._path, network=NETWORK, json=self._registration)
+            _registered.add(key)
+            response = send(self._client, method, self._path + path, network=NETWORK, **kwargs)
         return response.json() if response.content else None
 
     def profile(self) -> AccountProfile:

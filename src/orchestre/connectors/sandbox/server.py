@@ -23,7 +23,7 @@ from orchestre.connectors.base import (
     RetryableError,
 )
 from orchestre.connectors.sandbox import wire
-from orchestre.connectors.sandbox.network import SandboxNetwork
+from orchestre.connectors.sandbox.network import SandboxNetwork, SandboxUnavailable
 
 T = TypeVar("T")
 JsonBody = Annotated[dict[str, Any], Body()]
@@ -41,6 +41,11 @@ def create_sandbox_app(
     @app.exception_handler(ConnectorError)
     def refused(_request: Request, exc: Exception) -> Response:
         return _problem(exc)
+
+    @app.get("/stats/client-refs")
+    def client_refs() -> dict[str, int]:
+        """Posts per client reference (duplicates show as counts above 1)."""
+        return network.client_ref_counts()
 
     app.include_router(_account_routes(network))
     app.include_router(_writing_routes(network, hold_seconds))
@@ -144,6 +149,8 @@ def _reading_routes(network: SandboxNetwork) -> APIRouter:
 
 
 def _problem(exc: Exception) -> Response:
+    if isinstance(exc, SandboxUnavailable):
+        return JSONResponse({"error": exc.message}, 503)
     if isinstance(exc, RetryableError):
         headers = {}
         if exc.retry_after is not None:
@@ -165,9 +172,10 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
     hold_seconds: float = DEFAULT_HOLD_SECONDS,
+    access_log: bool = True,
 ) -> None:
     """Run the sandbox server until interrupted (the `orchestre sandbox serve` command)."""
     import uvicorn
 
     app = create_sandbox_app(network, hold_seconds=hold_seconds)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
