@@ -148,3 +148,18 @@ def test_disconnecting_from_the_page(
     assert "Channel disconnected." in response.text
     db.refresh(channel)
     assert channel.status == "disconnected"
+
+
+def test_reconnecting_asks_the_right_thing_of_each_network(
+    page_app: FastAPI, signed_in: TestClient, db: Session, workspace: Workspace
+) -> None:
+    toot = make_channel(db, workspace, network="mastodon", handle="lumiere@social.example")
+    sky = make_channel(db, workspace, network="bluesky", handle="lumiere.bsky.social")
+    for channel in (toot, sky):
+        channel.status = "disconnected"
+    db.flush()
+    page = signed_in.get(f"/w/{workspace.id}/channels").text
+    # Mastodon: back through the instance the handle names; Bluesky: to its password form.
+    assert '<input type="hidden" name="base_url" value="https://social.example">' in page
+    assert 'href="#network-bluesky">Reconnect</a>' in page
+    assert 'id="network-bluesky"' in page

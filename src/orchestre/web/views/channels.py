@@ -34,11 +34,16 @@ def _access(request: Request, view_settings: Settings) -> NetworkAccess:
 
 
 def _server_of(view: WorkspaceView, access: NetworkAccess, channel: Channel) -> str | None:
+    """The server a federated account lives on: kept with its credentials, else read from
+    a user@server handle (a disconnected channel's credentials are wiped)."""
     try:
         stored = channels.read_credentials(view.db, access.box, channel)
     except channels.CredentialsUnreadable:
-        return None
-    return credentials.from_stored(stored)[1]
+        stored = {}
+    server = credentials.from_stored(stored)[1] if stored else None
+    if server is None and "@" in channel.handle.strip("@"):
+        server = "https://" + channel.handle.rsplit("@", 1)[1]
+    return server
 
 
 def _notices() -> dict[str, str]:
@@ -57,6 +62,7 @@ def _page(
 ) -> Response:
     access = _access(request, view.viewer.settings)
     rows = channels.list_channels(view.db, view.actor, limit=200).items
+    offers = connect.networks_offered(view.db, view.actor, access)
     context = shell_context(request, view, "channels")
     notice = _notices().get(request.query_params.get("done") or "")
     if notice:
@@ -66,9 +72,10 @@ def _page(
         servers={
             c.id: _server_of(view, access, c)
             for c in rows
-            if c.status == ChannelStatus.NEEDS_RECONNECTION.value
+            if c.status != ChannelStatus.CONNECTED.value
         },
-        networks=connect.networks_offered(view.db, view.actor, access),
+        networks=offers,
+        methods={offer.network: offer.method for offer in offers},
         manage=view.can(Permission.CHANNELS_MANAGE),
         errors=errors or [],
         form=form or {},
