@@ -9,13 +9,15 @@ back into the facts the network rules check, so the rules never re-open a file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestre.connectors.rules import MediaFacts
 from orchestre.connectors.rules.media import media_facts
 from orchestre.media import probe
 from orchestre.media.probe import ACCEPTED, MAX_IMAGE_PIXELS, Measured
-from orchestre.models import MediaAsset
+
+if TYPE_CHECKING:  # `orchestre validate` measures files without loading the models
+    from orchestre.models import MediaAsset
 
 __all__ = [
     "ACCEPTED",
