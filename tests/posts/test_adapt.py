@@ -158,6 +158,41 @@ def test_every_part_fits_and_the_thread_reads_as_the_text(text: str, network: st
         assert any(atom in body for body in bodies)
 
 
+@PROPERTY
+@given(
+    text=texts(max_words=120),
+    limit=st.integers(60, 200),
+    numbering=st.sampled_from(["suffix", "prefix"]),
+)
+def test_parts_fit_a_chosen_limit_with_their_numbers(
+    text: str, limit: int, numbering: adapt.Numbering
+) -> None:
+    options = {"max_characters": 1000, "characters_reserved_per_url": 30}
+    parts = adapt.split_thread(text, "mastodon", options, numbering=numbering, limit=limit)
+    assert all(check_text("mastodon", p, options=options).length <= limit for p in parts)
+    if len(parts) > 1:
+        first = parts[0].split(" ", 1)[0] if numbering == "prefix" else parts[0].rsplit(" ", 1)[1]
+        assert first == f"1/{len(parts)}"
+
+
+def test_french_sentences_keep_their_quotes_and_no_break_spaces() -> None:
+    text = f"«{NBSP}C'est prêt{NBSP}!{NBSP}» Venez goûter. Vraiment{NNBSP}? Oui… Fin"
+    spans = [text[a:b] for a, b in adapt.sentence_spans(text)]
+    assert spans == [
+        f"«{NBSP}C'est prêt{NBSP}!{NBSP}»",
+        "Venez goûter.",
+        f"Vraiment{NNBSP}?",
+        "Oui…",
+        "Fin",
+    ]
+    # A no-break space is not a place to cut: "prêt !" stays one word.
+    assert [text[a:b] for a, b in adapt.word_spans(text)][:3] == [
+        f"«{NBSP}C'est",
+        f"prêt{NBSP}!{NBSP}»",
+        "Venez",
+    ]
+
+
 # --- shorten -----------------------------------------------------------------------------------
 
 
