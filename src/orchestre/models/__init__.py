@@ -4,6 +4,7 @@ from orchestre.models.approval import ApprovalDecision, ApprovalStep, PostCommen
 from orchestre.models.audit import AuditEntry
 from orchestre.models.calendar import CalendarFeed
 from orchestre.models.channel import Channel, ChannelStatus
+from orchestre.models.delivery import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from orchestre.models.editorial import Campaign, ContentPillar, EditorialLine, Severity
 from orchestre.models.insights import MetricCollection, PostMetricSample
 from orchestre.models.media import MediaAsset
@@ -54,5 +55,8 @@ __all__ = [
     "VariantRepeat",
     "VariantState",
     "WebSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Workspace",
 ]
