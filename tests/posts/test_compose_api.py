@@ -98,6 +98,8 @@ def test_instagram_hashtags_youtube_title_and_the_editorial_line(
 
     youtube = check(client, team, network="youtube", text="Description", options={}).json()
     assert ("title", "title.required") in [(v["field"], v["rule"]) for v in youtube["violations"]]
+    # As on a saved variant: a YouTube post needs its video.
+    assert "media.count" in [v["rule"] for v in youtube["violations"]]
     assert youtube["counters"][0]["unit"] == "bytes"
 
     db.add(EditorialLine(workspace_id=team.ws.id, banned_words=["gratuit"]))

@@ -14,12 +14,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from orchestre.connectors.rules import NETWORKS, MediaFacts, check_media, check_text
-from orchestre.connectors.rules.media_limits import InstanceMediaLimits, mastodon_instance_limits
+from orchestre.connectors.rules import NETWORKS, check_text
 from orchestre.connectors.rules.text import graphemes, utf8_bytes
 from orchestre.errors import FieldError, Invalid, NotFound
 from orchestre.models import Channel, MediaAsset
@@ -33,7 +32,14 @@ from orchestre.posts.compose_schemas import (
     Counter,
     Violation,
 )
-from orchestre.posts.validation import EditorialRules, Finding, VariantContent, check_variant
+from orchestre.posts.media_probe import facts_of
+from orchestre.posts.validation import (
+    EditorialRules,
+    Finding,
+    VariantContent,
+    check_variant,
+    instance_media_limits,
+)
 from orchestre.workspaces.permissions import Actor, Permission
 
 P = Permission
@@ -76,13 +82,6 @@ def instance_options(settings: Mapping[str, Any]) -> dict[str, int]:
             if isinstance(value, int) and not isinstance(value, bool) and value > 0:
                 found.setdefault(key, value)
     return found
-
-
-def _instance_media(network: str, settings: Mapping[str, Any]) -> InstanceMediaLimits | None:
-    configuration = settings.get("configuration")
-    if network != "mastodon" or not isinstance(configuration, Mapping):
-        return None
-    return mastodon_instance_limits(configuration)
 
 
 def resolve_target(
@@ -136,43 +135,11 @@ def _counters(network: str, text: str, options: Mapping[str, Any]) -> list[Count
     return [c.model_copy(update={"remaining": c.limit - c.length}) for c in counters]
 
 
-def _media_facts(assets: Sequence[MediaAsset]) -> list[MediaFacts]:
-    return [
-        MediaFacts(
-            kind=cast(Literal["image", "video", "gif"], asset.kind),
-            content_type=asset.content_type,
-            size_bytes=asset.size_bytes,
-            width=asset.width,
-            height=asset.height,
-            duration_seconds=asset.duration_seconds,
-            alt_text=asset.alt_text,
-        )
-        for asset in assets
-    ]
-
-
-def _media_violations(
-    session: Session, actor: Actor, target: Target, data: ComposeCheck, media_format: str
-) -> list[Violation]:
-    if not data.media_ids or target.network not in NETWORKS:
-        return []
-    found = repository.media_by_ids(session, actor.workspace_id, data.media_ids)
-    missing = [str(i) for i in data.media_ids if i not in found]
-    if missing:
+def _media(session: Session, actor: Actor, ids: Sequence[uuid.UUID]) -> list[MediaAsset]:
+    found = repository.media_by_ids(session, actor.workspace_id, ids)
+    if any(media_id not in found for media_id in ids):
         raise NotFound("This media does not exist in this workspace.", code="media_not_found")
-    facts = _media_facts([found[i] for i in data.media_ids])
-    try:
-        broken = check_media(
-            target.network,
-            facts,
-            format=media_format,
-            instance=_instance_media(target.network, target.settings),
-        )
-    except ValueError as exc:
-        raise _invalid(
-            "options.format", "one_of", "This format is not one the network takes."
-        ) from exc
-    return [Violation.model_validate(v.as_dict()) for v in broken]
+    return [found[media_id] for media_id in ids]
 
 
 def _thread_violations(
@@ -193,14 +160,19 @@ def check(session: Session, actor: Actor, data: ComposeCheck) -> CheckResult:
     actor.require(P.POSTS_VIEW)
     target = resolve_target(session, actor, data.network, data.channel_id)
     options = _options(target, data.options)
+    media = _media(session, actor, data.media_ids)
+    # The same checks as a saved variant's (service.findings_of), media included.
     content = VariantContent(
         text=data.text,
         first_comment=data.first_comment,
         link_url=data.link_url,
-        media_count=len(data.media_ids),
+        media_count=len(media),
         network=target.network,
         channel_handle=target.handle,
         options=options,
+        media=tuple(facts_of(asset) for asset in media),
+        media_limits=instance_media_limits(target.network, target.settings),
+        media_status=tuple(asset.status for asset in media),
     )
     rules = EditorialRules.from_line(repository.editorial_line(session, actor.workspace_id))
     try:
@@ -209,8 +181,6 @@ def check(session: Session, actor: Actor, data: ComposeCheck) -> CheckResult:
         counters = _counters(target.network, data.text, options)
     except ValueError as exc:  # e.g. an option of the wrong type (max_characters: "a lot")
         raise _bad_option(exc) from exc
-    media_format = str(options.get("format") or "feed")
-    violations += _media_violations(session, actor, target, data, media_format)
     return CheckResult(
         network=target.network,
         ok=not any(v.severity == "error" for v in violations),
