@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from orchestre.models import PostVariant
 from orchestre.models.publication import Publication, PublicationState
+from orchestre.publishing import recurrence
 from orchestre.publishing.policy import fingerprint
 
 P = PublicationState
@@ -31,14 +32,17 @@ def _current(session: Session, variant_id: uuid.UUID, occurrence: int = 0) -> Pu
 def plan(session: Session, variant: PostVariant) -> Publication:
     """The publication of a variant scheduled at `variant.scheduled_at` (one-off)."""
     assert variant.scheduled_at is not None, "plan() is for scheduled variants"
-    publication = _current(session, variant.id)
+    # Queueing: a repeating variant (RRULE, evergreen) goes out as occurrences 1, 2, ...;
+    # its first one is planned here like a one-off, the next ones by publishing.recurrence.
+    occurrence = recurrence.first_occurrence(session, variant.id)
+    publication = _current(session, variant.id, occurrence)
     if publication is None:
         publication = Publication(
             id=uuid.uuid4(),
             workspace_id=variant.workspace_id,
             channel_id=variant.channel_id,
             variant_id=variant.id,
-            occurrence=0,
+            occurrence=occurrence,
             due_at=variant.scheduled_at,
             client_ref=uuid.uuid4().hex,
         )
@@ -65,6 +69,8 @@ def plan(session: Session, variant: PostVariant) -> Publication:
 
 def cancel(session: Session, variant: PostVariant) -> Publication | None:
     """Take back a variant's publication that has not left (unscheduled, or edited)."""
+    # Queueing: a repeating variant's occurrences that have not left go too.
+    recurrence.cancel_repeats(session, variant.id)
     publication = _current(session, variant.id)
     if publication is None or publication.state not in (P.SCHEDULED, P.CLAIMED):
         return publication

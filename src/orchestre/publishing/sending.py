@@ -39,11 +39,12 @@ from orchestre.connectors.base import (
     PublishedRef,
     RetryableError,
 )
+from orchestre.delivery import events as delivery_events
 from orchestre.kit.clock import utcnow
 from orchestre.models import Channel, ChannelStatus, PostVariant, VariantState
 from orchestre.models.publication import Publication, PublicationState, PublishingPause
 from orchestre.posts import states
-from orchestre.publishing import notices
+from orchestre.publishing import notices, recurrence
 from orchestre.publishing.claims import still_held
 from orchestre.publishing.gateway import Gateway, draft_of
 from orchestre.publishing.policy import EnginePolicy, retry_delay
@@ -101,6 +102,14 @@ def _still_planned(publication: Publication, variant: PostVariant) -> bool:
     return variant.state == S.SCHEDULED.value and variant.scheduled_at == publication.due_at
 
 
+def _planned(session: Session, publication: Publication, variant: PostVariant) -> bool:
+    """Queueing: a repeating variant's occurrences (> 0) are checked by the recurrence
+    rules (the variant stays published between copies); a one-off as above."""
+    if publication.occurrence > 0:
+        return recurrence.repeat_planned(session, publication, variant)
+    return _still_planned(publication, variant)
+
+
 def send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: str) -> str:
     """Send one claimed publication; returns what happened (for logs, tests and benchmarks).
 
@@ -119,7 +128,7 @@ def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: 
         return "fenced"
     variant = session.get(PostVariant, publication.variant_id)
     channel = session.get(Channel, publication.channel_id)
-    if variant is None or channel is None or not _still_planned(publication, variant):
+    if variant is None or channel is None or not _planned(session, publication, variant):
         publication.state = P.CANCELLED.value
         publication.claim_token = None
         return "cancelled"
@@ -288,6 +297,9 @@ def _published(
     variant.external_id = ref.external_id
     variant.external_url = ref.url
     variant.last_error = None
+    # Queueing: a repeating variant's next occurrence is planned now.
+    recurrence.after_published(session, publication, variant, now)
+    delivery_events.publication_published(session, publication, variant)
     session.flush()
     return "published"
 

@@ -1,0 +1,1 @@
+"""Queueing: posting slots per channel, "add to queue", recurring and evergreen variants."""
