@@ -83,7 +83,9 @@
               self.busy = "";
               if (!answer.ok) {
                 var why = (answer.data.errors || [])[0];
-                self.toast(form.dataset.adaptFailed + " " + (why ? why.message : answer.data.detail || ""), "error");
+                // The page's own words where it knows the cause; the API's otherwise.
+                var known = why && why.field === "campaign" ? form.dataset.needCampaign : "";
+                self.toast(known || form.dataset.adaptFailed + " " + (why ? why.message : answer.data.detail || ""), "error");
                 return;
               }
               var result = answer.data;
