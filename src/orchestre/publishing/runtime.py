@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.channels.apps import access_for
 from orchestre.config import Settings
+from orchestre.connectors import registry
 from orchestre.publishing import tasks
 from orchestre.publishing.gateway import ChannelGateway, Gateway
 from orchestre.publishing.policy import EnginePolicy
@@ -61,6 +62,8 @@ def start_publishing(
 ) -> Publishing:
     """Configure this process's sends and start its ticker (unless `tick` is False)."""
     policy = policy_from(settings)
+    # Load every connector now (some import large SDKs): the first post due must not wait.
+    registry.default().available()
     context = SendContext(
         gateway=gateway or ChannelGateway(access_for(settings)),
         policy=policy,
