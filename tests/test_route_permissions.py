@@ -87,6 +87,8 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"GET {W}/publications": (P.POSTS_VIEW,),
     f"GET {W}/publications/{{publication_id}}": (P.POSTS_VIEW,),
     f"POST {W}/publications/{{publication_id}}/publish-now": (P.POSTS_SCHEDULE,),
+    # Insights: best times read the channel's measured engagement.
+    f"GET {W}/channels/{{channel_id}}/best-times": (P.ANALYTICS_VIEW,),
     # The composer: a check only measures (reviewers see the same findings on the post);
     # an adaptation writes a text to save, as a draft's author does.
     f"POST {W}/compose/check": (P.POSTS_VIEW,),

@@ -10,6 +10,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.audit.api import router as audit_router
     from orchestre.channels.api import router as channels_router
     from orchestre.compose.api import router as compose_router
+    from orchestre.insights.api import router as insights_router
     from orchestre.posts.api import router as posts_router
     from orchestre.publishing.api import router as publishing_router
     from orchestre.web.pages import mount_web
@@ -21,6 +22,7 @@ def include_all(app: FastAPI) -> None:
         posts_router,
         compose_router,
         publishing_router,
+        insights_router,
         approvals_router,
         audit_router,
     ):
