@@ -20,7 +20,15 @@ from orchestre.kit.crypto import token_hash
 from orchestre.models import Channel, ConnectAttempt, NetworkApp, User, Workspace
 from tests.channels.conftest import browser_session
 from tests.channels.fakes import FakeOAuth, Replay, form_of, oauth_error, token
-from tests.factories import bearer, make_channel, make_member, make_token, make_workspace
+from tests.factories import (
+    add_member,
+    bearer,
+    make_channel,
+    make_member,
+    make_token,
+    make_user,
+    make_workspace,
+)
 
 TOKEN_URL = FakeOAuth.oauth2.token_url
 ME = FakeOAuth.me
@@ -307,3 +315,20 @@ def test_the_networks_say_how_they_connect_and_whether_they_can_yet(
     set_app(db, access.box, "x", "client-x", "client-secret-x")
     db.flush()
     assert offers()["x"] == ("oauth", True)
+
+
+def test_a_refusal_is_explained_in_the_reader_s_language(
+    client: TestClient, wired: FastAPI, db: Session, access: NetworkAccess, replay: Replay
+) -> None:
+    ws = make_workspace(db)
+    elise = make_user(db, name="Élise", email="elise@example.com", locale="fr")
+    add_member(db, ws, elise, "owner")
+    set_app(db, access.box, "x", "client-x", "client-secret-x")
+    db.flush()
+    replay.on("POST", TOKEN_URL, oauth_error(400, "invalid_grant", "Code expired"))
+    state = _state_of(_start(client, db, ws, elise).json()["authorization_url"])
+    refused = client.get(f"/oauth/callback/x?code=c&state={state}")
+    unknown = client.get("/oauth/callback/x?code=c&state=forged")
+    assert "X a refusé l&#39;autorisation : Code expired" in refused.text
+    assert "Le canal n'a pas été connecté" in refused.text  # template text, not escaped
+    assert "Cette demande de connexion est inconnue" in unknown.text

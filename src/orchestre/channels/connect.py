@@ -82,7 +82,10 @@ class ListsAccounts(Protocol):
 
 class ConnectFailed(Invalid):
     """The connection did not happen; `code` says why (access_denied, state_invalid,
-    state_used, state_expired, code_refused, network_unavailable, ...)."""
+    state_used, state_expired, code_refused, network_unavailable, ...); `reason` is the
+    network's own explanation, when it gave one."""
+
+    reason: str = ""
 
 
 @dataclass
@@ -312,7 +315,9 @@ def finish_oauth(
                 f"Access was not granted on {network}; nothing was connected.",
                 code="access_denied",
             )
-        raise ConnectFailed(f"{network} refused the authorization ({error}).", code="refused")
+        failed = ConnectFailed(f"{network} refused the authorization ({error}).", code="refused")
+        failed.reason = error[:100]
+        raise failed
     if not code:
         raise ConnectFailed(f"{network} sent no authorization code back.", code="code_missing")
     connector = _connector(access, network)
@@ -334,9 +339,11 @@ def finish_oauth(
         )
         found = _accounts(access, connector, creds, attempt.base_url, app)
     except PermanentError as exc:
-        raise ConnectFailed(
+        failed = ConnectFailed(
             f"{network} refused the authorization: {exc.reason}", code="code_refused"
-        ) from exc
+        )
+        failed.reason = exc.reason
+        raise failed from exc
     except (RetryableError, CredentialError) as exc:
         raise ConnectFailed(
             f"{network} did not answer; start again in a moment.", code="network_unavailable"

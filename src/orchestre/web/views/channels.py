@@ -157,6 +157,28 @@ def choose(request: Request, view: WorkspaceWrite, attempt_id: uuid.UUID, form: 
     return redirect(f"{view.base}/channels", "channel_connected")
 
 
+def _failure(exc: connect.ConnectFailed, network: str) -> str:
+    """Why the connection failed, in the reader's language."""
+    messages = {
+        "state_invalid": _(
+            "This connection request is unknown; start again from the Channels page."
+        ),
+        "state_used": _("This connection request was already used; start again."),
+        "state_expired": _("This connection request expired (after 10 minutes); start again."),
+        "access_denied": _("Access was not granted on %(network)s; nothing was connected."),
+        "refused": _("%(network)s refused the authorization (%(reason)s)."),
+        "code_missing": _("%(network)s sent no authorization code back."),
+        "code_refused": _("%(network)s refused the authorization: %(reason)s"),
+        "network_unavailable": _("%(network)s did not answer; start again in a moment."),
+        "network_app_missing": _("The %(network)s app is not set up."),
+        "no_account": _("This %(network)s profile manages no account."),
+    }
+    message = messages.get(exc.code)
+    if message is None:
+        return _(exc.detail)
+    return message % {"network": network.capitalize(), "reason": exc.reason}
+
+
 @router.get("/oauth/callback/{network}", response_class=HTMLResponse)
 def callback(
     request: Request,
@@ -174,7 +196,8 @@ def callback(
             viewer.db, viewer.user.id, access, network, state=state, code=code, error=error
         )
     except connect.ConnectFailed as exc:
-        context = {"failed": True, "detail": _(exc.detail), "code": exc.code, "network": network}
+        detail = _failure(exc, network)
+        context = {"failed": True, "detail": detail, "code": exc.code, "network": network}
         return render(request, "channels/callback.html", context, status_code=400)
     base = f"/w/{outcome.workspace_id}/channels"
     if outcome.choices:
