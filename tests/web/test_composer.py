@@ -201,3 +201,39 @@ def test_segments_keep_every_character_of_the_text() -> None:
     instagram = compose_preview.segments(text, "instagram")
     assert "url" not in [p.kind for p in instagram]
     assert "".join(p.text for p in instagram) == text
+
+
+def test_video_networks_and_facebook_previews(
+    signed_in: TestClient, db: Session, workspace: Workspace
+) -> None:
+    found = {
+        network: make_channel(db, workspace, network=network, handle=f"@acme-{network}")
+        for network in ("youtube", "tiktok", "facebook", "threads")
+    }
+    text = "Le printemps au bistro #AcmeBistro #Printemps. " + "Une cuisine de saison. " * 25
+    html = _live(
+        signed_in,
+        workspace,
+        {
+            "base_text": text,
+            "channel_ids": [str(c.id) for c in found.values()],
+            f"opt-{found['youtube'].id}-title": "Notre menu de printemps",
+            f"opt-{found['youtube'].id}-format": "short",
+            f"opt-{found['tiktok'].id}-privacy_level": "SELF_ONLY",
+        },
+    )
+    youtube = _block(html, f"preview-{found['youtube'].id}")
+    assert '<div class="pv-yt-title">Notre menu de printemps</div>' in youtube
+    assert "--pv-aspect: 9 / 16" in youtube  # a Short
+    assert "Show more" in youtube
+    assert 'data-testid="media-placeholder"' in youtube
+    tiktok = _block(html, f"preview-{found['tiktok'].id}")
+    assert 'class="pv-overlay"' in tiktok
+    assert "pv-vertical" in tiktok
+    facebook = _block(html, f"preview-{found['facebook'].id}")
+    assert "See more" in facebook  # the text is past Facebook's ~480 characters
+    threads = _block(html, f"preview-{found['threads'].id}")
+    assert "See more" not in threads
+    assert '<span class="pv-hashtag">#Printemps</span>' in threads
+    live = _block(html, f"live-{found['tiktok'].id}")
+    assert "/ 2,200 characters" in live

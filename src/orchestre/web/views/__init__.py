@@ -10,6 +10,7 @@ from orchestre.web.views import (
     areas,
     channels,
     compose,
+    insights,
     media,
     members,
     posts,
@@ -24,6 +25,7 @@ ROUTERS: list[APIRouter] = [
     approvals.router,
     members.router,
     channels.router,
+    insights.router,
     settings.router,
     areas.router,
 ]
