@@ -195,3 +195,11 @@ def test_the_job_keeps_a_definitive_refusal_and_its_notification(
 def test_a_missing_channel_is_unavailable(db: Session, access: NetworkAccess) -> None:
     with pytest.raises(credentials.ChannelUnavailable):
         credentials.open_channel(db, access, uuid.uuid4())
+
+
+def test_the_refresh_job_is_registered_for_the_workers() -> None:
+    from orchestre.channels import tasks
+    from orchestre.worker.registry import load_task_modules, resolve
+
+    load_task_modules()
+    assert resolve("channels.refresh_expiring") is tasks.refresh_expiring_tokens
