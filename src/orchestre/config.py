@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,9 +38,21 @@ class Settings(BaseSettings):
     # outlast the longest network call (video uploads included).
     publishing_claim_lease_seconds: float = 120.0
     publishing_send_lease_seconds: float = 900.0
+    # Retries: exponential backoff with full jitter from this base up to this ceiling; after
+    # an unanswered request, wait this long before looking for the post on the network.
+    publishing_retry_base_seconds: float = 5.0
+    publishing_retry_max_seconds: float = 3600.0
+    publishing_reconcile_delay_seconds: float = 10.0
     cookie_secure: bool = False
     default_locale: Literal["en", "fr"] = "en"
     base_url: str = "http://127.0.0.1:8000"
+    # Notice emails (failed publications, channels to reconnect); no host: no email is sent.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "orchestre@localhost"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

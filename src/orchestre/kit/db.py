@@ -67,6 +67,10 @@ class TimestampMixin:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+    else:
+        # A server restart leaves dead connections in the pool: test each before use, so
+        # workers carry on after PostgreSQL comes back instead of failing once per thread.
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

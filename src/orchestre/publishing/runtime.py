@@ -42,6 +42,9 @@ def policy_from(settings: Settings) -> EnginePolicy:
         max_lateness=timedelta(minutes=settings.publishing_max_lateness_minutes),
         claim_lease=timedelta(seconds=settings.publishing_claim_lease_seconds),
         send_lease=timedelta(seconds=settings.publishing_send_lease_seconds),
+        base_delay=settings.publishing_retry_base_seconds,
+        max_delay=settings.publishing_retry_max_seconds,
+        reconcile_delay=settings.publishing_reconcile_delay_seconds,
     )
 
 

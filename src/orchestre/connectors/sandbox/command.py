@@ -21,8 +21,9 @@ def serve(
     seed: Annotated[int, typer.Option(help="Same seed, same audience and faults.")] = 0,
     latency: Annotated[float, typer.Option(help="Seconds added to every call.")] = 0.0,
     rate_limit: Annotated[
-        int | None, typer.Option(help="Calls per minute per account before 429.")
+        int | None, typer.Option(help="Calls per window per account before 429.")
     ] = None,
+    rate_window: Annotated[float, typer.Option(help="The rate limit's window, seconds.")] = 60.0,
     error_rate: Annotated[float, typer.Option(help="Share of writes refused (0-1).")] = 0.0,
     server_error_rate: Annotated[
         float, typer.Option(help="Share of writes answered 503 before doing anything (0-1).")
@@ -49,6 +50,7 @@ def serve(
     faults = Faults(
         latency_seconds=latency,
         rate_limit=rate_limit,
+        rate_window_seconds=rate_window,
         error_rate=error_rate,
         ambiguous_rate=ambiguous_rate,
         server_error_rate=server_error_rate,
