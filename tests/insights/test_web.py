@@ -1,0 +1,69 @@
+"""The best-times partial that the calendar and the composer load, in English and French."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from orchestre.config import Settings
+from tests.factories import add_member, make_user
+from tests.insights.conftest import World
+from tests.web.conftest import compile_catalogs, open_session
+
+
+@pytest.fixture(autouse=True)
+def _catalogs() -> None:
+    compile_catalogs()
+
+
+def _partial(client: TestClient, world: World, **params: int) -> str:
+    url = f"/w/{world.workspace.id}/channels/{world.channel.id}/best-times"
+    response = client.get(url, params=params, headers={"Accept": "text/html"})
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_the_partial_lists_the_slots_with_what_stands_behind_them(
+    client: TestClient, world: World, settings: Settings, db: Session
+) -> None:
+    # Five measured posts, a week apart: enough history to learn from.
+    for _ in range(5):
+        world.publish_now(link="https://example.com")
+        world.later(days=7)
+    world.collect()
+    world.later(days=2)
+    world.collect()
+    open_session(client, db, settings, world.owner)
+    html = _partial(client, world, limit=3)
+    assert "Best times to post" in html
+    assert "Learnt from 5 posts measured a day after publication" in html
+    assert len(re.findall(r"<li data-hour-of-week=", html)) == 3
+    assert 'data-source="' in html
+    assert re.search(r'class="chip"[^>]*>[+-]\d+', html)
+
+
+def test_the_partial_speaks_french(
+    client: TestClient, world: World, settings: Settings, db: Session
+) -> None:
+    person = make_user(db, locale="fr")
+    add_member(db, world.workspace, person, "analyst")
+    open_session(client, db, settings, person)
+    html = _partial(client, world)
+    assert "Meilleurs moments pour publier" in html
+    assert "voici les heures habituelles du réseau" in html
+    assert "habitudes du réseau" in html
+    assert len(re.findall(r"<li data-hour-of-week=", html)) == 5
+
+
+def test_another_workspace_s_channel_is_not_found(
+    client: TestClient, world: World, settings: Settings, db: Session
+) -> None:
+    from tests.factories import make_channel, make_workspace
+
+    other = make_channel(db, make_workspace(db))
+    open_session(client, db, settings, world.owner)
+    url = f"/w/{world.workspace.id}/channels/{other.id}/best-times"
+    assert client.get(url, headers={"Accept": "text/html"}).status_code == 404
