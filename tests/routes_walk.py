@@ -23,8 +23,10 @@ from orchestre.models import (
     Membership,
     Post,
     PostComment,
+    PostingSlot,
     PostVariant,
     Publication,
+    VariantRepeat,
     Workspace,
 )
 from tests.factories import make_channel, make_member, make_token
@@ -94,6 +96,18 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     )
     db.add(publication)
     db.flush()
+    # Queueing: a posting slot on the channel, and the variant repeating weekly.
+    slot = PostingSlot(workspace_id=ws.id, channel_id=channel.id, weekday=0, minute=540)
+    repeat = VariantRepeat(
+        workspace_id=ws.id,
+        variant_id=variant.id,
+        kind="rrule",
+        rule="FREQ=WEEKLY;BYDAY=MO",
+        start_local="2030-01-07T09:00",
+        note=f"{marker} repeat",
+    )
+    db.add_all([slot, repeat])
+    db.flush()
     from orchestre.models import ApiToken
 
     token_row = db.query(ApiToken).filter_by(workspace_id=ws.id).first()
@@ -113,6 +127,7 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "user_id": other.id,
         "attempt_id": attempt.id,
         "publication_id": publication.id,
+        "slot_id": slot.id,
     }
     return Tenant(workspace=ws, token=token, ids=ids, marker=marker)
 

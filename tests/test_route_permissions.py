@@ -93,6 +93,14 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     # an adaptation writes a text to save, as a draft's author does.
     f"POST {W}/compose/check": (P.POSTS_VIEW,),
     f"POST {W}/compose/adapt": (P.POSTS_CREATE,),
+    # Queueing: slots are channel settings; queueing and repeats schedule posts.
+    f"GET {W}/channels/{{channel_id}}/slots": (P.CHANNELS_VIEW,),
+    f"POST {W}/channels/{{channel_id}}/slots": (P.CHANNELS_MANAGE,),
+    f"DELETE {W}/channels/{{channel_id}}/slots/{{slot_id}}": (P.CHANNELS_MANAGE,),
+    f"POST {W}/posts/{{post_id}}/queue": (P.POSTS_SCHEDULE,),
+    f"GET {W}/posts/{{post_id}}/variants/{{variant_id}}/repeat": (P.POSTS_VIEW,),
+    f"PUT {W}/posts/{{post_id}}/variants/{{variant_id}}/repeat": (P.POSTS_SCHEDULE,),
+    f"DELETE {W}/posts/{{post_id}}/variants/{{variant_id}}/repeat": (P.POSTS_SCHEDULE,),
 }
 
 

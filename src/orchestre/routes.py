@@ -13,6 +13,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.insights.api import router as insights_router
     from orchestre.posts.api import router as posts_router
     from orchestre.publishing.api import router as publishing_router
+    from orchestre.queueing.api import router as queueing_router
     from orchestre.web.pages import mount_web
     from orchestre.workspaces.api import router as workspaces_router
 
@@ -22,6 +23,7 @@ def include_all(app: FastAPI) -> None:
         posts_router,
         compose_router,
         publishing_router,
+        queueing_router,
         insights_router,
         approvals_router,
         audit_router,

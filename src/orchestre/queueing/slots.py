@@ -32,6 +32,8 @@ class WeeklySlot:
 
 def parse_hhmm(text: str) -> int:
     """'09:30' -> 570; ValueError when it is not a time of day."""
+    if len(text) != 5:
+        raise ValueError(f"{text!r} does not match HH:MM")
     parsed = datetime.strptime(text, "%H:%M")  # noqa: DTZ007 - a wall time, no zone
     return parsed.hour * 60 + parsed.minute
 
