@@ -101,6 +101,13 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"GET {W}/posts/{{post_id}}/variants/{{variant_id}}/repeat": (P.POSTS_VIEW,),
     f"PUT {W}/posts/{{post_id}}/variants/{{variant_id}}/repeat": (P.POSTS_SCHEDULE,),
     f"DELETE {W}/posts/{{post_id}}/variants/{{variant_id}}/repeat": (P.POSTS_SCHEDULE,),
+    # The calendar: everyone who reads posts sees it and has their own feed address.
+    f"GET {W}/calendar": (P.POSTS_VIEW,),
+    f"GET {W}/calendar/feed": (P.POSTS_VIEW,),
+    f"POST {W}/calendar/feed": (P.POSTS_VIEW,),
+    f"DELETE {W}/calendar/feed": (P.POSTS_VIEW,),
+    f"GET {W}/calendar/export": (P.POSTS_VIEW,),
+    f"POST {W}/calendar/import": (P.POSTS_CREATE, P.POSTS_SUBMIT),
 }
 
 

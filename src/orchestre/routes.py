@@ -8,6 +8,8 @@ from fastapi import FastAPI
 def include_all(app: FastAPI) -> None:
     from orchestre.approvals.api import router as approvals_router
     from orchestre.audit.api import router as audit_router
+    from orchestre.calendar.api import feed_router as calendar_feed_router
+    from orchestre.calendar.api import router as calendar_router
     from orchestre.channels.api import router as channels_router
     from orchestre.compose.api import router as compose_router
     from orchestre.insights.api import router as insights_router
@@ -25,8 +27,10 @@ def include_all(app: FastAPI) -> None:
         publishing_router,
         queueing_router,
         insights_router,
+        calendar_router,
         approvals_router,
         audit_router,
     ):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(calendar_feed_router)
     mount_web(app)

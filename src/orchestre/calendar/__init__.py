@@ -1,0 +1,1 @@
+"""The editorial calendar: dated variants as events, the iCalendar feed, CSV import and export."""
