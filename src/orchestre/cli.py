@@ -160,8 +160,9 @@ def _run(factory: sessionmaker[Session], work: Callable[[Session], Any]) -> Any:
 def _with_runner(
     web: FastAPI, runner: Any, settings: Settings, factory: sessionmaker[Session]
 ) -> None:
-    """Start the job runner and the publishing ticker with the app's lifespan; stop both
-    (draining the runner) on shutdown."""
+    """Start the job runner, the publishing ticker and the token refresher with the app's
+    lifespan; stop them (draining the runner) on shutdown."""
+    from orchestre.channels.refresher import start_refresher
     from orchestre.publishing.runtime import start_publishing
 
     inner = web.router.lifespan_context
@@ -170,10 +171,12 @@ def _with_runner(
     async def lifespan(application: FastAPI) -> AsyncIterator[Any]:
         runner.start()
         publishing = start_publishing(settings, factory)
+        refresher = start_refresher(settings, factory)
         try:
             async with inner(application) as state:
                 yield state
         finally:
+            refresher.stop()
             publishing.stop()
             await asyncio.to_thread(runner.stop)
 
@@ -277,6 +280,7 @@ def _consume(settings: Settings, threads: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    from orchestre.channels.refresher import TokenRefresher, start_refresher
     from orchestre.publishing.runtime import start_publishing
 
     engine = _engine(settings)
@@ -284,12 +288,16 @@ def _consume(settings: Settings, threads: int) -> None:
     started = []
 
     def start() -> None:
-        # Every worker process claims due publications too: no process is special.
+        # Every worker process claims due publications and refreshes tokens: none is special.
         started.append(start_publishing(settings, factory))
+        refreshers.append(start_refresher(settings, factory))
 
+    refreshers: list[TokenRefresher] = []
     try:
         consume(settings, factory, stop, threads, on_ready=start)
     finally:
+        for refresher in refreshers:
+            refresher.stop()
         for publishing in started:
             publishing.stop()
         engine.dispose()

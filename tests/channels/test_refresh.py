@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.channels import apps, credentials
 from orchestre.channels.apps import NetworkAccess
+from orchestre.channels.credentials import RefreshReport
+from orchestre.channels.refresher import TokenRefresher
 from orchestre.channels.service import read_credentials
 from orchestre.connectors.base import Credentials, RetryableError
 from orchestre.kit.clock import FrozenClock, utcnow
@@ -203,3 +206,26 @@ def test_the_refresh_job_is_registered_for_the_workers() -> None:
 
     load_task_modules()
     assert resolve("channels.refresh_expiring") is tasks.refresh_expiring_tokens
+
+
+def test_the_refresher_runs_a_round_at_once_and_stops_when_told(
+    session_factory: sessionmaker[Session], db: Session, access: NetworkAccess, replay: Replay
+) -> None:
+    replay.on("POST", TOKEN_URL, token(NEW_ACCESS, NEW_REFRESH))
+    _ws, channel = _channel(db, access, timedelta(minutes=20))
+    rounds: list[RefreshReport] = []
+    done = threading.Event()
+
+    def record_round(report: RefreshReport) -> None:
+        rounds.append(report)
+        done.set()
+
+    refresher = TokenRefresher(session_factory, access, every=3600, on_round=record_round)
+    refresher.start()
+    assert done.wait(30)
+    refresher.stop()
+
+    assert [r.refreshed for r in rounds] == [1]
+    db.expire_all()
+    stored, _ = credentials.from_stored(read_credentials(db, access.box, channel))
+    assert stored.access_token == NEW_ACCESS
