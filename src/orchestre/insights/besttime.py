@@ -19,10 +19,10 @@ Pure computation (no database, no clock of its own), in four steps:
    posted at, as the lifts do (otherwise a channel that only posts at peak hours would see
    its own good hours fall below untried ones).
 4. A channel with fewer than `MIN_POSTS` measured posts uses the network prior alone.
-5. Slots are ranked by the estimate minus its standard error (sqrt(noise / (n + k)), the
-   posterior spread of an hour's mean): between two hours that look as good, the one
-   with more posts behind it comes first, and an hour never tried does not outrank the
-   channel's proven hours on the prior's word alone.
+5. Slots are ranked by the estimate minus its standard error (the posterior spread of an
+   hour's mean, 1 / sqrt(n / noise + 1 / between-hour variance)): between two hours that
+   look as good, the one with more posts behind it comes first, and an hour never tried
+   does not outrank the channel's proven hours on the prior's word alone.
 """
 
 from __future__ import annotations
@@ -144,22 +144,36 @@ def noise_variance(by_hour: Sequence[Sequence[float]]) -> float | None:
     return sum((x - mean) ** 2 for x in every) / (len(every) - 1)
 
 
-def prior_weight(
+def between_variance(
     by_hour: Sequence[Sequence[float]], prior: Sequence[float], noise: float | None
-) -> float:
-    """k = noise variance / between-hour variance (method of moments), within bounds."""
-    low, high = PRIOR_WEIGHT_BOUNDS
+) -> float | None:
+    """How much hours really differ from the prior (method of moments: the spread of hour
+    means around it, less what the noise alone explains); None with fewer than 3 hours."""
     filled = [(h, xs) for h, xs in enumerate(by_hour) if xs]
     if len(filled) < 3 or noise is None:
+        return None
+    spread = sum((sum(xs) / len(xs) - prior[h]) ** 2 - noise / len(xs) for h, xs in filled)
+    return max(0.0, spread / len(filled))
+
+
+def prior_weight(noise: float | None, between: float | None) -> float:
+    """k = noise variance / between-hour variance, within bounds."""
+    low, high = PRIOR_WEIGHT_BOUNDS
+    if noise is None or between is None:
         return DEFAULT_PRIOR_WEIGHT
     if noise <= 0:
         return low
-    between = sum((sum(xs) / len(xs) - prior[h]) ** 2 - noise / len(xs) for h, xs in filled) / len(
-        filled
-    )
     if between <= 0:
         return high
     return min(high, max(low, noise / between))
+
+
+def _spread(n: float, k: float, noise: float, between: float | None) -> float:
+    """The standard error of an hour's estimate: sqrt(1 / (n / noise + 1 / between)), the
+    posterior spread of its mean; with `between` unknown, sqrt(noise / (n + k))."""
+    if between is None or between <= 0 or noise <= 0:
+        return math.sqrt(noise / (n + k)) if noise > 0 else 0.0
+    return 1 / math.sqrt(n / noise + 1 / between)
 
 
 def estimate(
@@ -183,7 +197,8 @@ def estimate(
     scale = sum(prior[h] * n for h, n in enumerate(counts)) / sum(counts)
     scaled = [p / scale for p in prior] if scale > 0 else list(prior)
     noise = noise_variance(by_hour)
-    k = prior_weight(by_hour, scaled, noise)
+    between = between_variance(by_hour, scaled, noise)
+    k = prior_weight(noise, between)
     noise = DEFAULT_NOISE if noise is None else noise
     weight = _window(counts)
     total = _window([sum(xs) for xs in by_hour])
@@ -193,7 +208,7 @@ def estimate(
         own = total[h] / n if n > 0 else 0.0
         share = n / (n + k)
         score = share * own + (1 - share) * scaled[h]
-        spread = math.sqrt(noise / (n + k))
+        spread = _spread(n, k, noise, between)
         hours.append(
             HourEstimate(h, score, len(by_hour[h]), nearby[h], share, _source(share), spread)
         )

@@ -26,7 +26,7 @@ def collect_metrics(session: Session) -> None:
     """Measure every publication due (in batches, at most MAX_ROUNDS of them per run)."""
     opener = ChannelOpener(access_for(get_settings()))
     for _ in range(MAX_ROUNDS):
-        report = collect_due(session, opener)
+        report = collect_due(session, opener, batch=BATCH)
         log.info(
             "post metrics: %d scheduled, %d measured (%d samples), %d postponed, %d ended",
             report.scheduled,

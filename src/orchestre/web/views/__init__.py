@@ -14,6 +14,7 @@ from orchestre.web.views import (
     media,
     members,
     posts,
+    publishing,
     settings,
 )
 
@@ -23,6 +24,7 @@ ROUTERS: list[APIRouter] = [
     media.router,
     compose.router,
     approvals.router,
+    publishing.router,
     members.router,
     channels.router,
     insights.router,
