@@ -14,7 +14,7 @@ from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, FieldError, Invalid, NotFound, TransitionRefused
 from orchestre.kit.clock import utcnow
 from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
-from orchestre.models import Channel, PostVariant, VariantState
+from orchestre.models import Channel, PostVariant, VariantState, Workspace
 from orchestre.models.publication import Publication, PublicationState, PublishingPause
 from orchestre.posts import states
 from orchestre.publishing import planning
@@ -92,9 +92,19 @@ def pause(
         paused_at=utcnow(),
     )
     session.add(row)
+    if channel_id is None:
+        _set_crisis_mode(session, actor.workspace_id, True)
     session.flush()
     record(session, actor, "publishing.paused", "publishing_pause", row.id, after=snapshot(row))
     return row
+
+
+def _set_crisis_mode(session: Session, workspace_id: uuid.UUID, on: bool) -> None:
+    # The workspace's flag mirrors its workspace-wide pause: pages show the crisis band
+    # from it, and the API reports it.
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is not None:
+        workspace.crisis_mode = on
 
 
 def resume(session: Session, actor: Actor, *, channel_id: uuid.UUID | None = None) -> None:
@@ -107,6 +117,8 @@ def resume(session: Session, actor: Actor, *, channel_id: uuid.UUID | None = Non
         raise Conflict("Publishing is not paused here.", code="not_paused")
     before = snapshot(row)
     session.delete(row)
+    if channel_id is None:
+        _set_crisis_mode(session, actor.workspace_id, False)
     session.flush()
     record(session, actor, "publishing.resumed", "publishing_pause", row.id, before=before)
 
@@ -142,9 +154,22 @@ def status(session: Session, actor: Actor) -> PublishingStatus:
     )
 
 
-def is_paused(session: Session, workspace_id: uuid.UUID) -> bool:
-    """Whether the whole workspace is paused (for the banner on every page)."""
-    return _pause_row(session, workspace_id, None) is not None
+def workspace_pause(session: Session, workspace_id: uuid.UUID) -> PublishingPause | None:
+    """The workspace-wide pause, if any (for the crisis band on every page)."""
+    return _pause_row(session, workspace_id, None)
+
+
+def attention_count(session: Session, workspace_id: uuid.UUID) -> int:
+    """Publications that failed or wait for a person (the navigation's count)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Publication)
+        .where(
+            Publication.workspace_id == workspace_id,
+            Publication.state.in_([P.FAILED.value, P.NEEDS_ATTENTION.value]),
+        )
+    )
+    return int(count or 0)
 
 
 def list_publications(
@@ -221,3 +246,29 @@ def publish_now(session: Session, actor: Actor, publication_id: uuid.UUID) -> Pu
         after=snapshot(publication),
     )
     return publication
+
+
+@dataclass(frozen=True)
+class VariantLine:
+    post_id: uuid.UUID
+    text: str
+    handle: str
+    network: str
+
+
+def variants_for(rows: list[Publication], session: Session) -> dict[uuid.UUID, VariantLine]:
+    """What each publication sends (post, text, channel), for lists shown to people."""
+    ids = {p.variant_id for p in rows}
+    if not ids:
+        return {}
+    found = session.execute(
+        select(
+            PostVariant.id, PostVariant.post_id, PostVariant.text, Channel.handle, Channel.network
+        )
+        .join(Channel, Channel.id == PostVariant.channel_id)
+        .where(PostVariant.id.in_(ids))
+    )
+    return {
+        variant_id: VariantLine(post_id, text, handle, network)
+        for variant_id, post_id, text, handle, network in found
+    }

@@ -61,6 +61,9 @@ def notices() -> dict[str, str]:
         "language_changed": _("Language changed."),
         "comment_added": _("Comment added."),
         "decided": _("Decision recorded."),
+        "paused": _("Publishing is paused. Nothing scheduled leaves until someone resumes."),
+        "resumed": _("Publishing resumed."),
+        "publishing_again": _("It will be sent again now."),
     }
 
 

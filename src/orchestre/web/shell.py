@@ -10,6 +10,7 @@ from fastapi import Request
 from orchestre.approvals import service as approvals
 from orchestre.channels import service as channels
 from orchestre.models import Channel, ChannelStatus
+from orchestre.publishing import service as publishing
 from orchestre.web.forms import toasts_for
 from orchestre.web.i18n import gettext as _
 from orchestre.web.session import WorkspaceView
@@ -35,6 +36,13 @@ def _nav(view: WorkspaceView, section: str, queue_count: int) -> list[NavItem]:
         ("compose", _("Compose"), "compose", f"{base}/posts/new", 0),
         ("posts", _("Posts"), "posts", f"{base}/posts", 0),
         ("approvals", _("Approvals"), "approvals", f"{base}/approvals", queue_count),
+        (
+            "publishing",
+            _("Publishing"),
+            "send",
+            f"{base}/publishing",
+            publishing.attention_count(view.db, view.workspace.id),
+        ),
         ("inbox", _("Inbox"), "inbox", f"{base}/inbox", 0),
         ("analytics", _("Analytics"), "analytics", f"{base}/analytics", 0),
         ("listening", _("Listening"), "listening", f"{base}/listening", 0),
@@ -71,6 +79,11 @@ def shell_context(request: Request, view: WorkspaceView, section: str) -> dict[s
         "member_count": len(members),
         "can_create_workspace": True,
         "query": request.query_params.get("q"),
+        "pause": (
+            publishing.workspace_pause(view.db, view.workspace.id)
+            if view.workspace.crisis_mode
+            else None
+        ),
     }
     return {
         "shell": shell,
