@@ -27,6 +27,7 @@ from orchestre.models import (
     PostVariant,
     Publication,
     VariantRepeat,
+    WebhookEndpoint,
     Workspace,
 )
 from tests.factories import make_channel, make_member, make_token
@@ -96,6 +97,15 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     )
     db.add(publication)
     db.flush()
+    endpoint = WebhookEndpoint(
+        workspace_id=ws.id,
+        url=f"https://hooks.example.com/{marker}",
+        events=["publication.failed"],
+        secret_encrypted=b"sealed",
+        secret_hint="whsec_abcd",
+    )
+    db.add(endpoint)
+    db.flush()
     # Queueing: a posting slot on the channel, and the variant repeating weekly.
     slot = PostingSlot(workspace_id=ws.id, channel_id=channel.id, weekday=0, minute=540)
     repeat = VariantRepeat(
@@ -128,6 +138,7 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "attempt_id": attempt.id,
         "publication_id": publication.id,
         "slot_id": slot.id,
+        "endpoint_id": endpoint.id,
     }
     return Tenant(workspace=ws, token=token, ids=ids, marker=marker)
 

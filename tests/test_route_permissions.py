@@ -101,6 +101,14 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"GET {W}/posts/{{post_id}}/variants/{{variant_id}}/repeat": (P.POSTS_VIEW,),
     f"PUT {W}/posts/{{post_id}}/variants/{{variant_id}}/repeat": (P.POSTS_SCHEDULE,),
     f"DELETE {W}/posts/{{post_id}}/variants/{{variant_id}}/repeat": (P.POSTS_SCHEDULE,),
+    # Outgoing webhooks: the people who manage the workspace's settings.
+    f"GET {W}/webhooks": (P.WORKSPACE_MANAGE,),
+    f"POST {W}/webhooks": (P.WORKSPACE_MANAGE,),
+    f"GET {W}/webhooks/deliveries": (P.WORKSPACE_MANAGE,),
+    f"GET {W}/webhooks/{{endpoint_id}}": (P.WORKSPACE_MANAGE,),
+    f"PATCH {W}/webhooks/{{endpoint_id}}": (P.WORKSPACE_MANAGE,),
+    f"DELETE {W}/webhooks/{{endpoint_id}}": (P.WORKSPACE_MANAGE,),
+    f"POST {W}/webhooks/{{endpoint_id}}/rotate-secret": (P.WORKSPACE_MANAGE,),
     # The calendar: everyone who reads posts sees it and has their own feed address.
     f"GET {W}/calendar": (P.POSTS_VIEW,),
     f"GET {W}/calendar/feed": (P.POSTS_VIEW,),

@@ -12,6 +12,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.calendar.api import router as calendar_router
     from orchestre.channels.api import router as channels_router
     from orchestre.compose.api import router as compose_router
+    from orchestre.delivery.api import router as delivery_router
     from orchestre.insights.api import router as insights_router
     from orchestre.posts.api import router as posts_router
     from orchestre.publishing.api import router as publishing_router
@@ -30,6 +31,7 @@ def include_all(app: FastAPI) -> None:
         calendar_router,
         approvals_router,
         audit_router,
+        delivery_router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(calendar_feed_router)

@@ -13,6 +13,7 @@ SecretBox, the public address for redirect URIs, the environment and a clock.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -76,37 +77,51 @@ class AppsUnreadable(Exception):
 
 
 def normalize_base_url(value: str | None) -> str | None:
-    """A server's address as stored: scheme and host (and port), lower case, no path.
+    """A server's address as stored: https, host (and port), lower case, no path.
 
-    Only https is accepted, except for a loopback address (local test servers).
+    Orchestre's server calls this address (to register its app, to trade codes), so an
+    address inside the operator's network is refused: localhost, and loopback, private or
+    link-local IP addresses. A name that resolves to such an address is not caught here.
     """
     if value is None or not value.strip():
         return None
     raw = value.strip()
     if "://" not in raw:
         raw = "https://" + raw
-    parts = urlsplit(raw)
-    host = (parts.hostname or "").lower()
-    loopback = host in {"localhost", "127.0.0.1", "::1"}
-    if (
-        not host
-        or parts.scheme not in ("https", "http")
-        or (parts.scheme == "http" and not loopback)
-    ):
-        raise Invalid(
-            "The server address is invalid.",
-            code="invalid_base_url",
-            errors=[
-                FieldError(
-                    "base_url",
-                    "url",
-                    "Give the server's https:// address, e.g. https://mastodon.social.",
-                    actual=value,
-                )
-            ],
-        )
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}"
+    try:
+        parts = urlsplit(raw)
+        host = (parts.hostname or "").lower()
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        raise _invalid_base_url(value) from None
+    if parts.scheme != "https" or not host or _internal(host):
+        raise _invalid_base_url(value)
+    return f"https://{host}{port}"
+
+
+def _invalid_base_url(value: str) -> Invalid:
+    return Invalid(
+        "The server address is invalid.",
+        code="invalid_base_url",
+        errors=[
+            FieldError(
+                "base_url",
+                "url",
+                "Give the server's https:// address, e.g. https://mastodon.social.",
+                actual=value,
+            )
+        ],
+    )
+
+
+def _internal(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 def _check_network(network: str) -> str:

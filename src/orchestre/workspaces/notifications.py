@@ -12,7 +12,13 @@ from orchestre.errors import NotFound
 from orchestre.kit.clock import utcnow
 from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import Notification, User
+from orchestre.worker.queue import enqueue
 from orchestre.workspaces import repository
+
+# Kinds that also leave the app (email to each person told, signed webhooks): after this
+# transaction commits, the delivery domain's job fans them out (see delivery/dispatch.py).
+DELIVERED_KINDS = frozenset({"publication_failed", "channel_needs_reconnection"})
+FAN_OUT_TASK = "delivery.fan_out"
 
 
 def list_notifications(
@@ -51,6 +57,15 @@ def notify(
         for user_id in sorted(set(user_ids), key=str)
     ]
     repository.add_notifications(session, rows)
+    if kind in DELIVERED_KINDS:
+        enqueue(
+            session,
+            FAN_OUT_TASK,
+            workspace_id=str(workspace_id),
+            kind=kind,
+            payload=dict(payload),
+            user_ids=[str(row.user_id) for row in rows],
+        )
     return rows
 
 

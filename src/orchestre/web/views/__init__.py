@@ -16,6 +16,7 @@ from orchestre.web.views import (
     posts,
     publishing,
     settings,
+    webhooks,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -29,5 +30,6 @@ ROUTERS: list[APIRouter] = [
     channels.router,
     insights.router,
     settings.router,
+    webhooks.router,
     areas.router,
 ]

@@ -1,0 +1,1 @@
+"""Notices that leave the app: emails to the people told, signed webhooks to other systems."""
