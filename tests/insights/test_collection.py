@@ -21,10 +21,12 @@ from orchestre.connectors.base import (
 from orchestre.connectors.registry import Registry
 from orchestre.connectors.sandbox import SandboxConnector
 from orchestre.insights.collection import (
+    CLAIM_LEASE,
     MAX_FAILURES,
     RETRY_BASE,
     STAGES,
     ChannelOpener,
+    claim_due,
     collect_due,
     stage_of,
 )
@@ -222,7 +224,8 @@ def test_a_connector_bug_rolls_back_that_channel_only(world: World) -> None:
     world.opener.wrap = wrap
     world.collect()
     assert world.samples(broken) == []
-    assert world.collection(broken).next_at <= world.clock.now()  # untouched: tried again
+    # Rolled back to its claim: tried again once the lease is over.
+    assert world.collection(broken).next_at == world.clock.now() + CLAIM_LEASE
     assert len(world.samples(fine)) > 0
 
 
@@ -281,3 +284,15 @@ def _raising(error: Exception):  # type: ignore[no-untyped-def]
         raise error
 
     return wrap
+
+
+def test_what_one_run_claimed_another_leaves_until_the_lease_is_over(world: World) -> None:
+    publication = world.publish_now()
+    world.collect()
+    world.later(hours=1)
+    claimed = claim_due(world.db, world.clock.now(), 10)  # a run that then died
+    assert [d.collection.publication_id for d in claimed[world.channel.id]] == [publication.id]
+    assert world.collect().measured == 0
+    world.later(seconds=CLAIM_LEASE.total_seconds())
+    assert world.collect().measured == 1
+    assert {s.stage for s in world.samples(publication)} == {0}

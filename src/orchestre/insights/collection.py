@@ -19,8 +19,10 @@ Failures follow the connector contract and never stop the job:
 - the channel is disconnected: the schedule ends; needs reconnection: its posts wait;
 - a post the network no longer reports (deleted there): its schedule ends.
 
-Each channel's results are committed on their own, so one channel's failure never
-undoes another's samples.
+Each run first claims what is due (a lease: see `claim_due`), then commits each
+channel's results on their own, so one channel's failure never undoes another's
+samples, and an unexpected error leaves that channel's posts to the next run after the
+lease.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ MAX_FAILURES = 6
 RETRY_BASE = timedelta(minutes=15)
 RETRY_CEILING = timedelta(hours=6)
 WAIT_FOR_RECONNECTION = timedelta(hours=6)
+# How long a run holds the schedules it took: longer than a run takes.
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 class Opener(Protocol):
@@ -151,20 +155,28 @@ def schedule_new(session: Session, now: datetime, limit: int = BATCH) -> int:
     return len(rows)
 
 
-def _due(session: Session, now: datetime, limit: int) -> dict[uuid.UUID, list[_Due]]:
-    rows = session.execute(
+def claim_due(session: Session, now: datetime, limit: int) -> dict[uuid.UUID, list[_Due]]:
+    """The schedules due now, by channel, claimed for `CLAIM_LEASE` (committed), so that
+    two workers running the job at once never measure the same post twice, and a worker
+    that dies leaves them to the next run once the lease is over."""
+    stmt = (
         select(MetricCollection, Publication.external_id, Publication.published_at)
         .join(Publication, Publication.id == MetricCollection.publication_id)
         .where(MetricCollection.done.is_(False), MetricCollection.next_at <= now)
         .order_by(MetricCollection.next_at, MetricCollection.publication_id)
         .limit(limit)
-    ).all()
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # SQLite serializes writers (BEGIN IMMEDIATE): the same guarantee without it.
+        stmt = stmt.with_for_update(of=MetricCollection, skip_locked=True)
     by_channel: dict[uuid.UUID, list[_Due]] = defaultdict(list)
-    for collection, external_id, published_at in rows:
+    for collection, external_id, published_at in session.execute(stmt).all():
         if external_id is None or published_at is None:  # unpublished meanwhile
             collection.done = True
             continue
+        collection.next_at = now + CLAIM_LEASE
         by_channel[collection.channel_id].append(_Due(collection, external_id, published_at))
+    session.commit()
     return by_channel
 
 
@@ -179,13 +191,16 @@ def collect_due(
     channel's outcome is committed on its own. Returns what happened."""
     report = CollectReport()
     now = clock()
-    report.scheduled = schedule_new(session, now, batch)
-    session.commit()
-    for channel_id, due in _due(session, now, batch).items():
+    try:
+        report.scheduled = schedule_new(session, now, batch)
+        session.commit()
+    except IntegrityError:  # another worker scheduled the same publications just now
+        session.rollback()
+    for channel_id, due in claim_due(session, now, batch).items():
         try:
             _collect_channel(session, opener, channel_id, due, now, report)
             session.commit()
-        except Exception:  # a bug or the database: this channel waits, the others go on
+        except Exception:  # a bug or the database: this channel waits out its claim
             session.rollback()
             log.exception("metrics of channel %s could not be collected", channel_id)
     session.commit()
