@@ -50,3 +50,18 @@ def test_a_post_too_long_for_x_shows_the_finding_and_cannot_go_to_review(
     refused = client.post(team.url(f"/posts/{post['id']}/submit"), headers=team.headers["owner"])
     assert refused.status_code == 422
     assert "280" in refused.text
+
+
+def test_a_mastodon_instance_with_a_higher_limit_is_judged_by_its_own_limit(
+    client: TestClient, db: Session, team: Team
+) -> None:
+    roomy = make_channel(db, team.ws, network="mastodon", handle="@maison@roomy.social")
+    roomy.settings = {"configuration": {"statuses": {"max_characters": 5000}}}
+    default = make_channel(db, team.ws, network="mastodon", handle="@maison@small.social")
+    db.commit()
+    text = "Une longue histoire de café. " * 30  # 870 characters
+    ids = [str(roomy.id), str(default.id)]
+    post = create_post(client, team, base_text=text, channel_ids=ids)
+    by_channel = {v["channel_id"]: v["findings"] for v in post["variants"]}
+    assert not [f for f in by_channel[str(roomy.id)] if f["severity"] == "error"]
+    assert [f["limit"] for f in by_channel[str(default.id)] if f["severity"] == "error"] == [500]

@@ -39,11 +39,11 @@ from orchestre.posts.validation import (
     VariantContent,
     check_variant,
     instance_media_limits,
+    instance_options,
 )
 from orchestre.workspaces.permissions import Actor, Permission
 
 P = Permission
-INSTANCE_KEYS = ("max_characters", "characters_reserved_per_url")
 BLUESKY_MAX_BYTES = 3000  # Bluesky's second limit, beside its 300 graphemes
 Unit = Literal["weighted_characters", "characters", "bytes"]
 UNITS: dict[str, Unit] = {"x": "weighted_characters", "youtube": "bytes"}
@@ -69,19 +69,6 @@ def _bad_option(exc: ValueError) -> Invalid:
         code="validation_failed",
         errors=[FieldError("options", "invalid", str(exc))],
     )
-
-
-def instance_options(settings: Mapping[str, Any]) -> dict[str, int]:
-    """The text limits a channel's instance announced (Mastodon), from its settings."""
-    configuration = settings.get("configuration")
-    statuses = configuration.get("statuses") if isinstance(configuration, Mapping) else None
-    found: dict[str, int] = {}
-    for key in INSTANCE_KEYS:
-        for source in (settings, statuses):
-            value = source.get(key) if isinstance(source, Mapping) else None
-            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-                found.setdefault(key, value)
-    return found
 
 
 def resolve_target(

@@ -37,6 +37,7 @@ from orchestre.posts.validation import (
     VariantContent,
     check_variant,
     instance_media_limits,
+    instance_options,
 )
 from orchestre.workspaces.permissions import Actor, Permission
 
@@ -117,7 +118,8 @@ def findings_of(
         media_count=len(variant.media),
         network=channel.network,
         channel_handle=channel.handle,
-        options=variant.options or {},
+        # A Mastodon instance's own text limits (from the channel) count, as in the composer.
+        options={**(variant.options or {}), **instance_options(channel.settings or {})},
         media=tuple(facts_of(asset) for asset in media) if media is not None else (),
         media_limits=instance_media_limits(channel.network, channel.settings or {}),
         media_status=tuple(asset.status for asset in media or ()),

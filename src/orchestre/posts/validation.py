@@ -218,6 +218,22 @@ MASTODON_MEDIA_KEYS = {
 }
 
 
+INSTANCE_KEYS = ("max_characters", "characters_reserved_per_url")
+
+
+def instance_options(settings: Mapping[str, Any]) -> dict[str, int]:
+    """The text limits a channel's instance announced (Mastodon), from its settings."""
+    configuration = settings.get("configuration")
+    statuses = configuration.get("statuses") if isinstance(configuration, Mapping) else None
+    found: dict[str, int] = {}
+    for key in INSTANCE_KEYS:
+        for source in (settings, statuses):
+            value = source.get(key) if isinstance(source, Mapping) else None
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                found.setdefault(key, value)
+    return found
+
+
 def instance_media_limits(network: str, settings: Mapping[str, Any]) -> InstanceMediaLimits | None:
     """A Mastodon channel's instance limits from its settings, None elsewhere or when unknown.
 
