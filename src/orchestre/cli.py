@@ -522,6 +522,7 @@ def rotate_key(
 
 def _reencrypt(settings: Settings, ring: list[str]) -> int:
     from orchestre.channels.apps import AppsUnreadable, rotate_app_secrets
+    from orchestre.channels.connect import rotate_attempt_secrets
     from orchestre.channels.service import CredentialsUnreadable, rotate_credentials
     from orchestre.kit.crypto import SecretBox
 
@@ -530,6 +531,7 @@ def _reencrypt(settings: Settings, ring: list[str]) -> int:
         box = SecretBox(ring)
         channels = rotate_credentials(session, box)
         apps = rotate_app_secrets(session, box)
+        rotate_attempt_secrets(session, box)  # connections under way survive the rotation
         if apps:
             typer.echo(f"Re-encrypted the client secrets of {apps} network app(s).")
         return channels

@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestre.channels import credentials
+from orchestre.channels import apps, connect, credentials
 from orchestre.channels.apps import NetworkAccess, set_app
 from orchestre.channels.service import read_credentials
 from orchestre.kit.clock import FrozenClock
-from orchestre.kit.crypto import token_hash
+from orchestre.kit.crypto import SecretBox, new_key, token_hash
 from orchestre.models import Channel, ConnectAttempt, NetworkApp, User, Workspace
 from tests.channels.conftest import browser_session
 from tests.channels.fakes import FakeOAuth, Replay, form_of, oauth_error, token
@@ -332,3 +332,39 @@ def test_a_refusal_is_explained_in_the_reader_s_language(
     assert "X a refusé l&#39;autorisation : Code expired" in refused.text
     assert "Le canal n'a pas été connecté" in refused.text  # template text, not escaped
     assert "Cette demande de connexion est inconnue" in unknown.text
+
+
+def test_a_connection_under_way_survives_a_key_rotation(
+    client: TestClient, wired: FastAPI, db: Session, access: NetworkAccess, replay: Replay
+) -> None:
+    ws, owner, _ = _setup(db, access)
+    replay.on("POST", TOKEN_URL, token(ACCESS))
+    replay.on("GET", ME, _me())
+    state = _state_of(_start(client, db, ws, owner).json()["authorization_url"])
+    [attempt] = db.scalars(select(ConnectAttempt).where(ConnectAttempt.workspace_id == ws.id))
+    before = attempt.code_verifier_encrypted
+    fresh = new_key()
+    assert connect.rotate_attempt_secrets(db, SecretBox([fresh, *access.box.keys])) >= 1
+    assert attempt.code_verifier_encrypted != before
+    # Only the new key remains: the web app reads with it, and the verifier still reads.
+    wired.state.settings.encryption_keys = fresh
+    apps_box = SecretBox([fresh])
+    apps.rotate_app_secrets(db, SecretBox([fresh, *access.box.keys]))
+    assert apps_box.decrypt(attempt.code_verifier_encrypted or b"")
+    back = client.get(f"/oauth/callback/x?code=c&state={state}")
+    assert back.status_code == 200, back.text
+    assert form_of(replay.sent("POST", TOKEN_URL)[0])["code_verifier"]
+
+
+def test_a_verifier_the_keys_cannot_read_is_a_clear_refusal(
+    client: TestClient, wired: FastAPI, db: Session, access: NetworkAccess, replay: Replay
+) -> None:
+    ws, owner, _ = _setup(db, access)
+    state = _state_of(_start(client, db, ws, owner).json()["authorization_url"])
+    [attempt] = db.scalars(select(ConnectAttempt).where(ConnectAttempt.workspace_id == ws.id))
+    attempt.code_verifier_encrypted = SecretBox([new_key()]).encrypt(b"v")
+    db.flush()
+    back = client.get(f"/oauth/callback/x?code=c&state={state}")
+    assert back.status_code == 400
+    assert 'data-code="state_invalid"' in back.text
+    assert replay.requests == []

@@ -31,7 +31,7 @@ from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from orchestre.channels import apps, credentials, repository, service
@@ -55,7 +55,7 @@ from orchestre.connectors.oauth import (
     start_authorization,
 )
 from orchestre.errors import FieldError, Invalid, NotFound, RateLimited
-from orchestre.kit.crypto import token_hash
+from orchestre.kit.crypto import SecretBox, token_hash
 from orchestre.models import Channel, ChannelStatus, ConnectAttempt
 from orchestre.workspaces.auth import actor_for
 from orchestre.workspaces.permissions import Actor, Permission
@@ -333,7 +333,7 @@ def finish_oauth(
             app,
             code,
             network=network,
-            code_verifier=access.box.decrypt(verifier).decode() if verifier else None,
+            code_verifier=_unsealed(access, verifier),
             base_url=attempt.base_url,
             transport=access.transport,
         )
@@ -360,6 +360,18 @@ def finish_oauth(
         connect_account(session, actor, access, network, profile, creds, attempt.base_url)
     )
     return outcome
+
+
+def _unsealed(access: NetworkAccess, sealed: bytes | None) -> str | None:
+    if sealed is None:
+        return None
+    try:
+        return access.box.decrypt(sealed).decode()
+    except ValueError:  # the keys changed under a connection under way
+        raise ConnectFailed(
+            "This connection request is unknown; start again from the Channels page.",
+            code="state_invalid",
+        ) from None
 
 
 def _accounts(
@@ -490,3 +502,28 @@ def connect_password(
 
 def _reason(exc: ConnectorError) -> str:
     return exc.reason if isinstance(exc, PermanentError) else exc.message
+
+
+def rotate_attempt_secrets(session: Session, box: SecretBox) -> int:
+    """Re-encrypt the PKCE verifiers and waiting accounts of unfinished connections under
+    the newest key (rotate-key), so a connection under way survives the rotation; an
+    attempt the keys cannot read is dropped: its person starts again."""
+    count = 0
+    stmt = select(ConnectAttempt).where(
+        or_(
+            ConnectAttempt.code_verifier_encrypted.is_not(None),
+            ConnectAttempt.pending_encrypted.is_not(None),
+        )
+    )
+    for attempt in session.scalars(stmt.order_by(ConnectAttempt.id).with_for_update()):
+        try:
+            if attempt.code_verifier_encrypted is not None:
+                attempt.code_verifier_encrypted = box.rotate(attempt.code_verifier_encrypted)
+            if attempt.pending_encrypted is not None:
+                attempt.pending_encrypted = box.rotate(attempt.pending_encrypted)
+        except ValueError:
+            session.delete(attempt)
+            continue
+        count += 1
+    session.flush()
+    return count
