@@ -1,4 +1,5 @@
-"""Queueing tests reuse the posts fixtures: a team with one member per role, two channels."""
+"""Queueing tests reuse the posts fixtures (a team with one member per role, two channels) and
+the page fixtures (compiled catalogs, a signed-in browser)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.posts.conftest import Team, build_team
+from tests.web.conftest import _catalogs, owner, signed_in, workspace
+
+__all__ = ["_catalogs", "owner", "signed_in", "workspace"]
 
 
 @pytest.fixture

@@ -158,15 +158,18 @@ def next_slot_for(session: Session, channel: Channel, after: datetime) -> dateti
     found = recurrence.free_slots(session, channel.id, tz, after)
     if found:
         return found[0]
+    # The channel's handle rides in `errors` too, so pages can word the refusal themselves.
     if not recurrence.channel_slots(session, channel.id):
-        raise Conflict(
+        message = (
             f"{channel.handle} has no posting slots yet: add some (for example Monday to "
-            "Friday at 09:00) before queueing posts on it.",
-            code="no_posting_slots",
+            "Friday at 09:00) before queueing posts on it."
         )
+        code = "no_posting_slots"
+    else:
+        message = f"Every posting slot of {channel.handle} is taken for the coming year."
+        code = "queue_full"
     raise Conflict(
-        f"Every posting slot of {channel.handle} is taken for the coming year.",
-        code="queue_full",
+        message, code=code, errors=[FieldError("channel_id", code, message, actual=channel.handle)]
     )
 
 

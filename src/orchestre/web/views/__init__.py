@@ -15,6 +15,7 @@ from orchestre.web.views import (
     members,
     posts,
     publishing,
+    queueing,
     settings,
     webhooks,
 )
@@ -30,6 +31,7 @@ ROUTERS: list[APIRouter] = [
     channels.router,
     insights.router,
     settings.router,
+    queueing.router,
     webhooks.router,
     areas.router,
 ]
