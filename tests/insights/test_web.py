@@ -67,3 +67,30 @@ def test_another_workspace_s_channel_is_not_found(
     open_session(client, db, settings, world.owner)
     url = f"/w/{world.workspace.id}/channels/{other.id}/best-times"
     assert client.get(url, headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_compact_drops_the_card_and_slots_carry_their_instant(
+    client: TestClient, world: World, settings: Settings, db: Session
+) -> None:
+    open_session(client, db, settings, world.owner)
+    full = _partial(client, world)
+    compact = _partial(client, world, compact=1)
+    assert 'class="card best-times"' in full
+    assert 'class="best-times"' in compact
+    assert 'class="card-body"' not in compact
+    instants = re.findall(r'data-starts-at="([^"]+)"', compact)
+    assert len(instants) == 5
+    assert all(i.endswith("+00:00") for i in instants)
+
+
+def test_the_calendar_block_points_at_the_partial() -> None:
+    from orchestre.web import i18n
+    from orchestre.web.render import render_fragment
+
+    i18n.begin(i18n.Language(locale="fr"))
+    html = render_fragment(
+        "insights/_calendar_best_times.html", {"base": "/w/abc", "static": lambda p: f"/s/{p}"}
+    )
+    assert 'data-url="/w/abc/channels/{channel_id}/best-times?compact=1"' in html
+    assert "Choisissez un canal pour voir ses meilleurs moments pour publier." in html
+    assert "js/best_times.js" in html

@@ -1,5 +1,6 @@
 """Best times to post, as a partial the calendar and the composer load with htmx:
-`<div hx-get="/w/{id}/channels/{channel_id}/best-times" hx-trigger="load"></div>`."""
+`<div hx-get="/w/{id}/channels/{channel_id}/best-times?compact=1" hx-trigger="load"></div>`
+(`limit`: how many slots, 5 by default; `compact`: without its card)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def best_times(
     view: CurrentWorkspace,
     channel_id: uuid.UUID,
     limit: Annotated[int, Query(ge=1, le=24)] = 5,
+    compact: bool = False,
 ) -> Response:
     found = insights.best_times(view.db, view.actor, channel_id, limit=limit)
-    return render(request, "insights/_best_times.html", {"best": found})
+    return render(request, "insights/_best_times.html", {"best": found, "compact": compact})
