@@ -116,9 +116,9 @@ def test_a_refusal_is_not_retried(setup: Setup) -> None:
 def test_too_many_requests_waits_as_long_as_retry_after_says(setup: Setup) -> None:
     setup.endpoint()
     delivery = _emit(setup)
-    receiver = Scripted([httpx.Response(429, headers={"Retry-After": "42"}), httpx.Response(202)])
+    receiver = Scripted([httpx.Response(429, headers={"Retry-After": "25"}), httpx.Response(202)])
     assert dispatch.deliver(setup.db, setup.context(receiver), delivery.id) == "delivered"
-    assert setup.slept == [42.0]
+    assert setup.slept == [25.0]
 
 
 def test_attempts_stop_at_the_limit(setup: Setup) -> None:
@@ -184,3 +184,16 @@ def test_no_secret_in_logs(setup: Setup, caplog: pytest.LogCaptureFixture) -> No
     assert caplog.records  # attempts are logged
     assert created.secret not in caplog.text
     assert created.secret[len("whsec_") :] not in caplog.text
+
+
+def test_while_an_endpoint_is_failing_a_delivery_gets_one_attempt(setup: Setup) -> None:
+    created = setup.endpoint()
+    receiver = Scripted([httpx.Response(503)] * 2 + [httpx.Response(503), httpx.Response(200)])
+    ctx = setup.context(receiver, max_attempts=2)
+    assert dispatch.deliver(setup.db, ctx, _emit(setup).id) == "failed"  # 2 attempts
+    assert created.endpoint.consecutive_failures == 1
+    assert dispatch.deliver(setup.db, ctx, _emit(setup).id) == "failed"  # 1 attempt, no wait
+    assert len(receiver.requests) == 3
+    assert len(setup.slept) == 1
+    assert dispatch.deliver(setup.db, ctx, _emit(setup).id) == "delivered"
+    assert created.endpoint.consecutive_failures == 0

@@ -46,7 +46,14 @@ def list_webhooks(workspace_id: uuid.UUID, actor: CurrentActor, db: DB) -> schem
 def create_webhook(
     workspace_id: uuid.UUID, body: schemas.WebhookCreate, actor: CurrentActor, db: DB, box: Box
 ) -> schemas.WebhookWithSecret:
-    """Register an endpoint; the answer carries its signing secret, this once."""
+    """Register an endpoint; the answer carries its signing secret, this once.
+
+    Each delivery is a POST of JSON `{id, type, created_at, workspace_id, data}` with the
+    headers `Orchestre-Event` (the type), `Orchestre-Delivery` (the id, the same on every
+    retry: drop a repeat) and `Orchestre-Signature: t=<unix>,v1=<hex>`. To verify, compute
+    the HMAC-SHA256 of `<t>.<raw body>` keyed with the secret, compare it in constant time
+    with `v1`, and refuse a `t` older than five minutes. Answer 2xx quickly; a 5xx, a 429 or
+    no answer is retried with backoff, any other 4xx is not."""
     created = service.create_endpoint(
         db, actor, box, url=body.url, events=body.events, description=body.description
     )

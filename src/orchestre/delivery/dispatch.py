@@ -133,7 +133,11 @@ def body_of(delivery: WebhookDelivery) -> bytes:
 def deliver(session: Session, ctx: DeliveryContext, delivery_id: uuid.UUID) -> str:
     """Send one delivery until it is delivered, refused, or out of attempts; returns its
     status. Each attempt is committed as it ends, and nothing is held locked while the
-    request is out or while waiting for the next try."""
+    request is out or while waiting for the next try.
+
+    Circuit breaker: while an endpoint's last delivery failed, a new one gets a single
+    attempt (no waiting), so a receiver that is down does not hold the worker threads
+    that publishing shares; its first success closes the circuit again."""
     delivery = repository.delivery(session, delivery_id)
     if delivery is None:
         return "gone"
@@ -201,6 +205,7 @@ def _record(
         and delivery.attempts < ctx.policy.max_attempts
         and endpoint is not None
         and endpoint.enabled
+        and endpoint.consecutive_failures == 0
     ):
         attempt.retry_in_seconds = ctx.policy.delay(delivery.attempts, ctx.rng, outcome.retry_after)
     else:

@@ -198,11 +198,15 @@ def _retry_after(response: httpx.Response) -> float | None:
 class RetryPolicy:
     """Up to `max_attempts` tries, waiting base, 2 base, 4 base ... (at most `ceiling`),
     each delay drawn between half and all of it (jitter, so receivers coming back from an
-    outage are not hit by every sender at once), never sooner than Retry-After."""
+    outage are not hit by every sender at once), never sooner than Retry-After.
 
-    max_attempts: int = 6
+    The waits happen inside the delivery's job, on a worker thread that publishing shares:
+    the defaults keep one delivery under about 30 s of waiting, and an endpoint that
+    already failed gets one attempt per delivery until it answers again (see dispatch)."""
+
+    max_attempts: int = 5
     base: float = 2.0
-    ceiling: float = 120.0
+    ceiling: float = 30.0
     # Consecutive failed deliveries after which the endpoint is switched off.
     disable_after: int = 5
 
