@@ -8,6 +8,7 @@ from orchestre.web.views import (
     account,
     approvals,
     areas,
+    calendar,
     channels,
     compose,
     insights,
@@ -23,6 +24,7 @@ from orchestre.web.views import (
 ROUTERS: list[APIRouter] = [
     account.router,
     posts.router,
+    calendar.router,
     media.router,
     compose.router,
     approvals.router,

@@ -40,26 +40,6 @@ def _area(
     return render(request, "areas/empty.html", context)
 
 
-@router.get("/calendar", response_class=HTMLResponse)
-def calendar(request: Request, view: CurrentWorkspace) -> Response:
-    return _area(
-        request,
-        view,
-        "calendar",
-        _("Calendar"),
-        "calendar",
-        _("Your publishing calendar will live here"),
-        _(
-            "Every scheduled and published post, on every channel, by day, week and month. "
-            "Drag a post to move it; see gaps at a glance."
-        ),
-        [
-            _("Scheduled posts appear as soon as they are approved and planned."),
-            _("Times show in the workspace's time zone, daylight saving included."),
-        ],
-    )
-
-
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, view: CurrentWorkspace) -> Response:
     return _area(

@@ -1,0 +1,162 @@
+// The calendar page: FullCalendar in the workspace's zone, events from the JSON API,
+// drag-and-drop through the posts' schedule route (the one door), reverted when refused.
+(function () {
+  "use strict";
+
+  var NETWORK_COLORS = {
+    x: "#111827", bluesky: "#1185fe", mastodon: "#6364ff", threads: "#101010",
+    linkedin: "#0a66c2", instagram: "#e1306c", facebook: "#1877f2", tiktok: "#25f4ee",
+    youtube: "#ff0000", sandbox: "#667085"
+  };
+
+  function toast(message, kind) {
+    document.dispatchEvent(new CustomEvent("toast", { detail: { message: message, kind: kind } }));
+  }
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // "YYYY-MM-DDTHH:MM" plus a FullCalendar delta, in wall-clock arithmetic: a move of one day
+  // keeps 09:00 at 09:00 across a change of daylight saving time.
+  function shiftWallTime(local, delta) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local);
+    if (!m) return null;
+    var carrier = new Date(Date.UTC(
+      +m[1] + (delta.years || 0), +m[2] - 1 + (delta.months || 0), +m[3] + (delta.days || 0),
+      +m[4], +m[5]
+    ) + (delta.milliseconds || 0));
+    return carrier.getUTCFullYear() + "-" + pad(carrier.getUTCMonth() + 1) + "-" +
+      pad(carrier.getUTCDate()) + "T" + pad(carrier.getUTCHours()) + ":" + pad(carrier.getUTCMinutes());
+  }
+
+  function filters() {
+    var form = document.getElementById("calendar-filters");
+    var params = {};
+    if (!form) return params;
+    Array.prototype.forEach.call(form.querySelectorAll("select"), function (select) {
+      if (select.value) params[select.name] = select.value;
+    });
+    return params;
+  }
+
+  function query(params) {
+    return Object.keys(params).map(function (k) {
+      return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]);
+    }).join("&");
+  }
+
+  function toEvent(item) {
+    var classes = ["cal-event", "status-" + item.status, "net-" + item.network];
+    if (item.attention) classes.push("cal-attention");
+    return {
+      id: item.id,
+      title: item.title,
+      start: item.start,
+      allDay: false,
+      startEditable: item.movable,
+      durationEditable: false,
+      className: classes.join(" "),
+      extendedProps: item
+    };
+  }
+
+  function updateExportLinks(start, end) {
+    var range = "from=" + encodeURIComponent(start.toISOString()) + "&to=" + encodeURIComponent(end.toISOString());
+    ["csv-export", "csv-export-semicolon"].forEach(function (id) {
+      var link = document.getElementById(id);
+      if (!link) return;
+      var base = link.getAttribute("href").split("?")[0];
+      var extra = id === "csv-export-semicolon" ? "&delimiter=semicolon" : "";
+      link.setAttribute("href", base + "?" + range + extra);
+    });
+  }
+
+  function start() {
+    var el = document.getElementById("calendar");
+    if (!el || !window.FullCalendar) return;
+    var config = JSON.parse(el.getAttribute("data-config"));
+    var messages = config.messages;
+    var calendar = new FullCalendar.Calendar(el, {
+      timeZone: config.timeZone,
+      locale: config.locale,
+      initialView: config.initialView,
+      initialDate: config.initialDate || undefined,
+      headerToolbar: { start: "prev,next today", center: "title", end: "dayGridMonth,timeGridWeek,listMonth" },
+      height: "auto",
+      nowIndicator: true,
+      dayMaxEvents: 4,
+      editable: true,
+      eventDurationEditable: false,
+      eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+      events: function (info, success, failure) {
+        var params = filters();
+        params.from = info.start.toISOString();
+        params.to = info.end.toISOString();
+        updateExportLinks(info.start, info.end);
+        document.dispatchEvent(new CustomEvent("calendar:range", {
+          detail: { start: info.start, end: info.end, channelId: params.channel_id || null }
+        }));
+        fetch(config.eventsUrl + "?" + query(params), { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) {
+            if (!response.ok) throw new Error(String(response.status));
+            return response.json();
+          })
+          .then(function (body) { success(body.events.map(toEvent)); })
+          .catch(function (error) { toast(messages.loadFailed, "error"); failure(error); });
+      },
+      eventDidMount: function (info) {
+        var item = info.event.extendedProps;
+        info.el.setAttribute("data-variant", item.id);
+        info.el.setAttribute("data-status", item.status);
+        info.el.setAttribute("data-local-start", item.local_start);
+        info.el.style.borderLeftColor = NETWORK_COLORS[item.network] || "#667085";
+        if (item.attention) info.el.setAttribute("title", messages.attention + " · " + item.title);
+      },
+      eventClick: function (info) {
+        if (info.jsEvent) info.jsEvent.preventDefault();
+        window.location.href = config.postUrl.replace("{post_id}", info.event.extendedProps.post_id);
+      },
+      eventDrop: function (info) {
+        var item = info.event.extendedProps;
+        var target = shiftWallTime(item.local_start, info.delta);
+        if (!target) { info.revert(); return; }
+        fetch(config.scheduleUrl.replace("{post_id}", item.post_id), {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrfToken() },
+          body: JSON.stringify({ local_time: target, variant_ids: [item.id] })
+        }).then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            if (!response.ok) {
+              info.revert();
+              toast(messages.refused + " " + (body.detail || response.status), "error");
+              return;
+            }
+            toast(messages.moved, "success");
+            calendar.refetchEvents();
+          });
+        }).catch(function () {
+          info.revert();
+          toast(document.body.dataset.offlineMessage || messages.loadFailed, "error");
+        });
+      }
+    });
+    calendar.render();
+    window.orchestreCalendar = calendar;
+    var form = document.getElementById("calendar-filters");
+    if (form) form.addEventListener("change", function () { calendar.refetchEvents(); });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

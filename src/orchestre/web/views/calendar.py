@@ -1,0 +1,112 @@
+"""The calendar page: month, week and list views (FullCalendar), its feed address, CSV in and out.
+
+The events themselves come from the JSON API (GET /api/v1/workspaces/{id}/calendar), which
+static/js/calendar.js calls with the page's session; a drop calls the posts' schedule
+route, the one door for scheduling, and reverts when it refuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from orchestre.calendar import bulk, csv_io, feeds
+from orchestre.calendar.bulk import ImportReport
+from orchestre.calendar.repository import DATED_STATES
+from orchestre.errors import FieldError
+from orchestre.posts import campaigns as campaign_service
+from orchestre.posts import editorial
+from orchestre.web.forms import attempt
+from orchestre.web.i18n import gettext as _
+from orchestre.web.render import render
+from orchestre.web.session import CurrentWorkspace, WorkspaceView, WorkspaceWrite
+from orchestre.web.shell import list_channels, shell_context
+from orchestre.workspaces.permissions import Permission
+
+router = APIRouter(prefix="/w/{workspace_id}")
+
+
+def _rule_labels() -> dict[str, str]:
+    """Short words for the import rules, in the reader's language (the details stay below)."""
+    return {
+        "unknown_channel": _("Unknown channel"),
+        "date": _("Not a date"),
+        "time": _("Not a time"),
+        "in_future": _("Time already past"),
+        "nonexistent_local_time": _("Time skipped by the clocks (daylight saving)"),
+        "unknown_campaign": _("Unknown campaign"),
+        "unknown_pillar": _("Unknown pillar"),
+        "required": _("Missing"),
+    }
+
+
+def _feed_context(view: WorkspaceView, url: str | None = None) -> dict[str, Any]:
+    return {
+        "feed": feeds.feed_status(view.db, view.actor),
+        "feed_url": url,
+        "base": view.base,
+        "csrf_token": view.viewer.csrf_token,
+    }
+
+
+@router.get("/calendar", response_class=HTMLResponse)
+def calendar_page(request: Request, view: CurrentWorkspace) -> Response:
+    context = shell_context(request, view, "calendar")
+    context.update(_feed_context(view))
+    context.update(
+        channels_filter=list_channels(view),
+        campaigns=campaign_service.list_campaigns(view.db, view.actor, limit=200).items,
+        pillars=editorial.list_pillars(view.db, view.actor, limit=200).items,
+        statuses=[s.value for s in DATED_STATES],
+        can_import=view.can(Permission.POSTS_CREATE) and view.can(Permission.POSTS_SUBMIT),
+        calendar_config={
+            "eventsUrl": f"/api/v1/workspaces/{view.workspace.id}/calendar",
+            "scheduleUrl": f"/api/v1/workspaces/{view.workspace.id}/posts/{{post_id}}/schedule",
+            "postUrl": f"{view.base}/posts/{{post_id}}",
+            "timeZone": view.workspace.timezone,
+            "locale": view.viewer.language.locale,
+            "initialDate": request.query_params.get("date") or None,
+            "initialView": request.query_params.get("view") or "dayGridMonth",
+            "messages": {
+                "moved": _("Moved. The post will go out at its new time."),
+                "refused": _("This post cannot move there:"),
+                "loadFailed": _("The calendar could not load its posts. Try again."),
+                "attention": _("Needs attention"),
+            },
+        },
+        rules=_rule_labels(),
+    )
+    return render(request, "calendar/page.html", context)
+
+
+@router.post("/calendar/feed", response_class=HTMLResponse)
+def issue_feed(request: Request, view: WorkspaceWrite) -> Response:
+    issued = feeds.issue_feed(view.db, view.actor)
+    base_url = view.viewer.settings.base_url.rstrip("/")
+    return render(request, "calendar/_feed.html", _feed_context(view, base_url + issued.path))
+
+
+@router.post("/calendar/feed/revoke", response_class=HTMLResponse)
+def revoke_feed(request: Request, view: WorkspaceWrite) -> Response:
+    feeds.revoke_feed(view.db, view.actor)
+    return render(request, "calendar/_feed.html", _feed_context(view))
+
+
+@router.post("/calendar/import", response_class=HTMLResponse)
+async def import_csv(request: Request, view: WorkspaceWrite) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    dry_run = form.get("dry_run") == "1"
+    report: ImportReport | None = None
+    errors: list[FieldError] = []
+    if not isinstance(upload, UploadFile):
+        errors = [FieldError("file", "required", _("Choose a CSV file to import."))]
+    else:
+        data = await upload.read(csv_io.MAX_BYTES + 1)
+        with attempt(view.db) as errors:
+            report = bulk.import_csv(view.db, view.actor, data, dry_run=dry_run)
+    context = {"report": report, "errors": errors, "rules": _rule_labels(), "base": view.base}
+    return render(request, "calendar/_import_report.html", context)

@@ -1,0 +1,125 @@
+"""In a real browser: a scheduled post in the month view, dragged to another day."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from orchestre.approvals import service as approvals
+from orchestre.channels import service as channels
+from orchestre.kit.crypto import SecretBox, new_key
+from orchestre.kit.db import make_engine, make_session_factory, transaction
+from orchestre.posts import scheduling
+from orchestre.posts import service as posts
+from orchestre.posts.schemas import PostCreate, ScheduleCreate
+from orchestre.workspaces import auth
+from orchestre.workspaces import service as workspaces
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+
+pytestmark = pytest.mark.e2e
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _planned_day() -> date:
+    """The 10th of next month: always ahead of the server's real clock, on a month grid."""
+    today = datetime.now(PARIS).date()
+    first_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return first_next.replace(day=10)
+
+
+@pytest.fixture(scope="module")
+def cafe(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, uuid.UUID, Person]:
+    """A workspace of its own, without review steps, with one post scheduled at 10:00 local."""
+    person = Person("noe@example.com", "Noé Garnier")
+    day = _planned_day()
+    engine = make_engine(e2e_database)
+    with transaction(make_session_factory(engine)) as db:
+        user = workspaces.create_user(
+            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
+        )
+        workspace = workspaces.create_workspace(db, user, "Calendar Café", timezone="Europe/Paris")
+        actor = auth.actor_for(db, user.id, workspace.id)
+        channel = channels.connect_channel(
+            db, actor, SecretBox([new_key()]), "mastodon", "@cafe@piaille.fr", "cafe", "Café"
+        )
+        data = PostCreate.model_validate(
+            {"base_text": "Winter menu tasting night", "channel_ids": [channel.id]}
+        )
+        post_id = posts.create_post(db, actor, data).post.id
+        approvals.submit(db, actor, post_id)  # no review step: approved at once
+        local = f"{day:%Y-%m-%d}T10:00"
+        scheduling.schedule(db, actor, post_id, ScheduleCreate(local_time=local))
+        workspace_id = workspace.id
+    engine.dispose()
+    return workspace_id, post_id, person
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _day_cell(page: Any, day: date) -> Any:
+    return page.locator(f"#calendar [data-date='{day:%Y-%m-%d}']").first
+
+
+def test_drag_a_scheduled_post_to_another_day(
+    browser: Any, live_site: LiveSite, cafe: tuple[uuid.UUID, uuid.UUID, Person]
+) -> None:
+    from playwright.sync_api import expect
+
+    workspace_id, post_id, person = cafe
+    day = _planned_day()
+    target = day + timedelta(days=1)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_site.url}/login")
+    page.fill("#email", person.email)
+    page.fill("#password", person.password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+
+    calendar_url = f"{live_site.url}/w/{workspace_id}/calendar?date={day:%Y-%m-%d}"
+    page.goto(calendar_url)
+    event = page.locator("#calendar [data-variant]").first
+    expect(event).to_be_visible()
+    assert "Winter menu tasting night" in event.inner_text()
+    source = _day_cell(page, day)
+    assert source.locator("[data-variant]").count() == 1
+    _shot(page, "calendar-01-month-en")
+
+    # Drag with the mouse, in steps, as a person does (FullCalendar listens to pointer moves).
+    box = event.bounding_box()
+    cell = _day_cell(page, target).bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 5, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.move(cell["x"] + cell["width"] / 2, cell["y"] + cell["height"] / 2, steps=20)
+    page.mouse.up()
+    expect(page.locator("#toasts .toast-success")).to_be_visible()
+    _shot(page, "calendar-02-dropped-en")
+
+    page.goto(calendar_url)
+    expect(_day_cell(page, target).locator("[data-variant]")).to_have_count(1)
+    assert _day_cell(page, day).locator("[data-variant]").count() == 0
+    _shot(page, "calendar-03-after-reload-en")
+
+    api = page.request.get(
+        f"{live_site.url}/api/v1/workspaces/{workspace_id}/calendar",
+        params={
+            "from": f"{day:%Y-%m-%d}T00:00:00Z",
+            "to": f"{target + timedelta(days=2):%Y-%m-%d}T00:00:00Z",
+        },
+    )
+    (found,) = api.json()["events"]
+    expected = datetime.combine(target, time(10, 0), tzinfo=PARIS).astimezone(UTC)
+    assert found["post_id"] == str(post_id)
+    assert found["start"] == expected.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert found["local_start"] == f"{target:%Y-%m-%d}T10:00"
+    context.close()
