@@ -61,7 +61,9 @@ def test_a_base_installation_refuses_what_it_does_not_override() -> None:
         installation.reply("1", "merci")
     assert caught.value.capability is Capability.REPLY
     assert "textonly does not support reply" in caught.value.reason
-    assert installation.find_by_client_ref("c") is None
+    with pytest.raises(PermanentError) as unverifiable:
+        installation.find_by_client_ref("c")
+    assert unverifiable.value.code == "unverifiable"
     assert installation.refresh_credentials() == installation.account.credentials
 
 

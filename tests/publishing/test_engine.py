@@ -273,3 +273,41 @@ def test_a_token_refresh_that_cannot_be_done_now_waits_without_spending_an_attem
     assert publication.not_before == world.clock.now() + timedelta(seconds=60)
     world.db.refresh(world.channel)
     assert world.channel.status == ChannelStatus.CONNECTED
+
+
+class Unverifiable:
+    """A network that cannot look a post up by our reference (X, YouTube, Meta...)."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def open(self, session: object, channel: Channel) -> Installation:
+        inner = SandboxConnector(self.world.sandbox).open(
+            AccountRef(channel.network, channel.external_id, channel.handle)
+        )
+
+        class CannotLook:
+            def __getattr__(self, name: str) -> object:
+                return getattr(inner, name)
+
+            def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
+                raise PermanentError("cannot look", network="x", code="unverifiable")
+
+        return CannotLook()  # type: ignore[return-value]
+
+
+def test_after_a_timeout_on_a_network_that_cannot_be_asked_a_person_decides(
+    world: World,
+) -> None:
+    variant = world.schedule()
+    world.later(minutes=5)
+    world.ctx.gateway = Unverifiable(world)
+    world.sandbox.time_out_next()
+    assert world.run_due() == ["retry"]
+    world.later(minutes=5)
+    assert world.run_due() == ["needs_attention"]
+    publication = world.publication(variant)
+    assert publication.state == P.NEEDS_ATTENTION
+    assert publication.last_error_kind == "unverifiable"
+    assert "Look at the account" in (publication.last_error or "")
+    assert world.posts_on_network(variant) == 1  # the first attempt landed; never a second

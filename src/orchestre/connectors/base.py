@@ -321,7 +321,10 @@ class Installation(Protocol):
         ...
 
     def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
-        """The post published with this idempotency key, or None if the network has none."""
+        """The post published with this idempotency key, or None if the network has none.
+
+        A network that cannot be asked raises `PermanentError(code="unverifiable")`: None
+        must mean "certainly not there", since the caller then publishes again."""
         ...
 
     def delete_post(self, external_id: str) -> None:
@@ -421,7 +424,13 @@ class BaseInstallation:
         raise self._unsupported(Capability.PUBLISH_TEXT)
 
     def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
-        return None
+        # "Not found" would invite a second post; a network that cannot be asked says so.
+        raise PermanentError(
+            f"{self.network or 'This network'} cannot look a post up by Orchestre's "
+            "reference; check the account before publishing again.",
+            network=self.network,
+            code="unverifiable",
+        )
 
     def delete_post(self, external_id: str) -> None:
         raise self._unsupported(Capability.DELETE_POST)

@@ -71,6 +71,8 @@ class Publication(IdMixin, TimestampMixin, Base):
     # The idempotency key sent to the network and the content's fingerprint.
     client_ref: Mapped[str] = mapped_column(String(64), unique=True)
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    # The network's own handle on an unfinished attempt (TikTok's publish_id), to look it up.
+    network_ref: Mapped[str | None] = mapped_column(String(255), default=None)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     external_id: Mapped[str | None] = mapped_column(String(255), default=None)
     external_url: Mapped[str | None] = mapped_column(String(2048), default=None)

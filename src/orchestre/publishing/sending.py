@@ -174,7 +174,8 @@ def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: 
         _move_variant(variant, S.PUBLISHING)
     session.commit()
 
-    result, from_lookup = _ask_network(installation, draft.client_ref or "", look_first, draft)
+    lookup_ref = publication.network_ref or publication.client_ref
+    result, from_lookup = _ask_network(installation, lookup_ref, look_first, draft)
 
     publication = _locked(session, publication_id)
     if publication is None:
@@ -229,9 +230,21 @@ def _record(
         _needs_attention(session, publication, variant, None, "credentials", reason)
         channels.mark_needs_reconnection(session, channel_id, reason)
         return "needs_attention"
+    if isinstance(result, PermanentError) and from_lookup:
+        # An earlier attempt may be live and the network cannot be asked: a person checks.
+        why = (
+            "The network may have published it after an unanswered request, and it cannot "
+            f"be checked from here ({result.reason}). Look at the account: if the post is "
+            "not there, publish it now."
+        )
+        _needs_attention(session, publication, variant, None, "unverifiable", why)
+        return "needs_attention"
     if isinstance(result, PermanentError):
         _failed(session, publication, variant, "permanent", result.reason)
         return "failed"
+    if isinstance(result, AmbiguousError) and result.client_ref:
+        if result.client_ref != publication.client_ref:
+            publication.network_ref = result.client_ref[:255]
     ambiguous = isinstance(result, AmbiguousError) or from_lookup
     retry_after = result.retry_after if isinstance(result, RetryableError) else None
     message = result.message if isinstance(result, ConnectorError) else str(result)

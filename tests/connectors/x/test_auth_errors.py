@@ -156,7 +156,10 @@ def test_a_timeout_after_sending_a_post_is_ambiguous(x: XInstallation, replay: R
     with pytest.raises(AmbiguousError) as caught:
         x.publish(DraftPost(text="Bonjour", client_ref="v-9"))
     assert caught.value.client_ref == "v-9"
-    assert x.find_by_client_ref("v-9") is None  # X keeps no idempotency key
+    # X keeps no idempotency key: it cannot say "not there", so it says it cannot look.
+    with pytest.raises(PermanentError) as unverifiable:
+        x.find_by_client_ref("v-9")
+    assert unverifiable.value.code == "unverifiable"
 
 
 def test_a_connect_error_is_retryable(x: XInstallation, replay: Replay) -> None:

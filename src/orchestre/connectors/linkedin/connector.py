@@ -4,7 +4,8 @@ The author of a post is the account's URN: `AccountRef.external_id` is a member'
 `urn:li:person:<id>` (or the bare id OpenID Connect gives as `sub`) or an organization's
 `urn:li:organization:<id>`. The text is written in LinkedIn's little format (`text.py`).
 A post is created with `POST /rest/posts`; its URN comes back in `x-restli-id`. LinkedIn
-has no threads and no idempotency key: `find_by_client_ref` answers None.
+has no threads and no idempotency key: `find_by_client_ref` says it cannot look
+(`unverifiable`).
 
 Option keys read from `DraftPost.options`:
 - `author`: an organization URN to publish as instead of the account (a member who

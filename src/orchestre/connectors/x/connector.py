@@ -4,7 +4,7 @@ Publishing: `POST /2/tweets`; a thread is a chain of replies, each to the part b
 the first comment is a reply to the first post. Media are uploaded first (see
 `media.py`) and attached to the first post. X has no idempotency key: a publish that
 failed for sure after some parts were posted deletes those parts before raising, so a
-retry starts clean; `find_by_client_ref` cannot find a post on X and answers None.
+retry starts clean; `find_by_client_ref` cannot find a post on X and says so (`unverifiable`).
 
 Option keys read from `DraftPost.options`:
 - `reply_settings`: who may reply (`following`, `mentionedUsers`, `subscribers`,

@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("uncertain", sa.Boolean(), nullable=False),
         sa.Column("client_ref", sa.String(length=64), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("network_ref", sa.String(length=255), nullable=True),
         sa.Column("published_at", orchestre.kit.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("external_id", sa.String(length=255), nullable=True),
         sa.Column("external_url", sa.String(length=2048), nullable=True),
