@@ -25,6 +25,17 @@ pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def _next_spring_forward() -> date:
+    """The next last Sunday of March, when Paris skips from 02:00 to 03:00."""
+    today = datetime.now(PARIS).date()
+    for year in (today.year, today.year + 1):
+        day = date(year, 3, 31)
+        day -= timedelta(days=(day.weekday() + 1) % 7)
+        if day > today + timedelta(days=2):
+            return day
+    raise AssertionError("unreachable")
+
+
 def _planned_day() -> date:
     """The 10th of next month: always ahead of the server's real clock, on a month grid."""
     today = datetime.now(PARIS).date()
@@ -54,6 +65,14 @@ def cafe(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, uuid.UUID, 
         approvals.submit(db, actor, post_id)  # no review step: approved at once
         local = f"{day:%Y-%m-%d}T10:00"
         scheduling.schedule(db, actor, post_id, ScheduleCreate(local_time=local))
+        # The night after the clocks jump: moved a day earlier, 02:30 does not exist.
+        data = PostCreate.model_validate(
+            {"base_text": "Night owl special", "channel_ids": [channel.id]}
+        )
+        night = posts.create_post(db, actor, data).post.id
+        approvals.submit(db, actor, night)
+        after = _next_spring_forward() + timedelta(days=1)
+        scheduling.schedule(db, actor, night, ScheduleCreate(local_time=f"{after:%Y-%m-%d}T02:30"))
         workspace_id = workspace.id
     engine.dispose()
     return workspace_id, post_id, person
@@ -122,4 +141,50 @@ def test_drag_a_scheduled_post_to_another_day(
     assert found["post_id"] == str(post_id)
     assert found["start"] == expected.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert found["local_start"] == f"{target:%Y-%m-%d}T10:00"
+    context.close()
+
+
+def _drag(page: Any, source: Any, x: float, y: float) -> None:
+    box = source.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 5, box["y"] + box["height"] / 2 + 5, steps=5)
+    page.mouse.move(x, y, steps=20)
+    page.mouse.up()
+
+
+def test_a_drop_into_the_daylight_saving_gap_is_refused_and_reverted(
+    browser: Any, live_site: LiveSite, cafe: tuple[uuid.UUID, uuid.UUID, Person]
+) -> None:
+    from playwright.sync_api import expect
+
+    workspace_id, _post_id, person = cafe
+    sunday = _next_spring_forward()
+    monday = sunday + timedelta(days=1)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_site.url}/login")
+    page.fill("#email", person.email)
+    page.fill("#password", person.password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    page.goto(f"{live_site.url}/w/{workspace_id}/calendar?view=timeGridWeek&date={monday:%Y-%m-%d}")
+    event = page.locator("#calendar [data-variant]").first
+    expect(event).to_be_visible()
+    assert event.get_attribute("data-local-start") == f"{monday:%Y-%m-%d}T02:30"
+    # One column to the left, at the same height: the same wall time on the Sunday.
+    monday_col = page.locator(f"#calendar [data-date='{monday:%Y-%m-%d}']").first.bounding_box()
+    sunday_col = page.locator(f"#calendar [data-date='{sunday:%Y-%m-%d}']").first.bounding_box()
+    box = event.bounding_box()
+    shift = sunday_col["x"] - monday_col["x"]
+    _drag(page, event, box["x"] + box["width"] / 2 + shift, box["y"] + box["height"] / 2)
+    toast = page.locator("#toasts .toast-error")
+    expect(toast).to_be_visible()
+    assert "does not exist" in toast.inner_text()
+    assert "jump forward 1 hour at 02:00" in toast.inner_text()
+    _shot(page, "calendar-04-dst-gap-refused-en")
+    page.reload()
+    moved_back = page.locator("#calendar [data-variant]").first
+    expect(moved_back).to_be_visible()
+    assert moved_back.get_attribute("data-local-start") == f"{monday:%Y-%m-%d}T02:30"
     context.close()
