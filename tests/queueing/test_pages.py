@@ -108,3 +108,59 @@ def test_add_to_queue_without_slots_says_so_in_french(
     )
     assert refused.status_code == 422
     assert "@sansplage n’a pas encore de créneaux de publication" in refused.text
+
+
+def test_the_repeat_panel_sets_shows_and_stops_a_weekly_repeat(
+    signed_in: TestClient, db: Session, workspace: Workspace, owner: User
+) -> None:
+    channel = make_channel(db, workspace, handle="@hebdo")
+    post = _approved(db, workspace, owner, channel.id)
+    page = signed_in.get(f"/w/{workspace.id}/posts/{post.id}")
+    assert f"/w/{workspace.id}/posts/{post.id}/repeat" in page.text
+    csrf = csrf_of(page.text)
+    panel = signed_in.get(f"/w/{workspace.id}/posts/{post.id}/repeat")
+    assert 'data-testid="repeat-set"' in panel.text
+    variant = db.scalars(select(PostVariant).where(PostVariant.post_id == post.id)).one()
+    url = f"/w/{workspace.id}/posts/{post.id}/variants/{variant.id}/repeat"
+    missing = signed_in.post(
+        url, data={"csrf_token": csrf, "how": "weekly"}, headers={"HX-Request": "true"}
+    )
+    assert missing.status_code == 422
+    assert "Choose the date and time of the first one." in missing.text
+    done = signed_in.post(
+        url,
+        data={"csrf_token": csrf, "how": "weekly", "start_local": "2030-03-25T09:00", "count": "3"},
+        headers={"HX-Request": "true"},
+    )
+    assert done.status_code == 204
+    assert done.headers["HX-Redirect"].endswith(f"/posts/{post.id}?done=scheduled")
+    db.refresh(variant)
+    assert variant.state == S.SCHEDULED
+    assert variant.scheduled_at is not None
+    assert variant.scheduled_at.isoformat() == "2030-03-25T08:00:00+00:00"
+    shown = signed_in.get(f"/w/{workspace.id}/posts/{post.id}/repeat")
+    assert "FREQ=WEEKLY;COUNT=3" in shown.text
+    assert shown.text.count("<time") == 3
+    stopped = signed_in.post(f"{url}/stop", data={"csrf_token": csrf}, follow_redirects=False)
+    assert stopped.status_code == 303
+    db.refresh(variant)
+    assert variant.state == S.APPROVED
+
+
+def test_evergreen_from_the_panel_needs_slots_and_says_so(
+    signed_in: TestClient, db: Session, workspace: Workspace, owner: User
+) -> None:
+    channel = make_channel(db, workspace, handle="@toujours")
+    post = _approved(db, workspace, owner, channel.id)
+    csrf = csrf_of(signed_in.get(f"/w/{workspace.id}/posts/{post.id}").text)
+    variant = db.scalars(select(PostVariant).where(PostVariant.post_id == post.id)).one()
+    url = f"/w/{workspace.id}/posts/{post.id}/variants/{variant.id}/repeat"
+    form = {"csrf_token": csrf, "how": "evergreen", "min_gap_days": "30"}
+    refused = signed_in.post(url, data=form, headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    assert "@toujours has no posting slots yet" in refused.text
+    db.add(PostingSlot(workspace_id=workspace.id, channel_id=channel.id, weekday=2, minute=600))
+    db.flush()
+    assert signed_in.post(url, data=form, headers={"HX-Request": "true"}).status_code == 204
+    shown = signed_in.get(f"/w/{workspace.id}/posts/{post.id}/repeat")
+    assert "at least 30 days apart" in shown.text
