@@ -154,9 +154,25 @@ def test_a_proven_hour_outranks_an_untried_one_the_prior_rates_as_high() -> None
         *[(4 * 24 + 18, lift) for lift in (1.0, 0.9, 1.1, 1.0, 0.95, 1.05)],
     ]
     hours = estimate(posts, prior).hours
-    assert hours[thu_15].score >= hours[MON_09].score - 0.05
     assert hours[thu_15].spread > hours[MON_09].spread
     assert hours[MON_09].cautious > hours[thu_15].cautious
     now = datetime(2030, 3, 20, 12, 0, tzinfo=UTC)  # a Wednesday
     first = upcoming_slots(hours, now, "UTC", limit=1)[0]
     assert first.estimate.hour_of_week == MON_09
+
+
+def test_the_prior_counts_for_less_the_longer_the_history() -> None:
+    thu_15 = 3 * 24 + 15
+    prior = [1.0] * HOURS_PER_WEEK
+    prior[thu_15] = 1.5
+
+    def untried(weeks: int) -> float:
+        posts = [
+            (hour, lift)
+            for _ in range(weeks)
+            for hour, lift in ((MON_09, 1.3), (MON_09, 1.1), (2 * 24 + 9, 0.8), (2 * 24 + 9, 0.7))
+        ]
+        return estimate(posts, prior).hours[thu_15].score
+
+    short, long = untried(2), untried(20)
+    assert 1.0 < long < short < 1.5

@@ -17,7 +17,10 @@ Pure computation (no database, no clock of its own), in four steps:
    Few or noisy posts: the prior wins; many consistent posts: the channel's own data wins.
    The prior is first rescaled so that it averages 1.0 over the hours the channel has
    posted at, as the lifts do (otherwise a channel that only posts at peak hours would see
-   its own good hours fall below untried ones).
+   its own good hours fall below untried ones). Its departures from 1.0 are then damped
+   by k / (k + N), N the channel's posts: the network's pattern is a guess about an
+   average account, worth less the more this channel has shown of itself, so a channel
+   with a long history is not sent to hours it never tried on the prior's word.
 4. A channel with fewer than `MIN_POSTS` measured posts uses the network prior alone.
 5. Slots are ranked by the estimate minus its standard error (the posterior spread of an
    hour's mean, 1 / sqrt(n / noise + 1 / between-hour variance)): between two hours that
@@ -200,6 +203,10 @@ def estimate(
     between = between_variance(by_hour, scaled, noise)
     k = prior_weight(noise, between)
     noise = DEFAULT_NOISE if noise is None else noise
+    # The network's pattern describes an average account: the more posts this channel has,
+    # the less its untried hours lean on that pattern rather than on its own average.
+    trust = k / (k + len(posts))
+    target = [1 + trust * (p - 1) for p in scaled]
     weight = _window(counts)
     total = _window([sum(xs) for xs in by_hour])
     hours = []
@@ -207,7 +214,7 @@ def estimate(
         n = weight[h]
         own = total[h] / n if n > 0 else 0.0
         share = n / (n + k)
-        score = share * own + (1 - share) * scaled[h]
+        score = share * own + (1 - share) * target[h]
         spread = _spread(n, k, noise, between)
         hours.append(
             HourEstimate(h, score, len(by_hour[h]), nearby[h], share, _source(share), spread)
