@@ -187,4 +187,13 @@ def test_a_drop_into_the_daylight_saving_gap_is_refused_and_reverted(
     moved_back = page.locator("#calendar [data-variant]").first
     expect(moved_back).to_be_visible()
     assert moved_back.get_attribute("data-local-start") == f"{monday:%Y-%m-%d}T02:30"
+
+    # In French: FullCalendar's own words and the page's, the week starting on Monday.
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("language-fr").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Calendrier").is_visible()
+    expect(page.locator("#calendar").get_by_text("Mois", exact=True)).to_be_visible()
+    expect(page.locator("#calendar").get_by_text("Semaine", exact=True)).to_be_visible()
+    _shot(page, "calendar-05-week-fr")
     context.close()
