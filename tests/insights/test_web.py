@@ -94,3 +94,15 @@ def test_the_calendar_block_points_at_the_partial() -> None:
     assert 'data-url="/w/abc/channels/{channel_id}/best-times?compact=1"' in html
     assert "Choisissez un canal pour voir ses meilleurs moments pour publier." in html
     assert "js/best_times.js" in html
+
+
+def test_the_calendar_page_carries_the_best_times_block(
+    client: TestClient, world: World, settings: Settings, db: Session
+) -> None:
+    open_session(client, db, settings, world.owner)
+    html = client.get(f"/w/{world.workspace.id}/calendar", headers={"Accept": "text/html"}).text
+    assert 'id="calendar-best-times"' in html
+    assert (
+        f'data-url="/w/{world.workspace.id}/channels/{{channel_id}}/best-times?compact=1"' in html
+    )
+    assert "js/best_times.js" in html
