@@ -108,3 +108,13 @@ def test_a_dry_run_import_reports_each_rejected_row(
     assert "Time skipped by the clocks" in html
     assert "does not exist on 2030-03-31" in html
     assert db.query(Post).count() == 0
+
+
+def test_the_calendar_opens_on_a_given_day_and_view_and_ignores_nonsense(
+    signed_in: TestClient, workspace: Workspace
+) -> None:
+    url = f"/w/{workspace.id}/calendar"
+    config = _config(signed_in.get(url, params={"date": "2030-03-31", "view": "timeGridWeek"}).text)
+    assert (config["initialDate"], config["initialView"]) == ("2030-03-31", "timeGridWeek")
+    config = _config(signed_in.get(url, params={"date": "<script>", "view": "evil"}).text)
+    assert (config["initialDate"], config["initialView"]) == (None, "dayGridMonth")

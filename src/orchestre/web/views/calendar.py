@@ -7,6 +7,7 @@ route, the one door for scheduling, and reverts when it refuses.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -27,6 +28,8 @@ from orchestre.web.shell import list_channels, shell_context
 from orchestre.workspaces.permissions import Permission
 
 router = APIRouter(prefix="/w/{workspace_id}")
+VIEWS = ("dayGridMonth", "timeGridWeek", "listMonth")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _rule_labels() -> dict[str, str]:
@@ -40,6 +43,16 @@ def _rule_labels() -> dict[str, str]:
         "unknown_campaign": _("Unknown campaign"),
         "unknown_pillar": _("Unknown pillar"),
         "required": _("Missing"),
+    }
+
+
+def _opening(request: Request) -> dict[str, str | None]:
+    """?date=YYYY-MM-DD&view=timeGridWeek open the calendar there; anything else is ignored."""
+    day = request.query_params.get("date", "")
+    view_name = request.query_params.get("view", "")
+    return {
+        "initialDate": day if _DAY.match(day) else None,
+        "initialView": view_name if view_name in VIEWS else VIEWS[0],
     }
 
 
@@ -68,8 +81,7 @@ def calendar_page(request: Request, view: CurrentWorkspace) -> Response:
             "postUrl": f"{view.base}/posts/{{post_id}}",
             "timeZone": view.workspace.timezone,
             "locale": view.viewer.language.locale,
-            "initialDate": request.query_params.get("date") or None,
-            "initialView": request.query_params.get("view") or "dayGridMonth",
+            **_opening(request),
             "messages": {
                 "moved": _("Moved. The post will go out at its new time."),
                 "refused": _("This post cannot move there:"),
