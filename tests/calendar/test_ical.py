@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -120,3 +121,20 @@ def test_a_person_who_left_the_workspace_reads_nothing(db: Session, team: Team) 
     db.flush()
     with pytest.raises(NotFound):
         feeds.resolve(db, issued.token)
+
+
+def test_access_logs_never_show_a_feed_token(caplog: pytest.LogCaptureFixture) -> None:
+    import orchestre.calendar.api  # noqa: F401 - installs the filter
+
+    access = logging.getLogger("uvicorn.access")
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        access.info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:5000",
+            "GET",
+            "/calendar/feed/ocal_s3cr3tT0ken-value.ics",
+            "1.1",
+            200,
+        )
+    assert "s3cr3tT0ken" not in caplog.text
+    assert "/calendar/feed/[redacted].ics" in caplog.text

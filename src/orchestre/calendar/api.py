@@ -6,6 +6,8 @@ the credential, so it lives outside /api/v1 and outside the OpenAPI document.
 
 from __future__ import annotations
 
+import logging
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
@@ -24,6 +26,28 @@ router = APIRouter(tags=["calendar"])
 feed_router = APIRouter(include_in_schema=False)
 
 CAL = "/workspaces/{workspace_id}/calendar"
+_FEED_TOKEN = re.compile(r"/calendar/feed/[^/\s?]+\.ics")
+
+
+class RedactFeedTokens(logging.Filter):
+    """The feed's token is its only credential: access logs show the path without it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _FEED_TOKEN.sub("/calendar/feed/[redacted].ics", arg)
+                if isinstance(arg, str)
+                else arg
+                for arg in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = _FEED_TOKEN.sub("/calendar/feed/[redacted].ics", record.msg)
+        return True
+
+
+# uvicorn logs each request's path on this logger; installed once, when the routes load.
+if not any(isinstance(f, RedactFeedTokens) for f in logging.getLogger("uvicorn.access").filters):
+    logging.getLogger("uvicorn.access").addFilter(RedactFeedTokens())
 # The feed shows the recent past and the year ahead.
 FEED_PAST = timedelta(days=35)
 FEED_AHEAD = timedelta(days=365)
