@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from orchestre.models import Membership, User, Workspace
@@ -112,3 +112,25 @@ def members_with_roles(
     return sorted(
         (user_id for user_id, held in session.execute(stmt) if wanted & set(held or [])), key=str
     )
+
+
+def stalled(session: Session, before: datetime, limit: int) -> list[uuid.UUID]:
+    """Pending deliveries made before `before` whose last attempt (if any) also started
+    before it, oldest first (every workspace: this is the worker's sweep)."""
+    last = (
+        select(WebhookAttempt.delivery_id, func.max(WebhookAttempt.started_at).label("at"))
+        .group_by(WebhookAttempt.delivery_id)
+        .subquery()
+    )
+    stmt = (
+        select(WebhookDelivery.id)
+        .outerjoin(last, last.c.delivery_id == WebhookDelivery.id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.created_at < before,
+            (last.c.at.is_(None)) | (last.c.at < before),
+        )
+        .order_by(WebhookDelivery.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

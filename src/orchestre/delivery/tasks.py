@@ -15,12 +15,15 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from orchestre.config import Settings, get_settings
-from orchestre.delivery import dispatch, repository
+from orchestre.delivery import dispatch, repository, sweeper
 from orchestre.delivery.email import Notice, SmtpMailer, SmtpSettings, locale_of, render
+from orchestre.kit.clock import utcnow
 from orchestre.kit.keys import secret_box
 from orchestre.worker.registry import task
 
 log = logging.getLogger(__name__)
+
+RESUME_STALLED = "delivery.resume_stalled"
 
 
 class Mailer(Protocol):
@@ -116,3 +119,9 @@ def send_email(
 @task(dispatch.SEND_WEBHOOK)
 def send_webhook(session: Session, delivery_id: str) -> None:
     dispatch.deliver(session, context(), uuid.UUID(delivery_id))
+
+
+@task(RESUME_STALLED)
+def resume_stalled(session: Session) -> None:
+    """The sweep as a job, for a scheduler that prefers jobs to the sweeper thread."""
+    sweeper.resume_stalled(session, utcnow())
