@@ -1,15 +1,24 @@
 """Queueing tests reuse the posts fixtures (a team with one member per role, two channels) and
-the page fixtures (compiled catalogs, a signed-in browser)."""
+the page fixtures (compiled catalogs, a signed-in client) and the browser ones (a live server)."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.orm import Session
 
+from tests.e2e.conftest import browser, e2e_database, live_site
 from tests.posts.conftest import Team, build_team
 from tests.web.conftest import _catalogs, owner, signed_in, workspace
 
-__all__ = ["_catalogs", "owner", "signed_in", "workspace"]
+__all__ = [
+    "_catalogs",
+    "browser",
+    "e2e_database",
+    "live_site",
+    "owner",
+    "signed_in",
+    "workspace",
+]
 
 
 @pytest.fixture
