@@ -50,14 +50,16 @@ def test_moving_an_event_goes_through_scheduling_and_its_rules(
     post_id = scheduled_post(db, team, "2030-03-20T10:30")
     events = client.get(team.url("/calendar"), params=RANGE, headers=team.headers["owner"])
     event = events.json()["events"][0]
-    body = {"local_time": "2030-03-22T08:15", "variant_ids": [event["id"]]}
+    assert event["id"] == event["variant_id"]
+    assert event["occurrence"] == 0
+    body = {"local_time": "2030-03-22T08:15", "variant_ids": [event["variant_id"]]}
     moved = client.post(
         team.url(f"/posts/{post_id}/schedule"), json=body, headers=team.headers["owner"]
     )
     assert moved.status_code == 200, moved.text
     again = client.get(team.url("/calendar"), params=RANGE, headers=team.headers["owner"])
     assert again.json()["events"][0]["start"] == "2030-03-22T07:15:00Z"
-    gap = {"local_time": "2030-03-31T02:30", "variant_ids": [event["id"]]}
+    gap = {"local_time": "2030-03-31T02:30", "variant_ids": [event["variant_id"]]}
     refused = client.post(
         team.url(f"/posts/{post_id}/schedule"), json=gap, headers=team.headers["owner"]
     )

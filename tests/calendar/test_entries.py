@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -100,3 +101,30 @@ def test_only_someone_who_may_schedule_can_move(db: Session, team: Team) -> None
     scheduled_post(db, team, "2030-03-20T10:30")
     (entry,) = service.entries(db, team.actor("content_creator"), *MARCH)
     assert entry.movable is False
+
+
+def test_a_repeating_variant_shows_its_next_copy(db: Session, team: Team) -> None:
+    post_id = scheduled_post(db, team, "2030-03-20T10:30")
+    mark(db, post_id, S.PUBLISHED, published_at=datetime(2030, 3, 20, 9, 30, tzinfo=UTC))
+    first = db.query(Publication).one()
+    first.state = PublicationState.PUBLISHED.value
+    db.add(
+        Publication(
+            workspace_id=team.ws.id,
+            channel_id=first.channel_id,
+            variant_id=first.variant_id,
+            occurrence=2,
+            due_at=datetime(2030, 3, 27, 9, 30, tzinfo=UTC),
+            client_ref=uuid.uuid4().hex,
+        )
+    )
+    db.flush()
+    found = service.entries(db, team.actor(), *MARCH)
+    assert [(e.status, e.occurrence, e.movable) for e in found] == [
+        ("published", 0, False),
+        ("scheduled", 2, False),
+    ]
+    assert found[1].key == f"{first.variant_id}-2"
+    assert found[1].local_start.strftime("%Y-%m-%d %H:%M") == "2030-03-27 10:30"
+    published_only = service.entries(db, team.actor(), *MARCH, EntryFilters(status="published"))
+    assert [e.occurrence for e in published_only] == [0]

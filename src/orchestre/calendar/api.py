@@ -106,7 +106,9 @@ def calendar_events(
         truncated=len(found) >= service.MAX_ENTRIES,
         events=[
             schemas.CalendarEvent(
-                id=e.variant_id,
+                id=e.key,
+                variant_id=e.variant_id,
+                occurrence=e.occurrence,
                 post_id=e.post_id,
                 channel_id=e.channel_id,
                 network=e.network,

@@ -68,7 +68,7 @@ def build(
     calendar.add("x-wr-timezone", zone)
     for entry in entries:
         event = Event()
-        event.add("uid", f"{entry.variant_id}@{UID_DOMAIN}")
+        event.add("uid", f"{entry.key}@{UID_DOMAIN}")
         event.add("dtstamp", stamp)
         event.add("dtstart", entry.start)
         event.add("duration", DURATION)

@@ -72,6 +72,52 @@ def dated_variants(
     return [(v, p, c) for v, p, c in session.execute(query).all()]
 
 
+# A repeating variant's next copies (occurrences > 0) once the variant itself went out.
+PENDING_REPEAT_STATES = (
+    PublicationState.SCHEDULED,
+    PublicationState.CLAIMED,
+    PublicationState.SENDING,
+    PublicationState.NEEDS_ATTENTION,
+)
+
+
+def pending_repeats(
+    session: Session,
+    workspace_id: uuid.UUID,
+    starts: datetime,
+    ends: datetime,
+    filters: EntryFilters,
+    limit: int,
+) -> list[tuple[Publication, PostVariant, Post, Channel]]:
+    """The coming copies of published repeating variants, due in [starts, ends).
+
+    Occurrence 1 of a variant still scheduled is the variant's own date, shown already.
+    """
+    query: Select[Publication, PostVariant, Post, Channel] = (
+        select(Publication, PostVariant, Post, Channel)
+        .join(PostVariant, PostVariant.id == Publication.variant_id)
+        .join(Post, Post.id == PostVariant.post_id)
+        .join(Channel, Channel.id == PostVariant.channel_id)
+        .where(
+            Publication.workspace_id == workspace_id,
+            PostVariant.workspace_id == workspace_id,
+            Publication.occurrence > 0,
+            Publication.state.in_([s.value for s in PENDING_REPEAT_STATES]),
+            PostVariant.state == VariantState.PUBLISHED.value,
+            Publication.due_at >= starts,
+            Publication.due_at < ends,
+        )
+    )
+    if filters.channel_id is not None:
+        query = query.where(PostVariant.channel_id == filters.channel_id)
+    if filters.campaign_id is not None:
+        query = query.where(Post.campaign_id == filters.campaign_id)
+    if filters.pillar_id is not None:
+        query = query.where(Post.pillar_id == filters.pillar_id)
+    query = query.order_by(Publication.due_at, Publication.id).limit(limit)
+    return [(pub, v, p, c) for pub, v, p, c in session.execute(query).all()]
+
+
 def needing_attention(
     session: Session, workspace_id: uuid.UUID, variant_ids: Iterable[uuid.UUID]
 ) -> set[uuid.UUID]:

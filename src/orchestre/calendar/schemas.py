@@ -14,7 +14,9 @@ class CalendarEvent(OutputModel):
     """One variant on the calendar: `start` is the UTC instant, `local_start` the workspace's
     wall time (YYYY-MM-DDTHH:MM) at which people planned it."""
 
-    id: uuid.UUID = Field(description="the variant's id")
+    id: str = Field(description="the event's stable id: the variant's, '-n' for a repeat's copy")
+    variant_id: uuid.UUID
+    occurrence: int = Field(description="0, or n for the n-th copy of a repeating variant")
     post_id: uuid.UUID
     channel_id: uuid.UUID
     network: str

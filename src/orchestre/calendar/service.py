@@ -18,7 +18,15 @@ from orchestre.calendar.repository import DATED_STATES, EntryFilters
 from orchestre.errors import FieldError, Invalid, NotFound
 from orchestre.kit.clock import as_utc
 from orchestre.kit.timezones import utc_to_local
-from orchestre.models import Channel, Post, PostVariant, VariantState, Workspace
+from orchestre.models import (
+    Channel,
+    Post,
+    PostVariant,
+    Publication,
+    PublicationState,
+    VariantState,
+    Workspace,
+)
 from orchestre.workspaces.permissions import Actor, Permission
 
 S = VariantState
@@ -47,6 +55,15 @@ class Entry:
     movable: bool
     campaign_id: uuid.UUID | None
     pillar_id: uuid.UUID | None
+    # 0: the variant's own date; n > 0: the n-th copy of a repeating variant, still to come.
+    occurrence: int = 0
+
+    @property
+    def key(self) -> str:
+        """Stable per event: the variant's id, with the occurrence for a repeat's copies."""
+        return (
+            str(self.variant_id) if not self.occurrence else f"{self.variant_id}-{self.occurrence}"
+        )
 
     @property
     def title(self) -> str:
@@ -117,6 +134,28 @@ def _entry(
     )
 
 
+def _repeat_entry(
+    publication: Publication, variant: PostVariant, post: Post, channel: Channel, zone: str
+) -> Entry:
+    going = publication.state in (PublicationState.CLAIMED, PublicationState.SENDING)
+    return Entry(
+        variant_id=variant.id,
+        post_id=post.id,
+        channel_id=channel.id,
+        network=channel.network,
+        handle=channel.handle,
+        text=variant.text,
+        status=S.PUBLISHING.value if going else S.SCHEDULED.value,
+        start=publication.due_at,
+        local_start=utc_to_local(publication.due_at, zone),
+        attention=publication.state == PublicationState.NEEDS_ATTENTION,
+        movable=False,  # a repeat's dates follow its rule; the repeat panel changes them
+        campaign_id=post.campaign_id,
+        pillar_id=post.pillar_id,
+        occurrence=publication.occurrence,
+    )
+
+
 def entries(
     session: Session,
     actor: Actor,
@@ -152,7 +191,18 @@ def entries(
     )
     waiting = repository.needing_attention(session, actor.workspace_id, (v.id for v, _, _ in rows))
     may_schedule = actor.can(Permission.POSTS_SCHEDULE)
-    return [
+    found = [
         _entry(variant, post, channel, zone, variant.id in waiting, may_schedule)
         for variant, post, channel in rows
     ]
+    if filters.status in (None, S.SCHEDULED.value, S.PUBLISHING.value):
+        repeats = repository.pending_repeats(
+            session, actor.workspace_id, starts, ends, filters, MAX_ENTRIES
+        )
+        found.extend(
+            entry
+            for entry in (_repeat_entry(*row, zone) for row in repeats)
+            if filters.status in (None, entry.status)
+        )
+        found.sort(key=lambda e: (e.start, str(e.post_id), e.occurrence))
+    return found[:MAX_ENTRIES]

@@ -113,7 +113,8 @@
       },
       eventDidMount: function (info) {
         var item = info.event.extendedProps;
-        info.el.setAttribute("data-variant", item.id);
+        info.el.setAttribute("data-variant", item.variant_id);
+        info.el.setAttribute("data-occurrence", item.occurrence);
         info.el.setAttribute("data-status", item.status);
         info.el.setAttribute("data-local-start", item.local_start);
         info.el.style.borderLeftColor = NETWORK_COLORS[item.network] || "#667085";
@@ -131,7 +132,7 @@
           method: "POST",
           credentials: "same-origin",
           headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrfToken() },
-          body: JSON.stringify({ local_time: target, variant_ids: [item.id] })
+          body: JSON.stringify({ local_time: target, variant_ids: [item.variant_id] })
         }).then(function (response) {
           return response.json().catch(function () { return {}; }).then(function (body) {
             if (!response.ok) {
