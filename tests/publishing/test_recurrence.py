@@ -96,6 +96,8 @@ def test_gap_and_overlap_wall_times_follow_rfc_5545() -> None:
         ("FREQ=WEEKLY;BYDAY=XX", "not a valid RRULE"),
         ("FREQ=DAILY;UNTIL=20300601T000000Z", "not a valid RRULE"),
         ("", "Give one RRULE line"),
+        ("FREQ=YEARLY;BYYEARDAY=100", "BYYEARDAY cannot be used here"),
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30,31", "never have these days"),
     ],
 )
 def test_bad_rules_are_refused_with_a_reason(rule: str, why: str) -> None:
@@ -265,6 +267,23 @@ def test_the_rule_ends_after_its_count(world: World) -> None:
     assert row is not None
     assert row.finished_at is not None
     assert "no more dates" in row.note
+
+
+def test_a_broken_stored_rule_never_undoes_a_publication(world: World) -> None:
+    variant = approved(world)
+    every_monday(world, variant)
+    row = recurrence.repeat_of(world.db, variant.id)
+    assert row is not None
+    row.rule = "FREQ=HOURLY"  # refused since, as if the rules had changed
+    world.db.flush()
+    at(world, datetime(2030, 3, 18, 8, 0, tzinfo=UTC))
+    assert world.run_due() == ["published"]
+    [first] = occurrences(world, variant)
+    assert first.state == P.PUBLISHED
+    assert on_network(world, first) == 1
+    row = recurrence.repeat_of(world.db, variant.id)
+    assert row is not None
+    assert "could not be planned" in row.note
 
 
 # --- Evergreen -------------------------------------------------------------------------------

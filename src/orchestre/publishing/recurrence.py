@@ -20,6 +20,7 @@ and `after_published` from sending; the people's side lives in orchestre.queuein
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -35,13 +36,32 @@ from orchestre.models.queueing import PostingSlot, RepeatKind, VariantRepeat
 from orchestre.publishing.policy import fingerprint
 from orchestre.queueing.slots import WeeklySlot, next_free
 
+log = logging.getLogger(__name__)
 P = PublicationState
 S = VariantState
 # Rules may repeat daily at most: hourly posting from one variant is spam, not a plan.
 ALLOWED_FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-# Guard for rules whose dates are far apart from their start (each step is cheap).
+ALLOWED_PARTS = frozenset(
+    {
+        "FREQ",
+        "INTERVAL",
+        "COUNT",
+        "UNTIL",
+        "BYDAY",
+        "BYMONTHDAY",
+        "BYMONTH",
+        "BYHOUR",
+        "BYMINUTE",
+        "BYSECOND",
+        "BYSETPOS",
+        "WKST",
+    }
+)
+MONTH_DAYS = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
+# Guards of the expansion: steps walked from the start, and how far ahead we look.
 MAX_STEPS = 100_000
+LOOKAHEAD = timedelta(days=3 * 366)
 PENDING = (P.SCHEDULED.value, P.CLAIMED.value)
 
 
@@ -79,7 +99,7 @@ def parse_rule(rule: str, start_local: str) -> rrule:
         )
     try:
         parsed = rrulestr(text, dtstart=start)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         raise _rule_error(
             f"This is not a valid RRULE ({exc}); for example FREQ=MONTHLY;BYMONTHDAY=1. "
             "UNTIL is a local date-time without Z, e.g. UNTIL=20310101T000000.",
@@ -93,10 +113,33 @@ def parse_rule(rule: str, start_local: str) -> rrule:
             "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY: a post repeats at most once a day.",
             rule,
         )
+    unknown = sorted(set(parts) - ALLOWED_PARTS)
+    if unknown:
+        raise _rule_error(
+            f"{', '.join(unknown)} cannot be used here; a rule takes "
+            f"{', '.join(sorted(ALLOWED_PARTS))}.",
+            rule,
+        )
     for key in ("BYHOUR", "BYMINUTE", "BYSECOND"):
         if "," in parts.get(key, ""):
             raise _rule_error(f"One time of day per rule ({key} with one value).", rule)
+    if _never_happens(parts):
+        raise _rule_error("These months never have these days (e.g. 30 February).", rule)
     return parsed
+
+
+def _never_happens(parts: dict[str, str]) -> bool:
+    """A day of the month that none of the months has: dateutil would look for it until
+    the year 9999 (seconds of work) before giving up."""
+    try:
+        months = [int(m) for m in parts.get("BYMONTH", "").split(",") if m]
+        days = [int(d) for d in parts.get("BYMONTHDAY", "").split(",") if d]
+    except ValueError:
+        return False  # dateutil has refused it already
+    if not days or any(d < 0 for d in days):
+        return False
+    longest = max((MONTH_DAYS.get(m, 31) for m in months), default=31)
+    return min(days) > longest
 
 
 def wall_to_utc(wall: datetime, zone_name: str) -> datetime:
@@ -108,15 +151,29 @@ def wall_to_utc(wall: datetime, zone_name: str) -> datetime:
 def rule_instants(
     rule: str, start_local: str, zone_name: str, after: datetime, count: int = 5
 ) -> list[datetime]:
-    """The next `count` UTC instants of the rule strictly after `after` (aware)."""
+    """The next `count` UTC instants of the rule strictly after `after` (aware).
+
+    The expansion stops LOOKAHEAD after the later of `after` and the start: dateutil steps
+    through every day of a rule that never matches (FREQ=DAILY;BYMONTHDAY=30;BYMONTH=2),
+    so an unbounded rule could keep a worker busy for seconds."""
     parsed = parse_rule(rule, start_local)
-    found: list[datetime] = []
-    for step, wall in enumerate(parsed):
-        if step >= MAX_STEPS or len(found) >= count:
-            break
-        instant = wall_to_utc(wall, zone_name)
-        if instant > after and (not found or instant > found[-1]):
-            found.append(instant)
+    start = parse_start(start_local)
+    # dateutil keeps COUNT and UNTIL private; COUNT is applied below while walking from the
+    # start (it counts every occurrence since then), UNTIL is kept when it comes first.
+    total: int | None = getattr(parsed, "_count", None)
+    until: datetime | None = getattr(parsed, "_until", None)
+    horizon = max(after.astimezone(zone(zone_name)).replace(tzinfo=None), start) + LOOKAHEAD
+    try:
+        bounded = parsed.replace(count=None, until=min(until or horizon, horizon))
+        found: list[datetime] = []
+        for step, wall in enumerate(bounded):
+            if step >= MAX_STEPS or len(found) >= count or (total is not None and step >= total):
+                break
+            instant = wall_to_utc(wall, zone_name)
+            if instant > after and (not found or instant > found[-1]):
+                found.append(instant)
+    except (ValueError, OverflowError) as exc:  # dates past year 9999
+        raise _rule_error(f"This rule cannot be expanded ({exc}).", rule) from exc
     return found
 
 
@@ -165,7 +222,24 @@ def repeat_planned(session: Session, publication: Publication, variant: PostVari
 def after_published(
     session: Session, publication: Publication, variant: PostVariant, now: datetime
 ) -> Publication | None:
-    """Plan the occurrence after a published one, if the variant repeats."""
+    """Plan the occurrence after a published one, if the variant repeats.
+
+    Never raises: the publication it follows is on the network and must be recorded as
+    published whatever happens here (a raise would leave it to be reconciled again)."""
+    try:
+        with session.begin_nested():
+            return _plan_next(session, publication, variant, now)
+    except Exception:
+        log.exception("the occurrence after publication %s could not be planned", publication.id)
+        repeat = repeat_of(session, variant.id)
+        if repeat is not None:
+            repeat.note = "The next occurrence could not be planned; set the repeat again."
+        return None
+
+
+def _plan_next(
+    session: Session, publication: Publication, variant: PostVariant, now: datetime
+) -> Publication | None:
     repeat = repeat_of(session, variant.id)
     if repeat is None or repeat.finished_at is not None:
         return None
