@@ -141,6 +141,10 @@ def test_drag_a_scheduled_post_to_another_day(
     assert found["post_id"] == str(post_id)
     assert found["start"] == expected.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert found["local_start"] == f"{target:%Y-%m-%d}T10:00"
+
+    # Clicking the event opens its post.
+    _day_cell(page, target).locator("[data-variant]").first.click()
+    page.wait_for_url(re.compile(rf"/posts/{post_id}$"))
     context.close()
 
 

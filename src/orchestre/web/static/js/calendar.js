@@ -52,7 +52,7 @@
     }).join("&");
   }
 
-  function toEvent(item) {
+  function toEvent(item, postUrl) {
     var classes = ["cal-event", "status-" + item.status, "net-" + item.network];
     if (item.attention) classes.push("cal-attention");
     return {
@@ -63,6 +63,8 @@
       startEditable: item.movable,
       durationEditable: false,
       className: classes.join(" "),
+      // A link: reachable with the keyboard, opens the post (also in a new tab).
+      url: postUrl.replace("{post_id}", item.post_id),
       extendedProps: item
     };
   }
@@ -108,7 +110,9 @@
             if (!response.ok) throw new Error(String(response.status));
             return response.json();
           })
-          .then(function (body) { success(body.events.map(toEvent)); })
+          .then(function (body) {
+            success(body.events.map(function (item) { return toEvent(item, config.postUrl); }));
+          })
           .catch(function (error) { toast(messages.loadFailed, "error"); failure(error); });
       },
       eventDidMount: function (info) {
