@@ -106,3 +106,12 @@ def test_the_calendar_page_carries_the_best_times_block(
         f'data-url="/w/{world.workspace.id}/channels/{{channel_id}}/best-times?compact=1"' in html
     )
     assert "js/best_times.js" in html
+
+
+def test_prior_only_lifts_say_what_they_compare_with(
+    client: TestClient, world: World, settings: Settings, db: Session
+) -> None:
+    open_session(client, db, settings, world.owner)
+    html = _partial(client, world)
+    assert "compared with an average hour of the week" in html
+    assert "average post" not in html

@@ -19,7 +19,11 @@ class BestTimeSlot(OutputModel):
     weekday: int = Field(description="0 = Monday ... 6 = Sunday (workspace's time zone)")
     hour: int = Field(description="0 to 23 (workspace's time zone)")
     score: float = Field(
-        description="Expected engagement relative to the channel's average post (1.0 = average)"
+        description=(
+            "Expected engagement relative to the channel's average post (1.0 = average); "
+            "with the network prior alone (prior_weight null), relative to the network's "
+            "average hour of the week"
+        )
     )
     posts: int = Field(description="The channel's measured posts published at this very hour")
     nearby_posts: int = Field(description="Its measured posts within two hours of it")

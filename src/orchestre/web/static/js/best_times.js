@@ -27,7 +27,7 @@
         start: start,
         end: new Date(start.getTime() + 3600 * 1000),
         display: "background",
-        classNames: ["best-time-slot"]
+        className: "best-time-slot"  // FullCalendar 7: `className`, a string
       });
     });
     calendar.addEventSource({ id: SOURCE, events: events, color: "#12b76a" });
