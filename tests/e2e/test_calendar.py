@@ -200,4 +200,8 @@ def test_a_drop_into_the_daylight_saving_gap_is_refused_and_reverted(
     expect(page.locator("#calendar").get_by_text("Mois", exact=True)).to_be_visible()
     expect(page.locator("#calendar").get_by_text("Semaine", exact=True)).to_be_visible()
     _shot(page, "calendar-05-week-fr")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_site.url}/w/{workspace_id}/calendar?view=listMonth&date={monday:%Y-%m-%d}")
+    expect(page.locator("#calendar [data-variant]").first).to_be_visible()
+    _shot(page, "calendar-06-list-phone-fr")
     context.close()

@@ -122,6 +122,8 @@
         info.el.setAttribute("data-status", item.status);
         info.el.setAttribute("data-local-start", item.local_start);
         info.el.style.borderLeftColor = NETWORK_COLORS[item.network] || "#667085";
+        // The list has room for the whole excerpt: let it wrap instead of cutting it.
+        if (info.view && info.view.type.indexOf("list") === 0) info.el.classList.add("cal-wrap");
         if (item.attention) info.el.setAttribute("title", messages.attention + " · " + item.title);
       },
       eventClick: function (info) {
