@@ -80,6 +80,13 @@ def test_every_rejected_row_names_its_column_and_rule_and_creates_nothing(
     assert errors[6] == (9, "campaign", "unknown_campaign")
     assert errors[7][:2] == (10, "link")
     assert "jump forward 1 hour at 02:00" in report.rejected[4].message
+    assert [e.value for e in report.rejected[:5]] == [
+        "sandbox @nobody",
+        "2030-02-30",
+        "25:00",
+        "2030-03-14 10:30",
+        "2030-03-31 02:30",
+    ]
     # Only the accepted row left anything behind.
     assert db.query(Post).count() == 1
     assert db.query(PostVariant).count() == 1

@@ -106,8 +106,39 @@ def test_a_dry_run_import_reports_each_rejected_row(
     assert "3 rows read" in html
     assert '<tr data-row="3"><td>3</td><td><code>handle</code></td><td>Unknown channel</td>' in html
     assert "Time skipped by the clocks" in html
-    assert "does not exist on 2030-03-31" in html
+    assert "2030-03-31 02:30 does not exist in Europe/Paris" in html
+    assert "No channel x @ghost in this workspace" in html
     assert db.query(Post).count() == 0
+
+
+def test_the_import_report_speaks_french(
+    client: TestClient, db: Session, workspace: Workspace, settings: object
+) -> None:
+    from tests.web.conftest import HTML, open_session
+
+    make_channel(db, workspace, network="x", handle="@acme")
+    planner = make_user(db, locale="fr")
+    add_member(db, workspace, planner, "social_media_manager")
+    client.headers.update(HTML)
+    open_session(client, db, settings, planner)  # type: ignore[arg-type]
+    page = client.get(f"/w/{workspace.id}/calendar")
+    data = (
+        "network,handle,date,time,text\n"
+        "x,@acme,31/03/2030,02:30,Nuit\n"
+        "x,@acme,2030-03-40,09:00,Jour\n"
+    )
+    response = client.post(
+        f"/w/{workspace.id}/calendar/import",
+        data={"csrf_token": csrf_of(page.text), "dry_run": "1"},
+        files={"file": ("plan.csv", data.encode(), "text/csv")},
+        headers={"HX-Request": "true"},
+    )
+    html = response.text
+    assert "Essai à blanc : rien n’a été créé." in html
+    assert "2 lignes lues" in html
+    assert "Heure sautée par le changement d’heure" in html
+    assert "2030-03-31 02:30 n’existe pas en Europe/Paris" in html
+    assert "« 2030-03-40 » n’est pas une date" in html
 
 
 def test_the_calendar_opens_on_a_given_day_and_view_and_ignores_nonsense(

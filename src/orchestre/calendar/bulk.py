@@ -60,6 +60,8 @@ class RowError:
     column: str
     rule: str
     message: str
+    # What the rule measured (the cell, or the wall time), for pages that word it themselves.
+    value: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,22 +140,29 @@ def _parse_time(cell: str) -> time | None:
 
 
 def _parse_when(row: Row, ctx: _Context, parsed: _Parsed) -> None:
-    def refuse(column: str, rule: str, message: str) -> None:
-        parsed.errors.append(RowError(row.number, column, rule, message))
+    def refuse(column: str, rule: str, message: str, value: str = "") -> None:
+        parsed.errors.append(RowError(row.number, column, rule, message, value))
 
     day = _parse_date(row.get("date"))
     if day is None:
-        refuse("date", "date", f"'{row.get('date')}' is not a date; write YYYY-MM-DD.")
+        refuse(
+            "date", "date", f"'{row.get('date')}' is not a date; write YYYY-MM-DD.", row.get("date")
+        )
     at = _parse_time(row.get("time"))
     if at is None:
-        refuse("time", "time", f"'{row.get('time')}' is not a time; write HH:MM (24-hour).")
+        refuse(
+            "time",
+            "time",
+            f"'{row.get('time')}' is not a time; write HH:MM (24-hour).",
+            row.get("time"),
+        )
     if day is None or at is None:
         return
     wall = datetime.combine(day, at)
     try:
         instant = local_to_utc(wall, ctx.zone, field="time")
     except DomainError as exc:  # the clocks jump over this wall time
-        refuse("time", "nonexistent_local_time", exc.detail)
+        refuse("time", "nonexistent_local_time", exc.detail, f"{wall:%Y-%m-%d %H:%M}")
         return
     if instant <= utcnow():
         now = utc_to_local(utcnow(), ctx.zone)
@@ -162,6 +171,7 @@ def _parse_when(row: Row, ctx: _Context, parsed: _Parsed) -> None:
             "in_future",
             f"{wall:%Y-%m-%d %H:%M} is already past ({now:%Y-%m-%d %H:%M} now in {ctx.zone}); "
             "choose a time in the future.",
+            f"{wall:%Y-%m-%d %H:%M}",
         )
         return
     parsed.wall = wall
@@ -170,8 +180,8 @@ def _parse_when(row: Row, ctx: _Context, parsed: _Parsed) -> None:
 def _parse(row: Row, ctx: _Context) -> _Parsed:
     parsed = _Parsed()
 
-    def refuse(column: str, rule: str, message: str) -> None:
-        parsed.errors.append(RowError(row.number, column, rule, message))
+    def refuse(column: str, rule: str, message: str, value: str = "") -> None:
+        parsed.errors.append(RowError(row.number, column, rule, message, value))
 
     network, handle = row.get("network").casefold(), row.get("handle")
     parsed.channel = ctx.channels.get((network, _handle_key(handle)))
@@ -180,6 +190,7 @@ def _parse(row: Row, ctx: _Context) -> _Parsed:
             "handle",
             "unknown_channel",
             f"No {network or '?'} channel {handle or '?'} in this workspace.",
+            f"{network} {handle}".strip(),
         )
     _parse_when(row, ctx, parsed)
     if not row.get("text"):
@@ -193,7 +204,10 @@ def _parse(row: Row, ctx: _Context) -> _Parsed:
             found = names.get(name.casefold())
             if found is None:
                 refuse(
-                    column, f"unknown_{column}", f"No {column} named '{name}' in this workspace."
+                    column,
+                    f"unknown_{column}",
+                    f"No {column} named '{name}' in this workspace.",
+                    name,
                 )
             setattr(parsed, attr, found)
     return parsed

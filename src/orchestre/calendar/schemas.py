@@ -60,6 +60,7 @@ class ImportRowError(OutputModel):
     column: str
     rule: str
     message: str
+    value: str = Field(description="what the rule measured: the cell, or the wall time")
 
 
 class ImportReport(OutputModel):

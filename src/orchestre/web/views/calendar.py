@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from orchestre.calendar import bulk, csv_io, feeds
-from orchestre.calendar.bulk import ImportReport
+from orchestre.calendar.bulk import ImportReport, RowError
 from orchestre.calendar.repository import DATED_STATES
 from orchestre.errors import FieldError
 from orchestre.posts import campaigns as campaign_service
@@ -44,6 +44,29 @@ def _rule_labels() -> dict[str, str]:
         "unknown_pillar": _("Unknown pillar"),
         "required": _("Missing"),
     }
+
+
+def _row_message(error: RowError, zone: str) -> str:
+    """A rejected row's reason in the reader's language; the rules we word ourselves first."""
+    words = {
+        "unknown_channel": _(
+            "No channel %(value)s in this workspace (network and handle as on the Channels page)."
+        ),
+        "date": _("'%(value)s' is not a date; write YYYY-MM-DD or DD/MM/YYYY."),
+        "time": _("'%(value)s' is not a time; write HH:MM (24-hour)."),
+        "in_future": _("%(value)s is already past; choose a time in the future."),
+        "nonexistent_local_time": _(
+            "%(value)s does not exist in %(zone)s: the clocks jump forward over it. "
+            "Choose a time before or after the jump."
+        ),
+        "unknown_campaign": _("No campaign named '%(value)s' in this workspace."),
+        "unknown_pillar": _("No pillar named '%(value)s' in this workspace."),
+        "required": _("The text is empty."),
+    }
+    found = words.get(error.rule)
+    if found is None or (error.value == "" and "%(value)s" in found):
+        return _(error.message)
+    return found % {"value": error.value, "zone": zone}
 
 
 def _opening(request: Request) -> dict[str, str | None]:
@@ -120,5 +143,12 @@ async def import_csv(request: Request, view: WorkspaceWrite) -> Response:
         data = await upload.read(csv_io.MAX_BYTES + 1)
         with attempt(view.db) as errors:
             report = bulk.import_csv(view.db, view.actor, data, dry_run=dry_run)
-    context = {"report": report, "errors": errors, "rules": _rule_labels(), "base": view.base}
+    zone = view.workspace.timezone
+    context = {
+        "report": report,
+        "reasons": [_row_message(e, zone) for e in report.rejected] if report else [],
+        "errors": errors,
+        "rules": _rule_labels(),
+        "base": view.base,
+    }
     return render(request, "calendar/_import_report.html", context)
