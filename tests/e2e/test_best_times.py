@@ -1,4 +1,5 @@
-"""In a real browser: choose a channel on the calendar, see its best times listed and shaded."""
+"""In a real browser: choose a channel on the calendar, see its best times listed and shaded;
+the composer shows them under the channel's tab."""
 
 from __future__ import annotations
 
@@ -75,4 +76,13 @@ def test_choosing_a_channel_shows_and_shades_its_best_times(
     page.select_option("#cal-channel", "")
     expect(box).to_contain_text("Choose a channel to see its best times to post.")
     expect(page.locator("#calendar .best-time-slot")).to_have_count(0)
+
+    # The composer shows the three best slots under the channel's tab.
+    page.goto(f"{live_site.url}/w/{workspace_id}/posts/new")
+    page.locator(f"input[name=channel_ids][value='{channel_id}']").check()
+    composer = page.get_by_test_id("best-times-linkedin")
+    composer.scroll_into_view_if_needed()  # loaded when it comes into view
+    expect(composer.get_by_text("Best times to post")).to_be_visible()
+    expect(composer.locator("li[data-starts-at]")).to_have_count(3)
+    page.screenshot(path=str(ARTIFACTS / "best-times-composer-en.png"), full_page=True)
     context.close()

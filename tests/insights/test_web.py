@@ -115,3 +115,12 @@ def test_prior_only_lifts_say_what_they_compare_with(
     html = _partial(client, world)
     assert "compared with an average hour of the week" in html
     assert "average post" not in html
+
+
+def test_the_composer_loads_each_channel_s_best_times(
+    client: TestClient, world: World, settings: Settings, db: Session
+) -> None:
+    open_session(client, db, settings, world.owner)
+    html = client.get(f"/w/{world.workspace.id}/posts/new", headers={"Accept": "text/html"}).text
+    url = f"/w/{world.workspace.id}/channels/{world.channel.id}/best-times?compact=1&amp;limit=3"
+    assert f'hx-get="{url}"' in html
