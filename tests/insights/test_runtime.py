@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchestre.insights.runtime import Collector
+from orchestre.config import Settings
+from orchestre.insights.runtime import Collector, start_collector
 from tests.insights.conftest import World
 
 
@@ -43,3 +44,17 @@ def test_the_thread_runs_then_stops_when_told(
     assert ran.wait(10)
     collector.stop()
     assert collector.runs == 1
+
+
+def test_start_collector_runs_on_the_channels_connectors(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    from orchestre.insights.collection import ChannelOpener
+
+    collector = start_collector(settings, session_factory)
+    try:
+        assert isinstance(collector._opener, ChannelOpener)
+        assert collector._thread is not None
+    finally:
+        collector.stop()
+    assert not collector._thread.is_alive()

@@ -1,8 +1,9 @@
 """Running metrics collection periodically in a process that runs workers.
 
 `orchestre serve` (embedded) and each `orchestre worker` (scaled) may start one
-`Collector`: a daemon thread that runs `collect_due` every `every` (10 minutes by
-default; the stages are hours apart). Several processes may run one at once: each run
+`Collector` (`start_collector`, next to the publishing ticker and the token refresher):
+a daemon thread that runs `collect_due` every `every` (10 minutes by default; the
+stages are hours apart). Several processes may run one at once: each run
 claims what it measures (see `collection.claim_due`), so no post is measured twice.
 Cron users can enqueue the `insights.collect_metrics` task instead.
 """
@@ -16,7 +17,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchestre.insights.collection import CollectReport, Opener, collect_due
+from orchestre.channels.apps import access_for
+from orchestre.config import Settings
+from orchestre.insights.collection import ChannelOpener, CollectReport, Opener, collect_due
 from orchestre.kit.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -75,3 +78,10 @@ class Collector:
             except Exception:  # the database is down: try again at the next turn
                 log.exception("metrics collection failed; trying again later")
             self._stop.wait(self._every.total_seconds())
+
+
+def start_collector(settings: Settings, factory: sessionmaker[Session]) -> Collector:
+    """The production collector of a process that runs workers, started (stop it on exit)."""
+    collector = Collector(factory, ChannelOpener(access_for(settings)))
+    collector.start()
+    return collector
