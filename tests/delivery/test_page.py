@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from orchestre.config import Settings
 from orchestre.delivery import dispatch
 from orchestre.delivery.dispatch import DeliveryContext
+from orchestre.delivery.webhooks import RetryPolicy
 from orchestre.kit.keys import secret_box
 from orchestre.models.delivery import WebhookEndpoint
 from tests.delivery.conftest import Scripted
@@ -112,3 +113,28 @@ def test_people_who_do_not_manage_the_workspace_cannot_open_it(
     client.headers.update(HTML)
     open_session(client, db, settings, creator)
     assert client.get(f"/w/{ws.id}/settings/webhooks").status_code == 403
+
+
+def test_a_switched_off_endpoint_is_explained_in_the_notifications(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
+    page = _signed_in(client, db, settings, locale="fr")
+    client.post(
+        page,
+        data={
+            "csrf_token": csrf_of(client.get(page).text),
+            "url": "https://h.example.com/gone",
+            "events": ["publication.failed"],
+        },
+    )
+    row = db.query(WebhookEndpoint).one()
+    (delivery,) = dispatch.emit(db, row.workspace_id, "publication.failed", {})
+    ctx = DeliveryContext(
+        box=secret_box(settings),
+        policy=RetryPolicy(disable_after=1),
+        transport=httpx.MockTransport(Scripted([httpx.Response(410)])),
+    )
+    dispatch.deliver(db, ctx, delivery.id)
+    shown = client.get(f"/w/{row.workspace_id}/notifications").text
+    assert "Le webhook vers https://h.example.com/gone a été désactivé après 1 livraisons" in shown
+    assert f'href="/w/{row.workspace_id}/settings/webhooks"' in shown
