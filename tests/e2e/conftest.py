@@ -120,19 +120,9 @@ def live_site(e2e_database: str, tmp_path_factory: pytest.TempPathFactory) -> It
     }
     log = (data_dir / "server.log").open("w")
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "orchestre.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        # The server as people run it: `orchestre serve`, with its job pool and the
+        # publishing ticker, so what the pages schedule really goes out (or is held).
+        [str(Path(sys.executable).parent / "orchestre"), "serve", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

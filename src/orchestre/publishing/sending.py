@@ -242,9 +242,11 @@ def _record(
     if isinstance(result, PermanentError):
         _failed(session, publication, variant, "permanent", result.reason)
         return "failed"
-    if isinstance(result, AmbiguousError) and result.client_ref:
-        if result.client_ref != publication.client_ref:
-            publication.network_ref = result.client_ref[:255]
+    if isinstance(result, AmbiguousError) and result.client_ref not in (
+        None,
+        publication.client_ref,
+    ):
+        publication.network_ref = (result.client_ref or "")[:255]
     ambiguous = isinstance(result, AmbiguousError) or from_lookup
     retry_after = result.retry_after if isinstance(result, RetryableError) else None
     message = result.message if isinstance(result, ConnectorError) else str(result)

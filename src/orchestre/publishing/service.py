@@ -78,11 +78,9 @@ def pause(
         )
     existing = _pause_row(session, actor.workspace_id, channel_id)
     if existing is not None:
-        raise Conflict(
-            "Publishing is already paused here since "
-            f"{existing.paused_at.strftime('%Y-%m-%d %H:%M')} UTC.",
-            code="already_paused",
-        )
+        since = existing.paused_at.strftime("%Y-%m-%d %H:%M")
+        message = f"Publishing is already paused here since {since} UTC."
+        raise Conflict(message, code="already_paused")
     row = PublishingPause(
         workspace_id=actor.workspace_id,
         channel_id=channel_id,
@@ -219,11 +217,11 @@ def publish_now(session: Session, actor: Actor, publication_id: uuid.UUID) -> Pu
     actor.require(Permission.POSTS_SCHEDULE)
     publication = get_publication(session, actor, publication_id)
     if publication.state not in (P.FAILED.value, P.NEEDS_ATTENTION.value):
-        raise TransitionRefused(
-            f"Only a failed publication or one that needs attention can be sent again; "
-            f"this one is {publication.state}.",
-            code="not_retryable",
+        message = (
+            "Only a failed publication or one that needs attention can be sent again; "
+            f"this one is {publication.state}."
         )
+        raise TransitionRefused(message, code="not_retryable")
     variant = session.get(PostVariant, publication.variant_id)
     assert variant is not None  # the publication is deleted with its variant
     if variant.state not in (S.FAILED.value, S.SCHEDULED.value):
