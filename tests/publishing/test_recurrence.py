@@ -354,3 +354,27 @@ def test_evergreen_on_a_published_variant_plans_its_next_copy(world: World) -> N
     at(world, first.due_at)
     assert world.run_due() == ["published"]
     assert occurrences(world, variant)[2].occurrence == 2
+
+
+def test_a_failed_later_copy_can_be_published_now_alone(world: World) -> None:
+    from orchestre.connectors.base import PermanentError
+    from orchestre.publishing import service
+
+    variant = approved(world)
+    every_monday(world, variant)
+    [first] = occurrences(world, variant)
+    at(world, first.due_at)
+    assert world.run_due() == ["published"]
+    _, second = occurrences(world, variant)
+    at(world, second.due_at)
+    world.sandbox.fail_next(PermanentError("Temporarily refused.", network="sandbox"))
+    assert world.run_due() == ["failed"]
+    world.db.refresh(variant)
+    assert variant.state == S.PUBLISHED  # the first copy is out; only the second failed
+    again = service.publish_now(world.db, owner(world), second.id)
+    assert again.state == P.SCHEDULED
+    assert again.due_at == world.clock.now()
+    assert world.run_due() == ["published"]
+    _, second, *_ = occurrences(world, variant)
+    assert second.state == P.PUBLISHED
+    assert on_network(world, second) == 1

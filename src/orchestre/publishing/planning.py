@@ -9,6 +9,7 @@ published by a publication planned before it.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,20 +52,25 @@ def plan(session: Session, variant: PostVariant) -> Publication:
         # The state machine of variants refuses to reschedule these; nothing to move.
         return publication
     else:
-        # Scheduled again (moved, or retried after a failure): the same idempotency key,
-        # so a network that saw an earlier attempt recognises this one.
-        publication.due_at = variant.scheduled_at
-        publication.state = P.SCHEDULED.value
-        publication.not_before = None
-        publication.attempts = 0
-        publication.claim_token = None
-        publication.claimed_by = None
-        publication.lease_expires_at = None
-        publication.last_error = None
-        publication.last_error_kind = None
+        reschedule(publication, variant.scheduled_at)
     publication.fingerprint = fingerprint(variant.text)
     session.flush()
     return publication
+
+
+def reschedule(publication: Publication, due: datetime) -> None:
+    """Put a publication back on the calendar (moved, or sent again after a failure), with
+    the same idempotency key, so a network that saw an earlier attempt recognises this
+    one; `uncertain` stays, so that attempt is looked for first."""
+    publication.due_at = due
+    publication.state = P.SCHEDULED.value
+    publication.not_before = None
+    publication.attempts = 0
+    publication.claim_token = None
+    publication.claimed_by = None
+    publication.lease_expires_at = None
+    publication.last_error = None
+    publication.last_error_kind = None
 
 
 def cancel(session: Session, variant: PostVariant) -> Publication | None:

@@ -224,16 +224,21 @@ def publish_now(session: Session, actor: Actor, publication_id: uuid.UUID) -> Pu
         raise TransitionRefused(message, code="not_retryable")
     variant = session.get(PostVariant, publication.variant_id)
     assert variant is not None  # the publication is deleted with its variant
-    if variant.state not in (S.FAILED.value, S.SCHEDULED.value):
+    before = snapshot(publication)
+    if publication.occurrence > 0 and variant.state == S.PUBLISHED.value:
+        # A later copy of a repeating post: only this occurrence goes again.
+        planning.reschedule(publication, utcnow())
+        session.flush()
+    elif variant.state in (S.FAILED.value, S.SCHEDULED.value):
+        if variant.state != S.SCHEDULED.value:
+            states.move(variant, S.SCHEDULED)
+        variant.scheduled_at = utcnow()
+        planning.plan(session, variant)
+    else:
         raise TransitionRefused(
             f"The post changed since (it is {variant.state}); schedule it again instead.",
             code="variant_changed",
         )
-    before = snapshot(publication)
-    if variant.state != S.SCHEDULED.value:
-        states.move(variant, S.SCHEDULED)
-    variant.scheduled_at = utcnow()
-    planning.plan(session, variant)
     record(
         session,
         actor,
