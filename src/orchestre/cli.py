@@ -160,24 +160,21 @@ def _run(factory: sessionmaker[Session], work: Callable[[Session], Any]) -> Any:
 def _with_runner(
     web: FastAPI, runner: Any, settings: Settings, factory: sessionmaker[Session]
 ) -> None:
-    """Start the job runner, the publishing ticker and the token refresher with the app's
-    lifespan; stop them (draining the runner) on shutdown."""
-    from orchestre.channels.refresher import start_refresher
-    from orchestre.publishing.runtime import start_publishing
+    """Start the job runner and the background loops (publishing ticker, token refresher,
+    delivery sweeper) with the app's lifespan; stop them (draining the runner) on shutdown."""
+    from orchestre.background import start_background
 
     inner = web.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[Any]:
         runner.start()
-        publishing = start_publishing(settings, factory)
-        refresher = start_refresher(settings, factory)
+        background = start_background(settings, factory)
         try:
             async with inner(application) as state:
                 yield state
         finally:
-            refresher.stop()
-            publishing.stop()
+            background.stop()
             await asyncio.to_thread(runner.stop)
 
     web.router.lifespan_context = lifespan
@@ -280,26 +277,21 @@ def _consume(settings: Settings, threads: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    from orchestre.channels.refresher import TokenRefresher, start_refresher
-    from orchestre.publishing.runtime import start_publishing
+    from orchestre.background import Background, start_background
 
     engine = _engine(settings)
     factory = make_session_factory(engine)
-    started = []
+    started: list[Background] = []
 
     def start() -> None:
-        # Every worker process claims due publications and refreshes tokens: none is special.
-        started.append(start_publishing(settings, factory))
-        refreshers.append(start_refresher(settings, factory))
+        # Every worker process runs the background loops too: none is special.
+        started.append(start_background(settings, factory))
 
-    refreshers: list[TokenRefresher] = []
     try:
         consume(settings, factory, stop, threads, on_ready=start)
     finally:
-        for refresher in refreshers:
-            refresher.stop()
-        for publishing in started:
-            publishing.stop()
+        for background in started:
+            background.stop()
         engine.dispose()
 
 

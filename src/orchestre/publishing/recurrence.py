@@ -226,6 +226,8 @@ def after_published(
 
     Never raises: the publication it follows is on the network and must be recorded as
     published whatever happens here (a raise would leave it to be reconciled again)."""
+    if publication.occurrence == 0:
+        return None  # a one-off (planning gives repeating variants occurrences 1, 2, ...)
     try:
         with session.begin_nested():
             return _plan_next(session, publication, variant, now)

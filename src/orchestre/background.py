@@ -1,0 +1,38 @@
+"""The loops every process that runs workers keeps going, so no process is special and
+nothing depends on cron: the publishing ticker, the token refresher and the sweeper of
+stalled webhook deliveries. `orchestre serve` starts them with its embedded pool, each
+`orchestre worker` once its broker link is up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from orchestre.config import Settings
+
+
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+@dataclass
+class Background:
+    loops: list[Stoppable] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for loop in reversed(self.loops):
+            loop.stop()
+
+
+def start_background(settings: Settings, factory: sessionmaker[Session]) -> Background:
+    from orchestre.channels.refresher import start_refresher
+    from orchestre.delivery.sweeper import start_sweeper
+    from orchestre.publishing.runtime import start_publishing
+
+    background = Background()
+    background.loops.append(start_publishing(settings, factory))
+    background.loops.append(start_refresher(settings, factory))
+    background.loops.append(start_sweeper(settings, factory))
+    return background
