@@ -73,6 +73,12 @@ def cafe(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, uuid.UUID, 
         approvals.submit(db, actor, night)
         after = _next_spring_forward() + timedelta(days=1)
         scheduling.schedule(db, actor, night, ScheduleCreate(local_time=f"{after:%Y-%m-%d}T02:30"))
+        # And the night before it (French weeks start on Monday: Saturday and Sunday meet).
+        data = PostCreate.model_validate({"base_text": "Late bar", "channel_ids": [channel.id]})
+        eve_post = posts.create_post(db, actor, data).post.id
+        approvals.submit(db, actor, eve_post)
+        eve = _next_spring_forward() - timedelta(days=1)
+        scheduling.schedule(db, actor, eve_post, ScheduleCreate(local_time=f"{eve:%Y-%m-%d}T02:30"))
         workspace_id = workspace.id
     engine.dispose()
     return workspace_id, post_id, person
@@ -106,7 +112,7 @@ def test_drag_a_scheduled_post_to_another_day(
 
     calendar_url = f"{live_site.url}/w/{workspace_id}/calendar?date={day:%Y-%m-%d}"
     page.goto(calendar_url)
-    event = page.locator("#calendar [data-variant]").first
+    event = _day_cell(page, day).locator("[data-variant]").first
     expect(event).to_be_visible()
     assert "Winter menu tasting night" in event.inner_text()
     source = _day_cell(page, day)
@@ -173,7 +179,7 @@ def test_a_drop_into_the_daylight_saving_gap_is_refused_and_reverted(
     page.locator("form[action='/login'] button[type=submit]").click()
     page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
     page.goto(f"{live_site.url}/w/{workspace_id}/calendar?view=timeGridWeek&date={monday:%Y-%m-%d}")
-    event = page.locator("#calendar [data-variant]").first
+    event = page.locator(f"#calendar [data-local-start='{monday:%Y-%m-%d}T02:30']").first
     expect(event).to_be_visible()
     assert event.get_attribute("data-local-start") == f"{monday:%Y-%m-%d}T02:30"
     # One column to the left, at the same height: the same wall time on the Sunday.
@@ -184,8 +190,7 @@ def test_a_drop_into_the_daylight_saving_gap_is_refused_and_reverted(
     _drag(page, event, box["x"] + box["width"] / 2 + shift, box["y"] + box["height"] / 2)
     toast = page.locator("#toasts .toast-error")
     expect(toast).to_be_visible()
-    assert "does not exist" in toast.inner_text()
-    assert "jump forward 1 hour at 02:00" in toast.inner_text()
+    assert f"{sunday:%Y-%m-%d} 02:30 does not exist in Europe/Paris" in toast.inner_text()
     _shot(page, "calendar-04-dst-gap-refused-en")
     page.reload()
     moved_back = page.locator("#calendar [data-variant]").first
@@ -199,6 +204,20 @@ def test_a_drop_into_the_daylight_saving_gap_is_refused_and_reverted(
     assert page.get_by_role("heading", name="Calendrier").is_visible()
     expect(page.locator("#calendar").get_by_text("Mois", exact=True)).to_be_visible()
     expect(page.locator("#calendar").get_by_text("Semaine", exact=True)).to_be_visible()
+    # The same refusal, worded in French: Saturday's post dropped on the Sunday.
+    saturday = sunday - timedelta(days=1)
+    page.goto(
+        f"{live_site.url}/w/{workspace_id}/calendar?view=timeGridWeek&date={saturday:%Y-%m-%d}"
+    )
+    event = page.locator(f"#calendar [data-local-start='{saturday:%Y-%m-%d}T02:30']").first
+    expect(event).to_be_visible()
+    saturday_col = page.locator(f"#calendar [data-date='{saturday:%Y-%m-%d}']").first.bounding_box()
+    sunday_col = page.locator(f"#calendar [data-date='{sunday:%Y-%m-%d}']").first.bounding_box()
+    box = event.bounding_box()
+    shift = sunday_col["x"] - saturday_col["x"]
+    _drag(page, event, box["x"] + box["width"] / 2 + shift, box["y"] + box["height"] / 2)
+    french = page.locator("#toasts .toast-error").last
+    expect(french).to_contain_text(f"{sunday:%Y-%m-%d} 02:30 n’existe pas en Europe/Paris")
     _shot(page, "calendar-05-week-fr")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_site.url}/w/{workspace_id}/calendar?view=listMonth&date={monday:%Y-%m-%d}")

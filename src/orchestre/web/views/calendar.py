@@ -69,6 +69,19 @@ def _row_message(error: RowError, zone: str) -> str:
     return found % {"value": error.value, "zone": zone}
 
 
+def _drop_refusals(zone: str) -> dict[str, str]:
+    value = {"value": "{value}", "zone": zone}
+    return {
+        "nonexistent_local_time": _(
+            "%(value)s does not exist in %(zone)s: the clocks jump forward over it. "
+            "Choose a time before or after the jump."
+        )
+        % value,
+        "schedule_in_past": _("%(value)s is already past; choose a time in the future.") % value,
+        "forbidden": _("Your role does not allow scheduling posts in this workspace."),
+    }
+
+
 def _opening(request: Request) -> dict[str, str | None]:
     """?date=YYYY-MM-DD&view=timeGridWeek open the calendar there; anything else is ignored."""
     day = request.query_params.get("date", "")
@@ -110,6 +123,9 @@ def calendar_page(request: Request, view: CurrentWorkspace) -> Response:
                 "refused": _("This post cannot move there:"),
                 "loadFailed": _("The calendar could not load its posts. Try again."),
                 "attention": _("Needs attention"),
+                # The refusals a drop meets most, in the reader's language ({value}: the
+                # wall time of the drop); other refusals show the API's own words.
+                "reasons": _drop_refusals(view.workspace.timezone),
             },
         },
         rules=_rule_labels(),

@@ -143,7 +143,10 @@
           return response.json().catch(function () { return {}; }).then(function (body) {
             if (!response.ok) {
               info.revert();
-              toast(messages.refused + " " + (body.detail || response.status), "error");
+              var code = String(body.type || "").split("/").pop();
+              var reason = (messages.reasons || {})[code];
+              var words = reason ? reason.replace("{value}", target.replace("T", " ")) : (body.detail || response.status);
+              toast(messages.refused + " " + words, "error");
               return;
             }
             toast(messages.moved, "success");
