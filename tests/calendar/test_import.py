@@ -66,6 +66,8 @@ def test_every_rejected_row_names_its_column_and_rule_and_creates_nothing(
     )
     report = bulk.import_csv(db, team.actor(), data, dry_run=False)
     assert [r.row for r in report.accepted] == [2]
+    assert report.rows == 9
+    assert report.rejected_rows == 8
     errors = _errors(report)
     assert errors[:6] == [
         (3, "handle", "unknown_channel"),

@@ -223,4 +223,47 @@ def test_a_drop_into_the_daylight_saving_gap_is_refused_and_reverted(
     page.goto(f"{live_site.url}/w/{workspace_id}/calendar?view=listMonth&date={monday:%Y-%m-%d}")
     expect(page.locator("#calendar [data-variant]").first).to_be_visible()
     _shot(page, "calendar-06-list-phone-fr")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("language-en").click()  # back to English for the next test
+    page.wait_for_load_state()
+    context.close()
+
+
+def test_import_a_csv_and_see_its_report_and_its_post(
+    browser: Any, live_site: LiveSite, cafe: tuple[uuid.UUID, uuid.UUID, Person]
+) -> None:
+    from playwright.sync_api import expect
+
+    workspace_id, _post_id, person = cafe
+    day = _planned_day() + timedelta(days=5)
+    sunday = _next_spring_forward()
+    rows = (
+        "network;handle;date;time;text;tags\r\n"
+        f'mastodon;@cafe;{day:%d/%m/%Y};18:45;"Jazz night, live\non stage";music\r\n'
+        f"mastodon;@cafe;{sunday:%Y-%m-%d};02:15;Too early;\r\n"
+        f"mastodon;@nobody;{day:%Y-%m-%d};12:00;Who?;\r\n"
+    )
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_site.url}/login")
+    page.fill("#email", person.email)
+    page.fill("#password", person.password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    page.goto(f"{live_site.url}/w/{workspace_id}/calendar?date={day:%Y-%m-%d}")
+    files = [{"name": "plan.csv", "mimeType": "text/csv", "buffer": rows.encode("utf-8-sig")}]
+    page.set_input_files("#csv-file", files=files)
+    page.get_by_test_id("csv-import").locator("input[name=dry_run]").uncheck()
+    page.get_by_test_id("csv-import").locator("button[type=submit]").click()
+    report = page.get_by_test_id("import-report")
+    expect(report).to_contain_text("3 rows read, 1 accepted, 2 rejected")
+    expect(report.locator("tr[data-row='3']")).to_contain_text("Time skipped by the clocks")
+    expect(report.locator("tr[data-row='4']")).to_contain_text("Unknown channel")
+    expect(report.locator("tr[data-row='2']")).to_contain_text("Scheduled")
+    # The calendar fetched its posts again: the imported one is on its day.
+    imported = page.locator(f"#calendar [data-local-start='{day:%Y-%m-%d}T18:45']")
+    expect(imported).to_have_count(1)
+    report.scroll_into_view_if_needed()
+    _shot(page, "calendar-07-import-report-en")
     context.close()

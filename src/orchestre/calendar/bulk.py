@@ -80,6 +80,11 @@ class ImportReport:
     accepted: list[RowResult] = field(default_factory=list)
     rejected: list[RowError] = field(default_factory=list)
 
+    @property
+    def rejected_rows(self) -> int:
+        """How many rows were refused (a row may break several rules)."""
+        return len({error.row for error in self.rejected})
+
 
 @dataclass(frozen=True)
 class _Context:

@@ -66,5 +66,6 @@ class ImportRowError(OutputModel):
 class ImportReport(OutputModel):
     dry_run: bool
     rows: int
+    rejected_rows: int = Field(description="rows refused; each may break several rules")
     accepted: list[ImportRowResult]
     rejected: list[ImportRowError]

@@ -162,6 +162,10 @@
     window.orchestreCalendar = calendar;
     var form = document.getElementById("calendar-filters");
     if (form) form.addEventListener("change", function () { calendar.refetchEvents(); });
+    // An import's report arrived: show the posts it scheduled.
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.target && event.target.id === "import-report") calendar.refetchEvents();
+    });
   }
 
   if (document.readyState === "loading") {
