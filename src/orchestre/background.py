@@ -1,6 +1,6 @@
 """The loops every process that runs workers keeps going, so no process is special and
-nothing depends on cron: the publishing ticker, the token refresher and the sweeper of
-stalled webhook deliveries. `orchestre serve` starts them with its embedded pool, each
+nothing depends on cron: the publishing ticker, the token refresher, the sweeper of
+stalled webhook deliveries and the collector of published posts' metrics. `orchestre serve` starts them with its embedded pool, each
 `orchestre worker` once its broker link is up."""
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ class Background:
 def start_background(settings: Settings, factory: sessionmaker[Session]) -> Background:
     from orchestre.channels.refresher import start_refresher
     from orchestre.delivery.sweeper import start_sweeper
+    from orchestre.insights.runtime import start_collector
     from orchestre.publishing.runtime import start_publishing
 
     background = Background()
     background.loops.append(start_publishing(settings, factory))
     background.loops.append(start_refresher(settings, factory))
     background.loops.append(start_sweeper(settings, factory))
+    background.loops.append(start_collector(settings, factory))
     return background
