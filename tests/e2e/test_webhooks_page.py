@@ -28,11 +28,29 @@ def _sign_in(browser: Any, live_site: LiveSite, locale: str, person: Person | No
     return page
 
 
-def test_add_a_webhook_and_copy_its_secret(browser: Any, live_site: LiveSite) -> None:
+@pytest.fixture(scope="module")
+def english_owner(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
+    """A person who reads English, owner of a workspace of their own (the shared author's
+    language is changed by another browser test)."""
+    person = Person("oscar@example.com", "Oscar Hale")
+    engine = make_engine(e2e_database)
+    with transaction(make_session_factory(engine)) as db:
+        user = workspaces.create_user(
+            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
+        )
+        workspace_id = workspaces.create_workspace(db, user, "Hale Tea").id
+    engine.dispose()
+    return workspace_id, person
+
+
+def test_add_a_webhook_and_copy_its_secret(
+    browser: Any, live_site: LiveSite, english_owner: tuple[uuid.UUID, Person]
+) -> None:
     from playwright.sync_api import expect
 
-    page = _sign_in(browser, live_site, "en-US")
-    page.goto(f"{live_site.url}/w/{live_site.workspace_id}/settings")
+    workspace_id, person = english_owner
+    page = _sign_in(browser, live_site, "en-US", person)
+    page.goto(f"{live_site.url}/w/{workspace_id}/settings")
     page.get_by_role("link", name="Webhooks").click()
     expect(page.get_by_role("heading", name="Add an endpoint")).to_be_visible()
     page.fill("#webhook-url", "https://hooks.example.com/acme-ops")

@@ -1,20 +1,17 @@
 """Queueing tests reuse the posts fixtures (a team with one member per role, two channels) and
-the page fixtures (compiled catalogs, a signed-in client) and the browser ones (a live server)."""
+the page fixtures (compiled catalogs, a signed-in client). The browser test lives in tests/e2e,
+where the one Playwright instance of a test process is."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.e2e.conftest import browser, e2e_database, live_site
 from tests.posts.conftest import Team, build_team
 from tests.web.conftest import _catalogs, owner, signed_in, workspace
 
 __all__ = [
     "_catalogs",
-    "browser",
-    "e2e_database",
-    "live_site",
     "owner",
     "signed_in",
     "workspace",
