@@ -1,7 +1,8 @@
 """The loops every process that runs workers keeps going, so no process is special and
 nothing depends on cron: the publishing ticker, the token refresher, the sweeper of
-stalled webhook deliveries and the collector of published posts' metrics. `orchestre serve` starts them with its embedded pool, each
-`orchestre worker` once its broker link is up."""
+stalled webhook deliveries and the collector of published posts' metrics. `orchestre
+serve` starts them with its embedded pool, each `orchestre worker` once its broker link
+is up."""
 
 from __future__ import annotations
 
