@@ -27,7 +27,7 @@ PARIS = ZoneInfo("Europe/Paris")
 @pytest.fixture(scope="module")
 def roastery(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, uuid.UUID, Person]:
     """A workspace of its own, without review steps, with one approved post and no slots."""
-    person = Person("lou@example.com", "Lou Perrin")
+    person = Person("maelle@example.com", "Maëlle Perrin")
     engine = make_engine(e2e_database)
     with transaction(make_session_factory(engine)) as db:
         user = workspaces.create_user(
