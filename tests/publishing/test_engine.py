@@ -311,3 +311,39 @@ def test_after_a_timeout_on_a_network_that_cannot_be_asked_a_person_decides(
     assert publication.last_error_kind == "unverifiable"
     assert "Look at the account" in (publication.last_error or "")
     assert world.posts_on_network(variant) == 1  # the first attempt landed; never a second
+
+
+class TakenOverDuringTheCall:
+    """While our request is out, our lease lapses and another worker takes the row over."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def open(self, session: object, channel: Channel) -> Installation:
+        world = self.world
+
+        class Slow:
+            def publish(self, draft: DraftPost) -> PublishedRef:
+                from sqlalchemy import update
+
+                from orchestre.models import Publication
+
+                # Another worker's write: through the connection, unseen by our session.
+                world.db.connection().execute(
+                    update(Publication)
+                    .where(Publication.client_ref == draft.client_ref)
+                    .values(claim_token="someone-else", state="sending")
+                )
+                raise RetryableError("slow down", network="sandbox")
+
+        return Slow()  # type: ignore[return-value]
+
+
+def test_a_failure_after_a_take_over_is_not_recorded_over_the_new_holder(world: World) -> None:
+    variant = world.schedule()
+    world.later(minutes=5)
+    world.ctx.gateway = TakenOverDuringTheCall(world)
+    assert world.run_due() == ["fenced"]
+    publication = world.publication(variant)
+    assert publication.claim_token == "someone-else"
+    assert publication.state == P.SENDING  # the new holder decides; we did not reschedule it

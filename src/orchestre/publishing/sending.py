@@ -68,7 +68,13 @@ class SendContext:
 
 
 def _locked(session: Session, publication_id: uuid.UUID) -> Publication | None:
-    stmt = select(Publication).where(Publication.id == publication_id)
+    # Read afresh (sessions keep objects across commits): after the network call, another
+    # worker may have taken the row over, and the fencing check must see it.
+    stmt = (
+        select(Publication)
+        .where(Publication.id == publication_id)
+        .execution_options(populate_existing=True)
+    )
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return session.scalars(stmt).one_or_none()
@@ -180,7 +186,7 @@ def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: 
     publication = _locked(session, publication_id)
     if publication is None:
         return "vanished"
-    variant = session.get(PostVariant, publication.variant_id)
+    variant = session.get(PostVariant, publication.variant_id, populate_existing=True)
     if variant is None:
         return "vanished"
     return _record(session, ctx, publication, variant, channel.id, token, result, from_lookup)
