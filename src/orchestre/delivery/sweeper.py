@@ -13,7 +13,6 @@ Run it in every process that runs workers, like the token refresher:
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +21,7 @@ from orchestre.config import Settings
 from orchestre.delivery import repository
 from orchestre.delivery.dispatch import SEND_WEBHOOK
 from orchestre.kit.clock import utcnow
+from orchestre.kit.loops import PeriodicLoop
 from orchestre.worker.queue import enqueue
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,14 @@ def resume_stalled(
     return len(ids)
 
 
-class DeliverySweeper:
-    """A daemon thread running `resume_stalled` at once, then every `every` seconds."""
+class DeliverySweeper(PeriodicLoop[int]):
+    """Runs `resume_stalled` at once, then every `every` seconds."""
+
+    name = "orchestre-delivery-sweeper"
 
     def __init__(self, factory: sessionmaker[Session], *, every: float = EVERY_SECONDS) -> None:
+        super().__init__(every=every)
         self._factory = factory
-        self._every = every
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         session = self._factory()
@@ -63,26 +63,6 @@ class DeliverySweeper:
             raise
         finally:
             session.close()
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._loop, name="orchestre-delivery-sweeper", daemon=True
-            )
-            self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # a database outage: try again next round
-                log.exception("delivery sweep failed")
-            self._stop.wait(self._every)
 
 
 def start_sweeper(settings: Settings, factory: sessionmaker[Session]) -> DeliverySweeper:

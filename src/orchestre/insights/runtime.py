@@ -11,7 +11,6 @@ Cron users can enqueue the `insights.collect_metrics` task instead.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -21,13 +20,16 @@ from orchestre.channels.apps import access_for
 from orchestre.config import Settings
 from orchestre.insights.collection import ChannelOpener, CollectReport, Opener, collect_due
 from orchestre.kit.clock import utcnow
+from orchestre.kit.loops import PeriodicLoop
 
 log = logging.getLogger(__name__)
 
 EVERY = timedelta(minutes=10)
 
 
-class Collector:
+class Collector(PeriodicLoop[CollectReport]):
+    name = "orchestre-metrics"
+
     def __init__(
         self,
         factory: sessionmaker[Session],
@@ -36,12 +38,10 @@ class Collector:
         every: timedelta = EVERY,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        super().__init__(every=every.total_seconds())
         self._factory = factory
         self._opener = opener
-        self._every = every
         self._clock = clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.runs = 0
 
     def run_once(self) -> CollectReport:
@@ -54,30 +54,14 @@ class Collector:
         self.runs += 1
         return report
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="orchestre-metrics", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                report = self.run_once()
-                if report.measured or report.postponed or report.ended:
-                    log.info(
-                        "post metrics: %d measured, %d postponed, %d ended",
-                        report.measured,
-                        report.postponed,
-                        report.ended,
-                    )
-            except Exception:  # the database is down: try again at the next turn
-                log.exception("metrics collection failed; trying again later")
-            self._stop.wait(self._every.total_seconds())
+    def after_round(self, report: CollectReport) -> None:
+        if report.measured or report.postponed or report.ended:
+            log.info(
+                "post metrics: %d measured, %d postponed, %d ended",
+                report.measured,
+                report.postponed,
+                report.ended,
+            )
 
 
 def start_collector(settings: Settings, factory: sessionmaker[Session]) -> Collector:
