@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -71,3 +73,17 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def network_app_from_env(
+    network: str, environ: Mapping[str, str] | None = None
+) -> tuple[str, str] | None:
+    """The operator's app for `network` from ORCHESTRE_<NETWORK>_CLIENT_ID and
+    ORCHESTRE_<NETWORK>_CLIENT_SECRET (the process environment unless `environ` is given):
+    (client id, secret), or None when either is missing. Per-network names cannot be
+    fields of `Settings`, since networks are plugins."""
+    source = os.environ if environ is None else environ
+    prefix = f"ORCHESTRE_{network.upper()}_"
+    client_id = source.get(prefix + "CLIENT_ID", "").strip()
+    secret = source.get(prefix + "CLIENT_SECRET", "").strip()
+    return (client_id, secret) if client_id and secret else None

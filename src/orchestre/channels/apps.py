@@ -14,10 +14,9 @@ SecretBox, the public address for redirect URIs, the environment and a clock.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.audit.service import record
-from orchestre.config import Settings
+from orchestre.config import Settings, network_app_from_env
 from orchestre.connectors import registry as connector_registry
 from orchestre.connectors.base import AppCredentials, Connector, ConnectorError
 from orchestre.connectors.oauth import RegistersApps
@@ -50,7 +49,8 @@ class NetworkAccess:
     registry: Registry
     box: SecretBox
     public_url: str
-    environ: Mapping[str, str] = field(default_factory=dict)
+    # None: the process environment, read by config; tests give a mapping of their own.
+    environ: Mapping[str, str] | None = None
     transport: httpx.BaseTransport | None = None
     clock: Callable[[], datetime] = utcnow
 
@@ -67,7 +67,7 @@ def access_for(settings: Settings, overrides: object = None) -> NetworkAccess:
         registry=registry if isinstance(registry, Registry) else connector_registry.default(),
         box=secret_box(settings),
         public_url=settings.base_url,
-        environ=environ if environ is not None else os.environ,
+        environ=environ,
         transport=getattr(overrides, "connector_transport", None),
     )
 
@@ -208,16 +208,6 @@ def remove_app(session: Session, network: str, base_url: str | None = None) -> b
     return True
 
 
-def _env_name(network: str, suffix: str) -> str:
-    return f"ORCHESTRE_{network.upper()}_{suffix}"
-
-
-def env_app(network: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
-    client_id = environ.get(_env_name(network, "CLIENT_ID"), "").strip()
-    secret = environ.get(_env_name(network, "CLIENT_SECRET"), "").strip()
-    return (client_id, secret) if client_id and secret else None
-
-
 def _decrypt(box: SecretBox, app: NetworkApp) -> str:
     try:
         return box.decrypt(app.client_secret_encrypted).decode()
@@ -242,7 +232,7 @@ def app_credentials(
         if app is not None:
             secret = _decrypt(access.box, app)
             return AppCredentials(app.client_id, secret, app.redirect_uri or redirect)
-    from_env = env_app(network, access.environ)
+    from_env = network_app_from_env(network, access.environ)
     if from_env is not None:
         return AppCredentials(from_env[0], from_env[1], redirect)
     return None
@@ -257,7 +247,10 @@ def configured(session: Session, access: NetworkAccess, network: str) -> bool:
         return False
     if isinstance(connector, RegistersApps):
         return True
-    return _row(session, network, None) is not None or env_app(network, access.environ) is not None
+    return (
+        _row(session, network, None) is not None
+        or network_app_from_env(network, access.environ) is not None
+    )
 
 
 def ensure_registered(
