@@ -6,8 +6,28 @@ from orchestre.models.calendar import CalendarFeed
 from orchestre.models.channel import Channel, ChannelStatus
 from orchestre.models.delivery import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from orchestre.models.editorial import Campaign, ContentPillar, EditorialLine, Severity
+from orchestre.models.inbox import (
+    Conversation,
+    ConversationStatus,
+    Direction,
+    InboxAuthor,
+    InboxCursor,
+    InboxMessage,
+    InboxNote,
+    OutboundState,
+    Priority,
+    ResponseTarget,
+    SavedReply,
+    WebhookReceipt,
+)
 from orchestre.models.insights import MetricCollection, PostMetricSample
 from orchestre.models.media import MediaAsset
+from orchestre.models.moderation import (
+    CrisisAlert,
+    CrisisWatch,
+    ModerationAction,
+    ModerationRule,
+)
 from orchestre.models.network_app import ConnectAttempt, NetworkApp
 from orchestre.models.notification import Notification
 from orchestre.models.post import Post, PostVariant, VariantMedia, VariantState
@@ -32,23 +52,38 @@ __all__ = [
     "ChannelStatus",
     "ConnectAttempt",
     "ContentPillar",
+    "Conversation",
+    "ConversationStatus",
+    "CrisisAlert",
+    "CrisisWatch",
+    "Direction",
     "EditorialLine",
+    "InboxAuthor",
+    "InboxCursor",
+    "InboxMessage",
+    "InboxNote",
     "LoginAttempt",
     "MediaAsset",
     "Membership",
     "MetricCollection",
+    "ModerationAction",
+    "ModerationRule",
     "NetworkApp",
     "Notification",
+    "OutboundState",
     "Post",
     "PostComment",
     "PostMetricSample",
     "PostVariant",
     "PostingSlot",
+    "Priority",
     "Publication",
     "PublicationState",
     "PublishingPause",
     "RateBucket",
     "RepeatKind",
+    "ResponseTarget",
+    "SavedReply",
     "Severity",
     "User",
     "VariantMedia",
@@ -58,5 +93,6 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WebhookReceipt",
     "Workspace",
 ]
