@@ -13,7 +13,10 @@ def include_all(app: FastAPI) -> None:
     from orchestre.channels.api import router as channels_router
     from orchestre.compose.api import router as compose_router
     from orchestre.delivery.api import router as delivery_router
+    from orchestre.inbox.api import router as inbox_router
+    from orchestre.inbox.webhooks_api import router as inbox_webhooks_router
     from orchestre.insights.api import router as insights_router
+    from orchestre.moderation.api import router as moderation_router
     from orchestre.posts.api import router as posts_router
     from orchestre.publishing.api import router as publishing_router
     from orchestre.queueing.api import router as queueing_router
@@ -32,7 +35,11 @@ def include_all(app: FastAPI) -> None:
         approvals_router,
         audit_router,
         delivery_router,
+        inbox_router,
+        moderation_router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(calendar_feed_router)
+    # Networks push here: no session, no token; each payload's signature is checked.
+    app.include_router(inbox_webhooks_router, prefix="/api/v1")
     mount_web(app)

@@ -1,0 +1,1 @@
+"""Moderation: the classifiers' decisions put to work by rules, and crisis detection."""
