@@ -14,7 +14,8 @@ Failure kinds, and the one thing a caller does with each:
 - `CredentialError`: the account's token is expired or revoked. Only `definitive=True`
   means "needs reconnection"; a transient refresh failure is a `RetryableError` instead.
 - `AmbiguousError`: the request may have succeeded (timeout after it was sent). Look on
-  the network first (`Installation.find_by_client_ref`) and never retry blindly.
+  the network first (`Installation.find_by_client_ref`, else
+  `Installation.find_by_fingerprint`) and never retry blindly.
 """
 
 from __future__ import annotations
@@ -327,6 +328,19 @@ class Installation(Protocol):
         must mean "certainly not there", since the caller then publishes again."""
         ...
 
+    def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+        """The post an ambiguous attempt to publish `draft`, started at `since`, made.
+
+        For networks that keep no idempotency key: the account's posts listed since
+        `since` (less `fingerprint.CLOCK_SKEW`) through the network's API, matched by
+        content (normalised text, media kinds where the listing shows them; see
+        `connectors.fingerprint`). None only when certain: the listing covered the whole
+        window, the network has had time to list a fresh post, and nothing matched.
+        `RetryableError` when unsure (listing cut short, post maybe not listed yet): look
+        again later. `PermanentError(code="unverifiable")` when the network cannot be
+        asked at all (no listing, or a scope the account did not grant)."""
+        ...
+
     def delete_post(self, external_id: str) -> None:
         """Delete one of our posts (DELETE_POST); an already deleted post is success."""
         ...
@@ -428,6 +442,14 @@ class BaseInstallation:
         raise PermanentError(
             f"{self.network or 'This network'} cannot look a post up by Orchestre's "
             "reference; check the account before publishing again.",
+            network=self.network,
+            code="unverifiable",
+        )
+
+    def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+        raise PermanentError(
+            f"{self.network or 'This network'} cannot list the account's recent posts to "
+            "find this one; check the account before publishing again.",
             network=self.network,
             code="unverifiable",
         )

@@ -7,7 +7,10 @@ Three steps, two transactions, and the network call between them:
    `uncertain` set, and commit. From here on, a worker that dies leaves a row whose
    lease lapses and whose next holder must look on the network first.
 2. Outside any transaction: if an earlier attempt may have reached the network, look
-   for it (`find_by_client_ref`); publish only if it is not there.
+   for it, by our reference (`find_by_client_ref`) or, on networks that keep none, by
+   content among the account's posts since that attempt (`find_by_fingerprint`);
+   publish only if it is certainly not there. Unsure (the listing was cut short, or too
+   fresh to trust) is an ambiguous outcome: look again later, then a person decides.
 3. Record what the network said: published, retry later (backoff with jitter, never
    sooner than Retry-After), failed with the network's reason, or needs attention.
 
@@ -151,6 +154,9 @@ def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: 
             _release(publication, now + timedelta(seconds=wait))
             return "throttled"
     look_first = publication.uncertain
+    # The attempt that may have reached the network; later ones did not (each published
+    # only after finding nothing), so the account's posts since it are enough to look at.
+    earlier_attempt = publication.sending_started_at or publication.due_at
     draft = draft_of(session, variant, publication.client_ref, ctx.media_root)
     try:
         installation = ctx.gateway.open(session, channel)
@@ -174,14 +180,16 @@ def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: 
     publication.state = P.SENDING.value
     publication.uncertain = True
     publication.attempts += 1
-    publication.sending_started_at = now
+    # Kept while we only look: a lookup cut short must leave the window where it was.
+    publication.sending_started_at = earlier_attempt if look_first else now
     publication.lease_expires_at = now + ctx.policy.send_lease
     if variant.state == S.SCHEDULED.value:
         _move_variant(variant, S.PUBLISHING)
     session.commit()
 
     lookup_ref = publication.network_ref or publication.client_ref
-    result, from_lookup = _ask_network(installation, lookup_ref, look_first, draft)
+    since = earlier_attempt if look_first else None
+    result, from_lookup, sent_at = _ask_network(installation, lookup_ref, since, draft, ctx.clock)
 
     publication = _locked(session, publication_id)
     if publication is None:
@@ -189,31 +197,58 @@ def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: 
     variant = session.get(PostVariant, publication.variant_id, populate_existing=True)
     if variant is None:
         return "vanished"
+    if sent_at is not None and publication.claim_token == token:
+        publication.sending_started_at = sent_at  # the attempt a next lookup starts from
     return _record(session, ctx, publication, variant, channel.id, token, result, from_lookup)
 
 
 def _ask_network(
-    installation: Installation, client_ref: str, look_first: bool, draft: DraftPost
-) -> tuple[PublishedRef | BaseException, bool]:
-    """The network's answer: a reference, or the error it raised. The flag says whether the
-    error came from looking for an earlier attempt (so we still do not know)."""
-    if look_first:
+    installation: Installation,
+    client_ref: str,
+    since: datetime | None,
+    draft: DraftPost,
+    clock: Callable[[], datetime],
+) -> tuple[PublishedRef | BaseException, bool, datetime | None]:
+    """The network's answer: a reference, or the error it raised; whether it came from
+    looking for an earlier attempt (so we still do not know); when we asked to publish
+    (None: we did not).
+
+    `since` is when the attempt that may have reached the network started (None: no
+    attempt may have, publish straight away)."""
+    if since is not None:
         try:
-            found = installation.find_by_client_ref(client_ref)
+            found = _look_for_earlier(installation, client_ref, since, draft)
         except ConnectorError as exc:
-            return exc, True
+            return exc, True, None
         except Exception as exc:
             log.exception("looking for publication %s on the network failed", client_ref)
-            return exc, True
+            return exc, True, None
         if found is not None:
-            return found, True
+            return found, True, None
+    sent_at = clock()
     try:
-        return installation.publish(draft), False
+        return installation.publish(draft), False, sent_at
     except ConnectorError as exc:
-        return exc, False
+        return exc, False, sent_at
     except Exception as exc:  # a connector bug: whether the request left is unknown
         log.exception("publishing %s raised an unexpected error", client_ref)
-        return AmbiguousError(f"Unexpected error while publishing: {exc}"), False
+        return AmbiguousError(f"Unexpected error while publishing: {exc}"), False, sent_at
+
+
+def _look_for_earlier(
+    installation: Installation, client_ref: str, since: datetime, draft: DraftPost
+) -> PublishedRef | None:
+    """Our earlier attempt's post, by reference, else by content; None when certainly
+    absent. Raises what the network said when it cannot tell."""
+    try:
+        return installation.find_by_client_ref(client_ref)
+    except PermanentError as exc:
+        if exc.code != "unverifiable":
+            raise
+    found = installation.find_by_fingerprint(draft, since)
+    if found is not None:
+        log.info("publication %s: found on the network by its content", client_ref)
+    return found
 
 
 def _record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -20,6 +21,7 @@ from orchestre.connectors.base import (
     PostPage,
     PublishedRef,
 )
+from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.connectors.sandbox.refusals import NETWORK
 from orchestre.connectors.sandbox.remote import RemoteSandboxInstallation, timeout_from
@@ -97,6 +99,12 @@ class SandboxInstallation:
 
     def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
         return self._sandbox.find_by_client_ref(self._id, client_ref)
+
+    def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+        listing = self._sandbox.list_posts(self._id, since - CLOCK_SKEW)
+        settle = timedelta(seconds=self._sandbox.faults.listing_delay_seconds)
+        now = self._sandbox.now()
+        return reconcile(draft, since, listing, network=NETWORK, now=now, settle=settle)
 
     def delete_post(self, external_id: str) -> None:
         self._sandbox.delete_post(self._id, external_id)

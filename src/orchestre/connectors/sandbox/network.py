@@ -35,6 +35,7 @@ from orchestre.connectors.base import (
     PublishedRef,
     RetryableError,
 )
+from orchestre.connectors.fingerprint import ListedPost, Listing, media_kind
 from orchestre.connectors.sandbox import audience
 from orchestre.connectors.sandbox.refusals import (
     BASE_URL,
@@ -61,6 +62,12 @@ class Faults:
     ambiguous_rate: float = 0.0
     # Share of writes answered "503 unavailable" before doing anything (transient).
     server_error_rate: float = 0.0
+    # Reconciliation as on networks without idempotency keys (X, Meta, LinkedIn): no
+    # lookup by client reference; fresh posts listed only after a delay; a listing that
+    # shows at most this many posts (the rest cut off, as a network's page limit does).
+    unverifiable_refs: bool = False
+    listing_delay_seconds: float = 0.0
+    listing_limit: int | None = None
 
 
 class SandboxUnavailable(RetryableError):
@@ -229,6 +236,12 @@ class SandboxNetwork:
 
     def find_by_client_ref(self, account_id: str, client_ref: str) -> PublishedRef | None:
         self._enter(account_id, write=False)
+        if self.faults.unverifiable_refs:
+            raise PermanentError(
+                "The sandbox keeps no client references (as set by its faults).",
+                network=NETWORK,
+                code="unverifiable",
+            )
         with self._lock:
             for post_id in self._by_ref.get((account_id, client_ref), ()):
                 if not self._posts[post_id].deleted:
@@ -237,6 +250,33 @@ class SandboxNetwork:
             if reply is not None and reply.external_id not in self._deleted:
                 return reply
             return None
+
+    def list_posts(self, account_id: str, start: datetime) -> Listing:
+        """The account's own posts (not replies) created since `start`, newest first, as a
+        network's listing shows them: fresh ones after `listing_delay_seconds`, and at
+        most `listing_limit` of them (then the listing says it is incomplete)."""
+        _, now = self._enter(account_id, write=False)
+        shown_until = now - timedelta(seconds=self.faults.listing_delay_seconds)
+        with self._lock:
+            posts = [
+                ListedPost(
+                    post.external_id,
+                    post.created_at,
+                    post.text,
+                    self._ref(post).url,
+                    tuple(media_kind(m.content_type) for m in post.media),
+                )
+                for post in self._posts.values()
+                if post.account_id == account_id
+                and post.parent_id is None
+                and not post.deleted
+                and start <= post.created_at <= shown_until
+            ]
+        posts.sort(key=lambda p: p.created_at, reverse=True)
+        limit = self.faults.listing_limit
+        if limit is not None and len(posts) > limit:
+            return Listing(posts[:limit], complete=False)
+        return Listing(posts, complete=True)
 
     def delete_post(self, account_id: str, external_id: str) -> None:
         self._enter(account_id, write=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -121,6 +122,15 @@ class RemoteSandboxInstallation:
                 return None
             raise
         return wire.ref_from_json(body)
+
+    def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+        # The server keeps client references (find_by_client_ref answers), so it is
+        # never asked by content; the in-process sandbox tests that path.
+        raise PermanentError(
+            "The sandbox server lists no posts by content; it is asked by client reference.",
+            network=NETWORK,
+            code="unverifiable",
+        )
 
     def delete_post(self, external_id: str) -> None:
         self._call("DELETE", f"/posts/{quote(external_id, safe='')}")
