@@ -20,7 +20,6 @@ is. The words around the links do.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections import Counter
@@ -43,11 +42,8 @@ _LINK = re.compile(
 )
 
 
-def normalise(text: str, *, entities: bool = False) -> str:
-    """The words of a post as compared: NFC, links left out, whitespace collapsed.
-    `entities` first decodes HTML entities (X lists `&amp;` for `&`)."""
-    if entities:
-        text = html.unescape(text)
+def normalise(text: str) -> str:
+    """The words of a post as compared: NFC, links left out, whitespace collapsed."""
     text = _LINK.sub(" ", unicodedata.normalize("NFC", text))
     return " ".join(text.split())
 

@@ -4,7 +4,8 @@ Publishing: `POST /2/tweets`; a thread is a chain of replies, each to the part b
 the first comment is a reply to the first post. Media are uploaded first (see
 `media.py`) and attached to the first post. X has no idempotency key: a publish that
 failed for sure after some parts were posted deletes those parts before raising, so a
-retry starts clean; `find_by_client_ref` cannot find a post on X and says so (`unverifiable`).
+retry starts clean; `find_by_client_ref` cannot find a post on X and says so (`unverifiable`),
+and `find_by_fingerprint` looks for it by content among the account's posts (`listing.py`).
 
 Option keys read from `DraftPost.options`:
 - `reply_settings`: who may reply (`following`, `mentionedUsers`, `subscribers`,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -36,8 +38,10 @@ from orchestre.connectors.base import (
     PostPage,
     PublishedRef,
 )
+from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.oauth import OAuth2Spec, bearer_client, refresh
 from orchestre.connectors.x import reading
+from orchestre.connectors.x.listing import SETTLE, own_posts
 from orchestre.connectors.x.media import DEFAULT_PROCESSING_DEADLINE, Waiting, upload
 from orchestre.connectors.x.wire import API_BASE, NETWORK, WEB_BASE, call, data_of, post_url
 from orchestre.kit.clock import utcnow
@@ -250,6 +254,11 @@ class XInstallation(BaseInstallation):
             except ConnectorError:
                 # Best effort: the original failure is what the caller must see.
                 continue
+
+    def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+        user = self._account.external_id
+        listing = own_posts(self._client, user, self._account.handle, since - CLOCK_SKEW)
+        return reconcile(draft, since, listing, network=NETWORK, now=utcnow(), settle=SETTLE)
 
     def delete_post(self, external_id: str) -> None:
         try:
