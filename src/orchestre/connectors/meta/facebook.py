@@ -15,14 +15,16 @@ comment is `POST /{post}/comments`. Option keys read from `DraftPost.options`:
 A follow-up that fails once the post is live (the first comment) does not fail the
 publish, which would invite a duplicate: the returned `PublishedRef` has no
 `first_comment_id` and a warning is logged. The Graph API has no idempotency key, so
-`find_by_client_ref` refuses (`unverifiable`): after an `AmbiguousError` a person looks
-at the Page, rather than Orchestre guessing and maybe publishing twice.
+`find_by_client_ref` refuses (`unverifiable`); after an `AmbiguousError` the post is
+looked for by content among the Page's published posts (`find_by_fingerprint`,
+`listing.py`), and only when that cannot tell does a person look at the Page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -46,8 +48,10 @@ from orchestre.connectors.base import (
     PermanentError,
     PublishedRef,
 )
+from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.meta.facebook_reels import publish_reel
 from orchestre.connectors.meta.graph import GRAPH_VIDEO_URL, Graph, GraphRefusal, parse_time
+from orchestre.connectors.meta.listing import facebook_posts, settle_for
 from orchestre.connectors.meta.login import (
     FACEBOOK_SCOPES,
     facebook_login,
@@ -222,6 +226,11 @@ class FacebookInstallation(BaseInstallation):
 
     def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
         raise unverifiable("Facebook", "the Page")
+
+    def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+        listing = facebook_posts(self._graph, self._page, since - CLOCK_SKEW)
+        settle = settle_for(draft)
+        return reconcile(draft, since, listing, network=NETWORK, now=utcnow(), settle=settle)
 
     def _caption(self, draft: DraftPost) -> str:
         # Photo and video posts take no link field: the link goes in the words.

@@ -16,6 +16,7 @@ fails once the post is live leaves `first_comment_id` empty and is logged, not r
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -40,6 +41,7 @@ from orchestre.connectors.base import (
     PublicPost,
     PublishedRef,
 )
+from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.meta.graph import Graph, GraphRefusal, Poller, parse_time
 from orchestre.connectors.meta.instagram_publish import (
     NETWORK,
@@ -47,6 +49,7 @@ from orchestre.connectors.meta.instagram_publish import (
     create_container,
     draft_format,
 )
+from orchestre.connectors.meta.listing import instagram_posts, settle_for
 from orchestre.connectors.meta.login import (
     INSTAGRAM_SCOPES,
     facebook_login,
@@ -230,6 +233,11 @@ class InstagramInstallation(BaseInstallation):
 
     def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
         raise unverifiable("Instagram", "the account's posts")
+
+    def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+        listing = instagram_posts(self._graph, self._ig, since - CLOCK_SKEW)
+        settle = settle_for(draft)
+        return reconcile(draft, since, listing, network=NETWORK, now=utcnow(), settle=settle)
 
     def _first_comment(self, media_id: str, text: str) -> str | None:
         try:

@@ -18,6 +18,7 @@ and a warning is logged.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -42,7 +43,9 @@ from orchestre.connectors.base import (
     PublicPost,
     PublishedRef,
 )
+from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.meta.graph import Graph, GraphRefusal, Poller, parse_time
+from orchestre.connectors.meta.listing import settle_for, threads_posts
 from orchestre.connectors.meta.shared import (
     check_publishing_limit,
     insight_values,
@@ -274,6 +277,11 @@ class ThreadsInstallation(BaseInstallation):
 
     def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
         raise unverifiable("Threads", "the profile's posts")
+
+    def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+        listing = threads_posts(self._graph, since - CLOCK_SKEW)
+        settle = settle_for(draft)
+        return reconcile(draft, since, listing, network=NETWORK, now=utcnow(), settle=settle)
 
     def _follow_up(self, text: str | None, reply_to: str, what: str) -> PublishedRef | None:
         if not text:
