@@ -5,7 +5,8 @@ The author of a post is the account's URN: `AccountRef.external_id` is a member'
 `urn:li:organization:<id>`. The text is written in LinkedIn's little format (`text.py`).
 A post is created with `POST /rest/posts`; its URN comes back in `x-restli-id`. LinkedIn
 has no threads and no idempotency key: `find_by_client_ref` says it cannot look
-(`unverifiable`).
+(`unverifiable`); `find_by_fingerprint` looks for the post by content among the author's
+posts (`listing.py`; a member's own posts need a partner permission, see there).
 
 Option keys read from `DraftPost.options`:
 - `author`: an organization URN to publish as instead of the account (a member who
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -41,7 +43,9 @@ from orchestre.connectors.base import (
     PermanentError,
     PublishedRef,
 )
+from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.linkedin import social
+from orchestre.connectors.linkedin.listing import SETTLE, own_posts
 from orchestre.connectors.linkedin.media import DEFAULT_PROCESSING_DEADLINE, Waiting, upload
 from orchestre.connectors.linkedin.text import escape
 from orchestre.connectors.linkedin.wire import (
@@ -233,6 +237,11 @@ class LinkedInInstallation(BaseInstallation):
             first_comment_id=first_comment,
             client_ref=draft.client_ref,
         )
+
+    def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+        author = _author(draft.options, self._urn)
+        listing = own_posts(self._client, author, since - CLOCK_SKEW)
+        return reconcile(draft, since, listing, network=NETWORK, now=utcnow(), settle=SETTLE)
 
     def _content(self, draft: DraftPost, author: str) -> dict[str, Any] | None:
         if draft.media:

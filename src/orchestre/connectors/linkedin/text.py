@@ -47,3 +47,13 @@ def _address(url: str) -> str:
 
 def _escape_plain(text: str) -> str:
     return "".join(f"\\{char}" if char in RESERVED else char for char in text)
+
+
+_HASHTAG_TEMPLATE = re.compile(r"\{hashtag\|\\?#\|([^{}|]+)\}")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def plain(little: str) -> str:
+    """What a reader sees of a commentary LinkedIn lists: hashtag templates
+    (`{hashtag|\\#|levain}`) as `#levain`, escaped characters without their backslash."""
+    return _ESCAPED.sub(r"\1", _HASHTAG_TEMPLATE.sub(r"#\1", little))
