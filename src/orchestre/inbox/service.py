@@ -1,0 +1,598 @@
+"""Use cases of the inbox team work: the conversation list and its filters, assignment,
+statuses, priority, tags, internal notes with @mentions, answers (with approval of
+sensitive ones), hide / delete / like, and bulk actions.
+
+Statuses move so: assigning someone moves a new conversation to `assigned` (unassigning
+an assigned one moves it back to `new`); an answer moves it to `waiting`; a person may
+set any status, `done` included. A new inbound message on a done or waiting
+conversation opens it again (ingest, through `inbox.sla`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from orchestre.approvals.comments import _resolve_mentions as resolve_mentions
+from orchestre.audit.service import record, snapshot
+from orchestre.channels import repository as channel_repository
+from orchestre.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound
+from orchestre.inbox import actions, sla
+from orchestre.inbox import repository as repo
+from orchestre.inbox.repository import ConversationFilters
+from orchestre.kit.clock import utcnow
+from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
+from orchestre.models import (
+    Channel,
+    Conversation,
+    ConversationStatus,
+    InboxAuthor,
+    InboxMessage,
+    InboxNote,
+    OutboundState,
+    Priority,
+)
+from orchestre.workspaces.notifications import notify
+from orchestre.workspaces.permissions import Actor, Permission, Role, permissions_of
+
+P = Permission
+CS = ConversationStatus
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+MAX_NOTE_LENGTH = 5000
+MAX_BULK = 200
+INBOX_MENTION = "inbox_mention"
+REPLY_PENDING = "inbox_reply_pending_approval"
+REPLY_REJECTED = "inbox_reply_rejected"
+AUDITED = ["status", "priority", "assignee_id", "tags"]
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    conversation: Conversation
+    channel: Channel | None
+    author: InboxAuthor | None
+    last_message: InboxMessage | None = None
+
+
+@dataclass(frozen=True)
+class ConversationDetail:
+    view: ConversationView
+    messages: list[InboxMessage]
+    notes: list[InboxNote]
+    names: dict[uuid.UUID, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    conversation_id: uuid.UUID
+    ok: bool
+    code: str = "ok"
+    detail: str = ""
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def load_conversation(
+    session: Session, actor: Actor, conversation_id: uuid.UUID, *, lock: bool = False
+) -> Conversation:
+    conversation = repo.get_conversation(session, actor.workspace_id, conversation_id, lock=lock)
+    if conversation is None:
+        raise NotFound("Conversation not found.", code="conversation_not_found")
+    return conversation
+
+
+def load_message(session: Session, actor: Actor, message_id: uuid.UUID) -> InboxMessage:
+    message = repo.get_message(session, actor.workspace_id, message_id)
+    if message is None:
+        raise NotFound("Message not found.", code="message_not_found")
+    return message
+
+
+def _views(session: Session, actor: Actor, rows: Sequence[Conversation]) -> list[ConversationView]:
+    channels = repo.channels_by_ids(session, actor.workspace_id, (c.channel_id for c in rows))
+    authors = repo.authors_by_ids(session, actor.workspace_id, (c.author_id for c in rows))
+    return [
+        ConversationView(
+            conversation=c,
+            channel=channels.get(c.channel_id),
+            author=authors.get(c.author_id) if c.author_id else None,
+            last_message=repo.latest_inbound(session, c.id),
+        )
+        for c in rows
+    ]
+
+
+def resolve_assignee_filter(actor: Actor, assignee: str | None) -> tuple[uuid.UUID | None, bool]:
+    """'me', 'unassigned' or a member's id -> (assignee id, unassigned only)."""
+    if assignee is None or assignee == "":
+        return None, False
+    if assignee == "me":
+        return actor.user_id, False
+    if assignee == "unassigned":
+        return None, True
+    try:
+        return uuid.UUID(assignee), False
+    except ValueError:
+        message = "Give 'me', 'unassigned' or a member's id."
+        raise Invalid(
+            message,
+            code="bad_assignee",
+            errors=[FieldError("assignee", "assignee", message, actual=assignee)],
+        ) from None
+
+
+def list_conversations(
+    session: Session,
+    actor: Actor,
+    filters: ConversationFilters,
+    *,
+    order: str = "activity",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[ConversationView]:
+    """Conversations matching the filters: latest activity first, or nearest due first."""
+    actor.require(P.INBOX_VIEW)
+    after = decode_cursor_or_invalid(cursor)
+    limit = clamp_limit(limit)
+    rows = repo.list_conversations(session, actor.workspace_id, filters, order, after, limit)
+    if order == "due":
+        page = Page.from_rows(rows, limit, key=lambda c: (c.response_due_at or repo.NO_DUE, c.id))
+    else:
+        page = Page.from_rows(rows, limit, key=lambda c: (c.last_message_at, c.id))
+    return Page(_views(session, actor, page.items), page.next_cursor)
+
+
+def status_counts(session: Session, actor: Actor, filters: ConversationFilters) -> dict[str, int]:
+    """Conversations per status under the other filters (every status present, 0 included)."""
+    actor.require(P.INBOX_VIEW)
+    counts = repo.status_counts(session, actor.workspace_id, filters)
+    return {status.value: counts.get(status.value, 0) for status in CS}
+
+
+def get_conversation(
+    session: Session, actor: Actor, conversation_id: uuid.UUID
+) -> ConversationDetail:
+    """A conversation with its messages (oldest first) and internal notes."""
+    actor.require(P.INBOX_VIEW)
+    conversation = load_conversation(session, actor, conversation_id)
+    messages = repo.messages_of(session, conversation.id)
+    notes = repo.notes_of(session, conversation.id)
+    people = [m.sent_by for m in messages] + [n.author_id for n in notes]
+    people.append(conversation.assignee_id)
+    return ConversationDetail(
+        view=_views(session, actor, [conversation])[0],
+        messages=messages,
+        notes=notes,
+        names=repo.user_names(session, people),
+    )
+
+
+# --- changing a conversation ---------------------------------------------------------------
+
+
+def _check_version(conversation: Conversation, expected: int | None) -> None:
+    if expected is not None and expected != conversation.version:
+        raise Conflict(
+            "Someone changed this conversation meanwhile; reload it and try again.",
+            code="stale_version",
+        )
+
+
+def _changed(
+    session: Session, actor: Actor, conversation: Conversation, before: dict[str, object]
+) -> None:
+    actions.touch(conversation)
+    record(
+        session,
+        actor,
+        "inbox.conversation.updated",
+        "conversation",
+        conversation.id,
+        before=before,
+        after=snapshot(conversation, AUDITED),
+    )
+
+
+def _update(
+    session: Session,
+    actor: Actor,
+    conversation_id: uuid.UUID,
+    version: int | None,
+    change: Callable[[Conversation], None],
+) -> Conversation:
+    """Load (locked), check the version the caller saw, change, audit, bump the version."""
+    actor.require(P.INBOX_REPLY)
+    conversation = load_conversation(session, actor, conversation_id, lock=True)
+    _check_version(conversation, version)
+    before = snapshot(conversation, AUDITED)
+    change(conversation)
+    _changed(session, actor, conversation, before)
+    return conversation
+
+
+def assign(
+    session: Session,
+    actor: Actor,
+    conversation_id: uuid.UUID,
+    assignee_id: uuid.UUID | None,
+    *,
+    version: int | None = None,
+) -> Conversation:
+    """Give the conversation to a member who can answer (None: to nobody)."""
+    return _update(
+        session,
+        actor,
+        conversation_id,
+        version,
+        lambda c: set_assignee(session, actor, c, assignee_id),
+    )
+
+
+def set_assignee(
+    session: Session, actor: Actor | None, conversation: Conversation, assignee_id: uuid.UUID | None
+) -> None:
+    """Assign without the permission check (rules call it too); checks the member."""
+    if assignee_id is not None:
+        roles = repo.member_roles(session, conversation.workspace_id, assignee_id)
+        granted = permissions_of(frozenset(Role(r) for r in roles if r in Role._value2member_map_))
+        if P.INBOX_VIEW not in granted:
+            message = "Assign the conversation to a member who works in the inbox."
+            raise Invalid(
+                message,
+                code="bad_assignee",
+                errors=[FieldError("assignee_id", "member", message, actual=str(assignee_id))],
+            )
+    conversation.assignee_id = assignee_id
+    if assignee_id is not None and conversation.status == CS.NEW.value:
+        conversation.status = CS.ASSIGNED.value
+    elif assignee_id is None and conversation.status == CS.ASSIGNED.value:
+        conversation.status = CS.NEW.value
+    if assignee_id is not None and actor is not None and assignee_id != actor.user_id:
+        notify(
+            session,
+            conversation.workspace_id,
+            [assignee_id],
+            "inbox_assigned",
+            {"conversation_id": str(conversation.id), "by": str(actor.user_id)},
+        )
+
+
+def set_status(
+    session: Session,
+    actor: Actor,
+    conversation_id: uuid.UUID,
+    status: str,
+    *,
+    version: int | None = None,
+) -> Conversation:
+    return _update(session, actor, conversation_id, version, lambda c: apply_status(c, status))
+
+
+def apply_status(conversation: Conversation, status: str) -> None:
+    if status not in CS._value2member_map_:
+        message = "The status is one of new, assigned, waiting, done."
+        raise Invalid(message, code="bad_status", errors=[FieldError("status", "enum", message)])
+    if status == CS.ASSIGNED.value and conversation.assignee_id is None:
+        message = "Assign someone to move the conversation to 'assigned'."
+        raise Invalid(
+            message, code="nobody_assigned", errors=[FieldError("status", "assignee", message)]
+        )
+    conversation.status = status
+
+
+def set_priority(
+    session: Session,
+    actor: Actor,
+    conversation_id: uuid.UUID,
+    priority: str,
+    *,
+    version: int | None = None,
+) -> Conversation:
+    """Change the priority; the first-response due time follows the new target."""
+    return _update(
+        session, actor, conversation_id, version, lambda c: apply_priority(session, c, priority)
+    )
+
+
+def apply_priority(session: Session, conversation: Conversation, priority: str) -> None:
+    if priority not in Priority._value2member_map_:
+        message = "The priority is one of low, normal, high, urgent."
+        raise Invalid(
+            message, code="bad_priority", errors=[FieldError("priority", "enum", message)]
+        )
+    if conversation.priority != priority:
+        conversation.priority = priority
+        sla.on_priority_changed(session, conversation)
+
+
+def clean_tags(tags: Sequence[str], field_name: str = "tags") -> list[str]:
+    """Trimmed, lower-cased, each once, in order; too many or too long are refused."""
+    cleaned = list(dict.fromkeys(t.strip().lower() for t in tags if t.strip()))
+    errors = [
+        FieldError(field_name, "max_length", "A tag is 40 characters at most.", limit=40, actual=t)
+        for t in cleaned
+        if len(t) > MAX_TAG_LENGTH
+    ]
+    if len(cleaned) > MAX_TAGS:
+        message = "20 tags at most."
+        errors.append(FieldError(field_name, "max_items", message, limit=MAX_TAGS))
+    if errors:
+        raise Invalid("Some tags are refused.", code="bad_tags", errors=errors)
+    return cleaned
+
+
+def set_tags(
+    session: Session,
+    actor: Actor,
+    conversation_id: uuid.UUID,
+    tags: Sequence[str],
+    *,
+    version: int | None = None,
+) -> Conversation:
+    """Replace the conversation's tags."""
+    cleaned = clean_tags(tags)
+
+    def change(conversation: Conversation) -> None:
+        conversation.tags = cleaned
+
+    return _update(session, actor, conversation_id, version, change)
+
+
+# --- notes -----------------------------------------------------------------------------------
+
+
+def add_note(
+    session: Session,
+    actor: Actor,
+    conversation_id: uuid.UUID,
+    body: str,
+    mentions: Sequence[uuid.UUID] = (),
+) -> InboxNote:
+    """An internal note; each member @mentioned (by address) or listed is notified."""
+    actor.require(P.INBOX_VIEW)
+    conversation = load_conversation(session, actor, conversation_id)
+    body = body.strip()
+    if not body or len(body) > MAX_NOTE_LENGTH:
+        message = "A note holds 1 to 5000 characters."
+        raise Invalid(
+            message,
+            code="bad_note",
+            errors=[FieldError("body", "length", message, limit=MAX_NOTE_LENGTH, actual=len(body))],
+        )
+    mentioned = resolve_mentions(session, actor, body, mentions)
+    note = InboxNote(
+        conversation_id=conversation.id,
+        author_id=actor.user_id,
+        body=body,
+        mentions=[str(u) for u in mentioned],
+        created_at=utcnow(),
+    )
+    repo.add(session, note)
+    actions.touch(conversation)
+    notify(
+        session,
+        actor.workspace_id,
+        set(mentioned) - {actor.user_id},
+        INBOX_MENTION,
+        {
+            "conversation_id": str(conversation.id),
+            "note_id": str(note.id),
+            "excerpt": body[:140],
+            "by": str(actor.user_id),
+        },
+    )
+    record(session, actor, "inbox.note.created", "inbox_note", note.id, after=snapshot(note))
+    return note
+
+
+# --- answers and moderation ----------------------------------------------------------------
+
+
+def reply(
+    session: Session,
+    actor: Actor,
+    conversation_id: uuid.UUID,
+    text: str,
+    *,
+    parent_message_id: uuid.UUID | None = None,
+) -> InboxMessage:
+    """Answer on the network (after approval when the replier's role needs it)."""
+    actor.require(P.INBOX_REPLY)
+    conversation = load_conversation(session, actor, conversation_id, lock=True)
+    parent = None
+    if parent_message_id is not None:
+        parent = load_message(session, actor, parent_message_id)
+    message = actions.request_reply(session, actor, conversation, text, parent_message=parent)
+    if message.outbound_state == OutboundState.PENDING_APPROVAL.value:
+        _tell_reviewers(session, actor, conversation, message)
+    return message
+
+
+def _tell_reviewers(
+    session: Session, actor: Actor, conversation: Conversation, message: InboxMessage
+) -> None:
+    reviewers = channel_repository.members_with_roles(
+        session,
+        actor.workspace_id,
+        [r.value for r in Role if P.INBOX_MODERATE in permissions_of(frozenset({r}))],
+    )
+    notify(
+        session,
+        actor.workspace_id,
+        set(reviewers) - {actor.user_id},
+        REPLY_PENDING,
+        {
+            "conversation_id": str(conversation.id),
+            "message_id": str(message.id),
+            "excerpt": message.text[:140],
+            "by": str(actor.user_id),
+        },
+    )
+
+
+def _pending(session: Session, actor: Actor, message_id: uuid.UUID) -> InboxMessage:
+    actor.require(P.INBOX_MODERATE)
+    message = load_message(session, actor, message_id)
+    if message.outbound_state != OutboundState.PENDING_APPROVAL.value:
+        raise Conflict("This reply is not waiting for approval.", code="not_pending_approval")
+    if message.sent_by == actor.user_id and not actor.has_role(Role.OWNER):
+        raise Forbidden(
+            "Someone other than its author approves a reply.", code="own_reply_approval"
+        )
+    return message
+
+
+def approve_reply(session: Session, actor: Actor, message_id: uuid.UUID) -> InboxMessage:
+    """Send a reply that waited for approval."""
+    message = _pending(session, actor, message_id)
+    actions.release_approved(session, message, actor)
+    record(
+        session,
+        actor,
+        "inbox.reply.approved",
+        "inbox_message",
+        message.id,
+        after={"state": message.outbound_state},
+    )
+    return message
+
+
+def reject_reply(
+    session: Session, actor: Actor, message_id: uuid.UUID, reason: str = ""
+) -> InboxMessage:
+    """Refuse a reply that waited for approval; its author is told why."""
+    message = _pending(session, actor, message_id)
+    message.outbound_state = OutboundState.REJECTED.value
+    message.approved_by = actor.user_id
+    message.failure_reason = reason.strip()[:500] or None
+    conversation = repo.get_conversation(session, actor.workspace_id, message.conversation_id)
+    if conversation is not None:
+        actions.touch(conversation)
+    if message.sent_by is not None:
+        notify(
+            session,
+            actor.workspace_id,
+            [message.sent_by],
+            REPLY_REJECTED,
+            {
+                "conversation_id": str(message.conversation_id),
+                "message_id": str(message.id),
+                "reason": message.failure_reason or "",
+                "by": str(actor.user_id),
+            },
+        )
+    record(
+        session,
+        actor,
+        "inbox.reply.rejected",
+        "inbox_message",
+        message.id,
+        after={"state": message.outbound_state, "reason": message.failure_reason},
+    )
+    return message
+
+
+def hide_message(
+    session: Session, actor: Actor, message_id: uuid.UUID, hidden: bool = True
+) -> InboxMessage:
+    actor.require(P.INBOX_MODERATE)
+    message = load_message(session, actor, message_id)
+    return actions.request_hide(session, message, hidden, actor=actor)
+
+
+def delete_message(session: Session, actor: Actor, message_id: uuid.UUID) -> InboxMessage:
+    actor.require(P.INBOX_MODERATE)
+    message = load_message(session, actor, message_id)
+    return actions.request_delete(session, message, actor=actor)
+
+
+def like_message(session: Session, actor: Actor, message_id: uuid.UUID) -> InboxMessage:
+    actor.require(P.INBOX_REPLY)
+    message = load_message(session, actor, message_id)
+    return actions.request_like(session, message, actor=actor)
+
+
+# --- bulk ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkChange:
+    """One change applied to many conversations; only the fields given are applied."""
+
+    action: str  # assign, status, priority, add_tags, remove_tags, hide
+    assignee_id: uuid.UUID | None = None
+    status: str | None = None
+    priority: str | None = None
+    tags: Sequence[str] = ()
+
+
+BULK_PERMISSIONS = {
+    "assign": P.INBOX_REPLY,
+    "status": P.INBOX_REPLY,
+    "priority": P.INBOX_REPLY,
+    "add_tags": P.INBOX_REPLY,
+    "remove_tags": P.INBOX_REPLY,
+    "hide": P.INBOX_MODERATE,
+}
+
+
+def bulk(
+    session: Session, actor: Actor, conversation_ids: Sequence[uuid.UUID], change: BulkChange
+) -> list[BulkOutcome]:
+    """Apply one change to each conversation, each checked on its own: one refusal leaves
+    the others done (each in its own savepoint)."""
+    permission = BULK_PERMISSIONS.get(change.action)
+    if permission is None:
+        message = "Unknown bulk action."
+        raise Invalid(message, code="bad_action", errors=[FieldError("action", "enum", message)])
+    actor.require(permission)
+    ids = list(dict.fromkeys(conversation_ids))
+    if not ids or len(ids) > MAX_BULK:
+        message = f"Give 1 to {MAX_BULK} conversations."
+        raise Invalid(
+            message,
+            code="bad_bulk",
+            errors=[FieldError("conversation_ids", "length", message, limit=MAX_BULK)],
+        )
+    tags = clean_tags(change.tags) if change.action in ("add_tags", "remove_tags") else []
+    outcomes = []
+    for conversation_id in ids:
+        try:
+            with session.begin_nested():
+                _bulk_one(session, actor, conversation_id, change, tags)
+            outcomes.append(BulkOutcome(conversation_id, True))
+        except DomainError as exc:
+            outcomes.append(BulkOutcome(conversation_id, False, exc.code, exc.detail))
+    return outcomes
+
+
+def _bulk_one(
+    session: Session,
+    actor: Actor,
+    conversation_id: uuid.UUID,
+    change: BulkChange,
+    tags: list[str],
+) -> None:
+    conversation = load_conversation(session, actor, conversation_id, lock=True)
+    if change.action == "hide":
+        for message in repo.messages_of(session, conversation.id):
+            if message.direction == "inbound" and not message.hidden and not message.deleted:
+                actions.request_hide(session, message, True, actor=actor)
+        return
+    before = snapshot(conversation, AUDITED)
+    if change.action == "assign":
+        set_assignee(session, actor, conversation, change.assignee_id)
+    elif change.action == "status":
+        apply_status(conversation, change.status or "")
+    elif change.action == "priority":
+        apply_priority(session, conversation, change.priority or "")
+    elif change.action == "add_tags":
+        conversation.tags = clean_tags([*conversation.tags, *tags])
+    elif change.action == "remove_tags":
+        conversation.tags = [t for t in conversation.tags if t not in tags]
+    _changed(session, actor, conversation, before)
