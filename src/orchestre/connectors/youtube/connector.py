@@ -14,13 +14,15 @@ Options read from `DraftPost.options`:
   measures); `shorts_hashtag` (bool): add #Shorts to the title (or the description).
 - `thumbnail`: a `MediaRef` (local JPEG or PNG) set as the custom thumbnail.
 The text is the description; `first_comment` is posted as a comment on the new video.
+YouTube keeps no idempotency key: after an unanswered upload the video is looked for by
+title and description among the channel's uploads (`listing.py`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,8 +48,10 @@ from orchestre.connectors.base import (
     PostPage,
     PublishedRef,
 )
+from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.oauth import OAuth2Spec
 from orchestre.connectors.youtube import comments, metadata
+from orchestre.connectors.youtube.listing import SETTLE, expected_words, uploads
 from orchestre.connectors.youtube.upload import Session, UploadRules, open_session, upload
 from orchestre.connectors.youtube.wire import API_BASE, NETWORK, body, call, local_path
 from orchestre.kit.clock import Clock, utcnow
@@ -298,6 +302,16 @@ class YouTubeInstallation(BaseInstallation):
             network=NETWORK,
             code="unverifiable",
         )
+
+    def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+        """Among the channel's uploads (`listing.py`), by title and description."""
+
+        def get(path: str, params: Mapping[str, Any]) -> dict[str, Any]:
+            return self._call("GET", f"{V3}{path}", params=params)
+
+        listing = uploads(get, since - CLOCK_SKEW)
+        now, text = self._clock.now(), expected_words(draft)
+        return reconcile(draft, since, listing, network=NETWORK, now=now, settle=SETTLE, text=text)
 
     def delete_post(self, external_id: str) -> None:
         self._delete(f"{V3}/videos", external_id)
