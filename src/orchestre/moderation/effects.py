@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import importlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from sqlalchemy.orm import Session
 
+from orchestre.errors import DomainError
 from orchestre.kit.clock import utcnow
 from orchestre.models import Membership
 from orchestre.models.inbox import (
@@ -137,7 +138,8 @@ class Run:
     session: Session
     workspace_id: uuid.UUID
     members: list[Membership] | None = None
-    turns: dict[tuple[uuid.UUID, str], uuid.UUID | None] = field(default_factory=dict)
+    # Open conversations per assignee, read once and kept up to date during the run.
+    load: dict[uuid.UUID, int] | None = None
 
     def _all(self) -> list[Membership]:
         if self.members is None:
@@ -183,7 +185,9 @@ def perform(
     )
     try:
         entry.params = _PERFORMERS[spec.type](run, rule, message, conversation, spec)
-    except ActionSkipped as exc:
+    except (ActionSkipped, DomainError) as exc:
+        # A refusal (the network cannot hide, the reply is gone) is logged, not raised:
+        # the other actions and rules still run.
         entry.status, entry.error, entry.params = "failed", str(exc)[:500], describe(spec)
     run.session.add(entry)
     return entry
@@ -238,6 +242,8 @@ def _assign(
         "previous_status": c.status,
         "role": spec.role,
     }
+    if run.load is not None and c.assignee_id is not None:
+        run.load[c.assignee_id] = max(0, run.load.get(c.assignee_id, 1) - 1)
     c.assignee_id = target
     if c.status == ConversationStatus.NEW.value:
         c.status = ConversationStatus.ASSIGNED.value
@@ -246,16 +252,16 @@ def _assign(
 
 
 def _next_in_turn(run: Run, rule: ModerationRule, role: str) -> uuid.UUID:
+    """Whoever of the role has the fewest open conversations (ties: a stable order), so
+    the work goes round the team and evens out after someone's day off."""
     people = run.members_with([role])
     if not people:
         raise ActionSkipped(f"Nobody holds the role {role} to be assigned.")
-    key = (rule.id, role)
-    if key not in run.turns:
-        run.turns[key] = repository.last_assignee(run.session, rule.id)
-    last = run.turns[key]
-    following = [p for p in people if last is not None and str(p) > str(last)]
-    chosen = following[0] if following else people[0]
-    run.turns[key] = chosen
+    if run.load is None:
+        run.load = repository.open_load(run.session, run.workspace_id)
+    load = run.load
+    chosen = min(people, key=lambda p: (load.get(p, 0), str(p)))
+    load[chosen] = load.get(chosen, 0) + 1
     return chosen
 
 
@@ -288,7 +294,13 @@ def _auto_reply(
     author = run.session.get(InboxAuthor, m.author_id) if m.author_id else None
     text = render_reply(saved.body, author)
     reply = _inbox("actions").request_reply(
-        run.session, None, c, text, parent_message=m, source="rule"
+        run.session,
+        None,
+        c,
+        text,
+        parent_message=m,
+        source="rule",
+        require_approval=APPROVAL_TAG in (c.tags or []),
     )
     return {"saved_reply_id": str(saved.id), "reply_message_id": str(reply.id), "text": text}
 

@@ -47,6 +47,24 @@ _cache: dict[uuid.UUID, tuple[datetime | None, CompiledRule]] = {}
 _cache_lock = threading.Lock()
 
 
+def compile_rule(
+    rule_id: uuid.UUID,
+    name: str,
+    conditions: dict[str, Any],
+    actions: list[dict[str, Any]],
+    *,
+    stop: bool = False,
+) -> CompiledRule:
+    """The rule ready to run; ValueError (pydantic's ValidationError) when it is not valid."""
+    return CompiledRule(
+        id=rule_id,
+        name=name,
+        stop=stop,
+        predicate=compile_group(parse(conditions)),
+        actions=parse_actions(actions),
+    )
+
+
 def compiled(rule: ModerationRule) -> CompiledRule | None:
     """The rule ready to run, or None when its stored documents no longer validate."""
     with _cache_lock:
@@ -54,15 +72,11 @@ def compiled(rule: ModerationRule) -> CompiledRule | None:
     if hit is not None and hit[0] == rule.updated_at:
         return hit[1]
     try:
-        result = CompiledRule(
-            id=rule.id,
-            name=rule.name,
-            stop=rule.stop,
-            predicate=compile_group(parse(rule.conditions or {})),
-            actions=parse_actions(list(rule.actions or [])),
+        result = compile_rule(
+            rule.id, rule.name, rule.conditions or {}, list(rule.actions or []), stop=rule.stop
         )
     except ValueError:
-        return None  # pydantic's ValidationError is a ValueError: the rule is skipped
+        return None
     with _cache_lock:
         _cache[rule.id] = (rule.updated_at, result)
     return result
