@@ -22,7 +22,8 @@ Options read from `DraftPost.options`:
 
 Publishing waits for TikTok to process the post (`status/fetch`); past the deadline it
 raises `AmbiguousError` whose `client_ref` is TikTok's `publish_id`, which
-`find_by_client_ref` understands.
+`find_by_client_ref` understands. Without one (a worker that died mid-upload), a public
+video is looked for by its description among the creator's videos (`listing.py`).
 """
 
 from __future__ import annotations
@@ -51,9 +52,11 @@ from orchestre.connectors.base import (
     PublishedRef,
     RetryableError,
 )
+from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.http import make_client
 from orchestre.connectors.oauth import OAuth2Spec
 from orchestre.connectors.tiktok import publishing
+from orchestre.connectors.tiktok.listing import SETTLE, check_listable, public_videos
 from orchestre.connectors.tiktok.publishing import Status, Waiting
 from orchestre.connectors.tiktok.upload import ChunkRules, plan_chunks, upload_chunks
 from orchestre.connectors.tiktok.wire import API_BASE, NETWORK, call, https_url, local_path
@@ -323,6 +326,13 @@ class TikTokInstallation(BaseInstallation):
             )
         kind = "photo" if client_ref.startswith("p_pub") else "video"
         return self._published(client_ref, status, kind, client_ref)
+
+    def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+        """A public video among the creator's latest (`listing.py`), by its description."""
+        check_listable(draft)
+        listing = public_videos(self._api, since - CLOCK_SKEW)
+        now = self._now()
+        return reconcile(draft, since, listing, network=NETWORK, now=now, settle=SETTLE)
 
     def read_metrics(self, external_ids: Sequence[str]) -> list[MetricSample]:
         samples: list[MetricSample] = []
