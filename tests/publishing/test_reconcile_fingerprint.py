@@ -4,12 +4,18 @@ publishes again only when it is certainly not there (ADR 0009)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from orchestre.connectors.base import AmbiguousError, DraftPost
-from orchestre.models import VariantState
+from orchestre.connectors.base import (
+    AmbiguousError,
+    DraftPost,
+    Installation,
+    PermanentError,
+    PublishedRef,
+)
+from orchestre.models import Channel, VariantState
 from orchestre.models.publication import PublicationState
 from orchestre.publishing.sending import send
 from tests.publishing.conftest import World
@@ -152,3 +158,36 @@ def test_a_worker_killed_mid_send_is_reconciled_by_content(keyless: World) -> No
     keyless.later(seconds=keyless.policy.send_lease.total_seconds() + 1)
     assert keyless.run_due() == ["published"]
     assert _posts_with_text(keyless, TEXT) == 1
+
+
+class CannotList:
+    """A network that can neither be asked by reference nor list the account's posts."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def open(self, session: object, channel: Channel) -> Installation:
+        inner = self.world.gateway.open(self.world.db, channel)
+
+        class Blind:
+            def __getattr__(self, name: str) -> object:
+                return getattr(inner, name)
+
+            def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+                raise PermanentError("no listing", network="sandbox", code="unverifiable")
+
+        return Blind()  # type: ignore[return-value]
+
+
+def test_a_network_that_cannot_list_holds_the_post_for_a_person_at_once(keyless: World) -> None:
+    variant = keyless.schedule(TEXT)
+    keyless.later(minutes=5)
+    keyless.ctx.gateway = CannotList(keyless)
+    keyless.sandbox.time_out_next()
+    assert keyless.run_due() == ["retry"]
+    keyless.later(minutes=1)
+    assert keyless.run_due() == ["needs_attention"]
+    publication = keyless.publication(variant)
+    assert publication.last_error_kind == "unverifiable"
+    assert "no listing" in (publication.last_error or "")
+    assert _posts_with_text(keyless, TEXT) == 1  # the first attempt landed; never a second
