@@ -18,7 +18,17 @@ from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
 import regex
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 # A regular expression gets this long per message before it counts as "no match".
 REGEX_TIMEOUT_S = 0.05
@@ -93,17 +103,19 @@ class LabelCondition(_Leaf):
     labels: list[str] = Field(min_length=1, max_length=20)
     min_score: float | None = Field(default=None, ge=0.0, le=1.0)
 
-    @model_validator(mode="after")
-    def _known_labels(self) -> LabelCondition:
-        known = LABELS.get(self.classifier)
+    @field_validator("labels")
+    @classmethod
+    def _known_labels(cls, labels: list[str], info: ValidationInfo) -> list[str]:
+        classifier = info.data.get("classifier")
+        known = LABELS.get(classifier) if isinstance(classifier, str) else None
         if known is not None:
-            unknown = sorted(set(self.labels) - known)
+            unknown = sorted(set(labels) - known)
             if unknown:
                 raise ValueError(
-                    f"unknown label(s) {', '.join(unknown)} for {self.classifier}; "
+                    f"unknown label(s) {', '.join(unknown)} for {classifier}; "
                     f"known: {', '.join(sorted(known))}"
                 )
-        return self
+        return labels
 
 
 class KeywordsCondition(_Leaf):
@@ -196,13 +208,21 @@ Leaf = Annotated[
 ]
 
 
+def _item_kind(value: Any) -> str:
+    # A test has a "type"; a nested group has none: pick the model without trying both,
+    # so an error names one path instead of one per branch.
+    if isinstance(value, dict):
+        return "leaf" if "type" in value else "group"
+    return "group" if isinstance(value, Group) else "leaf"
+
+
 class Group(BaseModel):
     """`all` (every item holds) or `any` (at least one holds); exactly one of the two."""
 
     model_config = ConfigDict(extra="forbid")
 
-    all: list[Leaf | Group] | None = None
-    any: list[Leaf | Group] | None = None
+    all: list[Item] | None = None
+    any: list[Item] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Group:
@@ -218,6 +238,12 @@ class Group(BaseModel):
     @property
     def items(self) -> list[Leaf | Group]:
         return list(self.all if self.all is not None else self.any or [])
+
+
+Item = Annotated[
+    Annotated[Leaf, Tag("leaf")] | Annotated[Group, Tag("group")], Discriminator(_item_kind)
+]
+Group.model_rebuild()
 
 
 _GROUP = TypeAdapter(Group)

@@ -42,7 +42,9 @@ def _field_errors(prefix: str, exc: ValidationError | ValueError) -> list[FieldE
         return [FieldError(prefix, "invalid", str(exc))]
     out = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in (prefix, *err["loc"]))
+        # Leave out pydantic's own steps (the branch picked, a validator's name).
+        steps = [str(p) for p in err["loc"] if str(p) not in {"leaf", "group"}]
+        where = ".".join([prefix, *(p for p in steps if "[" not in p and "(" not in p)])
         out.append(FieldError(where, err["type"], err["msg"]))
     return out
 
