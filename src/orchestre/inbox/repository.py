@@ -156,6 +156,37 @@ def latest_inbound(session: Session, conversation_id: uuid.UUID) -> InboxMessage
     )
 
 
+def latest_inbound_of(
+    session: Session, conversation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, InboxMessage]:
+    """The latest inbound message of each conversation, in one query."""
+    if not conversation_ids:
+        return {}
+    inbound = and_(
+        InboxMessage.conversation_id.in_(conversation_ids),
+        InboxMessage.direction == Direction.INBOUND.value,
+    )
+    latest = (
+        select(InboxMessage.conversation_id, func.max(InboxMessage.created_at).label("at"))
+        .where(inbound)
+        .group_by(InboxMessage.conversation_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(InboxMessage)
+        .join(
+            latest,
+            and_(
+                latest.c.conversation_id == InboxMessage.conversation_id,
+                latest.c.at == InboxMessage.created_at,
+            ),
+        )
+        .where(inbound)
+        .order_by(InboxMessage.id)
+    )
+    return {row.conversation_id: row for row in rows}
+
+
 def oldest_unanswered(session: Session, conversation_id: uuid.UUID) -> datetime | None:
     """When the oldest inbound message after our last answer (sent or on its way) arrived."""
     answered = (
@@ -355,7 +386,7 @@ def status_counts(
         *_conditions(workspace_id, filters, with_status=False)
     )
     rows = session.execute(stmt.group_by(Conversation.status))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 # --- notes, saved replies, targets ---------------------------------------------------------
@@ -454,3 +485,65 @@ def add(session: Session, row: object) -> None:
 def delete(session: Session, row: object) -> None:
     session.delete(row)
     session.flush()
+
+
+def waiting_conversations(session: Session, workspace_id: uuid.UUID) -> list[Conversation]:
+    """Open conversations whose first-response timer runs."""
+    return list(
+        session.scalars(
+            select(Conversation).where(
+                Conversation.workspace_id == workspace_id,
+                Conversation.awaiting_since.is_not(None),
+                Conversation.status != "done",
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """What the response figures read of one message."""
+
+    conversation_id: uuid.UUID
+    channel_id: uuid.UUID
+    direction: str
+    created_at: datetime
+    outbound_state: str | None
+    hidden: bool
+    deleted: bool
+    spam: bool | None
+    needs_response: bool | None
+
+
+def messages_for_figures(
+    session: Session,
+    workspace_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    channel_id: uuid.UUID | None,
+) -> list[FigureRow]:
+    """Every message of the conversations that received something in [start, end): the
+    earlier ones tell whether a wait had already begun, the later ones answer late."""
+    m = InboxMessage
+    touched = select(m.conversation_id).where(
+        m.workspace_id == workspace_id,
+        m.direction == Direction.INBOUND.value,
+        m.created_at >= start,
+        m.created_at < end,
+    )
+    if channel_id is not None:
+        touched = touched.where(m.channel_id == channel_id)
+    rows = session.execute(
+        select(
+            m.conversation_id,
+            m.channel_id,
+            m.direction,
+            m.created_at,
+            m.outbound_state,
+            m.hidden,
+            m.deleted,
+            m.spam,
+            m.needs_response,
+        ).where(m.workspace_id == workspace_id, m.conversation_id.in_(touched.distinct()))
+    )
+    return [FigureRow(*row) for row in rows.all()]

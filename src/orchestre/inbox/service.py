@@ -13,13 +13,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from orchestre.approvals.comments import _resolve_mentions as resolve_mentions
 from orchestre.audit.service import record, snapshot
 from orchestre.channels import repository as channel_repository
-from orchestre.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound
+from orchestre.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from orchestre.inbox import actions, sla
 from orchestre.inbox import repository as repo
 from orchestre.inbox.repository import ConversationFilters
@@ -43,7 +45,6 @@ CS = ConversationStatus
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 MAX_NOTE_LENGTH = 5000
-MAX_BULK = 200
 INBOX_MENTION = "inbox_mention"
 REPLY_PENDING = "inbox_reply_pending_approval"
 REPLY_REJECTED = "inbox_reply_rejected"
@@ -66,14 +67,6 @@ class ConversationDetail:
     names: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class BulkOutcome:
-    conversation_id: uuid.UUID
-    ok: bool
-    code: str = "ok"
-    detail: str = ""
-
-
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -93,15 +86,19 @@ def load_message(session: Session, actor: Actor, message_id: uuid.UUID) -> Inbox
     return message
 
 
-def _views(session: Session, actor: Actor, rows: Sequence[Conversation]) -> list[ConversationView]:
+def conversation_views(
+    session: Session, actor: Actor, rows: Sequence[Conversation]
+) -> list[ConversationView]:
+    """Conversations with their channel, author and latest inbound message."""
     channels = repo.channels_by_ids(session, actor.workspace_id, (c.channel_id for c in rows))
     authors = repo.authors_by_ids(session, actor.workspace_id, (c.author_id for c in rows))
+    latest = repo.latest_inbound_of(session, [c.id for c in rows])
     return [
         ConversationView(
             conversation=c,
             channel=channels.get(c.channel_id),
             author=authors.get(c.author_id) if c.author_id else None,
-            last_message=repo.latest_inbound(session, c.id),
+            last_message=latest.get(c.id),
         )
         for c in rows
     ]
@@ -126,6 +123,32 @@ def resolve_assignee_filter(actor: Actor, assignee: str | None) -> tuple[uuid.UU
         ) from None
 
 
+def require_aware(name: str, value: datetime | None) -> None:
+    if value is not None and value.tzinfo is None:
+        message = "Give the time with its offset, e.g. 2030-03-15T10:00:00+01:00."
+        raise Invalid(
+            message, code="aware_datetime", errors=[FieldError(name, "aware_datetime", message)]
+        )
+
+
+def filters_for(
+    actor: Actor,
+    *,
+    assignee: str | None = None,
+    unanswered_since: datetime | None = None,
+    **fields: Any,
+) -> ConversationFilters:
+    """The list filters from a request's words ('me', 'unassigned', an aware time)."""
+    assignee_id, unassigned = resolve_assignee_filter(actor, assignee)
+    require_aware("unanswered_since", unanswered_since)
+    return ConversationFilters(
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        unanswered_before=unanswered_since,
+        **fields,
+    )
+
+
 def list_conversations(
     session: Session,
     actor: Actor,
@@ -144,7 +167,7 @@ def list_conversations(
         page = Page.from_rows(rows, limit, key=lambda c: (c.response_due_at or repo.NO_DUE, c.id))
     else:
         page = Page.from_rows(rows, limit, key=lambda c: (c.last_message_at, c.id))
-    return Page(_views(session, actor, page.items), page.next_cursor)
+    return Page(conversation_views(session, actor, page.items), page.next_cursor)
 
 
 def status_counts(session: Session, actor: Actor, filters: ConversationFilters) -> dict[str, int]:
@@ -165,7 +188,7 @@ def get_conversation(
     people = [m.sent_by for m in messages] + [n.author_id for n in notes]
     people.append(conversation.assignee_id)
     return ConversationDetail(
-        view=_views(session, actor, [conversation])[0],
+        view=conversation_views(session, actor, [conversation])[0],
         messages=messages,
         notes=notes,
         names=repo.user_names(session, people),
@@ -183,7 +206,7 @@ def _check_version(conversation: Conversation, expected: int | None) -> None:
         )
 
 
-def _changed(
+def changed(
     session: Session, actor: Actor, conversation: Conversation, before: dict[str, object]
 ) -> None:
     actions.touch(conversation)
@@ -211,7 +234,7 @@ def _update(
     _check_version(conversation, version)
     before = snapshot(conversation, AUDITED)
     change(conversation)
-    _changed(session, actor, conversation, before)
+    changed(session, actor, conversation, before)
     return conversation
 
 
@@ -231,6 +254,43 @@ def assign(
         version,
         lambda c: set_assignee(session, actor, c, assignee_id),
     )
+
+
+@dataclass(frozen=True)
+class ConversationChange:
+    """What a person changes at once; None leaves a field as it is."""
+
+    assignee_id: uuid.UUID | None = None
+    unassign: bool = False
+    status: str | None = None
+    priority: str | None = None
+    tags: Sequence[str] | None = None
+
+
+def update_conversation(
+    session: Session,
+    actor: Actor,
+    conversation_id: uuid.UUID,
+    change: ConversationChange,
+    *,
+    version: int | None = None,
+) -> Conversation:
+    """Assignee, then status, priority and tags, in one audited change."""
+    tags = clean_tags(change.tags) if change.tags is not None else None
+
+    def apply(conversation: Conversation) -> None:
+        if change.unassign or change.assignee_id is not None:
+            new = None if change.unassign else change.assignee_id
+            if new != conversation.assignee_id:
+                set_assignee(session, actor, conversation, new)
+        if change.status is not None:
+            apply_status(conversation, change.status)
+        if change.priority is not None:
+            apply_priority(session, conversation, change.priority)
+        if tags is not None:
+            conversation.tags = tags
+
+    return _update(session, actor, conversation_id, version, apply)
 
 
 def set_assignee(
@@ -515,84 +575,3 @@ def like_message(session: Session, actor: Actor, message_id: uuid.UUID) -> Inbox
     actor.require(P.INBOX_REPLY)
     message = load_message(session, actor, message_id)
     return actions.request_like(session, message, actor=actor)
-
-
-# --- bulk ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BulkChange:
-    """One change applied to many conversations; only the fields given are applied."""
-
-    action: str  # assign, status, priority, add_tags, remove_tags, hide
-    assignee_id: uuid.UUID | None = None
-    status: str | None = None
-    priority: str | None = None
-    tags: Sequence[str] = ()
-
-
-BULK_PERMISSIONS = {
-    "assign": P.INBOX_REPLY,
-    "status": P.INBOX_REPLY,
-    "priority": P.INBOX_REPLY,
-    "add_tags": P.INBOX_REPLY,
-    "remove_tags": P.INBOX_REPLY,
-    "hide": P.INBOX_MODERATE,
-}
-
-
-def bulk(
-    session: Session, actor: Actor, conversation_ids: Sequence[uuid.UUID], change: BulkChange
-) -> list[BulkOutcome]:
-    """Apply one change to each conversation, each checked on its own: one refusal leaves
-    the others done (each in its own savepoint)."""
-    permission = BULK_PERMISSIONS.get(change.action)
-    if permission is None:
-        message = "Unknown bulk action."
-        raise Invalid(message, code="bad_action", errors=[FieldError("action", "enum", message)])
-    actor.require(permission)
-    ids = list(dict.fromkeys(conversation_ids))
-    if not ids or len(ids) > MAX_BULK:
-        message = f"Give 1 to {MAX_BULK} conversations."
-        raise Invalid(
-            message,
-            code="bad_bulk",
-            errors=[FieldError("conversation_ids", "length", message, limit=MAX_BULK)],
-        )
-    tags = clean_tags(change.tags) if change.action in ("add_tags", "remove_tags") else []
-    outcomes = []
-    for conversation_id in ids:
-        try:
-            with session.begin_nested():
-                _bulk_one(session, actor, conversation_id, change, tags)
-            outcomes.append(BulkOutcome(conversation_id, True))
-        except DomainError as exc:
-            outcomes.append(BulkOutcome(conversation_id, False, exc.code, exc.detail))
-    return outcomes
-
-
-def _bulk_one(
-    session: Session,
-    actor: Actor,
-    conversation_id: uuid.UUID,
-    change: BulkChange,
-    tags: list[str],
-) -> None:
-    conversation = load_conversation(session, actor, conversation_id, lock=True)
-    if change.action == "hide":
-        for message in repo.messages_of(session, conversation.id):
-            if message.direction == "inbound" and not message.hidden and not message.deleted:
-                actions.request_hide(session, message, True, actor=actor)
-        return
-    before = snapshot(conversation, AUDITED)
-    if change.action == "assign":
-        set_assignee(session, actor, conversation, change.assignee_id)
-    elif change.action == "status":
-        apply_status(conversation, change.status or "")
-    elif change.action == "priority":
-        apply_priority(session, conversation, change.priority or "")
-    elif change.action == "add_tags":
-        conversation.tags = clean_tags([*conversation.tags, *tags])
-    elif change.action == "remove_tags":
-        conversation.tags = [t for t in conversation.tags if t not in tags]
-    _changed(session, actor, conversation, before)
