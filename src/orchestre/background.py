@@ -1,8 +1,8 @@
 """The loops every process that runs workers keeps going, so no process is special and
 nothing depends on cron: the publishing ticker, the token refresher, the sweeper of
-stalled webhook deliveries and the collector of published posts' metrics. `orchestre
-serve` starts them with its embedded pool, each `orchestre worker` once its broker link
-is up."""
+stalled webhook deliveries, the collector of published posts' metrics, the inbox poller
+and the inbox's first-response sweeper. `orchestre serve` starts them with its embedded
+pool, each `orchestre worker` once its broker link is up."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class Background:
 def start_background(settings: Settings, factory: sessionmaker[Session]) -> Background:
     from orchestre.channels.refresher import start_refresher
     from orchestre.delivery.sweeper import start_sweeper
+    from orchestre.inbox.runtime import start_inbox_poller, start_inbox_sweeper
     from orchestre.insights.runtime import start_collector
     from orchestre.publishing.runtime import start_publishing
 
@@ -38,4 +39,6 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     background.loops.append(start_refresher(settings, factory))
     background.loops.append(start_sweeper(settings, factory))
     background.loops.append(start_collector(settings, factory))
+    background.loops.append(start_inbox_poller(settings, factory))
+    background.loops.append(start_inbox_sweeper(settings, factory))
     return background

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from orchestre.connectors.base import Interaction, InteractionKind
+from orchestre.ml.decision import Classification, Decision
 
 _seq = itertools.count(1)
 
@@ -41,24 +41,6 @@ def said(
     )
 
 
-@dataclass(frozen=True)
-class Decision:
-    label: str
-    score: float
-    scores: dict[str, float] = field(default_factory=dict)
-    drivers: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Classification:
-    lang: Decision
-    sentiment: Decision
-    toxicity: Decision
-    spam: Decision
-    needs_response: Decision
-    model_version: str = "fake-1"
-
-
 class KeywordClassifier:
     """Toxic on 'idiot', spam on 'buy now', a question on '?'; raises on 'BOOM'."""
 
@@ -78,16 +60,21 @@ class KeywordClassifier:
         low = text.lower()
         toxic = "idiot" in low
         return Classification(
-            lang=Decision(lang or ("fr" if "bonjour" in low else "en"), 0.9),
+            lang=Decision(lang or ("fr" if "bonjour" in low else "en"), 0.9, {}),
             sentiment=Decision("negative" if toxic else "neutral", 0.8, {"negative": 0.8}),
             toxicity=Decision(
                 "offensive" if toxic else "clean",
                 0.95 if toxic else 0.1,
                 {},
-                ["idiot"] if toxic else [],
+                [("idiot", 0.9)] if toxic else [],
             ),
-            spam=Decision("spam" if "buy now" in low else "ham", 0.9),
-            needs_response=Decision("question" if "?" in low else "no", 0.7),
+            spam=Decision("spam" if "buy now" in low else "ham", 0.9, {}),
+            needs_response=(
+                Decision("yes", 0.7, {"yes": 0.7}, [("question", 0.7)])
+                if "?" in low
+                else Decision("no", 0.7, {"no": 0.7})
+            ),
+            model_version="keywords-1",
         )
 
 

@@ -250,7 +250,7 @@ def test_one_message_that_breaks_the_classifier_does_not_flag_the_others(
     )
     assert [m.classified for m in new] == [True, False, True]
     assert (new[0].toxicity, new[0].sentiment, new[0].spam) == ("offensive", "negative", False)
-    assert new[0].classification["toxicity"]["drivers"] == ["idiot"]
+    assert new[0].classification["toxicity"]["drivers"] == [["idiot", 0.9]]
     assert new[2].spam is True
     assert new[1].classify_error is not None
 

@@ -112,12 +112,7 @@ def _label(message: InboxMessage, result: Any) -> None:
         message.spam_score = float(spam.score)
         label = str(needs.label).lower()
         message.needs_response = label not in NO_RESPONSE
-        message.response_kind = (
-            None if label in NO_RESPONSE or label in YES_RESPONSE else label[:16]
-        )
-        kind = _response_kind(needs)
-        if kind is not None:
-            message.response_kind = kind
+        message.response_kind = _response_kind(result, label)
         message.classification = {
             "model_version": str(getattr(result, "model_version", "")),
             "lang": _decision(lang),
@@ -133,10 +128,15 @@ def _label(message: InboxMessage, result: Any) -> None:
     message.classify_error = None
 
 
-def _response_kind(decision: Any) -> str | None:
-    """Question, complaint or request when the decision says which (in its `kind`)."""
-    kind = getattr(decision, "kind", None)
-    return str(kind)[:16] if isinstance(kind, str) and kind else None
+def _response_kind(result: Any, label: str) -> str | None:
+    """Question, complaint or request: the classification's `response_kind` (the first
+    driver of a "yes"), else a label that names the kind itself."""
+    kind = getattr(result, "response_kind", None)
+    if isinstance(kind, str) and kind:
+        return kind[:16]
+    if label in NO_RESPONSE or label in YES_RESPONSE:
+        return None
+    return label[:16]
 
 
 def _decision(decision: Any) -> dict[str, Any]:

@@ -188,7 +188,7 @@ def _drop_echoes(session: Session, channel_id: uuid.UUID, items: list[_Item]) ->
 # Rows -----------------------------------------------------------------------------------------
 
 
-def _insert(session: Session, model: type[Any]) -> Any:
+def dialect_insert(session: Session, model: type[Any]) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
     if session.get_bind().dialect.name == "postgresql":
         return pg_insert(model)
@@ -221,7 +221,7 @@ def _authors(session: Session, channel: Channel, items: Sequence[_Item]) -> dict
         for author_id, raw in wanted.items()
     ]
     for start in range(0, len(rows), CHUNK):
-        stmt = _insert(session, InboxAuthor).values(rows[start : start + CHUNK])
+        stmt = dialect_insert(session, InboxAuthor).values(rows[start : start + CHUNK])
         session.execute(stmt.on_conflict_do_nothing())
     found: dict[str, uuid.UUID] = {}
     for start in range(0, len(ids), CHUNK):
@@ -326,7 +326,7 @@ def _ensure_conversations(
         for (kind, root), item in starters.items()
     ]
     for start in range(0, len(rows), CHUNK):
-        stmt = _insert(session, Conversation).values(rows[start : start + CHUNK])
+        stmt = dialect_insert(session, Conversation).values(rows[start : start + CHUNK])
         session.execute(stmt.on_conflict_do_nothing())
     found: dict[_ConversationKey, Conversation] = {}
     by_kind: dict[str, list[str]] = defaultdict(list)
@@ -371,7 +371,7 @@ def _insert_messages(
     inserted: dict[uuid.UUID, InboxMessage] = {}
     for start in range(0, len(rows), CHUNK):
         stmt = (
-            _insert(session, InboxMessage)
+            dialect_insert(session, InboxMessage)
             .values(rows[start : start + CHUNK])
             .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
             .returning(InboxMessage)
