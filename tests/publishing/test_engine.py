@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -292,6 +292,9 @@ class Unverifiable:
 
             def find_by_client_ref(self, client_ref: str) -> PublishedRef | None:
                 raise PermanentError("cannot look", network="x", code="unverifiable")
+
+            def find_by_fingerprint(self, draft: DraftPost, since: datetime) -> PublishedRef | None:
+                raise PermanentError("cannot list", network="x", code="unverifiable")
 
         return CannotLook()  # type: ignore[return-value]
 
