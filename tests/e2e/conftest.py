@@ -53,6 +53,8 @@ class LiveSite:
     workspace_id: uuid.UUID
     author: Person
     reviewer: Person
+    # The server's key, for a test that connects a channel by sealing its credentials.
+    encryption_key: str = ""
 
 
 def _free_port() -> int:
@@ -111,11 +113,12 @@ def live_site(e2e_database: str, tmp_path_factory: pytest.TempPathFactory) -> It
     workspace_id, author, reviewer = _arrange(e2e_database)
     data_dir = tmp_path_factory.mktemp("e2e-data")
     port = _free_port()
+    key = new_key()
     env = {
         **os.environ,
         "ORCHESTRE_DATA_DIR": str(data_dir),
         "ORCHESTRE_DATABASE_URL": e2e_database,
-        "ORCHESTRE_ENCRYPTION_KEYS": new_key(),
+        "ORCHESTRE_ENCRYPTION_KEYS": key,
         "ORCHESTRE_LOGIN_MAX_FAILURES": "50",
     }
     log = (data_dir / "server.log").open("w")
@@ -131,7 +134,7 @@ def live_site(e2e_database: str, tmp_path_factory: pytest.TempPathFactory) -> It
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, server, data_dir / "server.log")
-        yield LiveSite(url, workspace_id, author, reviewer)
+        yield LiveSite(url, workspace_id, author, reviewer, key)
     finally:
         server.terminate()
         try:
