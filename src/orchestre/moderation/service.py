@@ -45,13 +45,13 @@ def _field_errors(prefix: str, exc: ValidationError | ValueError) -> list[FieldE
         # Leave out pydantic's own steps (the branch picked, a validator's name).
         steps = [str(p) for p in err["loc"] if str(p) not in {"leaf", "group"}]
         where = ".".join([prefix, *(p for p in steps if "[" not in p and "(" not in p)])
-        out.append(FieldError(where, err["type"], err["msg"]))
+        rule, text = err["type"], err["msg"]
+        out.append(FieldError(where, rule, text))
     return out
 
 
 def _invalid(errors: list[FieldError]) -> Invalid:
-    detail = "The rule cannot be saved; see 'errors'."
-    return Invalid(detail, code="invalid_rule", errors=errors)
+    return Invalid("The rule cannot be saved; see 'errors'.", code="invalid_rule", errors=errors)
 
 
 def _leaves(group: Group) -> list[Any]:
@@ -66,37 +66,62 @@ def _reference_errors(
 ) -> list[FieldError]:
     """Ids and roles a rule names must exist here (a foreign id reads as unknown)."""
     errors: list[FieldError] = []
-    members = {m.user_id for m in repository.memberships(session, workspace_id)}
-    roles = {r.value for r in Role}
     if group is not None:
         channels = set(repository.channel_ids(session, workspace_id))
         for leaf in _leaves(group):
             if isinstance(leaf, ChannelCondition) and set(leaf.channel_ids) - channels:
-                message = "Some of these channels are not in this workspace."
-                errors.append(FieldError("conditions", "unknown_channel", message))
+                errors.append(
+                    FieldError(
+                        "conditions",
+                        "unknown_channel",
+                        "Some of these channels are not in this workspace.",
+                    )
+                )
+    return errors + _action_reference_errors(session, workspace_id, specs)
+
+
+def _action_reference_errors(
+    session: Session, workspace_id: uuid.UUID, specs: list[ActionSpec]
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    members = {m.user_id for m in repository.memberships(session, workspace_id)}
+    roles = {r.value for r in Role}
     for i, spec in enumerate(specs):
         where = f"actions.{i}"
         if isinstance(spec, AssignAction):
             if spec.user_id is not None and spec.user_id not in members:
-                message = "This person is not a member of the workspace."
-                errors.append(FieldError(f"{where}.user_id", "unknown_member", message))
-            if spec.role is not None and spec.role not in roles:
-                message = "Unknown role."
                 errors.append(
-                    FieldError(f"{where}.role", "unknown_role", message, actual=spec.role)
+                    FieldError(
+                        f"{where}.user_id",
+                        "unknown_member",
+                        "This person is not a member of the workspace.",
+                    )
+                )
+            if spec.role is not None and spec.role not in roles:
+                errors.append(
+                    FieldError(f"{where}.role", "unknown_role", "Unknown role.", actual=spec.role)
                 )
         elif isinstance(spec, NotifyAction):
             if set(spec.user_ids) - members:
-                message = "Some of these people are not members of the workspace."
-                errors.append(FieldError(f"{where}.user_ids", "unknown_member", message))
+                errors.append(
+                    FieldError(
+                        f"{where}.user_ids",
+                        "unknown_member",
+                        "Some of these people are not members of the workspace.",
+                    )
+                )
             if set(spec.roles) - roles:
-                message = "Unknown role."
-                errors.append(FieldError(f"{where}.roles", "unknown_role", message))
+                errors.append(FieldError(f"{where}.roles", "unknown_role", "Unknown role."))
         elif isinstance(spec, AutoReplyAction):
             saved = session.get(SavedReply, spec.saved_reply_id)
             if saved is None or saved.workspace_id != workspace_id:
-                message = "This saved reply does not exist in the workspace."
-                errors.append(FieldError(f"{where}.saved_reply_id", "unknown_saved_reply", message))
+                errors.append(
+                    FieldError(
+                        f"{where}.saved_reply_id",
+                        "unknown_saved_reply",
+                        "This saved reply does not exist in the workspace.",
+                    )
+                )
     return errors
 
 
@@ -162,8 +187,9 @@ def create_rule(session: Session, actor: Actor, fields: RuleFields) -> Moderatio
         raise _invalid([FieldError("name", "required", "Give the rule a name.")])
     validated(session, actor.workspace_id, values.get("conditions"), values.get("actions"))
     if "conditions" not in values or "actions" not in values:
-        message = "A rule needs conditions and actions."
-        raise _invalid([FieldError("conditions", "required", message)])
+        raise _invalid(
+            [FieldError("conditions", "required", "A rule needs conditions and actions.")]
+        )
     row = ModerationRule(
         id=uuid.uuid4(),
         workspace_id=actor.workspace_id,
@@ -232,11 +258,14 @@ def reorder_rules(
     rows = repository.rules(session, actor.workspace_id)
     by_id = {row.id: row for row in rows}
     if len(rule_ids) != len(set(rule_ids)) or set(rule_ids) != set(by_id):
-        message = "List every rule of the workspace exactly once."
         raise Invalid(
-            message,
+            "List every rule of the workspace exactly once.",
             code="invalid_order",
-            errors=[FieldError("rule_ids", "every_rule_once", message)],
+            errors=[
+                FieldError(
+                    "rule_ids", "every_rule_once", "List every rule of the workspace exactly once."
+                )
+            ],
         )
     ordered = [by_id[i] for i in rule_ids]
     repository.reorder(session, ordered)

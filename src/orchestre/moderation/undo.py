@@ -27,14 +27,18 @@ from orchestre.moderation.effects import APPROVAL_TAG, set_priority
 NOT_SENT = (OutboundState.PENDING_APPROVAL.value, OutboundState.QUEUED.value)
 
 
+def _(message: str) -> str:
+    """Marks a message for the catalogs; the page showing it translates it."""
+    return message
+
+
 def _reasons() -> dict[str, str]:
-    # Built in a function so each string is a literal the catalogs extract.
     return {
-        "delete": "A message deleted on the network cannot be brought back.",
-        "notify": "A notification cannot be taken back once sent.",
-        "undone": "Already undone.",
-        "failed": "This action failed: there is nothing to undo.",
-        "sent": "The reply has already left for the network; it cannot be cancelled.",
+        "delete": _("A message deleted on the network cannot be brought back."),
+        "notify": _("A notification cannot be taken back once sent."),
+        "undone": _("Already undone."),
+        "failed": _("This action failed: there is nothing to undo."),
+        "sent": _("The reply has already left for the network; it cannot be cancelled."),
     }
 
 
@@ -104,13 +108,14 @@ class _Target:
 
 
 def _changed_since() -> Conflict:
-    detail = "This was changed by someone since the rule acted; nothing was undone."
-    return Conflict(detail, code="changed_since")
+    return Conflict(
+        "This was changed by someone since the rule acted; nothing was undone.",
+        code="changed_since",
+    )
 
 
 def _gone() -> Conflict:
-    detail = "The message or conversation no longer exists."
-    return Conflict(detail, code="target_gone")
+    return Conflict("The message or conversation no longer exists.", code="target_gone")
 
 
 def _unhide(t: _Target) -> None:
@@ -158,7 +163,8 @@ def _unprioritise(t: _Target) -> None:
 def _cancel_reply(t: _Target) -> None:
     reply_id = uuid.UUID(t.params["reply_message_id"])
     if not repository.cancel_unsent(t.session, reply_id, NOT_SENT):
-        raise Conflict(_reasons()["sent"], code="cannot_undo")
+        reason = _reasons()["sent"]
+        raise Conflict(reason, code="cannot_undo")
     if t.conversation is not None:
         _touch(t.conversation)
 
