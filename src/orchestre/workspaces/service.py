@@ -22,6 +22,7 @@ from orchestre.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from orchestre.kit.clock import utcnow
 from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
 from orchestre.models import ApiToken, Membership, User, WebSession, Workspace
+from orchestre.moderation import starter as starter_rules
 from orchestre.workspaces import repository
 from orchestre.workspaces.auth import (
     hash_password,
@@ -281,6 +282,8 @@ def create_workspace(
     session.add(membership)
     repository.add_editorial_line(session, workspace.id)
     session.flush()
+    # Hate and spam are hidden from the first comment on: the starter moderation rules.
+    starter_rules.install(session, workspace.id, owner.id)
     _audit(session, None, "workspace.created", workspace, user_id=owner.id)
     record(
         session,
