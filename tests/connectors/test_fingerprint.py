@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from orchestre.connectors.base import DraftPost, MediaRef, PublishedRef, RetryableError
+from orchestre.connectors.base import (
+    DraftPost,
+    MediaRef,
+    PermanentError,
+    PublishedRef,
+    RetryableError,
+)
 from orchestre.connectors.fingerprint import (
     CLOCK_SKEW,
     ListedPost,
@@ -89,3 +95,10 @@ def test_gather_reads_pages_until_the_window_start_or_the_page_limit() -> None:
     assert len(gather(iter([inside, crossing, inside]), start, max_pages=5).posts) == 4
     assert gather(iter([inside]), start, max_pages=5).complete  # no next page: all read
     assert not gather(iter([inside, inside, inside]), start, max_pages=2).complete
+
+
+def test_a_post_without_words_cannot_be_told_apart() -> None:
+    video = DraftPost(text="  https://atelier.example/v ", media=(MediaRef("v.mp4", "video/mp4"),))
+    with pytest.raises(PermanentError) as refused:
+        _find(video, _post("https://t.co/x", media=("video",)))
+    assert refused.value.code == "unverifiable"

@@ -10,7 +10,9 @@ connector lists the account's posts since the attempt through the network's API,
 - nothing matched, the listing covered the whole window, and the network has had time
   to show a fresh post: certainly absent (`None`), the caller publishes again;
 - anything less certain (the listing stopped early, or the attempt is too recent for the
-  network to list it yet): a `RetryableError`, so the caller looks again later.
+  network to list it yet): a `RetryableError`, so the caller looks again later;
+- a draft without words (media alone, a bare link) has nothing to tell it apart:
+  `PermanentError(code="unverifiable")`, a person decides.
 
 Texts are compared after Unicode NFC, with every run of whitespace made one space and
 every web address left out on both sides: networks shorten links (X's t.co), append the
@@ -27,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from orchestre.connectors.base import DraftPost, PublishedRef, RetryableError
+from orchestre.connectors.base import DraftPost, PermanentError, PublishedRef, RetryableError
 
 # The network's clock and ours may disagree; the window starts this much earlier.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -117,6 +119,14 @@ def reconcile(
     `settle` is how long the network may take to list a fresh post."""
     start = since - CLOCK_SKEW
     wanted = normalise(draft.text if text is None else text)
+    if not wanted:
+        # Media alone, or a bare link: any such post in the window would match.
+        raise PermanentError(
+            f"A post without words cannot be told apart from others on {network}; check "
+            "the account before publishing again.",
+            network=network,
+            code="unverifiable",
+        )
     kinds = [media_kind(m.content_type) for m in draft.media]
     found = sorted(
         (p for p in listing.posts if p.created_at >= start and matches(wanted, kinds, p)),
