@@ -40,26 +40,6 @@ def _area(
     return render(request, "areas/empty.html", context)
 
 
-@router.get("/inbox", response_class=HTMLResponse)
-def inbox(request: Request, view: CurrentWorkspace) -> Response:
-    return _area(
-        request,
-        view,
-        "inbox",
-        _("Inbox"),
-        "inbox",
-        _("Comments, mentions and messages will arrive here"),
-        _(
-            "Once channels can listen, every reply to your posts lands in one inbox: "
-            "filter, assign, answer and moderate without leaving Orchestre."
-        ),
-        [
-            _("Sentiment and toxicity are flagged on each message."),
-            _("Keyboard: j/k to move, r to reply, e to mark done, a to assign."),
-        ],
-    )
-
-
 @router.get("/analytics", response_class=HTMLResponse)
 def analytics(request: Request, view: CurrentWorkspace) -> Response:
     return _area(

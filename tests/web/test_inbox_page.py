@@ -1,0 +1,276 @@
+"""The inbox page: the list with its labels and timers, a conversation with its author,
+answers and moderation in place, live updates, and French; user text is always escaped."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orchestre.config import Settings
+from orchestre.connectors.base import InteractionKind
+from orchestre.inbox import replies
+from orchestre.inbox.ingest import ingest
+from orchestre.kit.clock import utcnow
+from orchestre.models import Channel, Conversation, InboxMessage, User, Workspace
+from orchestre.workspaces import auth
+from tests.factories import add_member, make_channel, make_user
+from tests.inbox.ingest_fakes import KeywordClassifier, said
+from tests.web.conftest import HTML, csrf_of, open_session
+
+HX = {**HTML, "HX-Request": "true"}
+
+
+def _arrive(db: Session, channel: Channel, *items: tuple[str, str]) -> list[InboxMessage]:
+    """Comments (author, text) arriving a minute apart, classified by keywords."""
+    start = utcnow() - timedelta(minutes=len(items) + 1)
+    interactions = [
+        said(text, start + timedelta(minutes=i), author=author, post=f"post-{author}")
+        for i, (author, text) in enumerate(items)
+    ]
+    return ingest(db, channel, interactions, source="poll", classifier=KeywordClassifier())
+
+
+def _conversation(db: Session, message: InboxMessage) -> Conversation:
+    return db.get_one(Conversation, message.conversation_id)
+
+
+def _signed_in(
+    client: TestClient, db: Session, settings: Settings, user: User, workspace: Workspace
+) -> str:
+    """Open a session for `user` and return the inbox page's CSRF token."""
+    open_session(client, db, settings, user)
+    return csrf_of(_page(client, workspace))
+
+
+def _page(client: TestClient, workspace: Workspace, query: str = "") -> str:
+    response = client.get(f"/w/{workspace.id}/inbox{query}", headers=HTML)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_the_list_shows_labels_with_scores_and_escapes_what_people_wrote(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace, handle="@acme")
+    _arrive(
+        db,
+        channel,
+        ("mallory", "<script>alert('x')</script> you idiot"),
+        ("bob", "Where is my order?"),
+    )
+    open_session(client, db, settings, owner)
+    html = _page(client, workspace)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; you idiot" in html
+    assert html.count('data-testid="conversation"') == 2
+    # The toxic one carries its label, with its score and the word that drove it on hover.
+    assert re.search(r'class="label label-offensive" title="score 0\.95 · words: idiot"', html)
+    assert 'data-testid="count-all">2<' in html
+    assert 'data-testid="count-new">2<' in html
+
+
+def test_filters_narrow_the_list_and_the_address_follows(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    _arrive(db, channel, ("mallory", "you idiot"), ("bob", "Where is my order?"))
+    open_session(client, db, settings, owner)
+    response = client.get(f"/w/{workspace.id}/inbox/list?toxicity=offensive", headers=HX)
+    assert response.status_code == 200
+    assert response.text.count('data-testid="conversation"') == 1
+    assert "you idiot" in response.text
+    assert response.headers["HX-Push-Url"] == f"/w/{workspace.id}/inbox?toxicity=offensive"
+    searched = _page(client, workspace, "?q=order")
+    assert searched.count('data-testid="conversation"') == 1
+    assert "Where is my order?" in searched
+    nobody = _page(client, workspace, "?assignee=me")
+    assert 'data-testid="inbox-empty"' in nobody
+    assert "No conversation matches these filters." in nobody
+
+
+def test_open_assign_answer_and_mark_done_in_place(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    (question,) = _arrive(db, channel, ("bob", "Where is my order?"))
+    conversation = _conversation(db, question)
+    open_session(client, db, settings, owner)
+    html = _page(client, workspace, f"?c={conversation.id}")
+    assert 'data-testid="thread"' in html
+    assert 'data-testid="author-card"' in html
+    csrf = csrf_of(html)
+    base = f"/w/{workspace.id}/inbox/c/{conversation.id}"
+
+    assigned = client.post(
+        f"{base}/assign", data={"csrf_token": csrf, "assignee": "me"}, headers=HX
+    )
+    assert assigned.status_code == 200
+    assert "Assignment saved." in assigned.headers["HX-Trigger-After-Settle"]
+    db.refresh(conversation)
+    assert conversation.assignee_id == owner.id
+    assert conversation.status == "assigned"
+
+    sent = client.post(
+        f"{base}/reply", data={"csrf_token": csrf, "text": "It left this morning."}, headers=HX
+    )
+    assert sent.status_code == 200
+    assert "It left this morning." in sent.text
+    assert 'data-testid="reply-sending"' in sent.text or 'data-testid="reply-sent"' in sent.text
+    db.refresh(conversation)
+    assert conversation.status == "waiting"
+
+    done = client.post(f"{base}/status", data={"csrf_token": csrf, "status": "done"}, headers=HX)
+    assert done.status_code == 200
+    db.refresh(conversation)
+    assert conversation.status == "done"
+
+
+def test_an_empty_reply_is_refused_in_place_and_keeps_nothing(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    (question,) = _arrive(db, channel, ("bob", "Where is my order?"))
+    conversation = _conversation(db, question)
+    csrf = _signed_in(client, db, settings, owner, workspace)
+    refused = client.post(
+        f"/w/{workspace.id}/inbox/c/{conversation.id}/reply",
+        data={"csrf_token": csrf, "text": "   "},
+        headers=HX,
+    )
+    assert refused.status_code == 422
+    assert 'data-testid="reply-error"' in refused.text
+    outbound = db.scalars(
+        select(InboxMessage).where(
+            InboxMessage.conversation_id == conversation.id, InboxMessage.direction == "outbound"
+        )
+    ).all()
+    assert outbound == []
+
+
+def test_hide_shows_the_message_as_hidden(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    (insult,) = _arrive(db, channel, ("mallory", "you are useless"))
+    csrf = _signed_in(client, db, settings, owner, workspace)
+    hidden = client.post(
+        f"/w/{workspace.id}/inbox/c/{insult.conversation_id}/messages/{insult.id}/hide",
+        data={"csrf_token": csrf, "hidden": "1"},
+        headers=HX,
+    )
+    assert hidden.status_code == 200
+    assert 'data-testid="hidden-label"' in hidden.text
+    assert 'data-testid="unhide"' in hidden.text
+    db.refresh(insult)
+    assert insult.hidden
+
+
+def test_live_updates_answer_204_until_something_arrives(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    _arrive(db, channel, ("bob", "Where is my order?"))
+    open_session(client, db, settings, owner)
+    html = _page(client, workspace)
+    stamp = re.search(r'id="live-stamp" value="([0-9a-f]+)"', html)
+    assert stamp
+    changes = f"/w/{workspace.id}/inbox/changes?stamp={stamp.group(1)}&open=&open_version="
+    assert client.get(changes, headers=HX).status_code == 204
+    _arrive(db, channel, ("carol", "Bonjour, vous livrez en Belgique ?"))
+    fresh = client.get(changes, headers=HX)
+    assert fresh.status_code == 200
+    assert 'hx-swap-oob="outerHTML"' in fresh.text
+    assert "vous livrez en Belgique" in fresh.text
+    assert fresh.text.count('data-testid="conversation"') == 2
+
+
+def test_bulk_marks_the_ticked_conversations_done(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    first, second, third = _arrive(db, channel, ("a", "one?"), ("b", "two?"), ("c", "three?"))
+    csrf = _signed_in(client, db, settings, owner, workspace)
+    response = client.post(
+        f"/w/{workspace.id}/inbox/bulk",
+        data={
+            "csrf_token": csrf,
+            "action": "done",
+            "ids": [str(first.conversation_id), str(second.conversation_id)],
+        },
+        headers=HX,
+    )
+    assert response.status_code == 204
+    assert "2 conversations changed." in response.headers["HX-Trigger"]
+    statuses = {
+        m.id: _conversation(db, m).status for m in (first, second, third) if db.refresh(m) is None
+    }
+    assert list(statuses.values()) == ["done", "done", "new"]
+
+
+def test_in_french_and_a_role_outside_the_inbox_is_told_why(
+    client: TestClient, db: Session, settings: Settings, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    _arrive(db, channel, ("bob", "you idiot"))
+    french = make_user(db, name="Léa", locale="fr")
+    add_member(db, workspace, french, "community_manager")
+    open_session(client, db, settings, french)
+    html = _page(client, workspace)
+    assert "Messagerie" in html
+    assert "Offensant" in html
+    assert 'data-testid="count-new">1<' in html
+    writer = make_user(db, name="Léo", locale="fr")
+    add_member(db, workspace, writer, "content_creator")
+    open_session(client, db, settings, writer)
+    response = client.get(f"/w/{workspace.id}/inbox", headers=HTML)
+    assert response.status_code == 403
+    refused = response.text
+    assert 'data-testid="inbox-not-allowed"' in refused
+    assert 'data-testid="conversation"' not in refused
+
+
+def test_kinds_of_conversations_are_named(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    mention = said("@acme hello?", utcnow(), kind=InteractionKind.MENTION, author="dan", post=None)
+    (message,) = ingest(db, channel, [mention], source="poll", classifier=KeywordClassifier())
+    open_session(client, db, settings, owner)
+    html = _page(client, workspace, f"?c={message.conversation_id}")
+    assert "Mention" in html
+
+
+def test_a_saved_reply_in_french_is_filled_and_a_missing_value_is_asked_for(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    (question,) = _arrive(db, channel, ("claire", "Bonjour, où est ma commande ?"))
+    actor = auth.actor_for(db, owner.id, workspace.id)
+    greeting = replies.create_saved_reply(
+        db, actor, replies.SavedReplyInput("Suivi", "fr", "Bonjour {first_name}, on regarde !")
+    )
+    tracking = replies.create_saved_reply(
+        db, actor, replies.SavedReplyInput("Commande", "fr", "Commande {order_id} partie.")
+    )
+    replies.create_saved_reply(
+        db, actor, replies.SavedReplyInput("Tracking", "en", "Hi {first_name}!")
+    )
+    open_session(client, db, settings, owner)
+    html = _page(client, workspace, f"?c={question.conversation_id}")
+    # French replies come first: the conversation is in French.
+    assert html.index('label="Français"') < html.index('label="English"')
+    url = f"/w/{workspace.id}/inbox/c/{question.conversation_id}/saved-reply"
+    filled = client.get(url, params={"saved_reply_id": str(greeting.id)}, headers=HX)
+    assert "Bonjour Claire, on regarde !</textarea>" in filled.text
+    asked = client.get(url, params={"saved_reply_id": str(tracking.id), "text": ""}, headers=HX)
+    assert 'data-testid="missing-variables"' in asked.text
+    assert 'name="var.order_id"' in asked.text
+    assert "Commande {order_id}" not in asked.text  # nothing half-filled
+    given = client.get(
+        url, params={"saved_reply_id": str(tracking.id), "var.order_id": "A-1234"}, headers=HX
+    )
+    assert "Commande A-1234 partie.</textarea>" in given.text
