@@ -159,7 +159,7 @@ def test_one_crisis_gives_one_alert_then_hourly_updates_and_escalation() -> None
     crisis_start = stream.index
     stream.noise(18, lambda _: 30.0)  # three hours
     stream.noise(6, lambda _: 90.0)  # it doubles again
-    stream.noise(DAY // 2, lambda _: 3.0)  # calm returns; cooldown passes
+    stream.noise(DAY, lambda _: 3.0)  # calm returns; the cooldown (12 h) passes
     crisis = [(i, a) for i, a in stream.alerts if a.kind == "volume"]
     statuses = [a.status for _, a in crisis]
     assert statuses[0] == "new"

@@ -97,7 +97,7 @@ class DetectorConfig:
     share_prior_weight: float = 10.0
     negative_prior: float = 0.2
     toxic_prior: float = 0.05
-    cooldown: timedelta = timedelta(hours=2)
+    cooldown: timedelta = timedelta(hours=12)
     update_every: timedelta = timedelta(hours=1)
     escalation_factor: float = 2.0
     hashtag_topics: bool = True
