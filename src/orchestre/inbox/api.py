@@ -386,11 +386,16 @@ def response_stats(
     workspace_id: uuid.UUID,
     actor: CurrentActor,
     db: DB,
-    start: Annotated[datetime, Query(description="requests arrived at or after (aware)")],
-    end: Annotated[datetime, Query(description="requests arrived before (aware)")],
+    start: Annotated[
+        datetime | None, Query(description="requests arrived at or after (aware); 30 days ago")
+    ] = None,
+    end: Annotated[
+        datetime | None, Query(description="requests arrived before (aware); now")
+    ] = None,
     channel_id: uuid.UUID | None = None,
 ) -> s.ResponseStats:
     """Response rate and median first-response time per channel (formulas: docs/inbox.md)."""
+    start, end = targets.period(start, end)
     figures = targets.response_figures(db, actor, start, end, channel_id)
     return s.ResponseStats.model_validate(
         {"start": start, "end": end, "channels": figures[:-1], "total": figures[-1]}

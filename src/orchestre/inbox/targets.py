@@ -29,12 +29,14 @@ from orchestre.errors import FieldError, Invalid, NotFound
 from orchestre.inbox import repository as repo
 from orchestre.inbox import sla
 from orchestre.inbox.service import require_aware
+from orchestre.kit.clock import utcnow
 from orchestre.models import Priority, ResponseTarget
 from orchestre.workspaces.permissions import Actor, Permission
 
 P = Permission
 MAX_MINUTES = 60 * 24 * 30
 MAX_PERIOD = timedelta(days=366)
+DEFAULT_PERIOD = timedelta(days=30)
 ANSWERS = ("queued", "sending", "sent")
 
 
@@ -147,6 +149,12 @@ class ResponseFigures:
         if self._times:
             self.median_first_response_seconds = float(statistics.median(self._times))
         return self
+
+
+def period(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """The period asked, by default the 30 days up to now."""
+    end = end or utcnow()
+    return start or end - DEFAULT_PERIOD, end
 
 
 def _check_period(start: datetime, end: datetime) -> None:
