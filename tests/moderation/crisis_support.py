@@ -74,10 +74,8 @@ class Inbox:
         self.db.flush()
 
     def burst(self, start: datetime, count: int = 40) -> list[InboxMessage]:
-        rows = [
-            self.receive(ANGRY, start + timedelta(seconds=10 * i), sentiment="negative")
-            for i in range(count)
-        ]
+        step = timedelta(minutes=9) / count  # all inside the bucket that starts at `start`
+        rows = [self.receive(ANGRY, start + i * step, sentiment="negative") for i in range(count)]
         self.db.flush()
         return rows
 

@@ -208,3 +208,32 @@ def test_two_workers_never_feed_the_same_workspace(engine: Engine, clock: Frozen
         second.close()
         with factory.begin() as cleanup:
             cleanup.execute(delete(Workspace).where(Workspace.id == ws.id))
+
+
+def test_a_lasting_crisis_updates_its_alert_and_an_escalation_tells_people_again(
+    db: Session, inbox: Inbox
+) -> None:
+    now = inbox.clock.now()
+    start = now - timedelta(hours=6)
+    inbox.baseline(start, buckets=24)
+    crisis_start = start + 24 * BUCKET
+    for b in range(8):  # eighty minutes at fifteen times the usual level
+        inbox.burst(crisis_start + b * BUCKET, count=30)
+    for b in range(8, 10):  # then worse still
+        inbox.burst(crisis_start + b * BUCKET, count=150)
+    _watch_and_feed(inbox)
+
+    volume = [a for a in _alerts(db, inbox) if a.kind == "volume"]
+    assert len(volume) == 1
+    alert = volume[0]
+    assert alert.evidence["updates"] >= 2
+    assert alert.evidence["first"]["observed"] == 30
+    assert alert.evidence["peak"]["observed"] == 150
+    assert alert.last_seen_at > crisis_start + 8 * BUCKET
+    told = db.scalars(
+        select(Notification).where(
+            Notification.kind == "crisis_alert", Notification.user_id == inbox.owner.id
+        )
+    ).all()
+    statuses = sorted(n.payload["status"] for n in told if n.payload["kind"] == "volume")
+    assert statuses == ["escalating", "new"]
