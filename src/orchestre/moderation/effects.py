@@ -171,7 +171,9 @@ def perform(
     spec: ActionSpec,
     evidence: dict[str, Any],
 ) -> ModerationAction:
-    """Carry out one action on one message and log it (`failed` with the reason if refused)."""
+    """Carry out one action on one message; its log entry (`failed` with the reason if
+    refused) is for the caller to add, all at once, so the queries of later actions do not
+    flush the log row by row."""
     entry = ModerationAction(
         id=uuid.uuid4(),
         workspace_id=message.workspace_id,
@@ -189,7 +191,6 @@ def perform(
         # A refusal (the network cannot hide, the reply is gone) is logged, not raised:
         # the other actions and rules still run.
         entry.status, entry.error, entry.params = "failed", str(exc)[:500], describe(spec)
-    run.session.add(entry)
     return entry
 
 

@@ -191,3 +191,12 @@ def reorder(session: Session, ordered: Sequence[ModerationRule]) -> None:
 
 def channel_ids(session: Session, workspace_id: uuid.UUID) -> list[uuid.UUID]:
     return list(session.scalars(select(Channel.id).where(Channel.workspace_id == workspace_id)))
+
+
+def conversations(
+    session: Session, conversation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Conversation]:
+    if not conversation_ids:
+        return {}
+    stmt = select(Conversation).where(Conversation.id.in_(set(conversation_ids)))
+    return {row.id: row for row in session.scalars(stmt)}

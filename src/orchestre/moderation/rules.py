@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orchestre.kit.timezones import utc_to_local
-from orchestre.models.inbox import Conversation, Direction, InboxAuthor, InboxMessage
+from orchestre.models.inbox import Direction, InboxAuthor, InboxMessage
 from orchestre.models.moderation import ModerationAction, ModerationRule
 from orchestre.moderation import repository
 from orchestre.moderation.conditions import MessageFacts, Predicate, compile_group, parse
@@ -177,8 +177,13 @@ def apply_rules(session: Session, messages: Sequence[InboxMessage]) -> list[Mode
             continue
         by_id = {row.id: row for row in rows}
         run = Run(session, workspace_id)
-        for match in matches(session, workspace_id, batch, rules):
-            conversation = session.get(Conversation, match.message.conversation_id)
+        found = list(matches(session, workspace_id, batch, rules))
+        # One query for every conversation touched, not one per message.
+        conversations = repository.conversations(
+            session, [m.message.conversation_id for m in found]
+        )
+        for match in found:
+            conversation = conversations.get(match.message.conversation_id)
             if conversation is None:
                 continue
             for spec in match.rule.actions:
@@ -188,5 +193,6 @@ def apply_rules(session: Session, messages: Sequence[InboxMessage]) -> list[Mode
                     )
                 )
     if done:
+        session.add_all(done)
         session.flush()
     return done
