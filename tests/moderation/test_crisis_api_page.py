@@ -143,3 +143,14 @@ def test_a_content_creator_sees_no_buttons_and_cannot_act(
     assert refused.status_code == 403
     inbox.db.refresh(alert)
     assert alert.crisis_mode_at is None
+
+
+def test_no_alert_shows_the_empty_state_and_crisis_mode_can_return_after_a_resume(
+    browser: TestClient, inbox: Inbox, settings: Settings
+) -> None:
+    open_session(browser, inbox.db, settings, inbox.owner)
+    assert "No crisis in sight" in _page(browser, inbox)
+    alert = _alert(inbox)
+    alert.crisis_mode_at = inbox.clock.now()  # engaged once, publishing resumed since
+    inbox.db.flush()
+    assert 'data-testid="crisis-mode"' in _page(browser, inbox)
