@@ -249,3 +249,33 @@ def test_outbound_messages_and_other_workspaces_rules_are_left_alone(db: Session
     done = apply_rules(db, [ours, theirs])
 
     assert [(a.message_id, a.params["tags"]) for a in done] == [(theirs.id, ["mine"])]
+
+
+def test_scores_kept_only_in_the_classification_document_count_too(db: Session) -> None:
+    ws = make_workspace(db)
+    channel = make_channel(db, ws)
+    sure_french = {
+        "all": [
+            {"type": "label", "classifier": "language", "labels": ["fr"], "min_score": 0.9},
+            {"type": "label", "classifier": "needs_response", "labels": ["yes"], "min_score": 0.6},
+        ]
+    }
+    make_rule(db, ws, sure_french, [{"type": "tag", "tags": ["fr"]}])
+    documents = {"lang": {"label": "fr", "score": 0.97}, "needs_response": {"score": 0.8}}
+    sure = make_message(
+        db, ws, channel, "?", language="fr", needs_response=True, classification=documents
+    )
+    unsure = make_message(
+        db,
+        ws,
+        channel,
+        "?",
+        language="fr",
+        needs_response=True,
+        classification=documents | {"lang": {"label": "fr", "score": 0.5}},
+    )
+
+    done = apply_rules(db, [sure, unsure])
+
+    assert [a.message_id for a in done] == [sure.id]
+    assert done[0].evidence["scores"] == {"needs_response": 0.8, "language": 0.97}

@@ -99,6 +99,7 @@ def facts_of(
     for name, (label_col, score_col) in _LABEL_COLUMNS.items():
         labels[name] = _label_value(message, label_col)
         scores[name] = getattr(message, score_col) if score_col else _stored_score(message, name)
+    scores["language"] = _stored_score(message, "lang")
     return MessageFacts(
         text=message.text or "",
         network=network,

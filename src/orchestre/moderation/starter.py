@@ -1,6 +1,9 @@
 """The starter rules every workspace gets: hide clear hate and spam, flag insults for
-review, assign complaints. Each keeps a `starter_key`, so installing again adds only the
-ones missing (a rule the team deleted comes back only when they ask for it)."""
+review, assign complaints.
+
+Hiding acts on the one message; tags and priority on the conversation, which for
+comments is the post's whole thread. Each rule keeps a `starter_key`, so installing again
+adds only the ones missing (a rule the team deleted comes back only when asked for)."""
 
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ STARTERS: tuple[Starter, ...] = (
         name="Hide clear hate",
         description="Hate speech the classifier is sure of is hidden at once.",
         conditions={"all": [_label("toxicity", ["hate"], 0.85)]},
-        actions=[{"type": "hide"}, {"type": "tag", "tags": ["hate"]}],
+        actions=[{"type": "hide"}],
         stop=True,
     ),
     Starter(
@@ -46,7 +49,7 @@ STARTERS: tuple[Starter, ...] = (
         name="Hide spam",
         description="Spam the classifier is sure of is hidden at once.",
         conditions={"all": [_label("spam", ["spam"], 0.9)]},
-        actions=[{"type": "hide"}, {"type": "tag", "tags": ["spam"]}],
+        actions=[{"type": "hide"}],
         stop=True,
     ),
     Starter(
