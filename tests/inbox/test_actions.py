@@ -273,3 +273,10 @@ def test_our_own_replies_cannot_be_hidden_here(db: Session) -> None:
     with pytest.raises(Conflict) as refusal:
         actions.request_hide(db, reply)
     assert refusal.value.code == "not_inbound"
+
+
+def test_a_conversation_a_rule_tagged_holds_people_s_replies(db: Session) -> None:
+    _, _, agent, conversation = _setup(db)
+    conversation.tags = ["approval-required"]
+    reply = actions.request_reply(db, agent, conversation, "Careful answer")
+    assert reply.outbound_state == "pending_approval"

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from orchestre.audit.service import record
+from orchestre.channels.repository import members_with_roles
 from orchestre.connectors import registry
 from orchestre.connectors.base import Capability
 from orchestre.connectors.registry import ConnectorUnavailable
@@ -32,10 +33,13 @@ from orchestre.models import (
     ModerationRule,
     OutboundState,
 )
+from orchestre.moderation.effects import APPROVAL_TAG
 from orchestre.worker.queue import enqueue
-from orchestre.workspaces.permissions import Actor
+from orchestre.workspaces.notifications import notify
+from orchestre.workspaces.permissions import MATRIX, Actor, Permission, Role
 
 SEND_REPLY = "inbox.send_reply"
+REPLY_PENDING = "inbox_reply_pending_approval"
 MODERATE = "inbox.moderate"
 MAX_REPLY_LENGTH = 10_000
 CAPABILITY_WORDS = {
@@ -103,9 +107,17 @@ def _check_text(text: str) -> str:
     return text
 
 
-def needs_approval(session: Session, actor: Actor | None, require_approval: bool) -> bool:
-    """A rule may ask for approval; otherwise the workspace's `reply_approval_roles` decide."""
+def needs_approval(
+    session: Session,
+    actor: Actor | None,
+    require_approval: bool,
+    conversation: Conversation | None = None,
+) -> bool:
+    """A rule may ask for approval (now, or by tagging the conversation); otherwise the
+    workspace's `reply_approval_roles` decide."""
     if require_approval:
+        return True
+    if conversation is not None and APPROVAL_TAG in (conversation.tags or []):
         return True
     if actor is None:
         return False
@@ -135,7 +147,7 @@ def request_reply(
     parent = parent_message or repo.latest_inbound(session, conversation.id)
     parent_id = parent.external_id if parent is not None else conversation.root_external_id
     now = utcnow()
-    held = needs_approval(session, actor, require_approval)
+    held = needs_approval(session, actor, require_approval, conversation)
     message_id = uuid.uuid4()
     message = InboxMessage(
         id=message_id,
@@ -159,7 +171,9 @@ def request_reply(
     repo.add(session, message)
     conversation.message_count = (conversation.message_count or 0) + 1
     touch(conversation, now)
-    if not held:
+    if held:
+        _tell_reviewers(session, actor, conversation, message)
+    else:
         mark_answered(session, conversation, now)
         enqueue(session, SEND_REPLY, message_id=str(message.id))
     record(
@@ -177,6 +191,29 @@ def request_reply(
         workspace_id=conversation.workspace_id,
     )
     return message
+
+
+def _tell_reviewers(
+    session: Session, actor: Actor | None, conversation: Conversation, message: InboxMessage
+) -> None:
+    """The members who may approve (inbox.moderate), the writer aside, hear of a held reply."""
+    roles = [r.value for r in Role if Permission.INBOX_MODERATE in MATRIX[r]]
+    reviewers = set(members_with_roles(session, conversation.workspace_id, roles))
+    if actor is not None:
+        reviewers.discard(actor.user_id)
+    notify(
+        session,
+        conversation.workspace_id,
+        reviewers,
+        REPLY_PENDING,
+        {
+            "conversation_id": str(conversation.id),
+            "message_id": str(message.id),
+            "excerpt": message.text[:140],
+            "by": str(actor.user_id) if actor is not None else None,
+            "source": message.source,
+        },
+    )
 
 
 def mark_answered(session: Session, conversation: Conversation, at: datetime) -> None:

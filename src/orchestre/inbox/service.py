@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from orchestre.approvals.comments import _resolve_mentions as resolve_mentions
 from orchestre.audit.service import record, snapshot
-from orchestre.channels import repository as channel_repository
 from orchestre.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from orchestre.inbox import actions, sla
 from orchestre.inbox import repository as repo
@@ -46,7 +45,6 @@ MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 MAX_NOTE_LENGTH = 5000
 INBOX_MENTION = "inbox_mention"
-REPLY_PENDING = "inbox_reply_pending_approval"
 REPLY_REJECTED = "inbox_reply_rejected"
 AUDITED = ["status", "priority", "assignee_id", "tags"]
 
@@ -467,32 +465,7 @@ def reply(
     parent = None
     if parent_message_id is not None:
         parent = load_message(session, actor, parent_message_id)
-    message = actions.request_reply(session, actor, conversation, text, parent_message=parent)
-    if message.outbound_state == OutboundState.PENDING_APPROVAL.value:
-        _tell_reviewers(session, actor, conversation, message)
-    return message
-
-
-def _tell_reviewers(
-    session: Session, actor: Actor, conversation: Conversation, message: InboxMessage
-) -> None:
-    reviewers = channel_repository.members_with_roles(
-        session,
-        actor.workspace_id,
-        [r.value for r in Role if P.INBOX_MODERATE in permissions_of(frozenset({r}))],
-    )
-    notify(
-        session,
-        actor.workspace_id,
-        set(reviewers) - {actor.user_id},
-        REPLY_PENDING,
-        {
-            "conversation_id": str(conversation.id),
-            "message_id": str(message.id),
-            "excerpt": message.text[:140],
-            "by": str(actor.user_id),
-        },
-    )
+    return actions.request_reply(session, actor, conversation, text, parent_message=parent)
 
 
 def _pending(session: Session, actor: Actor, message_id: uuid.UUID) -> InboxMessage:
