@@ -30,10 +30,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
+import random
 import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -149,11 +152,61 @@ def replay(rows: list[tuple[datetime, Observation]], config: DetectorConfig) -> 
     return alerts
 
 
+def naive_replay(rows: list[tuple[datetime, Observation]], config: DetectorConfig) -> list[Alert]:
+    """The rule one would write first, as a yardstick: a bucket with at least `min_count`
+    messages and three times the mean bucket of the last 24 hours alarms; same bucket,
+    warm-up and cooldown as the detector, no daily rhythm, no statistics."""
+    detector = CrisisDetector(config)
+    counts: dict[datetime, int] = defaultdict(int)
+    for at, _ in rows:
+        counts[detector.bucket_of(at)] += 1
+    first = bucket = detector.bucket_of(rows[0][0])
+    last = detector.bucket_of(rows[-1][0])
+    window = config.buckets(timedelta(hours=24))
+    history: list[int] = []
+    alerts: list[Alert] = []
+    last_alarm: datetime | None = None
+    while bucket <= last:
+        count = counts.get(bucket, 0)
+        mean = sum(history[-window:]) / max(len(history[-window:]), 1)
+        armed = bucket - first >= config.buckets(config.warmup) * config.bucket
+        if armed and count >= max(config.min_count, 3 * mean):
+            fresh = last_alarm is None or bucket - last_alarm >= config.cooldown
+            end = bucket + config.bucket
+            alerts.append(
+                Alert(
+                    "volume",
+                    "new" if fresh else "ongoing",
+                    "workspace",
+                    bucket,
+                    bucket,
+                    end,
+                    bucket,
+                    count,
+                    mean,
+                    0.0,
+                    "low",
+                    "spike",
+                    count,
+                )
+            )
+            last_alarm = bucket
+        history.append(count)
+        bucket += config.bucket
+    return alerts
+
+
+Replayer = Callable[[list[tuple[datetime, Observation]], DetectorConfig], list[Alert]]
+
+
 def score_event(
-    event: str, rows: list[tuple[datetime, Observation]], config: DetectorConfig
+    event: str,
+    rows: list[tuple[datetime, Observation]],
+    config: DetectorConfig,
+    replayer: Replayer = replay,
 ) -> dict[str, Any]:
     onset = onset_instant(ONSETS[event])
-    alerts = replay(rows, config)
+    alerts = replayer(rows, config)
     start = rows[0][0]
     armed_from = start + config.buckets(config.warmup) * config.bucket
     armed = max(onset - armed_from, timedelta(0))
@@ -196,7 +249,7 @@ def describe(alert: Alert) -> dict[str, Any]:
 
 
 def evaluate(
-    config: DetectorConfig, with_text: bool
+    config: DetectorConfig, with_text: bool, replayer: Replayer = replay
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     texts = load_texts() if with_text else {}
     results = []
@@ -205,7 +258,7 @@ def evaluate(
         if not rows:
             results.append({"event": event, "skipped": "no timestamps in the data set"})
             continue
-        results.append(score_event(event, rows, config))
+        results.append(score_event(event, rows, config, replayer))
     scored = [r for r in results if "skipped" not in r]
     delays = [r["delay_min"] for r in scored if r["delay_min"] is not None]
     armed_weeks = sum(r["armed_quiet_h"] for r in scored) / (24 * 7)
@@ -238,7 +291,7 @@ def evaluate(
     return results, summary
 
 
-def _median(values: list[int]) -> float | None:
+def _median(values: list[int] | list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
@@ -266,6 +319,68 @@ def print_table(results: list[dict[str, Any]]) -> None:
         )
 
 
+def synthetic_stream(
+    seed: int, mean: float, rise: float, days: int = 21
+) -> tuple[list[tuple[datetime, Observation]], datetime]:
+    """Poisson counts with a daily rhythm (nights at 15 % of the afternoons) and, on the
+    last day at 13:00 UTC, a two-hour crisis at `rise` times the usual volume."""
+    rng = random.Random(seed)
+    start = datetime(2030, 1, 7, tzinfo=UTC)
+    onset = start + timedelta(days=days - 1, hours=13)
+    rows = []
+    for index in range(days * 144):
+        at = start + index * timedelta(minutes=10)
+        hour = at.hour + at.minute / 60
+        rate = mean * (1 - 0.74 * math.cos((hour - 3) / 24 * 2 * math.pi))
+        if onset <= at < onset + timedelta(hours=2):
+            rate *= rise
+        count = _poisson(rng, rate)
+        rows.extend((at, Observation(f"{index}-{n}")) for n in range(count))
+    return rows, onset
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    if mean > 50:  # normal approximation, plenty for a yardstick
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def synthetic(config: DetectorConfig, seeds: int = 5) -> list[dict[str, Any]]:
+    """Detector and yardstick on synthetic streams: false alarms over 20 calm days and the
+    delay to a two-hour crisis of three or six times the volume."""
+    table = []
+    for mean in (0.5, 3.0, 30.0):
+        for rise in (3.0, 6.0):
+            for name, replayer in (("detector", replay), ("yardstick", naive_replay)):
+                false_alarms, delays, weeks = 0, [], 0.0
+                for seed in range(seeds):
+                    rows, onset = synthetic_stream(seed, mean, rise)
+                    alerts = replayer(rows, config)
+                    armed = onset - rows[0][0] - config.warmup
+                    weeks += armed / timedelta(days=7)
+                    false_alarms += sum(
+                        1 for a in alerts if a.window_end <= onset and a.status == "new"
+                    )
+                    hit = [a for a in alerts if onset < a.window_end <= onset + timedelta(hours=2)]
+                    if hit:
+                        delays.append((hit[0].window_end - onset) / timedelta(minutes=1))
+                table.append(
+                    {
+                        "per_bucket": mean,
+                        "rise": rise,
+                        "method": name,
+                        "detected": f"{len(delays)}/{seeds}",
+                        "median_delay_min": _median(delays),
+                        "false_alarms_per_week": round(false_alarms / weeks, 2),
+                    }
+                )
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="counts only, no texts, no sweep")
@@ -283,9 +398,18 @@ def main() -> None:
         for minutes in (5, 15, 30):
             other = replace(config, bucket=timedelta(minutes=minutes))
             print(json.dumps(evaluate(other, with_text=False)[1]))
-        print("warm-up of 6 hours instead of 12:")
-        other = replace(config, warmup=timedelta(hours=6))
-        print(json.dumps(evaluate(other, with_text=False)[1]))
+        print("yardstick: three times the last 24 hours' mean bucket (at least 5 messages):")
+        print(json.dumps(evaluate(config, with_text=False, replayer=naive_replay)[1]))
+        print("synthetic streams (21 days, daily rhythm, 5 seeds each):")
+        for line in synthetic(config):
+            print(json.dumps(line))
+        for hours in (6, 12):
+            print(f"warm-up of {hours} hours instead of a day:")
+            other = replace(config, warmup=timedelta(hours=hours))
+            print(json.dumps(evaluate(other, with_text=False)[1]))
+            for line in synthetic(other):
+                if line["method"] == "detector":
+                    print(json.dumps(line))
     summary["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(summary))
 

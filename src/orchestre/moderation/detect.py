@@ -73,7 +73,7 @@ class DetectorConfig:
     """Parameters; docs/models.md ("Crisis detection") says why each has its value."""
 
     bucket: timedelta = timedelta(minutes=10)
-    warmup: timedelta = timedelta(hours=12)
+    warmup: timedelta = timedelta(hours=24)
     level_half_life: timedelta = timedelta(hours=6)
     dispersion_rate: float = 0.02
     residual_clip: float = 9.0
