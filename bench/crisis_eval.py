@@ -17,6 +17,10 @@ collection began, a few hours to days before the onset: that is the quiet period
 - false alarms: new alerts raised before the onset, per week of *armed* quiet time (the
   quiet period after the detector's warm-up, when it could have raised one).
 
+Where the onset falls inside the warm-up (the collection began less than a day before it),
+the detector cannot see the onset: such events are listed, and the headline figures
+(`detected`, the delays) are over the events armed at their onset.
+
 Boston has no timestamps in the data set (neither timeline nor texts): it is listed, not
 scored. These are disasters, not brand crises: volume only, no sentiment.
 
@@ -228,6 +232,7 @@ def score_event(
         "delay_min": None if delay is None else round(delay),
         "first_tweet_min": None if tweet_delay is None else round(tweet_delay),
         "instant": "T" in ONSETS[event].at,
+        "armed_at_onset": onset >= armed_from,
         "new_alerts_48h": sum(1 for a in after if a.status == "new"),
         "updates_48h": sum(1 for a in after if a.status != "new"),
         "first_alert": None if first is None else describe(first),
@@ -259,14 +264,16 @@ def evaluate(
             results.append({"event": event, "skipped": "no timestamps in the data set"})
             continue
         results.append(score_event(event, rows, config, replayer))
-    scored = [r for r in results if "skipped" not in r]
+    evaluated = [r for r in results if "skipped" not in r]
+    scored = [r for r in evaluated if r["armed_at_onset"]]
     delays = [r["delay_min"] for r in scored if r["delay_min"] is not None]
-    armed_weeks = sum(r["armed_quiet_h"] for r in scored) / (24 * 7)
-    false_alarms = sum(r["false_alarms"] for r in scored)
+    armed_weeks = sum(r["armed_quiet_h"] for r in evaluated) / (24 * 7)
+    false_alarms = sum(r["false_alarms"] for r in evaluated)
     summary = {
         "bucket_min": config.bucket_seconds // 60,
         "events": len(results),
-        "evaluated": len(scored),
+        "evaluated": len(evaluated),
+        "armed_at_onset": len(scored),
         "detected": sum(1 for r in scored if r["detected"]),
         "median_delay_min": statistics.median(delays) if delays else None,
         "median_delay_after_first_tweet_min": _median(
@@ -313,7 +320,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
         )
         delay = "-" if r["delay_min"] is None else r["delay_min"]
         print(
-            f"{r['event']:28} {r['onset'][:16]:17} {r['quiet_h']:>7} {r['armed_quiet_h']:>7} "
+            f"{r['event']:28} {r['onset'][:16]:17} {r['quiet_h']:>7} {r['armed_quiet_h']:>7}"
+            f"{'' if r['armed_at_onset'] else '*'} "
             f"{r['false_alarms']:>3} {r['first_tweet_min']!s:>9} {delay:>9} "
             f"{str(r['new_alerts_48h']) + '/' + str(r['updates_48h']):>11}  {evidence}"
         )
