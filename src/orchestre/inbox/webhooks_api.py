@@ -1,7 +1,95 @@
-"""JSON routes (filled in by the inbox work)."""
+"""The webhook receiver's routes: networks push here, without a session or token; the
+signature is the authentication (see inbox/webhooks.py for every answer)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Mapping
+from typing import Any, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from orchestre.apischema import problems
+from orchestre.channels.apps import access_for
+from orchestre.config import Settings
+from orchestre.deps import get_session_factory, get_settings
+from orchestre.inbox import webhooks
+from orchestre.kit.db import transaction
+
+router = APIRouter(tags=["webhooks"])
+
+
+def _receivers(request: Request) -> Mapping[str, Any] | None:
+    # Tests and embedding applications may give their own receivers.
+    found = getattr(request.app.state, "webhook_receivers", None)
+    return found if isinstance(found, Mapping) else None
+
+
+def _max_bytes(settings: Settings) -> int:
+    configured = int(getattr(settings, "inbox_webhook_max_bytes", webhooks.MAX_BYTES))
+    return min(configured, settings.max_json_bytes)
+
+
+class WebhookAccepted(BaseModel):
+    """What became of a delivery: taken (or a replay ignored) and what it held."""
+
+    status: Literal["accepted", "duplicate"]
+    ingested: int
+    channels: int
+    unknown_accounts: int
+    skipped: int
+
+
+@router.get(
+    "/webhooks/{network}",
+    response_class=PlainTextResponse,
+    summary="Answer a network's webhook subscription check",
+    responses=problems(400, 403, 404, in_workspace=False),
+)
+def webhook_handshake(network: str, request: Request) -> str:
+    """Echo the challenge when the verify token is ours (Meta: hub.mode=subscribe,
+    hub.verify_token, hub.challenge)."""
+    settings = get_settings(request)
+    hook = webhooks.receiver(network, _receivers(request))
+    with transaction(get_session_factory(request)) as session:
+        return webhooks.handshake(
+            session,
+            access_for(settings, request.app.state),
+            settings,
+            hook,
+            dict(request.query_params),
+        )
+
+
+@router.post(
+    "/webhooks/{network}",
+    summary="Receive a network's webhook delivery",
+    response_model=WebhookAccepted,
+    responses=problems(400, 401, 403, 404, 413, in_workspace=False),
+)
+async def webhook_receive(network: str, request: Request) -> WebhookAccepted:
+    """Verified against the network app's secret, replays ignored (200, `duplicate`),
+    then the interactions ingested for the channels they name."""
+    settings = get_settings(request)
+    hook = webhooks.receiver(network, _receivers(request))
+    # The raw bytes: the signature covers them exactly as sent.
+    body = await request.body()
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    classifier = getattr(request.app.state, "inbox_classifier", None)
+
+    def work() -> WebhookAccepted:
+        with transaction(get_session_factory(request)) as session:
+            outcome = webhooks.receive(
+                session,
+                access_for(settings, request.app.state),
+                hook,
+                headers,
+                body,
+                max_bytes=_max_bytes(settings),
+                classifier=classifier,
+            )
+        return WebhookAccepted.model_validate(outcome.as_dict())
+
+    return await run_in_threadpool(work)
