@@ -155,6 +155,7 @@ def test_the_log_shows_evidence_and_one_click_undo(client: TestClient, db: Sessi
     by_action = {item["action"]: item for item in page["items"]}
     assert set(by_action) == {"hide", "delete", "tag"}
     assert by_action["tag"]["evidence"]["scores"]["toxicity"] == 0.97
+    assert by_action["tag"]["message_excerpt"] == "..."
     assert by_action["delete"]["undoable"] is False
     assert "cannot be brought back" in by_action["delete"]["undo_blocked_because"]
 

@@ -88,7 +88,8 @@ def test_the_log_undoes_in_one_click_and_disables_what_cannot_be(
     make_rule(
         db, ws, INSULT, [{"type": "tag", "tags": ["review"]}, {"type": "delete"}], name="Rude"
     )
-    message = make_message(db, ws, channel, "nul", toxicity="offensive", toxicity_score=0.9)
+    text = "nul <script>alert(1)</script>"
+    message = make_message(db, ws, channel, text, toxicity="offensive", toxicity_score=0.9)
     tag, _delete = apply_rules(db, [message])
     browser = _browser(client, db, settings, ws)
 
@@ -97,6 +98,9 @@ def test_the_log_undoes_in_one_click_and_disables_what_cannot_be(
     assert page.text.count('data-testid="action-row"') == 2
     assert 'data-testid="undo-disabled"' in page.text
     assert "cannot be brought back" in page.text
+    assert "nul &lt;script&gt;alert(1)&lt;/script&gt;" in page.text  # shown, escaped
+    assert "<script>alert(1)" not in page.text
+    assert f"/inbox?c={message.conversation_id}" in page.text
 
     undone = browser.post(
         f"/w/{ws.id}/moderation/actions/{tag.id}/undo",

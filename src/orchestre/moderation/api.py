@@ -133,6 +133,7 @@ def _action(item: service.LoggedAction) -> schemas.Action:
         undone_by=e.undone_by,
         undoable=item.blocked_because is None,
         undo_blocked_because=item.blocked_because,
+        message_excerpt=item.excerpt,
     )
 
 

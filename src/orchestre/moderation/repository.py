@@ -200,3 +200,15 @@ def conversations(
         return {}
     stmt = select(Conversation).where(Conversation.id.in_(set(conversation_ids)))
     return {row.id: row for row in session.scalars(stmt)}
+
+
+def excerpts(
+    session: Session, message_ids: Sequence[uuid.UUID], length: int = 160
+) -> dict[uuid.UUID, str]:
+    """The start of each message's text, for the log."""
+    if not message_ids:
+        return {}
+    stmt = select(InboxMessage.id, func.substr(InboxMessage.text, 1, length)).where(
+        InboxMessage.id.in_(set(message_ids))
+    )
+    return {row[0]: row[1] or "" for row in session.execute(stmt)}

@@ -112,6 +112,7 @@ class Action(OutputModel):
     undone_by: uuid.UUID | None
     undoable: bool
     undo_blocked_because: str | None = Field(description="Why it cannot be undone, if so")
+    message_excerpt: str = Field("", description="The start of the message's text")
 
 
 class ActionPage(CursorPage[Action]):

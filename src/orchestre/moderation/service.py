@@ -356,6 +356,7 @@ def _replay(
 class LoggedAction:
     entry: ModerationAction
     blocked_because: str | None
+    excerpt: str = ""
 
 
 def list_actions(
@@ -379,7 +380,14 @@ def list_actions(
     )
     page = Page.from_rows(rows, limit, key=lambda a: (a.at, a.id))
     blocked = undo.blockers(session, page.items)
-    return Page([LoggedAction(e, blocked[e.id]) for e in page.items], page.next_cursor)
+    texts = repository.excerpts(session, [e.message_id for e in page.items if e.message_id])
+    return Page(
+        [
+            LoggedAction(e, blocked[e.id], texts.get(e.message_id, "") if e.message_id else "")
+            for e in page.items
+        ],
+        page.next_cursor,
+    )
 
 
 def undo_action(session: Session, actor: Actor, action_id: uuid.UUID) -> LoggedAction:
