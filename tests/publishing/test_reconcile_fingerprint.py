@@ -191,3 +191,45 @@ def test_a_network_that_cannot_list_holds_the_post_for_a_person_at_once(keyless:
     assert publication.last_error_kind == "unverifiable"
     assert "no listing" in (publication.last_error or "")
     assert _posts_with_text(keyless, TEXT) == 1  # the first attempt landed; never a second
+
+
+class RefusesDuplicates:
+    """The network lists nothing yet refuses the new copy as a duplicate of one it has."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def open(self, session: object, channel: Channel) -> Installation:
+        inner = self.world.gateway.open(self.world.db, channel)
+
+        class Duplicate:
+            def __getattr__(self, name: str) -> object:
+                return getattr(inner, name)
+
+            def publish(self, draft: DraftPost) -> PublishedRef:
+                raise PermanentError("Duplicate content.", network="sandbox", code="duplicate")
+
+        return Duplicate()  # type: ignore[return-value]
+
+
+def test_a_duplicate_refusal_after_looking_is_held_for_a_person_not_failed(
+    keyless: World,
+) -> None:
+    variant = keyless.schedule(TEXT)
+    keyless.later(minutes=5)
+    keyless.sandbox.fail_next(AmbiguousError("no answer", network="sandbox"))
+    assert keyless.run_due() == ["retry"]
+    keyless.ctx.gateway = RefusesDuplicates(keyless)
+    keyless.later(minutes=1)
+    assert keyless.run_due() == ["needs_attention"]
+    publication = keyless.publication(variant)
+    assert publication.state == P.NEEDS_ATTENTION
+    assert "Duplicate content." in (publication.last_error or "")
+
+
+def test_a_duplicate_refusal_on_a_first_attempt_is_a_failure(keyless: World) -> None:
+    variant = keyless.schedule(TEXT)
+    keyless.later(minutes=5)
+    keyless.ctx.gateway = RefusesDuplicates(keyless)
+    assert keyless.run_due() == ["failed"]
+    assert keyless.publication(variant).last_error_kind == "permanent"

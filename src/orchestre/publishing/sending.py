@@ -228,6 +228,10 @@ def _ask_network(
     sent_at = clock()
     try:
         return installation.publish(draft), False, sent_at
+    except PermanentError as exc:
+        # Refused as a duplicate right after a lookup found nothing: the earlier attempt
+        # may have landed after all, so this is no failure of ours; a person checks.
+        return exc, since is not None and exc.code == "duplicate", sent_at
     except ConnectorError as exc:
         return exc, False, sent_at
     except Exception as exc:  # a connector bug: whether the request left is unknown
