@@ -171,7 +171,7 @@ def test_a_network_without_replies_is_refused_before_anything_is_recorded(db: Se
     with pytest.raises(Conflict) as refusal:
         actions.request_reply(db, agent, conversation, "Hello")
     assert refusal.value.code == "capability_missing"
-    assert "nowhere does not allow replies" in refusal.value.detail
+    assert refusal.value.detail == "This network does not allow replies through its API."
     outbound = db.scalars(select(InboxMessage).where(InboxMessage.direction == "outbound"))
     assert outbound.all() == []
     assert pending_jobs(db) == []

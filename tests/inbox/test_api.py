@@ -169,6 +169,7 @@ def test_reply_with_a_french_saved_reply(client: TestClient, db: Session, desk: 
         desk.url(f"/conversations/{desk.question.id}"), headers=desk.cm.headers
     ).json()
     assert detail["conversation"]["status"] == "waiting"
+    assert set(detail["capabilities"]) == {"reply", "hide_comment", "delete_comment", "like"}
     assert [m["direction"] for m in detail["messages"]] == ["inbound", "outbound"]
 
 

@@ -42,11 +42,18 @@ SEND_REPLY = "inbox.send_reply"
 REPLY_PENDING = "inbox_reply_pending_approval"
 MODERATE = "inbox.moderate"
 MAX_REPLY_LENGTH = 10_000
-CAPABILITY_WORDS = {
-    Capability.REPLY: "replies",
-    Capability.HIDE_COMMENT: "hiding comments",
-    Capability.DELETE_COMMENT: "deleting comments",
-    Capability.LIKE: "likes",
+
+
+def _(message: str) -> str:
+    """Marks a message for the catalog (scripts/i18n.sh extracts `_`); pages translate it."""
+    return message
+
+
+REFUSALS = {
+    Capability.REPLY: _("This network does not allow replies through its API."),
+    Capability.HIDE_COMMENT: _("This network does not allow hiding comments through its API."),
+    Capability.DELETE_COMMENT: _("This network does not allow deleting comments through its API."),
+    Capability.LIKE: _("This network does not allow likes through its API."),
 }
 
 Rule = ModerationRule | uuid.UUID | None
@@ -72,6 +79,20 @@ def _channel(session: Session, workspace_id: uuid.UUID, channel_id: uuid.UUID) -
     return channel
 
 
+def supported_actions(channel: Channel | None) -> list[str]:
+    """Which of reply, hide_comment, delete_comment, like the channel's network can do."""
+    if channel is None:
+        return []
+    found = []
+    for capability in REFUSALS:
+        try:
+            if registry.default().supports(channel.network, capability):
+                found.append(capability.value)
+        except ConnectorUnavailable:
+            continue
+    return found
+
+
 def require_capability(channel: Channel, capability: Capability) -> None:
     """Refuse, before anything is recorded, an action the channel's network cannot do."""
     try:
@@ -79,8 +100,7 @@ def require_capability(channel: Channel, capability: Capability) -> None:
     except ConnectorUnavailable:
         supported = False
     if not supported:
-        words = CAPABILITY_WORDS.get(capability, capability.value.replace("_", " "))
-        detail = f"{channel.network} does not allow {words} through its API."
+        detail = REFUSALS.get(capability, _("This network does not allow it through its API."))
         raise Conflict(
             detail,
             code="capability_missing",

@@ -108,6 +108,7 @@ def get_conversation(
             "messages": detail.messages,
             "notes": detail.notes,
             "names": {str(k): v for k, v in detail.names.items()},
+            "capabilities": detail.capabilities,
         }
     )
 

@@ -69,7 +69,7 @@ def bulk(
     actor.require(permission)
     ids = list(dict.fromkeys(conversation_ids))
     if not ids or len(ids) > MAX_BULK:
-        message = f"Give 1 to {MAX_BULK} conversations."
+        message = "Give 1 to 200 conversations."
         raise Invalid(
             message,
             code="bad_bulk",

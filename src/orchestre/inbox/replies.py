@@ -88,9 +88,10 @@ def fill(body: str, values: Mapping[str, str]) -> str:
     missing = [name for name in variables_of(body) if not values.get(name, "").strip()]
     if missing:
         listed = ", ".join("{" + name + "}" for name in missing)
-        message = f"No value for {listed}: give one, or edit the reply before sending it."
+        detail = f"No value for {listed}: give one, or edit the reply before sending it."
+        message = "Give a value for this variable, or edit the reply before sending it."
         raise Invalid(
-            message,
+            detail,
             code="missing_variables",
             errors=[
                 FieldError(f"values.{name}", "missing_variable", message, actual=name)

@@ -120,6 +120,9 @@ class ConversationDetail(OutputModel):
     messages: list[Message] = Field(description="Oldest first, ours included.")
     notes: list[Note]
     names: dict[str, str] = Field(description="Member id -> name, for senders and note authors.")
+    capabilities: list[str] = Field(
+        description="What the network allows here: reply, hide_comment, delete_comment, like."
+    )
 
 
 class ConversationUpdate(InputModel):

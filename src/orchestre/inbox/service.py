@@ -63,6 +63,8 @@ class ConversationDetail:
     messages: list[InboxMessage]
     notes: list[InboxNote]
     names: dict[uuid.UUID, str] = field(default_factory=dict)
+    # What the channel's network lets us do here (reply, hide_comment, delete_comment, like).
+    capabilities: list[str] = field(default_factory=list)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -185,11 +187,13 @@ def get_conversation(
     notes = repo.notes_of(session, conversation.id)
     people = [m.sent_by for m in messages] + [n.author_id for n in notes]
     people.append(conversation.assignee_id)
+    view = conversation_views(session, actor, [conversation])[0]
     return ConversationDetail(
-        view=conversation_views(session, actor, [conversation])[0],
+        view=view,
         messages=messages,
         notes=notes,
         names=repo.user_names(session, people),
+        capabilities=actions.supported_actions(view.channel),
     )
 
 
