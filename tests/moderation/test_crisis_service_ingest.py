@@ -47,5 +47,8 @@ def test_insults_arriving_through_ingest_raise_a_toxic_share_alert(
     assert evidence["observed"] == round(12 / 28, 4)
     assert evidence["expected"] < 0.1
     assert evidence["top_terms"][0]["term"] == "idiot"
+    # The chart's series is the toxic share bucket by bucket: none before, 12 of 13 at last.
+    assert evidence["series"]["values"][-1] == round(12 / 13, 4)
+    assert evidence["series"]["values"][-25:-1] == [0.0] * 24
     assert len(evidence["samples"]) == 5
     assert all("idiot" in s["text"] for s in evidence["samples"])
