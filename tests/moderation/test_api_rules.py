@@ -189,3 +189,19 @@ def test_the_starter_set_installs_once(client: TestClient, db: Session) -> None:
     client.delete(f"{_base(ws)}/rules/{deleted}", headers=headers)
     restored = client.post(f"{_base(ws)}/rules/starter", headers=headers).json()["installed"]
     assert [r["starter_key"] for r in restored] == ["hide_spam"]
+
+
+def test_a_draft_without_actions_is_tried_for_its_matches_alone(
+    client: TestClient, db: Session
+) -> None:
+    ws = make_workspace(db)
+    channel = make_channel(db, ws)
+    make_message(db, ws, channel, "Arnaqué !", toxicity="clean")
+    make_message(db, ws, channel, "merci", toxicity="clean")
+    body = {"conditions": {"any": [{"type": "keywords", "words": ["arnaque"]}]}, "days": 1}
+
+    result = client.post(f"{_base(ws)}/dry-run", json=body, headers=_as(db, ws, "analyst"))
+
+    assert result.status_code == 403  # an analyst does not read the inbox
+    result = client.post(f"{_base(ws)}/dry-run", json=body, headers=_as(db, ws, "owner"))
+    assert (result.json()["matched"], result.json()["actions"]) == (1, {})

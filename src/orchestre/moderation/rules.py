@@ -43,6 +43,7 @@ class CompiledRule:
     actions: list[ActionSpec]
 
 
+CACHE_SIZE = 10_000
 _cache: dict[uuid.UUID, tuple[datetime | None, CompiledRule]] = {}
 _cache_lock = threading.Lock()
 
@@ -61,7 +62,8 @@ def compile_rule(
         name=name,
         stop=stop,
         predicate=compile_group(parse(conditions)),
-        actions=parse_actions(actions),
+        # No actions: a draft tried in a dry run for its matches alone.
+        actions=parse_actions(actions) if actions else [],
     )
 
 
@@ -78,6 +80,8 @@ def compiled(rule: ModerationRule) -> CompiledRule | None:
     except ValueError:
         return None
     with _cache_lock:
+        if len(_cache) >= CACHE_SIZE:  # rules deleted long ago would stay otherwise
+            _cache.clear()
         _cache[rule.id] = (rule.updated_at, result)
     return result
 

@@ -314,9 +314,8 @@ def dry_run(
         name = "draft"
     if conditions is None:
         raise _invalid([FieldError("conditions", "required", "Give a rule_id or conditions.")])
-    actions = actions if actions else [{"type": "tag", "tags": ["dry-run"]}]
-    validated(session, actor.workspace_id, conditions, actions)
-    compiled = compile_rule(rule_id or uuid.uuid4(), name, conditions, actions)
+    validated(session, actor.workspace_id, conditions, actions or None)
+    compiled = compile_rule(rule_id or uuid.uuid4(), name, conditions, actions or [])
     return _replay(session, actor.workspace_id, compiled, days, now or utcnow())
 
 
