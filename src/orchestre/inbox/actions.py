@@ -111,12 +111,12 @@ def require_capability(channel: Channel, capability: Capability) -> None:
 def _check_text(text: str) -> str:
     text = text.strip()
     if not text:
-        message = "Write a reply before sending it."
+        message = _("Write a reply before sending it.")
         raise Invalid(
             message, code="reply_required", errors=[FieldError("text", "required", message)]
         )
     if len(text) > MAX_REPLY_LENGTH:
-        message = "This reply is too long."
+        message = _("This reply is too long.")
         raise Invalid(
             message,
             code="reply_too_long",
@@ -260,7 +260,7 @@ def release_approved(session: Session, message: InboxMessage, approver: Actor) -
 
 def _inbound(message: InboxMessage) -> None:
     if message.direction != Direction.INBOUND.value:
-        detail = "Only messages from other people can be hidden, deleted or liked here."
+        detail = _("Only messages from other people can be hidden, deleted or liked here.")
         raise Conflict(detail, code="not_inbound")
 
 

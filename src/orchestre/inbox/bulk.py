@@ -13,6 +13,7 @@ from orchestre.audit.service import snapshot
 from orchestre.errors import DomainError, FieldError, Invalid
 from orchestre.inbox import actions
 from orchestre.inbox import repository as repo
+from orchestre.inbox.actions import _
 from orchestre.inbox.service import (
     AUDITED,
     apply_priority,
@@ -64,12 +65,12 @@ def bulk(
     the others done (each in its own savepoint)."""
     permission = BULK_PERMISSIONS.get(change.action)
     if permission is None:
-        message = "Unknown bulk action."
+        message = _("Unknown bulk action.")
         raise Invalid(message, code="bad_action", errors=[FieldError("action", "enum", message)])
     actor.require(permission)
     ids = list(dict.fromkeys(conversation_ids))
     if not ids or len(ids) > MAX_BULK:
-        message = "Give 1 to 200 conversations."
+        message = _("Give 1 to 200 conversations.")
         raise Invalid(
             message,
             code="bad_bulk",

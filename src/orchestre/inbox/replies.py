@@ -20,6 +20,7 @@ from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, FieldError, Invalid, NotFound
 from orchestre.inbox import repository as repo
 from orchestre.inbox import service
+from orchestre.inbox.actions import _
 from orchestre.models import Conversation, InboxMessage, SavedReply
 from orchestre.workspaces.permissions import Actor, Permission
 
@@ -72,7 +73,7 @@ def variables_of(body: str) -> list[str]:
 
 def _refuse_stray(text: str) -> None:
     if "{" in text or "}" in text:
-        message = (
+        message = _(
             "A variable is written {name} in lower case (letters, digits, _); "
             "write {{ or }} for a brace itself."
         )
@@ -89,7 +90,7 @@ def fill(body: str, values: Mapping[str, str]) -> str:
     if missing:
         listed = ", ".join("{" + name + "}" for name in missing)
         detail = f"No value for {listed}: give one, or edit the reply before sending it."
-        message = "Give a value for this variable, or edit the reply before sending it."
+        message = _("Give a value for this variable, or edit the reply before sending it.")
         raise Invalid(
             detail,
             code="missing_variables",

@@ -23,6 +23,7 @@ from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from orchestre.inbox import actions, sla
 from orchestre.inbox import repository as repo
+from orchestre.inbox.actions import _
 from orchestre.inbox.repository import ConversationFilters
 from orchestre.kit.clock import utcnow
 from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
@@ -115,7 +116,7 @@ def resolve_assignee_filter(actor: Actor, assignee: str | None) -> tuple[uuid.UU
     try:
         return uuid.UUID(assignee), False
     except ValueError:
-        message = "Give 'me', 'unassigned' or a member's id."
+        message = _("Give 'me', 'unassigned' or a member's id.")
         raise Invalid(
             message,
             code="bad_assignee",
@@ -125,7 +126,7 @@ def resolve_assignee_filter(actor: Actor, assignee: str | None) -> tuple[uuid.UU
 
 def require_aware(name: str, value: datetime | None) -> None:
     if value is not None and value.tzinfo is None:
-        message = "Give the time with its offset, e.g. 2030-03-15T10:00:00+01:00."
+        message = _("Give the time with its offset, e.g. 2030-03-15T10:00:00+01:00.")
         raise Invalid(
             message, code="aware_datetime", errors=[FieldError(name, "aware_datetime", message)]
         )
@@ -303,7 +304,7 @@ def set_assignee(
         roles = repo.member_roles(session, conversation.workspace_id, assignee_id)
         granted = permissions_of(frozenset(Role(r) for r in roles if r in Role._value2member_map_))
         if P.INBOX_VIEW not in granted:
-            message = "Assign the conversation to a member who works in the inbox."
+            message = _("Assign the conversation to a member who works in the inbox.")
             raise Invalid(
                 message,
                 code="bad_assignee",
@@ -337,10 +338,10 @@ def set_status(
 
 def apply_status(conversation: Conversation, status: str) -> None:
     if status not in CS._value2member_map_:
-        message = "The status is one of new, assigned, waiting, done."
+        message = _("The status is one of new, assigned, waiting, done.")
         raise Invalid(message, code="bad_status", errors=[FieldError("status", "enum", message)])
     if status == CS.ASSIGNED.value and conversation.assignee_id is None:
-        message = "Assign someone to move the conversation to 'assigned'."
+        message = _("Assign someone to move the conversation to 'assigned'.")
         raise Invalid(
             message, code="nobody_assigned", errors=[FieldError("status", "assignee", message)]
         )
@@ -363,7 +364,7 @@ def set_priority(
 
 def apply_priority(session: Session, conversation: Conversation, priority: str) -> None:
     if priority not in Priority._value2member_map_:
-        message = "The priority is one of low, normal, high, urgent."
+        message = _("The priority is one of low, normal, high, urgent.")
         raise Invalid(
             message, code="bad_priority", errors=[FieldError("priority", "enum", message)]
         )
@@ -381,7 +382,7 @@ def clean_tags(tags: Sequence[str], field_name: str = "tags") -> list[str]:
         if len(t) > MAX_TAG_LENGTH
     ]
     if len(cleaned) > MAX_TAGS:
-        message = "20 tags at most."
+        message = _("20 tags at most.")
         errors.append(FieldError(field_name, "max_items", message, limit=MAX_TAGS))
     if errors:
         raise Invalid("Some tags are refused.", code="bad_tags", errors=errors)
@@ -420,7 +421,7 @@ def add_note(
     conversation = load_conversation(session, actor, conversation_id)
     body = body.strip()
     if not body or len(body) > MAX_NOTE_LENGTH:
-        message = "A note holds 1 to 5000 characters."
+        message = _("A note holds 1 to 5000 characters.")
         raise Invalid(
             message,
             code="bad_note",

@@ -28,6 +28,7 @@ from orchestre.audit.service import record, snapshot
 from orchestre.errors import FieldError, Invalid, NotFound
 from orchestre.inbox import repository as repo
 from orchestre.inbox import sla
+from orchestre.inbox.actions import _
 from orchestre.inbox.service import require_aware
 from orchestre.kit.clock import utcnow
 from orchestre.models import Priority, ResponseTarget
@@ -53,10 +54,10 @@ def _check(
 ) -> None:
     errors = []
     if priority not in Priority._value2member_map_:
-        message = "The priority is one of low, normal, high, urgent."
+        message = _("The priority is one of low, normal, high, urgent.")
         errors.append(FieldError("priority", "enum", message, actual=priority))
     if not 1 <= minutes <= MAX_MINUTES:
-        message = "A target of 1 minute to 30 days."
+        message = _("A target of 1 minute to 30 days.")
         errors.append(FieldError("minutes", "range", message, limit=MAX_MINUTES, actual=minutes))
     if errors:
         raise Invalid("The response target is refused.", code="bad_target", errors=errors)
@@ -161,7 +162,7 @@ def _check_period(start: datetime, end: datetime) -> None:
     require_aware("start", start)
     require_aware("end", end)
     if end <= start or end - start > MAX_PERIOD:
-        message = "The period ends after it starts and lasts a year at most."
+        message = _("The period ends after it starts and lasts a year at most.")
         raise Invalid(message, code="bad_period", errors=[FieldError("end", "period", message)])
 
 
