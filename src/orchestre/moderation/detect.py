@@ -18,17 +18,22 @@ What is watched, per *key* (the workspace as a whole, each channel, each topic o
   binomial; a minimum lift in points keeps large-but-harmless differences quiet.
 
 Daily seasonality: night volume is lower, so a flat baseline would under-expect the
-morning and over-expect the night. Every key's expected count is multiplied by the
-workspace's hour-of-day profile (24 factors averaging 1, learnt by EWMA, Holt-Winters
-style, from buckets that raised no alarm). The profile is shared because the daily rhythm
-is the audience's, not a channel's, and a sparse channel could not learn 24 factors of its
-own. It is used once `profile_min_history` exists; before that the level alone
-(which follows recent activity) sets the expectation.
+afternoon and over-expect the night. Every key's expected count is multiplied by the
+workspace's hour-of-day factor: the hour's mean count over the day's mean, learnt apart
+from the level (a running mean, then an EWMA) and shrunk toward 1 like a Poisson rate
+with a Gamma prior, so a sparse workspace needs days before its nights count as quiet. The
+profile is shared because the daily rhythm is the audience's, not a channel's, and a
+sparse channel could not learn 24 factors of its own. It applies once
+`profile_min_history` exists; before that the level alone (recent activity) sets the
+expectation. Hours are UTC: the profile is learnt, so any time zone works.
 
-Warm-up: a key raises nothing before `warmup` of history (shares also need
-`share_warmup_messages`). While alarmed, the baseline learns at `alarm_weight` of its
-usual rate, so a crisis does not become the new normal within the hour, yet a lasting
-change of level is eventually accepted.
+Warm-up: a key raises nothing before `warmup` of history (a day by default, so every hour
+of the rhythm has been seen once; shares also need `share_warmup_messages`). While a rise
+is alarming, the level learns at `alarm_weight` of its usual rate, and the profile too
+while a rise builds up, so a crisis does not become the new normal within the hour, yet a
+lasting change is accepted in the end. Overdispersion is learnt from calm buckets only.
+Channels and topics are many tests at once: their bars are raised (Bonferroni over the
+keys) so that together they alarm by chance no more often than the workspace alone.
 
 One crisis, one alert: alarms open an *episode* per kind; while it is open, further
 alarms give at most an "escalating" alert (`escalation_factor` times the magnitude last
