@@ -123,6 +123,12 @@ def test_saved_reply_variables(db: Session) -> None:
     assert [e.actual for e in refusal.value.errors] == ["first_name"]
     rendered = replies.render(db, cm, saved.id, conversation.id, {"first_name": "Jeanne"})
     assert rendered.text == "Hi Jeanne (@jeanne) {ok}"
+    # A rule answers with no person behind it: {agent_name} has no value there.
+    automatic = replies.conversation_values(db, conversation)
+    assert automatic["handle"] == "@jeanne"
+    with pytest.raises(Invalid) as unsigned:
+        replies.fill("Thanks, {agent_name}", automatic)
+    assert unsigned.value.code == "missing_variables"
     with pytest.raises(Invalid) as stray:
         replies.create_saved_reply(
             db, cm, replies.SavedReplyInput(name="Bad", language="en", body="Hi {First Name}")

@@ -110,15 +110,13 @@ def fill(body: str, values: Mapping[str, str]) -> str:
 
 
 def conversation_values(
-    session: Session, actor: Actor, conversation: Conversation
+    session: Session, conversation: Conversation, agent_id: uuid.UUID | None = None
 ) -> dict[str, str]:
-    """What the conversation and the person answering fill in by themselves."""
+    """What the conversation and the person answering (none for a rule) fill in by
+    themselves; empty values are left out, so a variable needing them is refused."""
     values: dict[str, str] = {}
-    author = (
-        repo.author(session, actor.workspace_id, conversation.author_id)
-        if conversation.author_id
-        else None
-    )
+    ws = conversation.workspace_id
+    author = repo.author(session, ws, conversation.author_id) if conversation.author_id else None
     if author is not None:
         full = author.name.strip()
         parts = full.split()
@@ -127,10 +125,11 @@ def conversation_values(
         values["last_name"] = " ".join(parts[1:])
         handle = author.handle.strip()
         values["handle"] = handle if not handle or handle.startswith("@") else f"@{handle}"
-    agent = repo.user_names(session, [actor.user_id]).get(actor.user_id, "").strip()
-    values["agent_name"] = agent
-    values["agent_first_name"] = agent.split()[0] if agent else ""
-    channel = repo.channel(session, actor.workspace_id, conversation.channel_id)
+    if agent_id is not None:
+        agent = repo.user_names(session, [agent_id]).get(agent_id, "").strip()
+        values["agent_name"] = agent
+        values["agent_first_name"] = agent.split()[0] if agent else ""
+    channel = repo.channel(session, ws, conversation.channel_id)
     if channel is not None:
         values["channel"] = channel.display_name or channel.handle
         values["network"] = channel.network
@@ -265,7 +264,7 @@ def render(
     ]
     if too_long:
         raise Invalid("Some values are too long.", code="bad_values", errors=too_long)
-    filled = {**conversation_values(session, actor, conversation), **given}
+    filled = {**conversation_values(session, conversation, actor.user_id), **given}
     text = fill(saved.body, filled)
     used = {name: filled[name].strip() for name in variables_of(saved.body)}
     return Rendered(text=text, variables=used)
