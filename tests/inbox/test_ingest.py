@@ -3,11 +3,13 @@ and never lost to bad input or a failing classifier."""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.connectors.base import Interaction, InteractionKind
 from orchestre.inbox import ingest as ingest_module
@@ -293,3 +295,70 @@ def test_interactions_of_another_channel_are_kept_apart(
     item: Interaction = said("Same id on two accounts", clock.now(), external_id="shared-1")
     assert len(ingest(db, channel, [item], source="poll", classifier=KeywordClassifier())) == 1
     assert len(ingest(db, other, [item], source="poll", classifier=KeywordClassifier())) == 1
+
+
+def test_an_author_is_described_as_in_their_newest_message(
+    db: Session, channel: Channel, clock: FrozenClock
+) -> None:
+    first = said("hi", clock.now(), author="sam")
+    ingest(db, channel, [first], source="poll", classifier=KeywordClassifier())
+    clock.advance(minutes=1)
+    renamed = replace(
+        said("again", clock.now(), author="sam"), author_handle="sam_new", author_name="Sam N."
+    )
+    ingest(db, channel, [renamed], source="poll", classifier=KeywordClassifier())
+    db.expire_all()
+    author = db.scalars(
+        select(InboxAuthor).where(
+            InboxAuthor.workspace_id == channel.workspace_id, InboxAuthor.external_id == "user-sam"
+        )
+    ).one()
+    assert (author.handle, author.name, author.message_count) == ("sam_new", "Sam N.", 2)
+
+
+def test_two_ingests_of_the_same_page_at_once_store_each_message_once(engine: Engine) -> None:
+    """A poll and a webhook in two transactions at the same time, on a real database."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with factory.begin() as setup:
+        workspace = make_workspace(setup)
+        channel = make_channel(setup, workspace)
+    now = datetime.now(UTC)
+    items = [said(f"message {n}", now, author=f"a{n % 5}") for n in range(40)]
+    start = threading.Barrier(2)
+    stored: list[int] = []
+    errors: list[BaseException] = []
+
+    def run(source: str) -> None:
+        try:
+            # SQLite takes its write lock at the first statement (BEGIN IMMEDIATE), so
+            # there the two run one after the other; PostgreSQL runs them truly at once.
+            start.wait(timeout=10)
+            with factory.begin() as session:
+                mine = session.get(Channel, channel.id)
+                assert mine is not None
+                new = ingest(session, mine, items, source=source, classifier=KeywordClassifier())
+                stored.append(len(new))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in ("poll", "webhook")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert errors == []
+        assert sum(stored) == 40
+        with factory() as check:
+            assert _count(check, InboxMessage, channel_id=channel.id) == 40
+            counts = check.scalars(
+                select(Conversation.message_count).where(Conversation.channel_id == channel.id)
+            ).all()
+            assert list(counts) == [40]
+            authors = check.scalars(
+                select(InboxAuthor.message_count).where(InboxAuthor.workspace_id == workspace.id)
+            ).all()
+            assert sorted(authors) == [8, 8, 8, 8, 8]
+    finally:
+        with factory.begin() as cleanup:
+            cleanup.execute(delete(Workspace).where(Workspace.id == workspace.id))

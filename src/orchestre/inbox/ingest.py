@@ -101,7 +101,7 @@ def ingest(
     new = _insert_messages(session, channel, items, authors, conversations, source, received)
     if not new:
         return []
-    _count(session, new, authors, conversations)
+    _count(session, new, items, conversations)
     inbound = [m for m in new if m.direction == Direction.INBOUND.value]
     classifying.classify_messages(inbound, classifier)
     session.flush()
@@ -218,7 +218,8 @@ def _authors(session: Session, channel: Channel, items: Sequence[_Item]) -> dict
             "notes": "",
             "message_count": 0,
         }
-        for author_id, raw in wanted.items()
+        # Sorted by key: concurrent ingests lock rows in one order, so never deadlock.
+        for author_id, raw in sorted(wanted.items())
     ]
     for start in range(0, len(rows), CHUNK):
         stmt = dialect_insert(session, InboxAuthor).values(rows[start : start + CHUNK])
@@ -323,7 +324,7 @@ def _ensure_conversations(
             "created_at": now,
             "updated_at": now,
         }
-        for (kind, root), item in starters.items()
+        for (kind, root), item in sorted(starters.items(), key=lambda kv: kv[0])
     ]
     for start in range(0, len(rows), CHUNK):
         stmt = dialect_insert(session, Conversation).values(rows[start : start + CHUNK])
@@ -368,11 +369,12 @@ def _insert_messages(
     received: datetime,
 ) -> list[InboxMessage]:
     rows = [_message_row(channel, i, authors, conversations, source, received) for i in items]
+    ordered = sorted(rows, key=lambda r: str(r["external_id"]))  # one lock order, as above
     inserted: dict[uuid.UUID, InboxMessage] = {}
     for start in range(0, len(rows), CHUNK):
         stmt = (
             dialect_insert(session, InboxMessage)
-            .values(rows[start : start + CHUNK])
+            .values(ordered[start : start + CHUNK])
             .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
             .returning(InboxMessage)
         )
@@ -421,11 +423,12 @@ def _message_row(
 def _count(
     session: Session,
     new: Sequence[InboxMessage],
-    authors: dict[str, uuid.UUID],
+    items: Sequence[_Item],
     conversations: dict[str, Conversation],
 ) -> None:
     """Counters and last-seen instants, from the rows really inserted (SQL increments, so
-    two ingests at once add up)."""
+    two ingests at once add up); authors' names and followers as the network says now."""
+    raw_of = {i.raw.external_id: i.raw for i in items}
     by_author: dict[uuid.UUID, list[InboxMessage]] = defaultdict(list)
     by_conversation: dict[uuid.UUID, list[InboxMessage]] = defaultdict(list)
     for message in new:
@@ -436,10 +439,11 @@ def _count(
         stmt = select(InboxAuthor).where(InboxAuthor.id.in_(list(by_author)))
         for author in session.scalars(stmt):
             messages = by_author[author.id]
-            latest = max(m.created_at for m in messages)
+            newest = max(messages, key=lambda m: m.created_at)
             author.message_count = InboxAuthor.message_count + len(messages)
-            if latest >= author.last_seen_at:
-                author.last_seen_at = latest
+            if newest.created_at >= author.last_seen_at:
+                author.last_seen_at = newest.created_at
+                _describe(author, raw_of[newest.external_id])
     rows = {c.id: c for c in conversations.values()}
     for conversation_id, messages in by_conversation.items():
         conversation = rows[conversation_id]
@@ -452,6 +456,17 @@ def _count(
     # The increments were SQL: read the values back for the caller and the rules.
     for conversation_id in by_conversation:
         session.refresh(rows[conversation_id], ["message_count", "version"])
+
+
+def _describe(author: InboxAuthor, raw: Interaction) -> None:
+    """The author's handle, name and followers from their newest message, when given."""
+    if raw.author_handle:
+        author.handle = raw.author_handle[:MAX_NAME]
+    if raw.author_name:
+        author.name = raw.author_name[:MAX_NAME]
+    followers = getattr(raw, "author_followers", None)  # when connectors report it
+    if isinstance(followers, int) and followers >= 0:
+        author.followers = followers
 
 
 def _moderate(session: Session, messages: list[InboxMessage]) -> None:
