@@ -343,3 +343,22 @@ def test_another_workspace_ids_are_not_found(client: TestClient, db: Session, de
         client.get(desk.url(f"/conversations/{foreign.id}"), headers=desk.cm.headers).status_code
         == 404
     )
+
+
+def test_messages_page_back_through_a_long_thread(
+    client: TestClient, db: Session, desk: Desk
+) -> None:
+    for n in range(3):
+        add_inbound(db, desk.question, f"again {n}", at=utcnow() + timedelta(seconds=n))
+    db.commit()
+    url = desk.url(f"/conversations/{desk.question.id}/messages")
+    first = client.get(url, headers=desk.cm.headers, params={"limit": 2}).json()
+    assert [m["text"] for m in first["items"]] == ["again 2", "again 1"]
+    rest = client.get(
+        url, headers=desk.cm.headers, params={"limit": 2, "cursor": first["next_cursor"]}
+    ).json()
+    assert [m["text"] for m in rest["items"]] == ["again 0", "Où est ma commande ?"]
+    assert rest["next_cursor"] is None
+    detail = client.get(desk.url(f"/conversations/{desk.question.id}"), headers=desk.cm.headers)
+    assert detail.json()["messages"][-1]["text"] == "again 2"
+    assert detail.json()["earlier_cursor"] is None

@@ -109,8 +109,23 @@ def get_conversation(
             "notes": detail.notes,
             "names": {str(k): v for k, v in detail.names.items()},
             "capabilities": detail.capabilities,
+            "earlier_cursor": detail.earlier_cursor,
         }
     )
+
+
+@router.get(CONVERSATION + "/messages", response_model=s.MessagePage, responses=problems(422))
+def list_messages(
+    workspace_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    actor: CurrentActor,
+    db: DB,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+) -> s.MessagePage:
+    """The conversation's messages, newest first."""
+    page = service.list_messages(db, actor, conversation_id, cursor, limit)
+    return s.MessagePage(items=[_message(m) for m in page.items], next_cursor=page.next_cursor)
 
 
 @router.patch(CONVERSATION, response_model=s.Conversation, responses=problems(409, 422))

@@ -137,6 +137,19 @@ def messages_of(session: Session, conversation_id: uuid.UUID) -> list[InboxMessa
     )
 
 
+def messages_newest_first(
+    session: Session, conversation_id: uuid.UUID, after: Cursor | None, limit: int
+) -> list[InboxMessage]:
+    """Up to `limit` + 1 messages, newest first, older than the cursor's position."""
+    m = InboxMessage
+    stmt = select(m).where(m.conversation_id == conversation_id)
+    if after is not None:
+        at, last_id = after.position()
+        stmt = stmt.where(or_(m.created_at < at, and_(m.created_at == at, m.id < last_id)))
+    stmt = stmt.order_by(m.created_at.desc(), m.id.desc()).limit(limit + 1)
+    return list(session.scalars(stmt))
+
+
 def messages_by_ids(
     session: Session, workspace_id: uuid.UUID, ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, InboxMessage]:

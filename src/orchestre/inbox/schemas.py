@@ -89,6 +89,10 @@ class Conversation(OutputModel):
     version: int
 
 
+class MessagePage(CursorPage[Message]):
+    pass
+
+
 class ConversationItem(OutputModel):
     conversation: Conversation
     channel: Channel | None
@@ -117,7 +121,12 @@ class ConversationDetail(OutputModel):
     conversation: Conversation
     channel: Channel | None
     author: Author | None
-    messages: list[Message] = Field(description="Oldest first, ours included.")
+    messages: list[Message] = Field(
+        description="The latest 200, oldest first, ours included; `earlier_cursor` pages back."
+    )
+    earlier_cursor: str | None = Field(
+        description="Pass as ?cursor= to .../messages for the messages before these; null: none"
+    )
     notes: list[Note]
     names: dict[str, str] = Field(description="Member id -> name, for senders and note authors.")
     capabilities: list[str] = Field(

@@ -47,6 +47,7 @@ MAX_TAG_LENGTH = 40
 MAX_NOTE_LENGTH = 5000
 INBOX_MENTION = "inbox_mention"
 REPLY_REJECTED = "inbox_reply_rejected"
+DETAIL_MESSAGES = 200
 AUDITED = ["status", "priority", "assignee_id", "tags"]
 
 
@@ -61,11 +62,13 @@ class ConversationView:
 @dataclass(frozen=True)
 class ConversationDetail:
     view: ConversationView
+    # The latest messages, oldest first; `earlier_cursor` pages back through the others.
     messages: list[InboxMessage]
     notes: list[InboxNote]
     names: dict[uuid.UUID, str] = field(default_factory=dict)
     # What the channel's network lets us do here (reply, hide_comment, delete_comment, like).
     capabilities: list[str] = field(default_factory=list)
+    earlier_cursor: str | None = None
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -181,10 +184,11 @@ def status_counts(session: Session, actor: Actor, filters: ConversationFilters) 
 def get_conversation(
     session: Session, actor: Actor, conversation_id: uuid.UUID
 ) -> ConversationDetail:
-    """A conversation with its messages (oldest first) and internal notes."""
+    """A conversation with its latest messages (oldest first) and internal notes."""
     actor.require(P.INBOX_VIEW)
     conversation = load_conversation(session, actor, conversation_id)
-    messages = repo.messages_of(session, conversation.id)
+    latest = _messages_page(session, conversation, None, DETAIL_MESSAGES)
+    messages = list(reversed(latest.items))
     notes = repo.notes_of(session, conversation.id)
     people = [m.sent_by for m in messages] + [n.author_id for n in notes]
     people.append(conversation.assignee_id)
@@ -195,7 +199,30 @@ def get_conversation(
         notes=notes,
         names=repo.user_names(session, people),
         capabilities=actions.supported_actions(view.channel),
+        earlier_cursor=latest.next_cursor,
     )
+
+
+def _messages_page(
+    session: Session, conversation: Conversation, cursor: str | None, limit: int
+) -> Page[InboxMessage]:
+    after = decode_cursor_or_invalid(cursor)
+    limit = clamp_limit(limit)
+    rows = repo.messages_newest_first(session, conversation.id, after, limit)
+    return Page.from_rows(rows, limit, key=lambda m: (m.created_at, m.id))
+
+
+def list_messages(
+    session: Session,
+    actor: Actor,
+    conversation_id: uuid.UUID,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[InboxMessage]:
+    """A conversation's messages, newest first (a post's thread may hold thousands)."""
+    actor.require(P.INBOX_VIEW)
+    conversation = load_conversation(session, actor, conversation_id)
+    return _messages_page(session, conversation, cursor, limit)
 
 
 # --- changing a conversation ---------------------------------------------------------------
