@@ -98,7 +98,7 @@ def key_label(key: str, handles: dict[str, str]) -> str:
 
 @router.get(PAGE, response_class=HTMLResponse)
 def page(request: Request, view: CurrentWorkspace) -> Response:
-    context = shell_context(request, view, "inbox")
+    context = shell_context(request, view, "crisis")
     active = crisis.list_alerts(view.db, view.actor, status="active", limit=50).items
     resolved = crisis.list_alerts(view.db, view.actor, status="resolved", limit=10).items
     handles = {str(c.id): c.handle for c in list_channels(view)}
