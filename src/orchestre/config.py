@@ -45,6 +45,23 @@ class Settings(BaseSettings):
     publishing_retry_base_seconds: float = 5.0
     publishing_retry_max_seconds: float = 3600.0
     publishing_reconcile_delay_seconds: float = 10.0
+    # Inbox: how often the poller looks for due streams, how often each stream is read,
+    # how long a claim holds, how much one claim reads, and the backoff after failures.
+    inbox_poll_every_seconds: float = 5.0
+    inbox_poll_interval_seconds: float = 60.0
+    inbox_poll_lease_seconds: float = 120.0
+    inbox_poll_batch: int = 50
+    inbox_poll_max_pages: int = 5
+    inbox_poll_page_size: int = 100
+    inbox_poll_backoff_base_seconds: float = 30.0
+    inbox_poll_backoff_max_seconds: float = 3600.0
+    # How often late first responses are looked for (and old webhook receipts pruned).
+    inbox_sla_sweep_seconds: float = 60.0
+    # Webhooks: the token networks echo in their subscription check (Meta's
+    # hub.verify_token); empty: derived from the network app's secret. The body limit is
+    # also capped by max_json_bytes.
+    inbox_webhook_verify_token: str | None = None
+    inbox_webhook_max_bytes: int = 1024 * 1024
     cookie_secure: bool = False
     default_locale: Literal["en", "fr"] = "en"
     base_url: str = "http://127.0.0.1:8000"

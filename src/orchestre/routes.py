@@ -17,6 +17,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.inbox.webhooks_api import router as inbox_webhooks_router
     from orchestre.insights.api import router as insights_router
     from orchestre.moderation.api import router as moderation_router
+    from orchestre.moderation.crisis_api import router as crisis_router
     from orchestre.posts.api import router as posts_router
     from orchestre.publishing.api import router as publishing_router
     from orchestre.queueing.api import router as queueing_router
@@ -37,6 +38,7 @@ def include_all(app: FastAPI) -> None:
         delivery_router,
         inbox_router,
         moderation_router,
+        crisis_router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(calendar_feed_router)

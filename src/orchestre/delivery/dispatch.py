@@ -67,6 +67,12 @@ def event_for(kind: str, payload: dict[str, Any]) -> str | None:
         return "publication.failed"
     if kind == CHANNEL_NEEDS_RECONNECTION:
         return "channel.needs_reconnection"
+    if kind == "inbox_response_overdue":
+        return "inbox.response_overdue"
+    if kind == "moderation_escalated":
+        return "moderation.escalated"
+    # crisis_alert: the crisis watch emits its webhook itself (with the evidence), so the
+    # notification's fan-out sends only the emails.
     return None
 
 

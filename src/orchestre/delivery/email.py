@@ -89,6 +89,9 @@ def _sentences(kind: str, payload: dict[str, Any], gt: _gettext.NullTranslations
         "network": NETWORK_NAMES.get(str(payload.get("network", "")), str(payload.get("network"))),
         "handle": str(payload.get("handle", "")),
     }
+    inbox = _inbox_sentences(kind, payload, values, gt)
+    if inbox is not None:
+        return inbox
     if kind == "channel_needs_reconnection":
         return {
             "subject": _("Reconnect %(network)s (%(handle)s)") % values,
@@ -116,6 +119,43 @@ def _sentences(kind: str, payload: dict[str, Any], gt: _gettext.NullTranslations
     }
 
 
+def _inbox_sentences(
+    kind: str, payload: dict[str, Any], values: dict[str, str], gt: _gettext.NullTranslations
+) -> dict[str, str] | None:
+    """The words of the inbox's and moderation's notices, or None for another kind."""
+    _ = gt.gettext
+    if kind == "inbox_response_overdue":
+        late = {**values, "minutes": str(payload.get("overdue_minutes", ""))}
+        return {
+            "subject": _("A conversation waits for an answer on %(network)s (%(handle)s)") % late,
+            "intro": _("The first-response target was missed by %(minutes)s minutes.") % late,
+            "action_label": _("Open the conversation"),
+        }
+    if kind == "moderation_escalated":
+        said = {"rule": str(payload.get("rule", "")), "excerpt": str(payload.get("excerpt", ""))}
+        return {
+            "subject": _("A moderation rule asks for your attention: %(rule)s") % said,
+            "intro": _("The rule “%(rule)s” escalated this message: %(excerpt)s") % said,
+            "action_label": _("Open the conversation"),
+        }
+    if kind == "crisis_alert":
+        what = {
+            "terms": ", ".join(str(t) for t in payload.get("top_terms") or []) or "—",
+            "channels": ", ".join(str(c) for c in payload.get("channels") or []) or "—",
+        }
+        return {
+            "subject": _("Crisis alert: the inbox is rising well above its usual level"),
+            "intro": _(
+                "Messages are arriving far above their usual level (top terms: %(terms)s; "
+                "channels: %(channels)s). Open the crisis page to see the evidence, "
+                "acknowledge it or engage crisis mode."
+            )
+            % what,
+            "action_label": _("Open the crisis page"),
+        }
+    return None
+
+
 def render(
     kind: str,
     payload: dict[str, Any],
@@ -133,7 +173,13 @@ def render(
     texts = _sentences(kind, payload, gt)
     base = f"{base_url.rstrip('/')}/w/{workspace_id}"
     post_id = payload.get("post_id")
-    action_url = f"{base}/posts/{post_id}" if post_id else f"{base}/channels"
+    conversation_id = payload.get("conversation_id")
+    if kind == "crisis_alert":
+        action_url = f"{base}/crisis"
+    elif conversation_id:
+        action_url = f"{base}/inbox?c={conversation_id}"
+    else:
+        action_url = f"{base}/posts/{post_id}" if post_id else f"{base}/channels"
     context = {
         **texts,
         "locale": locale,

@@ -15,6 +15,9 @@ Event = Literal[
     "publication.needs_attention",
     "publication.published",
     "channel.needs_reconnection",
+    "inbox.response_overdue",
+    "moderation.escalated",
+    "crisis.alert",
 ]
 
 

@@ -41,6 +41,9 @@ EVENTS = (
     "publication.needs_attention",
     "publication.published",
     "channel.needs_reconnection",
+    "inbox.response_overdue",
+    "moderation.escalated",
+    "crisis.alert",
 )
 SIGNATURE_HEADER = "Orchestre-Signature"
 EVENT_HEADER = "Orchestre-Event"

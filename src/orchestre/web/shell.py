@@ -9,7 +9,10 @@ from fastapi import Request
 
 from orchestre.approvals import service as approvals
 from orchestre.channels import service as channels
+from orchestre.inbox import service as inbox
+from orchestre.inbox.repository import ConversationFilters
 from orchestre.models import Channel, ChannelStatus
+from orchestre.moderation import crisis
 from orchestre.publishing import service as publishing
 from orchestre.web.forms import toasts_for
 from orchestre.web.i18n import gettext as _
@@ -43,7 +46,9 @@ def _nav(view: WorkspaceView, section: str, queue_count: int) -> list[NavItem]:
             f"{base}/publishing",
             publishing.attention_count(view.db, view.workspace.id),
         ),
-        ("inbox", _("Inbox"), "inbox", f"{base}/inbox", 0),
+        ("inbox", _("Inbox"), "inbox", f"{base}/inbox", _new_conversations(view)),
+        ("moderation", _("Moderation"), "shield", f"{base}/moderation", 0),
+        ("crisis", _("Crisis"), "alert", f"{base}/crisis", _active_alerts(view)),
         ("analytics", _("Analytics"), "analytics", f"{base}/analytics", 0),
         ("listening", _("Listening"), "listening", f"{base}/listening", 0),
         ("campaigns", _("Campaigns"), "campaigns", f"{base}/campaigns", 0),
@@ -53,6 +58,18 @@ def _nav(view: WorkspaceView, section: str, queue_count: int) -> list[NavItem]:
         NavItem(key, label, icon, url, key == section, count)
         for key, label, icon, url, count in items
     ]
+
+
+def _new_conversations(view: WorkspaceView) -> int:
+    if not view.can(Permission.INBOX_VIEW):
+        return 0
+    return inbox.status_counts(view.db, view.actor, ConversationFilters()).get("new", 0)
+
+
+def _active_alerts(view: WorkspaceView) -> int:
+    if not view.can(Permission.INBOX_VIEW):
+        return 0
+    return len(crisis.list_alerts(view.db, view.actor, status="active", limit=20).items)
 
 
 def list_channels(view: WorkspaceView) -> list[Channel]:

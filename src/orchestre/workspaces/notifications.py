@@ -17,7 +17,15 @@ from orchestre.workspaces import repository
 
 # Kinds that also leave the app (email to each person told, signed webhooks): after this
 # transaction commits, the delivery domain's job fans them out (see delivery/dispatch.py).
-DELIVERED_KINDS = frozenset({"publication_failed", "channel_needs_reconnection"})
+DELIVERED_KINDS = frozenset(
+    {
+        "publication_failed",
+        "channel_needs_reconnection",
+        "inbox_response_overdue",
+        "moderation_escalated",
+        "crisis_alert",
+    }
+)
 FAN_OUT_TASK = "delivery.fan_out"
 
 

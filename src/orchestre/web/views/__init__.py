@@ -11,6 +11,7 @@ from orchestre.web.views import (
     calendar,
     channels,
     compose,
+    crisis,
     inbox,
     insights,
     media,
@@ -39,5 +40,6 @@ ROUTERS: list[APIRouter] = [
     webhooks.router,
     inbox.router,
     moderation.router,
+    crisis.router,
     areas.router,
 ]

@@ -27,6 +27,9 @@ def event_labels() -> dict[str, str]:
         "publication.needs_attention": _("A publication needs a person"),
         "publication.published": _("A publication went out"),
         "channel.needs_reconnection": _("A channel needs reconnecting"),
+        "inbox.response_overdue": _("A conversation missed its first-response target"),
+        "moderation.escalated": _("A moderation rule escalated a message"),
+        "crisis.alert": _("A crisis alert was raised"),
     }
 
 
