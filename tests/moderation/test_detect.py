@@ -200,6 +200,15 @@ def test_evidence_names_the_terms_and_hashtags_that_stand_out() -> None:
     assert {"topic:boycottacme", "channel:x"} <= set(stream.detector.state()["keys"])
 
 
+def test_the_term_baseline_keeps_the_first_buckets_and_decays_later() -> None:
+    detector = CrisisDetector()
+    detector.observe(START, [Observation("1", text="parcel arrived #happy")])
+    assert detector.state()["terms"] == {"parcel": 1.0, "arrived": 1.0}
+    assert detector.state()["tags"] == {"happy": 1.0}
+    detector.observe(START + timedelta(days=7), [])
+    assert detector.state()["terms"]["parcel"] == pytest.approx(0.5, abs=0.01)
+
+
 def test_a_rising_negative_share_is_reported_without_a_volume_alert() -> None:
     stream = Stream()
     stream.noise(3 * DAY, lambda _: 5.0, negative_share=0.1)

@@ -221,13 +221,14 @@ class CrisisDetector:
         self._level_rate = _rate(cfg.buckets(cfg.level_half_life))
         self._share_keep = 1.0 - _rate(cfg.buckets(cfg.share_half_life))
         self._term_half_life = cfg.buckets(cfg.term_half_life)
+        self._term_decay_every = cfg.buckets(timedelta(hours=6))
         self._last: int | None = None
         self._keys: dict[str, _Key] = {}
         self._profile = [0.0] * 24  # mean count per bucket, hour by hour (UTC)
         self._profile_buckets = 0
         self._terms: dict[str, float] = {}
         self._tags: dict[str, float] = {}
-        self._term_decayed = 0
+        self._term_decayed: int | None = None  # the bucket the term counts were decayed at
         self._episodes: dict[str, dict[str, Any]] = {}
         self._bars: dict[bool, tuple[float, ...]] = {}
 
@@ -248,7 +249,7 @@ class CrisisDetector:
         detector._profile_buckets = state["profile_buckets"]
         detector._terms = dict(state["terms"])
         detector._tags = dict(state["tags"])
-        detector._term_decayed = state["term_decayed"]
+        detector._term_decayed = state.get("term_decayed")
         detector._episodes = {kind: dict(ep) for kind, ep in state["episodes"].items()}
         return detector
 
@@ -323,7 +324,8 @@ class CrisisDetector:
         return alerts
 
     def _skip(self, gap: int) -> None:
-        """Empty buckets in closed form, so a long silence costs O(keys) once."""
+        """Empty buckets in closed form, so a long silence costs O(keys) once. The daily
+        profile learns nothing from them: a gap is more often an outage than a silence."""
         if gap <= 0:
             return
         keep = math.pow(1.0 - self._level_rate, gap)
@@ -558,19 +560,22 @@ class CrisisDetector:
     # -- evidence baseline ---------------------------------------------------------------
 
     def _learn_terms(self, observations: Iterable[Observation], index: int) -> None:
+        """Add the bucket's terms to the baseline; decay and trim it every few hours (or
+        when it outgrows twice its size), not every bucket, to keep updates cheap."""
         cfg = self.config
+        if self._term_decayed is None:
+            self._term_decayed = index
+        elapsed = index - self._term_decayed
+        if elapsed >= self._term_decay_every or len(self._terms) > 2 * cfg.max_terms:
+            keep = math.pow(0.5, elapsed / self._term_half_life)
+            self._terms = _decayed(self._terms, keep, cfg.max_terms)
+            self._tags = _decayed(self._tags, keep, cfg.max_terms)
+            self._term_decayed = index
         for observation in observations:
             for term in terms(observation.text):
                 self._terms[term] = self._terms.get(term, 0.0) + 1.0
             for tag in hashtags(observation.text):
                 self._tags[tag] = self._tags.get(tag, 0.0) + 1.0
-        elapsed = index - self._term_decayed
-        if elapsed < 36 and len(self._terms) <= 2 * cfg.max_terms:
-            return
-        keep = math.pow(0.5, elapsed / self._term_half_life)
-        self._terms = _decayed(self._terms, keep, cfg.max_terms)
-        self._tags = _decayed(self._tags, keep, cfg.max_terms)
-        self._term_decayed = index
 
     def _prune_topics(self) -> None:
         """Keep at most `max_topic_keys` topics, the busiest, so the state stays bounded."""
