@@ -35,6 +35,13 @@ def serve(
     hold_seconds: Annotated[
         float, typer.Option(help="How long an ambiguous answer is held (beyond the client's wait).")
     ] = 35.0,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Push what the audience says to this URL, signed "
+            "(e.g. http://127.0.0.1:8000/api/v1/webhooks/sandbox)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the sandbox over HTTP; connect a channel to it with its URL as base_url."""
     from orchestre.connectors.sandbox import server
@@ -62,4 +69,5 @@ def serve(
         port=port,
         hold_seconds=hold_seconds,
         access_log=not quiet,
+        webhook_url=webhook_url,
     )

@@ -23,6 +23,7 @@ from orchestre.connectors.base import (
     RetryableError,
 )
 from orchestre.connectors.sandbox import wire
+from orchestre.connectors.sandbox.inbound import inbound_router
 from orchestre.connectors.sandbox.network import SandboxNetwork, SandboxUnavailable
 
 T = TypeVar("T")
@@ -33,9 +34,14 @@ DEFAULT_HOLD_SECONDS = 35.0
 
 
 def create_sandbox_app(
-    network: SandboxNetwork, *, hold_seconds: float = DEFAULT_HOLD_SECONDS
+    network: SandboxNetwork,
+    *,
+    hold_seconds: float = DEFAULT_HOLD_SECONDS,
+    webhook_url: str | None = None,
 ) -> FastAPI:
-    """An HTTP face for `network`; accounts are created on first use, no credentials."""
+    """An HTTP face for `network`; accounts are created on first use, no credentials.
+    With `webhook_url`, what the audience says through `/inbound` is also pushed there,
+    signed."""
     app = FastAPI(title="Orchestre sandbox network", docs_url=None, redoc_url=None)
 
     @app.exception_handler(ConnectorError)
@@ -50,6 +56,7 @@ def create_sandbox_app(
     app.include_router(_account_routes(network))
     app.include_router(_writing_routes(network, hold_seconds))
     app.include_router(_reading_routes(network))
+    app.include_router(inbound_router(network, webhook_url=webhook_url))
     return app
 
 
@@ -173,9 +180,10 @@ def serve(
     port: int = 8765,
     hold_seconds: float = DEFAULT_HOLD_SECONDS,
     access_log: bool = True,
+    webhook_url: str | None = None,
 ) -> None:
     """Run the sandbox server until interrupted (the `orchestre sandbox serve` command)."""
     import uvicorn
 
-    app = create_sandbox_app(network, hold_seconds=hold_seconds)
+    app = create_sandbox_app(network, hold_seconds=hold_seconds, webhook_url=webhook_url)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
