@@ -215,3 +215,23 @@ def test_response_figures(db: Session, clock: FrozenClock) -> None:
         targets.response_figures(db, cm, utcnow() - timedelta(minutes=1), utcnow())[-1].requests
         == 0
     )
+
+
+def test_an_approved_reply_answers_from_its_approval(db: Session, clock: FrozenClock) -> None:
+    ws = make_workspace(db)
+    ws.reply_approval_roles = ["community_manager"]
+    cm = actor_for(db, ws, "community_manager")
+    lead = actor_for(db, ws, "social_media_manager")
+    asked = utcnow() - timedelta(minutes=10)
+    conversation = make_conversation(db, make_channel(db, ws), at=asked)
+    held = service.reply(db, cm, conversation.id, "A refund is on its way")
+    clock.advance(minutes=20)
+    service.approve_reply(db, lead, held.id)
+    assert held.outbound_state == "queued"
+    assert held.approved_by == lead.user_id
+    assert conversation.status == "waiting"
+    assert conversation.awaiting_since is None
+    [figures] = targets.response_figures(db, lead, asked - timedelta(minutes=1), utcnow())[-1:]
+    assert figures.median_first_response_seconds == 30 * 60
+    with pytest.raises(Conflict):
+        service.approve_reply(db, lead, held.id)

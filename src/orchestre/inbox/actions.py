@@ -252,9 +252,13 @@ def release_approved(session: Session, message: InboxMessage, approver: Actor) -
         raise NotFound("Conversation not found.", code="conversation_not_found")
     channel = _channel(session, message.workspace_id, message.channel_id)
     require_capability(channel, Capability.REPLY)
+    now = utcnow()
     message.outbound_state = OutboundState.QUEUED.value
     message.approved_by = approver.user_id
-    mark_answered(session, conversation, utcnow())
+    # The answer leaves now: the response figures count it from here, not from its draft.
+    message.created_at = now
+    conversation.last_message_at = max(conversation.last_message_at, now)
+    mark_answered(session, conversation, now)
     enqueue(session, SEND_REPLY, message_id=str(message.id))
 
 
