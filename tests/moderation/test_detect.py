@@ -18,6 +18,7 @@ from orchestre.moderation.detect import (
     CrisisDetector,
     DetectorConfig,
     Observation,
+    bonferroni,
     count_tail,
     keys_of,
     share_tail,
@@ -176,6 +177,20 @@ def test_one_crisis_gives_one_alert_then_hourly_updates_and_escalation() -> None
     assert later[0].status == "new"
 
 
+def test_a_crisis_on_one_channel_is_found_where_the_workspace_total_hides_it() -> None:
+    channels = ("a", "b", "c", "d", "e")
+    stream = Stream()
+    stream.noise(2 * DAY, lambda _: 10.0, channels=channels)
+    start = stream.index
+    for _ in range(6):  # channel c goes from 2 to 10 a bucket; the workspace from 10 to 18
+        calm = stream.messages(poisson(stream.rng, 10.0), channels=channels)
+        stream.feed(calm + stream.messages(8, channels=("c",)))
+    volume = [a for i, a in stream.alerts if i >= start and a.kind == "volume"]
+    assert volume
+    assert volume[0].key == "channel:c"
+    assert volume[0].channels == ("c",)
+
+
 def test_evidence_names_the_terms_and_hashtags_that_stand_out() -> None:
     stream = Stream()
     stream.noise(2 * DAY, lambda _: 3.0, text="thanks for the quick delivery of my order")
@@ -278,3 +293,6 @@ def test_tails() -> None:
     assert share_tail(3, 3, 0.5) == pytest.approx(0.125)
     assert tail_z(0.5) == pytest.approx(0.0, abs=1e-9)
     assert tail_z(2.866515718791939e-07) == pytest.approx(5.0, abs=1e-6)
+    # Many keys, one chance: each of 100 tests needs a higher bar than a single one.
+    assert bonferroni(5.0, 1) == pytest.approx(5.0)
+    assert bonferroni(5.0, 100) == pytest.approx(tail_z(2.866515718791939e-09), abs=1e-6)
