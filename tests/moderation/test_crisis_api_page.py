@@ -87,6 +87,7 @@ def test_the_alert_shows_its_evidence_escaped_with_a_chart(
     assert "&lt;b&gt;refund&lt;/b&gt;" in html  # a message's HTML is shown, never run
     assert "<b>refund</b>" not in html
     assert html.count("<polyline") == 2  # the empty bucket breaks the line
+    assert 'data-testid="peak"' not in html  # never updated: no peak apart from the figure
     assert "Message volume" in html
 
 
@@ -152,5 +153,13 @@ def test_no_alert_shows_the_empty_state_and_crisis_mode_can_return_after_a_resum
     assert "No crisis in sight" in _page(browser, inbox)
     alert = _alert(inbox)
     alert.crisis_mode_at = inbox.clock.now()  # engaged once, publishing resumed since
+    peak_at = inbox.clock.now() - timedelta(minutes=20)
+    alert.evidence = {
+        **alert.evidence,
+        "updates": 2,
+        "peak": {"observed": 97.0, "bucket_start": peak_at.isoformat()},
+    }
     inbox.db.flush()
-    assert 'data-testid="crisis-mode"' in _page(browser, inbox)
+    html = _page(browser, inbox)
+    assert 'data-testid="crisis-mode"' in html
+    assert "Peak so far: 97" in html

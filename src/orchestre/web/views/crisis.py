@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -88,6 +89,24 @@ def chart(series: dict[str, Any] | None) -> Chart | None:
     return Chart(lines=lines, expected_y=y(expected), peak=peak)
 
 
+@dataclass(frozen=True)
+class Peak:
+    observed: float
+    at: datetime
+
+
+def peak(alert: CrisisAlert) -> Peak | None:
+    """The highest figure of an alert that was updated since it was raised."""
+    evidence = alert.evidence or {}
+    found = evidence.get("peak") or {}
+    if not evidence.get("updates") or found.get("observed") is None:
+        return None
+    try:
+        return Peak(float(found["observed"]), datetime.fromisoformat(found["bucket_start"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def key_label(key: str, handles: dict[str, str]) -> str:
     if key.startswith("channel:"):
         return handles.get(key.removeprefix("channel:"), _("A channel"))
@@ -109,6 +128,7 @@ def page(request: Request, view: CurrentWorkspace) -> Response:
         active=active,
         resolved=resolved,
         charts={a.id: chart((a.evidence or {}).get("series")) for a in active},
+        peaks={a.id: peak(a) for a in active},
         keys={a.id: key_label(a.key, handles) for a in [*active, *resolved]},
         handles=handles,
         replies=crisis.holding_candidates(view.db, view.actor),
