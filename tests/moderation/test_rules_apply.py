@@ -279,3 +279,40 @@ def test_scores_kept_only_in_the_classification_document_count_too(db: Session) 
 
     assert [a.message_id for a in done] == [sure.id]
     assert done[0].evidence["scores"] == {"needs_response": 0.8, "language": 0.97}
+
+
+def test_a_rule_leaves_an_assigned_conversation_with_its_person(db: Session) -> None:
+    ws = make_workspace(db)
+    channel = make_channel(db, ws)
+    holder = make_member(db, ws, "community_manager")
+    make_member(db, ws, "community_manager")
+    make_rule(db, ws, INSULT, [{"type": "assign", "role": "community_manager"}])
+    message = make_message(db, ws, channel, "nul", toxicity="offensive")
+    conversation = db.get(Conversation, message.conversation_id)
+    assert conversation is not None
+    conversation.assignee_id = holder.id
+
+    (entry,) = apply_rules(db, [message])
+
+    assert (entry.status, conversation.assignee_id) == ("skipped", holder.id)
+    assert "already assigned" in (entry.error or "")
+    assert blockers(db, [entry])[entry.id] is not None
+
+
+def test_a_rule_answers_a_conversation_once(db: Session) -> None:
+    ws = make_workspace(db)
+    channel = make_channel(db, ws)
+    saved = SavedReply(workspace_id=ws.id, name="Hi", language="en", body="Hi!")
+    db.add(saved)
+    db.flush()
+    make_rule(db, ws, INSULT, [{"type": "auto_reply", "saved_reply_id": str(saved.id)}])
+    first = make_message(db, ws, channel, "meh", toxicity="offensive")
+    again = make_message(db, ws, channel, "meh again", toxicity="offensive")
+    again.conversation_id = first.conversation_id
+    later = make_message(db, ws, channel, "still meh", toxicity="offensive")
+    later.conversation_id = first.conversation_id
+    db.flush()
+
+    done = apply_rules(db, [first, again]) + apply_rules(db, [later])
+
+    assert [a.status for a in done] == ["done", "skipped", "skipped"]

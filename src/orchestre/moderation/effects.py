@@ -4,13 +4,14 @@ Every action carried out leaves a `ModerationAction` whose `params` keep what is
 undo it (the value before, the reply queued). Network actions (hide, delete, reply) go
 through `orchestre.inbox.actions`, which sends them as background jobs after the
 transaction commits; the conversation's own fields (tags, assignee, priority) change here.
+`orchestre.inbox.actions` imports this module (for the approval tag), so it and
+`orchestre.inbox.sla` are imported inside the functions that use them.
 """
 
 from __future__ import annotations
 
-import importlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -140,6 +141,8 @@ class Run:
     members: list[Membership] | None = None
     # Open conversations per assignee, read once and kept up to date during the run.
     load: dict[uuid.UUID, int] | None = None
+    # Conversations an auto-reply of this run already answered.
+    answered: set[uuid.UUID] = field(default_factory=set)
 
     def _all(self) -> list[Membership]:
         if self.members is None:
@@ -152,15 +155,6 @@ class Run:
 
     def members_with_any(self) -> set[uuid.UUID]:
         return {m.user_id for m in self._all()}
-
-
-def _inbox(module: str) -> Any:
-    """orchestre.inbox.actions or .sla, imported when first needed: ingest imports this
-    package, and those import ingest's neighbours."""
-    try:
-        return importlib.import_module(f"orchestre.inbox.{module}")
-    except ImportError as exc:  # pragma: no cover - only while the inbox is incomplete
-        raise ActionSkipped(f"The inbox cannot do this yet ({module}).") from exc
 
 
 def perform(
@@ -187,15 +181,22 @@ def perform(
     )
     try:
         entry.params = _PERFORMERS[spec.type](run, rule, message, conversation, spec)
-    except (ActionSkipped, DomainError) as exc:
+    except (ActionRefused, DomainError) as exc:
         # A refusal (the network cannot hide, the reply is gone) is logged, not raised:
         # the other actions and rules still run.
         entry.status, entry.error, entry.params = "failed", str(exc)[:500], describe(spec)
+    except NothingToDo as exc:
+        entry.status, entry.error, entry.params = "skipped", str(exc)[:500], describe(spec)
     return entry
 
 
-class ActionSkipped(Exception):
+class ActionRefused(Exception):
     """The action could not be carried out (a saved reply gone, nobody to assign...)."""
+
+
+class NothingToDo(Exception):
+    """The action is not needed here (someone already has the conversation, this rule
+    already answered it): logged as skipped, so the log says why nothing happened."""
 
 
 def _touch(conversation: Conversation) -> None:
@@ -206,14 +207,18 @@ def _hide(
     run: Run, rule: ModerationRule, m: InboxMessage, c: Conversation, spec: Any
 ) -> dict[str, Any]:
     before = bool(m.hidden)
-    _inbox("actions").request_hide(run.session, m, True, by_rule=rule)
+    from orchestre.inbox import actions
+
+    actions.request_hide(run.session, m, True, by_rule=rule)
     return {"previous_hidden": before}
 
 
 def _delete(
     run: Run, rule: ModerationRule, m: InboxMessage, c: Conversation, spec: Any
 ) -> dict[str, Any]:
-    _inbox("actions").request_delete(run.session, m, by_rule=rule)
+    from orchestre.inbox import actions
+
+    actions.request_delete(run.session, m, by_rule=rule)
     return {}
 
 
@@ -231,9 +236,12 @@ def _tag(
 def _assign(
     run: Run, rule: ModerationRule, m: InboxMessage, c: Conversation, spec: AssignAction
 ) -> dict[str, Any]:
+    if c.assignee_id is not None:
+        # A rule never takes a conversation from the person who has it.
+        raise NothingToDo("The conversation is already assigned; it stays with that person.")
     if spec.user_id is not None:
         if spec.user_id not in run.members_with_any():
-            raise ActionSkipped("The member to assign is no longer in the workspace.")
+            raise ActionRefused("The member to assign is no longer in the workspace.")
         target = spec.user_id
     else:
         target = _next_in_turn(run, rule, spec.role or "")
@@ -243,8 +251,6 @@ def _assign(
         "previous_status": c.status,
         "role": spec.role,
     }
-    if run.load is not None and c.assignee_id is not None:
-        run.load[c.assignee_id] = max(0, run.load.get(c.assignee_id, 1) - 1)
     c.assignee_id = target
     if c.status == ConversationStatus.NEW.value:
         c.status = ConversationStatus.ASSIGNED.value
@@ -257,7 +263,7 @@ def _next_in_turn(run: Run, rule: ModerationRule, role: str) -> uuid.UUID:
     the work goes round the team and evens out after someone's day off."""
     people = run.members_with([role])
     if not people:
-        raise ActionSkipped(f"Nobody holds the role {role} to be assigned.")
+        raise ActionRefused(f"Nobody holds the role {role} to be assigned.")
     if run.load is None:
         run.load = repository.open_load(run.session, run.workspace_id)
     load = run.load
@@ -279,10 +285,8 @@ def set_priority(session: Session, conversation: Conversation, priority: str) ->
         return
     conversation.priority = priority
     _touch(conversation)
-    try:
-        sla = _inbox("sla")
-    except ActionSkipped:  # pragma: no cover - only while the inbox is incomplete
-        return
+    from orchestre.inbox import sla
+
     sla.on_priority_changed(session, conversation)
 
 
@@ -291,10 +295,15 @@ def _auto_reply(
 ) -> dict[str, Any]:
     saved = run.session.get(SavedReply, spec.saved_reply_id)
     if saved is None or saved.workspace_id != m.workspace_id:
-        raise ActionSkipped("The saved reply of this rule no longer exists.")
+        raise ActionRefused("The saved reply of this rule no longer exists.")
     author = run.session.get(InboxAuthor, m.author_id) if m.author_id else None
     text = render_reply(saved.body, author)
-    reply = _inbox("actions").request_reply(
+    from orchestre.inbox import actions
+
+    if repository.answered_by_rule(run.session, rule.id, c.id) or c.id in run.answered:
+        raise NothingToDo("This rule already answered this conversation.")
+    run.answered.add(c.id)
+    reply = actions.request_reply(
         run.session,
         None,
         c,

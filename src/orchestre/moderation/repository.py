@@ -212,3 +212,18 @@ def excerpts(
         InboxMessage.id.in_(set(message_ids))
     )
     return {row[0]: row[1] or "" for row in session.execute(stmt)}
+
+
+def answered_by_rule(session: Session, rule_id: uuid.UUID, conversation_id: uuid.UUID) -> bool:
+    """Whether this rule already sent (or queued) an auto-reply in this conversation."""
+    stmt = (
+        select(ModerationAction.id)
+        .where(
+            ModerationAction.rule_id == rule_id,
+            ModerationAction.conversation_id == conversation_id,
+            ModerationAction.action == "auto_reply",
+            ModerationAction.status == "done",
+        )
+        .limit(1)
+    )
+    return session.scalar(stmt) is not None

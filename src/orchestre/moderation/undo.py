@@ -9,7 +9,6 @@ button.
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ def _reasons() -> dict[str, str]:
         "notify": _("A notification cannot be taken back once sent."),
         "undone": _("Already undone."),
         "failed": _("This action failed: there is nothing to undo."),
+        "skipped": _("Nothing was done, so there is nothing to undo."),
         "sent": _("The reply has already left for the network; it cannot be cancelled."),
     }
 
@@ -62,6 +62,8 @@ def _blocker(
 ) -> str | None:
     if entry.status == "undone":
         return reasons["undone"]
+    if entry.status == "skipped":
+        return reasons["skipped"]
     if entry.status != "done":
         return reasons["failed"]
     if entry.action == "delete":
@@ -123,7 +125,8 @@ def _unhide(t: _Target) -> None:
         raise _gone()
     if not t.message.hidden or t.params.get("previous_hidden"):
         return  # shown again by hand already, or it was hidden before the rule
-    actions = importlib.import_module("orchestre.inbox.actions")
+    from orchestre.inbox import actions
+
     actions.request_hide(t.session, t.message, False, by_rule=t.entry.rule_id)
 
 

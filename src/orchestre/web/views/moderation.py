@@ -62,7 +62,12 @@ def action_labels() -> dict[str, str]:
 
 
 def status_labels() -> dict[str, str]:
-    return {"done": _("Done"), "failed": _("Failed"), "undone": _("Undone")}
+    return {
+        "done": _("Done"),
+        "skipped": _("Skipped"),
+        "failed": _("Failed"),
+        "undone": _("Undone"),
+    }
 
 
 def _context(request: Request, view: WorkspaceView) -> dict[str, Any]:
