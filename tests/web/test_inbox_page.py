@@ -15,7 +15,15 @@ from orchestre.connectors.base import InteractionKind
 from orchestre.inbox import replies
 from orchestre.inbox.ingest import ingest
 from orchestre.kit.clock import utcnow
-from orchestre.models import Channel, Conversation, InboxMessage, User, Workspace
+from orchestre.models import (
+    Channel,
+    Conversation,
+    InboxAuthor,
+    InboxMessage,
+    User,
+    Workspace,
+)
+from orchestre.moderation import service as moderation
 from orchestre.workspaces import auth
 from tests.factories import add_member, make_channel, make_user
 from tests.inbox.ingest_fakes import KeywordClassifier, said
@@ -274,3 +282,122 @@ def test_a_saved_reply_in_french_is_filled_and_a_missing_value_is_asked_for(
         url, params={"saved_reply_id": str(tracking.id), "var.order_id": "A-1234"}, headers=HX
     )
     assert "Commande A-1234 partie.</textarea>" in given.text
+
+
+def test_a_reply_that_needs_approval_waits_for_someone_else(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    workspace.reply_approval_roles = ["community_manager"]
+    channel = make_channel(db, workspace)
+    (question,) = _arrive(db, channel, ("bob", "Where is my order?"))
+    cm = make_user(db, name="Chloé", email="chloe.cm@example.com")
+    add_member(db, workspace, cm, "community_manager")
+    csrf = _signed_in(client, db, settings, cm, workspace)
+    base = f"/w/{workspace.id}/inbox/c/{question.conversation_id}"
+    held = client.post(f"{base}/reply", data={"csrf_token": csrf, "text": "On it!"}, headers=HX)
+    assert "Reply sent for approval." in held.headers["HX-Trigger-After-Settle"]
+    assert "Waiting for approval" in held.text
+    assert 'data-testid="approve-reply"' not in held.text  # not by its own author
+    pending = db.scalars(
+        select(InboxMessage).where(InboxMessage.outbound_state == "pending_approval")
+    ).one()
+
+    csrf = _signed_in(client, db, settings, owner, workspace)
+    page = _page(client, workspace, f"?c={question.conversation_id}")
+    assert 'data-testid="approve-reply"' in page
+    approved = client.post(
+        f"{base}/replies/{pending.id}/decide",
+        data={"csrf_token": csrf, "decision": "approve"},
+        headers=HX,
+    )
+    assert approved.status_code == 200
+    db.refresh(pending)
+    assert pending.outbound_state == "queued"
+    assert pending.approved_by == owner.id
+
+
+def test_a_note_mentions_a_colleague_and_stays_internal(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    colleague = make_user(db, name="Sam", email="sam.notes@example.com")
+    add_member(db, workspace, colleague, "community_manager")
+    channel = make_channel(db, workspace)
+    (question,) = _arrive(db, channel, ("bob", "Where is my order?"))
+    csrf = _signed_in(client, db, settings, owner, workspace)
+    noted = client.post(
+        f"/w/{workspace.id}/inbox/c/{question.conversation_id}/notes",
+        data={"csrf_token": csrf, "body": "@sam.notes@example.com <b>can you</b> check?"},
+        headers=HX,
+    )
+    assert noted.status_code == 200
+    assert '<span class="mention">@sam.notes@example.com</span>' in noted.text
+    assert "&lt;b&gt;can you&lt;/b&gt;" in noted.text
+    outbound = db.scalars(select(InboxMessage).where(InboxMessage.direction == "outbound")).all()
+    assert outbound == []
+    unknown = client.post(
+        f"/w/{workspace.id}/inbox/c/{question.conversation_id}/notes",
+        data={"csrf_token": csrf, "body": "@nobody@example.com look"},
+        headers=HX,
+    )
+    assert unknown.status_code == 422
+
+
+def test_the_open_thread_follows_new_messages_live(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    (first,) = _arrive(db, channel, ("bob", "Where is my order?"))
+    open_session(client, db, settings, owner)
+    html = _page(client, workspace, f"?c={first.conversation_id}")
+    stamp = re.search(r'id="live-stamp" value="([0-9a-f]+)"', html)
+    version = re.search(r'id="live-open-version" value="(\d+)"', html)
+    assert stamp
+    assert version
+    later = said("Any news?", utcnow(), author="bob", post="post-bob")
+    ingest(db, channel, [later], source="poll", classifier=KeywordClassifier())
+    fresh = client.get(
+        f"/w/{workspace.id}/inbox/changes",
+        params={
+            "stamp": stamp.group(1),
+            "open": str(first.conversation_id),
+            "open_version": version.group(1),
+        },
+        headers=HX,
+    )
+    assert fresh.status_code == 200
+    assert 'id="thread-messages" hx-swap-oob="innerHTML"' in fresh.text
+    assert "Any news?" in fresh.text
+
+
+def test_a_message_hidden_by_a_rule_names_the_rule_and_author_tags_are_kept(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    actor = auth.actor_for(db, owner.id, workspace.id)
+    moderation.create_rule(
+        db,
+        actor,
+        moderation.RuleFields(
+            name="No scams",
+            conditions={"all": [{"type": "keywords", "words": ["arnaque"]}]},
+            actions=[{"type": "hide"}],
+        ),
+    )
+    channel = make_channel(db, workspace)
+    (scam,) = _arrive(db, channel, ("mallory", "Cette boutique est une arnaque"))
+    assert scam.hidden
+    csrf = _signed_in(client, db, settings, owner, workspace)
+    html = _page(client, workspace, f"?c={scam.conversation_id}")
+    assert "by the rule “No scams”" in html
+    assert scam.author_id is not None
+    tagged = client.post(
+        f"/w/{workspace.id}/inbox/authors/{scam.author_id}/tags",
+        data={
+            "csrf_token": csrf,
+            "conversation_id": str(scam.conversation_id),
+            "tags": ["troll", "Récidiviste", ""],
+        },
+        headers=HX,
+    )
+    assert tagged.status_code == 200
+    author = db.get_one(InboxAuthor, scam.author_id)
+    assert author.tags == ["troll", "récidiviste"]

@@ -82,7 +82,7 @@ class TimelineItem:
     author: str = ""
     labels: list[Label] = field(default_factory=list)
     is_last_inbound: bool = False
-    by_rule: bool = False
+    by_rule: str = ""  # the rule that hid it, when one did
 
 
 def names_of() -> dict[str, dict[str, str]]:

@@ -25,22 +25,17 @@ from orchestre.inbox import bulk as bulk_actions
 from orchestre.inbox import service as inbox
 from orchestre.inbox.repository import ConversationFilters
 from orchestre.kit.clock import utcnow
-from orchestre.models import Channel, Conversation, InboxAuthor, InboxMessage, SavedReply
+from orchestre.models import InboxMessage
 from orchestre.web import i18n
 from orchestre.web.forms import Form, attempt, redirect, text, texts
 from orchestre.web.i18n import gettext as _
+from orchestre.web.inbox_detail import Detail, detail_of
 from orchestre.web.inbox_present import (
     AUTHOR_TAGS,
     Filters,
     Row,
-    TimelineItem,
-    Timer,
-    author_label,
-    excerpt,
     names_of,
     rows_of,
-    timeline_of,
-    timer_of,
 )
 from orchestre.web.render import render
 from orchestre.web.session import CurrentWorkspace, WorkspaceView, WorkspaceWrite
@@ -212,105 +207,12 @@ def page_context(
         "status_tabs": [("", _("All")), *names["status"].items()],
         "poll_seconds": POLL_SECONDS,
         "user_id": view.user.id,
+        "is_owner": view.actor.has_role(Role.OWNER),
         "ix_status_name": lambda s: names["status"].get(s, s),
         **_urls(view, filters),
     }
     context.update(list_context(request, view, filters, members))
     return context
-
-
-HISTORY = 8
-
-
-@dataclass(frozen=True)
-class HistoryItem:
-    id: uuid.UUID
-    network: str
-    label: str
-    excerpt: str
-    status: str
-    when: datetime
-
-
-@dataclass(frozen=True)
-class Detail:
-    conversation: Conversation
-    channel: Channel
-    author: InboxAuthor | None
-    author_name: str
-    kind_label: str
-    timer: Timer | None
-    timeline: list[TimelineItem]
-    history: list[HistoryItem]
-    saved_replies: list[tuple[str, list[SavedReply]]]
-    needs_approval: bool
-    names: dict[str, str]
-
-
-def detail_of(view: WorkspaceView, conversation_id: uuid.UUID) -> Detail:
-    found = inbox.get_conversation(view.db, view.actor, conversation_id)
-    conversation, author = found.view.conversation, found.view.author
-    channel = found.view.channel
-    if channel is None:  # a conversation always has its channel; this keeps mypy honest
-        raise NotFound("Conversation not found.", code="conversation_not_found")
-    name, _handle = author_label(author)
-    return Detail(
-        conversation=conversation,
-        channel=channel,
-        author=author,
-        author_name=name,
-        kind_label=names_of()["kind"].get(conversation.kind, conversation.kind),
-        timer=timer_of(conversation, utcnow()),
-        timeline=timeline_of(found, name),
-        history=_history(view, conversation),
-        saved_replies=_saved_replies(view, _language_of(found)),
-        needs_approval=needs_approval(view),
-        names={str(k): v for k, v in found.names.items()},
-    )
-
-
-def _history(view: WorkspaceView, conversation: Conversation) -> list[HistoryItem]:
-    """The author's other conversations, on every channel (the same handle elsewhere too)."""
-    if conversation.author_id is None:
-        return []
-    card = authors.author_card(view.db, view.actor, conversation.author_id)
-    kinds = names_of()["kind"]
-    return [
-        HistoryItem(
-            id=item.conversation.id,
-            network=item.channel.network if item.channel else "",
-            label=kinds.get(item.conversation.kind, item.conversation.kind),
-            excerpt=excerpt(item.last_message.text) if item.last_message else "",
-            status=item.conversation.status,
-            when=item.conversation.last_message_at,
-        )
-        for item in card.conversations
-        if item.conversation.id != conversation.id
-    ][:HISTORY]
-
-
-def _saved_replies(view: WorkspaceView, language: str | None) -> list[tuple[str, list[SavedReply]]]:
-    """Saved replies by language: the conversation's language first, then the reader's."""
-    by_language: dict[str, list[SavedReply]] = {}
-    for saved in replies.list_saved_replies(view.db, view.actor):
-        by_language.setdefault(saved.language, []).append(saved)
-    first = [language or "", i18n.current().locale]
-
-    def rank(code: str) -> tuple[int, str]:
-        return (first.index(code) if code in first else len(first), code)
-
-    return sorted(by_language.items(), key=lambda item: rank(item[0]))
-
-
-def _language_of(found: inbox.ConversationDetail) -> str | None:
-    inbound = [m for m in found.messages if m.direction == "inbound" and m.language]
-    return inbound[-1].language if inbound else None
-
-
-def needs_approval(view: WorkspaceView) -> bool:
-    """Whether this person's replies wait for a reviewer (the workspace's sensitive roles)."""
-    sensitive = set(view.workspace.reply_approval_roles or [])
-    return bool(sensitive & {role.value for role in view.actor.roles})
 
 
 def _people(members: list[Member], detail: Detail | None) -> dict[str, str]:
@@ -413,6 +315,7 @@ def _thread(
         author_tag_keys=AUTHOR_TAGS,
         ix_status_name=lambda s: names["status"].get(s, s),
         user_id=view.user.id,
+        is_owner=view.actor.has_role(Role.OWNER),
         people=_people(members, detail),
         reply_errors=[e for e in errors or [] if e.field in ("text", "form", "body")],
         reply_text=reply_text,
