@@ -96,6 +96,8 @@ def test_list_filters_and_counts(client: TestClient, db: Session, desk: Desk) ->
     since = (utcnow() - timedelta(minutes=10)).isoformat()
     assert only(unanswered_since=since) == [str(desk.question.id)]
     assert only(network="elsewhere") == []
+    assert only(updated_since=(utcnow() + timedelta(minutes=1)).isoformat()) == []
+    assert len(only(updated_since=(utcnow() - timedelta(minutes=1)).isoformat())) == 2
     first = client.get(desk.url("/conversations"), headers=desk.cm.headers, params={"limit": 1})
     page = first.json()
     assert len(page["items"]) == 1

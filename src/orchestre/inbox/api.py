@@ -52,6 +52,9 @@ def list_conversations(
     unanswered_since: Annotated[
         datetime | None, Query(description="waiting for an answer since at least then (aware)")
     ] = None,
+    updated_since: Annotated[
+        datetime | None, Query(description="changed at or after (aware): live updates")
+    ] = None,
     q: Annotated[str | None, Query(max_length=200, description="text search")] = None,
     order: Literal["activity", "due"] = "activity",
     cursor: CursorQuery = None,
@@ -71,6 +74,7 @@ def list_conversations(
         assignee=assignee,
         tag=tag,
         unanswered_since=unanswered_since,
+        updated_since=updated_since,
         q=q,
     )
     page = service.list_conversations(db, actor, filters, order=order, cursor=cursor, limit=limit)

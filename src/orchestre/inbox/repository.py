@@ -59,6 +59,7 @@ class ConversationFilters:
     unassigned: bool = False
     tag: str | None = None
     unanswered_before: datetime | None = None
+    updated_since: datetime | None = None
     q: str | None = None
 
 
@@ -343,6 +344,8 @@ def _conditions(
         where.append(or_(_json_list_has(c.tags, f.tag), c.author_id.in_(tagged_authors)))
     if f.unanswered_before is not None:
         where += [c.awaiting_since.is_not(None), c.awaiting_since <= f.unanswered_before]
+    if f.updated_since is not None:
+        where.append(c.updated_at >= f.updated_since)
     if f.q:
         needle = f.q.lower()
         named = select(InboxAuthor.id).where(

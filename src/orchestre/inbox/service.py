@@ -140,15 +140,18 @@ def filters_for(
     *,
     assignee: str | None = None,
     unanswered_since: datetime | None = None,
+    updated_since: datetime | None = None,
     **fields: Any,
 ) -> ConversationFilters:
-    """The list filters from a request's words ('me', 'unassigned', an aware time)."""
+    """The list filters from a request's words ('me', 'unassigned', aware times)."""
     assignee_id, unassigned = resolve_assignee_filter(actor, assignee)
     require_aware("unanswered_since", unanswered_since)
+    require_aware("updated_since", updated_since)
     return ConversationFilters(
         assignee_id=assignee_id,
         unassigned=unassigned,
         unanswered_before=unanswered_since,
+        updated_since=updated_since,
         **fields,
     )
 
