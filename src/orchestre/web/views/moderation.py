@@ -71,7 +71,7 @@ def status_labels() -> dict[str, str]:
 
 
 def _context(request: Request, view: WorkspaceView) -> dict[str, Any]:
-    context = shell_context(request, view, "inbox")
+    context = shell_context(request, view, "moderation")
     done = request.query_params.get("done")
     if done in notices():
         context["toasts"] = [{"kind": "success", "message": notices()[done]}]

@@ -1,0 +1,133 @@
+"""In a real browser: a new workspace's starter rules, a dry run in the rule editor, and a
+rule's action undone from the log in one click (screenshots in test-artifacts/)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+
+from orchestre.kit.db import make_engine, make_session_factory, transaction
+from orchestre.models import Channel
+from orchestre.models.inbox import Conversation, InboxAuthor, InboxMessage
+from orchestre.moderation.rules import apply_rules
+from orchestre.workspaces import service as workspaces
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+
+pytestmark = pytest.mark.e2e
+
+
+def _comment(
+    db: Any, channel: Channel, author: InboxAuthor, n: int, text: str, **labels: Any
+) -> InboxMessage:
+    conversation = Conversation(
+        workspace_id=channel.workspace_id,
+        channel_id=channel.id,
+        kind="comment",
+        root_external_id=f"post-{n}",
+        author_id=author.id,
+    )
+    db.add(conversation)
+    db.flush()
+    message = InboxMessage(
+        workspace_id=channel.workspace_id,
+        channel_id=channel.id,
+        conversation_id=conversation.id,
+        author_id=author.id,
+        kind="comment",
+        external_id=f"comment-{n}",
+        text=text,
+        classified=True,
+        **labels,
+    )
+    db.add(message)
+    db.flush()
+    return message
+
+
+@pytest.fixture(scope="module")
+def moderated(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
+    """An English reader owning a workspace (with its starter rules) where one insult
+    arrived and was flagged by the starter rule, and a kind comment did not."""
+    person = Person("mona@example.com", "Mona Vidal")
+    engine = make_engine(e2e_database)
+    with transaction(make_session_factory(engine)) as db:
+        user = workspaces.create_user(
+            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
+        )
+        ws = workspaces.create_workspace(db, user, "Vidal Bikes")
+        channel = Channel(
+            workspace_id=ws.id,
+            network="sandbox",
+            external_id="vidal",
+            handle="@vidal",
+            display_name="Vidal Bikes",
+        )
+        db.add(channel)
+        db.flush()
+        author = InboxAuthor(
+            workspace_id=ws.id,
+            network="sandbox",
+            external_id="p1",
+            handle="@rider",
+            message_count=2,
+        )
+        db.add(author)
+        db.flush()
+        rude = _comment(
+            db,
+            channel,
+            author,
+            1,
+            "your bikes are junk, morons",
+            toxicity="offensive",
+            toxicity_score=0.88,
+        )
+        kind = _comment(
+            db, channel, author, 2, "lovely ride today", toxicity="clean", toxicity_score=0.97
+        )
+        apply_rules(db, [rude, kind])
+        workspace_id = ws.id
+    engine.dispose()
+
+    return workspace_id, person
+
+
+def test_starter_rules_dry_run_and_one_click_undo(
+    browser: Any, live_site: LiveSite, moderated: tuple[uuid.UUID, Person]
+) -> None:
+    from playwright.sync_api import expect
+
+    workspace_id, person = moderated
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_site.url}/login")
+    page.fill("#email", person.email)
+    page.fill("#password", person.password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+
+    page.goto(f"{live_site.url}/w/{workspace_id}/moderation")
+    expect(page.get_by_test_id("rule-row")).to_have_count(4)
+    rows = page.get_by_test_id("action-row")
+    expect(rows).to_have_count(2)  # the insult: tagged "review" and made high priority
+    expect(rows.first).to_contain_text("your bikes are junk")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "moderation-en.png"), full_page=True)
+
+    page.get_by_role("link", name="Flag insults for review").click()
+    page.get_by_test_id("dry-run").click()
+    result = page.get_by_test_id("dry-run-result")
+    expect(result).to_contain_text("1 of 2 messages would have matched")
+    expect(page.get_by_test_id("dry-run-sample")).to_contain_text("your bikes are junk")
+
+    page.goto(f"{live_site.url}/w/{workspace_id}/moderation?action=tag")
+    expect(page.get_by_test_id("action-row")).to_have_count(1)
+    page.get_by_test_id("undo").click()
+    expect(page.locator("#toasts")).to_contain_text("Undone.")
+    page.goto(f"{live_site.url}/w/{workspace_id}/moderation?status=undone")
+    expect(page.get_by_test_id("action-row")).to_have_count(1)
+    expect(page.get_by_test_id("undo")).to_have_count(0)
+    context.close()
