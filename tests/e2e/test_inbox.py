@@ -35,7 +35,9 @@ pytestmark = pytest.mark.e2e
 
 MODELS = Path(__file__).resolve().parents[2] / "src" / "orchestre" / "ml" / "models"
 ACCOUNT = "inbox-bakery"
-HATE = "Les immigrés sont des rats et des parasites, il faut tous les exterminer."
+# Hate speech of the HatEval kind, which the classifiers are sure of (the starter rule
+# hides hate above 0.85).
+HATE = "Send them all back, these migrants are rapists and criminals #BuildTheWall"
 QUESTION = "Bonjour, ma commande n'est toujours pas arrivée, vous pouvez vérifier ?"
 SAVED = (
     "Bonjour {first_name}, votre commande {order_id} part aujourd'hui. Merci de votre patience !"
@@ -163,10 +165,10 @@ def test_a_rule_hides_hate_and_a_question_is_answered_in_french(
         # The audience says something hateful; the starter rule hides it.
         hate = say(network, ACCOUNT, HATE, post_id=post.external_id, author="troll42")
         _tell(live_site, hate)
-        row = page.get_by_test_id("conversation").filter(has_text="parasites")
+        row = page.get_by_test_id("conversation").filter(has_text="rapists and criminals")
         row.wait_for(timeout=15_000)  # live update: no reload
         row.locator(".conv-author").click()
-        hidden = page.get_by_test_id("message").filter(has_text="parasites")
+        hidden = page.get_by_test_id("message").filter(has_text="rapists and criminals")
         hidden.get_by_test_id("hidden-label").wait_for()
         wait_until(
             lambda: (found := _on_network(network, hate.external_id)) is not None and found.hidden,
