@@ -304,6 +304,12 @@ def test_targets_set_the_timers_and_figures_count_answers(
     assert total["answered"] == 1
     assert total["response_rate"] == 0.5
     assert total["median_first_response_seconds"] == 30 * 60  # asked 30 min before now
+    assert stats.json()["periods"] == []
+    daily = client.get(
+        desk.url("/stats"), headers=desk.analyst.headers, params={**params, "interval": "day"}
+    ).json()
+    assert sum(p["total"]["requests"] for p in daily["periods"]) == 2
+    assert daily["periods"][0]["start"] == stats.json()["start"]
     naive = client.get(
         desk.url("/stats"),
         headers=desk.analyst.headers,

@@ -3,7 +3,7 @@ approvals and the response figures."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -235,3 +235,22 @@ def test_an_approved_reply_answers_from_its_approval(db: Session, clock: FrozenC
     assert figures.median_first_response_seconds == 30 * 60
     with pytest.raises(Conflict):
         service.approve_reply(db, lead, held.id)
+
+
+def test_response_series_cuts_at_the_workspace_midnight(db: Session) -> None:
+    ws = make_workspace(db, timezone="Europe/Paris")
+    owner = actor_for(db, ws, "owner")
+    channel = make_channel(db, ws)
+    late_evening = datetime(2030, 3, 14, 22, 30, tzinfo=UTC)  # 23:30 in Paris
+    after_midnight = datetime(2030, 3, 14, 23, 30, tzinfo=UTC)  # 00:30 in Paris, the 15th
+    make_conversation(db, channel, at=late_evening)
+    make_conversation(db, channel, at=after_midnight)
+    start = datetime(2030, 3, 14, 12, 0, tzinfo=UTC)
+    series = targets.response_series(db, owner, start, utcnow(), "day")
+    assert [(p.start, p.end) for p in series] == [
+        (start, datetime(2030, 3, 14, 23, 0, tzinfo=UTC)),
+        (datetime(2030, 3, 14, 23, 0, tzinfo=UTC), utcnow()),
+    ]
+    assert [p.figures[-1].requests for p in series] == [1, 1]
+    weekly = targets.response_series(db, owner, start, utcnow(), "week")
+    assert [p.figures[-1].requests for p in weekly] == [2]

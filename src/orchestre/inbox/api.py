@@ -413,11 +413,24 @@ def response_stats(
         datetime | None, Query(description="requests arrived before (aware); now")
     ] = None,
     channel_id: uuid.UUID | None = None,
+    interval: Annotated[
+        Literal["day", "week"] | None, Query(description="also cut the period day by day")
+    ] = None,
 ) -> s.ResponseStats:
     """Response rate and median first-response time per channel (formulas: docs/inbox.md)."""
     start, end = targets.period(start, end)
     figures = targets.response_figures(db, actor, start, end, channel_id)
-    return s.ResponseStats.model_validate(
+    series = (
+        targets.response_series(db, actor, start, end, interval, channel_id) if interval else []
+    )
+    periods = [_period(p.start, p.end, p.figures) for p in series]
+    return s.ResponseStats(**_period(start, end, figures).model_dump(), periods=periods)
+
+
+def _period(
+    start: datetime, end: datetime, figures: list[targets.ResponseFigures]
+) -> s.PeriodStats:
+    return s.PeriodStats.model_validate(
         {"start": start, "end": end, "channels": figures[:-1], "total": figures[-1]}
     )
 

@@ -267,11 +267,17 @@ class ResponseFigures(OutputModel):
     median_first_response_seconds: float | None
 
 
-class ResponseStats(OutputModel):
+class PeriodStats(OutputModel):
     start: datetime
     end: datetime
     channels: list[ResponseFigures]
     total: ResponseFigures
+
+
+class ResponseStats(PeriodStats):
+    periods: list[PeriodStats] = Field(
+        description="Day by day or week by week when `interval` is given (local midnights)."
+    )
 
 
 def item_out(view: Any) -> ConversationItem:

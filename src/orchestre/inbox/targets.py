@@ -16,11 +16,14 @@ still counts. The due times of the timers are kept by `inbox.sla`.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import statistics
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -166,6 +169,42 @@ def _check_period(start: datetime, end: datetime) -> None:
         raise Invalid(message, code="bad_period", errors=[FieldError("end", "period", message)])
 
 
+Request = tuple[datetime, uuid.UUID, float | None]
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    start: datetime
+    end: datetime
+    # Per channel (those with requests), then every channel together (last, channel None).
+    figures: list[ResponseFigures]
+
+
+def _requests_in(
+    session: Session,
+    workspace_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    channel_id: uuid.UUID | None,
+) -> list[Request]:
+    rows = repo.messages_for_figures(session, workspace_id, start, end, channel_id)
+    by_conversation: dict[uuid.UUID, list[repo.FigureRow]] = defaultdict(list)
+    for row in rows:
+        by_conversation[row.conversation_id].append(row)
+    found = [r for messages in by_conversation.values() for r in _requests(messages)]
+    return [r for r in found if start <= r[0] < end]
+
+
+def _figures(requests: list[Request]) -> list[ResponseFigures]:
+    per_channel: dict[uuid.UUID, ResponseFigures] = {}
+    total = ResponseFigures(channel_id=None)
+    for _at, channel, waited in requests:
+        per_channel.setdefault(channel, ResponseFigures(channel_id=channel)).add(waited)
+        total.add(waited)
+    ordered = [per_channel[c].close() for c in sorted(per_channel, key=str)]
+    return [*ordered, total.close()]
+
+
 def response_figures(
     session: Session,
     actor: Actor,
@@ -176,19 +215,48 @@ def response_figures(
     """Per channel (those with requests), then every channel together (last, channel None)."""
     actor.require(P.ANALYTICS_VIEW)
     _check_period(start, end)
-    rows = repo.messages_for_figures(session, actor.workspace_id, start, end, channel_id)
-    per_channel: dict[uuid.UUID, ResponseFigures] = {}
-    total = ResponseFigures(channel_id=None)
-    by_conversation: dict[uuid.UUID, list[repo.FigureRow]] = defaultdict(list)
-    for row in rows:
-        by_conversation[row.conversation_id].append(row)
-    for messages in by_conversation.values():
-        for request_at, channel, waited in _requests(messages):
-            if start <= request_at < end:
-                per_channel.setdefault(channel, ResponseFigures(channel_id=channel)).add(waited)
-                total.add(waited)
-    ordered = [per_channel[c].close() for c in sorted(per_channel, key=str)]
-    return [*ordered, total.close()]
+    return _figures(_requests_in(session, actor.workspace_id, start, end, channel_id))
+
+
+def response_series(
+    session: Session,
+    actor: Actor,
+    start: datetime,
+    end: datetime,
+    interval: str = "day",
+    channel_id: uuid.UUID | None = None,
+) -> list[PeriodFigures]:
+    """The figures day by day (or week by week, from Mondays), cut at midnight in the
+    workspace's time zone; the first and last periods are cut at `start` and `end`."""
+    actor.require(P.ANALYTICS_VIEW)
+    _check_period(start, end)
+    ws = repo.workspace(session, actor.workspace_id)
+    tz = ZoneInfo(ws.timezone if ws is not None and ws.timezone else "UTC")
+    found = _requests_in(session, actor.workspace_id, start, end, channel_id)
+    requests = sorted(found, key=lambda r: r[0])
+    instants = [r[0] for r in requests]
+    bounds = _boundaries(start, end, tz, weekly=interval == "week")
+    series = []
+    for low, high in itertools.pairwise(bounds):
+        inside = requests[bisect.bisect_left(instants, low) : bisect.bisect_left(instants, high)]
+        series.append(PeriodFigures(low, high, _figures(inside)))
+    return series
+
+
+def _boundaries(start: datetime, end: datetime, tz: ZoneInfo, *, weekly: bool) -> list[datetime]:
+    day = start.astimezone(tz).date()
+    if weekly:
+        day -= timedelta(days=day.weekday())
+    step = timedelta(days=7 if weekly else 1)
+    bounds = [start]
+    while True:
+        day += step
+        cut = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+        if cut >= end:
+            break
+        bounds.append(cut)
+    bounds.append(end)
+    return bounds
 
 
 def _requests(
