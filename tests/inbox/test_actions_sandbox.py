@@ -17,6 +17,8 @@ from orchestre.inbox import actions, tasks
 from orchestre.inbox.ingest import ingest
 from orchestre.kit.clock import FrozenClock
 from orchestre.models import Channel, Conversation, InboxMessage, Workspace
+from orchestre.worker.queue import pending_jobs
+from orchestre.worker.registry import run
 from orchestre.workspaces.permissions import Actor
 from tests.factories import make_channel, make_workspace
 from tests.inbox.ingest_fakes import KeywordClassifier
@@ -121,3 +123,17 @@ def test_like_and_delete_on_the_network(db: Session, stage: Stage) -> None:
     actions.request_delete(db, kind)
     assert tasks.carry_out(db, kind.id, "delete") == "done"
     assert stage.thread() == []
+
+
+def test_the_jobs_sent_after_commit_run_as_the_worker_runs_them(db: Session, stage: Stage) -> None:
+    agent = stage.agent("community_manager")
+    question = stage.comment("Is it vegan?")
+    actions.request_hide(db, question)
+    actions.request_hide(db, question, hidden=False)
+    reply = actions.request_reply(db, agent, stage.conversation_of(question), "It is.")
+    jobs = [j for j in pending_jobs(db) if j.name.startswith("inbox.")]
+    assert [j.name for j in jobs] == ["inbox.moderate", "inbox.moderate", "inbox.send_reply"]
+    for job in jobs:  # what a worker does with each, by name and JSON arguments
+        run(db, job.name, job.kwargs)
+    assert reply.outbound_state == "sent"
+    assert stage.thread() == [("Is it vegan?", False, False), ("It is.", True, False)]
