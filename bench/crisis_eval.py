@@ -389,6 +389,71 @@ def synthetic(config: DetectorConfig, seeds: int = 5) -> list[dict[str, Any]]:
     return table
 
 
+def labelled_pools() -> dict[str, tuple[list[str], list[str]]]:
+    """Real English tweets, flagged and not: TweetEval sentiment (negative or not) and
+    TweetEval offensive (offensive or clean), from inbox-dev."""
+    pools: dict[str, tuple[list[str], list[str]]] = {
+        "negative_share": ([], []),
+        "toxic_share": ([], []),
+    }
+    for name, kind, flagged in (
+        ("sentiment.csv", "negative_share", "negative"),
+        ("toxicity.csv", "toxic_share", "offensive"),
+    ):
+        with (DATA / "inbox-dev" / name).open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row["lang"] != "en" or row["source"] not in {
+                    "tweeteval_sentiment",
+                    "tweeteval_offensive",
+                }:
+                    continue
+                pools[kind][0 if row["label"] == flagged else 1].append(row["text"])
+    return pools
+
+
+def share_check(config: DetectorConfig, seeds: int = 5) -> list[dict[str, Any]]:
+    """Shares with real messages: 14 days of a daily-rhythm stream drawn from labelled
+    tweets at a usual share (15 % negative, 5 % offensive), then two hours at a crisis share
+    (50 %, 30 %) at the same volume. The labels stand for a perfect classifier."""
+    pools = labelled_pools()
+    usual = {"negative_share": 0.15, "toxic_share": 0.05}
+    crisis = {"negative_share": 0.5, "toxic_share": 0.3}
+    table = []
+    for kind in ("negative_share", "toxic_share"):
+        flagged, plain = pools[kind]
+        for mean in (2.0, 10.0):
+            false_alarms, delays, weeks, volume = 0, [], 0.0, 0
+            for seed in range(seeds):
+                rng = random.Random(seed)
+                rows, onset = synthetic_stream(seed, mean, 1.0, days=14)
+                stream = []
+                for at, observation in rows:
+                    inside = onset <= at < onset + timedelta(hours=2)
+                    hit = rng.random() < (crisis if inside else usual)[kind]
+                    text = rng.choice(flagged if hit else plain)
+                    flags = {"negative": hit} if kind == "negative_share" else {"toxic": hit}
+                    stream.append((at, replace(observation, text=text, **flags)))
+                alerts = replay(stream, config)
+                weeks += (onset - rows[0][0] - config.warmup) / timedelta(days=7)
+                mine = [a for a in alerts if a.kind == kind]
+                false_alarms += sum(1 for a in mine if a.window_end <= onset and a.status == "new")
+                volume += sum(1 for a in alerts if a.kind == "volume")
+                found = [a for a in mine if onset < a.window_end <= onset + timedelta(hours=2)]
+                if found:
+                    delays.append((found[0].window_end - onset) / timedelta(minutes=1))
+            table.append(
+                {
+                    "kind": kind,
+                    "per_bucket": mean,
+                    "detected": f"{len(delays)}/{seeds}",
+                    "median_delay_min": _median(delays),
+                    "false_alarms_per_week": round(false_alarms / weeks, 2),
+                    "volume_alerts": volume,
+                }
+            )
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="counts only, no texts, no sweep")
@@ -408,6 +473,9 @@ def main() -> None:
             print(json.dumps(evaluate(other, with_text=False)[1]))
         print("yardstick: three times the last 24 hours' mean bucket (at least 5 messages):")
         print(json.dumps(evaluate(config, with_text=False, replayer=naive_replay)[1]))
+        print("shares with real labelled tweets (14 days, 5 seeds each):")
+        for line in share_check(config):
+            print(json.dumps(line))
         print("synthetic streams (21 days, daily rhythm, 5 seeds each):")
         for line in synthetic(config):
             print(json.dumps(line))
