@@ -223,4 +223,17 @@ def test_a_rule_hides_hate_and_a_question_is_answered_in_french(
         )
         page.get_by_test_id("reply-sent").wait_for(timeout=15_000)  # live update of the thread
         _shot(page, "04-answered-fr")
+
+        # More shortcuts, never while typing: ? opens the help, e marks the conversation done.
+        page.get_by_test_id("reply-text").focus()
+        page.keyboard.press("e")
+        assert page.get_by_test_id("reply-text").input_value() == "e"
+        page.keyboard.press("Backspace")
+        page.keyboard.press("Escape")  # leaves the field
+        page.keyboard.press("?")
+        page.get_by_test_id("shortcut-help").wait_for()
+        page.keyboard.press("Escape")
+        page.get_by_test_id("shortcut-help").wait_for(state="hidden")
+        page.keyboard.press("e")
+        page.get_by_test_id("thread").locator("[data-cstatus=done]").wait_for()
         context.close()
