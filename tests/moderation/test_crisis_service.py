@@ -9,11 +9,16 @@ import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from orchestre.delivery import dispatch
+from orchestre.delivery import tasks as delivery_tasks
+from orchestre.delivery.email import Notice
 from orchestre.kit.clock import FrozenClock
 from orchestre.models import Notification, WebhookDelivery, WebhookEndpoint, Workspace
 from orchestre.models.moderation import CrisisAlert, CrisisWatch
 from orchestre.moderation.crisis_runtime import watch_round
 from orchestre.moderation.crisis_watch import WatchPolicy, feed, start_watches
+from orchestre.worker.queue import pending_jobs
+from orchestre.worker.registry import run
 from tests.factories import make_member, make_workspace
 from tests.moderation.crisis_support import BUCKET, CONFIG, Inbox, make_inbox
 
@@ -237,3 +242,52 @@ def test_a_lasting_crisis_updates_its_alert_and_an_escalation_tells_people_again
     ).all()
     statuses = sorted(n.payload["status"] for n in told if n.payload["kind"] == "volume")
     assert statuses == ["escalating", "new"]
+
+
+class _Mailbox:
+    def __init__(self) -> None:
+        self.sent: list[Notice] = []
+
+    def send(self, notice: Notice) -> None:
+        self.sent.append(notice)
+
+
+def test_an_alert_reaches_each_told_person_by_email_in_their_language_and_hooks_once(
+    db: Session, inbox: Inbox
+) -> None:
+    inbox.owner.locale = "fr"
+    community = make_member(db, inbox.workspace, "community_manager")
+    community.locale = "en"
+    endpoint = WebhookEndpoint(
+        workspace_id=inbox.workspace.id,
+        url="https://hooks.example.com/crisis",
+        events=["crisis.alert"],
+        secret_encrypted=b"sealed",
+        secret_hint="whsec_abcd",
+    )
+    db.add(endpoint)
+    now = inbox.clock.now()
+    inbox.baseline(now - timedelta(hours=5), buckets=24)
+    inbox.burst(now - timedelta(hours=1), count=30)
+    _watch_and_feed(inbox)
+    alerts = _alerts(db, inbox)
+    mailbox = _Mailbox()
+    delivery_tasks.configure(mailer=mailbox)
+    try:
+        for name in (dispatch.FAN_OUT, dispatch.SEND_EMAIL):
+            for job in [j for j in pending_jobs(db) if j.name == name]:
+                run(db, job.name, job.kwargs)
+    finally:
+        delivery_tasks.configure(replace_mailer=True)
+    crisis_mails = [m for m in mailbox.sent if "/crisis" in m.text]
+    assert len(crisis_mails) == 2 * len(alerts)
+    assert {m.to for m in crisis_mails} == {inbox.owner.email, community.email}
+    french = next(m for m in crisis_mails if m.to == inbox.owner.email)
+    english = next(m for m in crisis_mails if m.to == community.email)
+    assert french.locale == "fr"
+    assert english.subject.startswith("Crisis alert")
+    assert "refund" in english.text
+    deliveries = db.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+    ).all()
+    assert len(deliveries) == len(alerts)  # the fan-out adds no second webhook
