@@ -32,9 +32,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -87,21 +87,30 @@ def ingest(
 ) -> list[InboxMessage]:
     """Store what is new in `interactions` for `channel`; returns the new rows only, in
     the order given (see the module docstring for each step)."""
+    return ingest_many(
+        session, [(channel, interactions)], source=source, classifier=classifier, now=now
+    )
+
+
+def ingest_many(
+    session: Session,
+    batches: Sequence[tuple[Channel, Sequence[Interaction]]],
+    *,
+    source: str,
+    classifier: Classifier | None = None,
+    now: datetime | None = None,
+) -> list[InboxMessage]:
+    """`ingest` for several channels at once, classified in one call and moderated in
+    one pass (classifiers cost far less per message in a batch)."""
     received = now or utcnow()
-    items = _clean(channel, interactions, received)
-    if not items:
-        return []
-    known = _known_ids(session, channel.id, [i.raw.external_id for i in items])
-    items = [i for i in items if i.raw.external_id not in known]
-    items = _drop_echoes(session, channel.id, items)
-    if not items:
-        return []
-    authors = _authors(session, channel, items)
-    conversations = _conversations(session, channel, items, authors, received)
-    new = _insert_messages(session, channel, items, authors, conversations, source, received)
+    new: list[InboxMessage] = []
+    conversations: dict[uuid.UUID, Conversation] = {}
+    for channel, interactions in batches:
+        stored, threads = _store(session, channel, interactions, source, received)
+        new.extend(stored)
+        conversations.update({c.id: c for c in threads.values()})
     if not new:
         return []
-    _count(session, new, items, conversations)
     inbound = [m for m in new if m.direction == Direction.INBOUND.value]
     classifying.classify_messages(inbound, classifier)
     session.flush()
@@ -109,6 +118,30 @@ def ingest(
     _bookkeep(session, new, conversations)
     session.flush()
     return new
+
+
+def _store(
+    session: Session,
+    channel: Channel,
+    interactions: Sequence[Interaction],
+    source: str,
+    received: datetime,
+) -> tuple[list[InboxMessage], dict[str, Conversation]]:
+    """Steps 1 to 3 for one channel: the new rows and their conversations."""
+    items = _clean(channel, interactions, received)
+    if not items:
+        return [], {}
+    known = _known_ids(session, channel.id, [i.raw.external_id for i in items])
+    items = [i for i in items if i.raw.external_id not in known]
+    items = _drop_echoes(session, channel.id, items)
+    if not items:
+        return [], {}
+    authors = _authors(session, channel, items)
+    conversations = _conversations(session, channel, items, authors, received)
+    new = _insert_messages(session, channel, items, authors, conversations, source, received)
+    if new:
+        _count(session, new, items, conversations)
+    return new, conversations
 
 
 # Cleaning -------------------------------------------------------------------------------------
@@ -221,9 +254,8 @@ def _authors(session: Session, channel: Channel, items: Sequence[_Item]) -> dict
         # Sorted by key: concurrent ingests lock rows in one order, so never deadlock.
         for author_id, raw in sorted(wanted.items())
     ]
-    for start in range(0, len(rows), CHUNK):
-        stmt = dialect_insert(session, InboxAuthor).values(rows[start : start + CHUNK])
-        session.execute(stmt.on_conflict_do_nothing())
+    # executemany: one compiled statement, cached across calls.
+    session.execute(dialect_insert(session, InboxAuthor).on_conflict_do_nothing(), rows)
     found: dict[str, uuid.UUID] = {}
     for start in range(0, len(ids), CHUNK):
         stmt2 = select(InboxAuthor.external_id, InboxAuthor.id).where(
@@ -264,8 +296,8 @@ def _conversations(
     ids = {k for k in keys.values() if isinstance(k, uuid.UUID)}
     existing = {}
     if ids:
-        stmt = select(Conversation).where(Conversation.id.in_(ids))
-        existing = {c.id: c for c in session.scalars(stmt)}
+        stmt = _locked(session, select(Conversation).where(Conversation.id.in_(ids)))
+        existing = {c.id: c for c in session.scalars(stmt.order_by(Conversation.id))}
     return {
         external_id: existing[key] if isinstance(key, uuid.UUID) else rows[key]
         for external_id, key in keys.items()
@@ -326,19 +358,22 @@ def _ensure_conversations(
         }
         for (kind, root), item in sorted(starters.items(), key=lambda kv: kv[0])
     ]
-    for start in range(0, len(rows), CHUNK):
-        stmt = dialect_insert(session, Conversation).values(rows[start : start + CHUNK])
-        session.execute(stmt.on_conflict_do_nothing())
+    session.execute(dialect_insert(session, Conversation).on_conflict_do_nothing(), rows)
     found: dict[_ConversationKey, Conversation] = {}
     by_kind: dict[str, list[str]] = defaultdict(list)
     for kind, root in starters:
         by_kind[kind].append(root)
     for kind, roots in by_kind.items():
         for start in range(0, len(roots), CHUNK):
-            stmt2 = select(Conversation).where(
-                Conversation.channel_id == channel.id,
-                Conversation.kind == kind,
-                Conversation.root_external_id.in_(roots[start : start + CHUNK]),
+            stmt2 = _locked(
+                session,
+                select(Conversation)
+                .where(
+                    Conversation.channel_id == channel.id,
+                    Conversation.kind == kind,
+                    Conversation.root_external_id.in_(roots[start : start + CHUNK]),
+                )
+                .order_by(Conversation.id),
             )
             for conversation in session.scalars(stmt2):
                 found[(kind, conversation.root_external_id)] = conversation
@@ -370,16 +405,14 @@ def _insert_messages(
 ) -> list[InboxMessage]:
     rows = [_message_row(channel, i, authors, conversations, source, received) for i in items]
     ordered = sorted(rows, key=lambda r: str(r["external_id"]))  # one lock order, as above
-    inserted: dict[uuid.UUID, InboxMessage] = {}
-    for start in range(0, len(rows), CHUNK):
-        stmt = (
-            dialect_insert(session, InboxMessage)
-            .values(ordered[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
-            .returning(InboxMessage)
-        )
-        result = session.scalars(stmt, execution_options={"populate_existing": True})
-        inserted.update((m.id, m) for m in result)
+    stmt = (
+        dialect_insert(session, InboxMessage)
+        .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
+        .returning(InboxMessage)
+    )
+    # ORM bulk insert: executemany (batched VALUES), RETURNING only the rows inserted.
+    result = session.scalars(stmt, ordered, execution_options={"populate_existing": True})
+    inserted = {m.id: m for m in result}
     # RETURNING gives no order guarantee: keep the network's.
     return [inserted[r["id"]] for r in rows if r["id"] in inserted]
 
@@ -426,47 +459,83 @@ def _count(
     items: Sequence[_Item],
     conversations: dict[str, Conversation],
 ) -> None:
-    """Counters and last-seen instants, from the rows really inserted (SQL increments, so
-    two ingests at once add up); authors' names and followers as the network says now."""
+    """Counters and last-seen instants, from the rows really inserted; authors' names and
+    followers as the network says now. Conversations were read locked (FOR UPDATE on
+    PostgreSQL; SQLite serializes writers), authors are counted with SQL increments: two
+    ingests at once add up."""
     raw_of = {i.raw.external_id: i.raw for i in items}
-    by_author: dict[uuid.UUID, list[InboxMessage]] = defaultdict(list)
+    newest: dict[uuid.UUID, InboxMessage] = {}
+    counts: dict[uuid.UUID, int] = defaultdict(int)
     by_conversation: dict[uuid.UUID, list[InboxMessage]] = defaultdict(list)
     for message in new:
-        if message.author_id is not None:
-            by_author[message.author_id].append(message)
         by_conversation[message.conversation_id].append(message)
-    if by_author:
-        stmt = select(InboxAuthor).where(InboxAuthor.id.in_(list(by_author)))
-        for author in session.scalars(stmt):
-            messages = by_author[author.id]
-            newest = max(messages, key=lambda m: m.created_at)
-            author.message_count = InboxAuthor.message_count + len(messages)
-            if newest.created_at >= author.last_seen_at:
-                author.last_seen_at = newest.created_at
-                _describe(author, raw_of[newest.external_id])
+        if message.author_id is not None:
+            counts[message.author_id] += 1
+            seen = newest.get(message.author_id)
+            if seen is None or message.created_at >= seen.created_at:
+                newest[message.author_id] = message
+    if counts:
+        session.execute(
+            _AUTHOR_SEEN,
+            [
+                _author_params(author_id, counts[author_id], raw_of[m.external_id], m.created_at)
+                for author_id, m in sorted(newest.items(), key=lambda kv: str(kv[0]))
+            ],
+        )
+        # Rows already in this session would keep their old figures.
+        for row in list(session.identity_map.values()):
+            if isinstance(row, InboxAuthor) and row.id in counts:
+                session.expire(row)
     rows = {c.id: c for c in conversations.values()}
     for conversation_id, messages in by_conversation.items():
         conversation = rows[conversation_id]
         latest = max(m.created_at for m in messages)
-        conversation.message_count = Conversation.message_count + len(messages)
-        conversation.version = Conversation.version + 1
+        conversation.message_count += len(messages)
+        conversation.version += 1
         if latest > conversation.last_message_at:
             conversation.last_message_at = latest
-    session.flush()
-    # The increments were SQL: read the values back for the caller and the rules.
-    for conversation_id in by_conversation:
-        session.refresh(rows[conversation_id], ["message_count", "version"])
 
 
-def _describe(author: InboxAuthor, raw: Interaction) -> None:
-    """The author's handle, name and followers from their newest message, when given."""
-    if raw.author_handle:
-        author.handle = raw.author_handle[:MAX_NAME]
-    if raw.author_name:
-        author.name = raw.author_name[:MAX_NAME]
+_AUTHOR_TABLE: Table = cast(Table, InboxAuthor.__table__)
+_AUTHORS = _AUTHOR_TABLE.c
+_SEEN: Any = bindparam("seen")
+_NEWEST = _AUTHORS.last_seen_at <= _SEEN
+# One executemany (Core, on the table) for every author of a batch: the count, the last
+# seen instant, and how they call themselves now (when this message is their newest).
+_AUTHOR_SEEN = (
+    update(_AUTHOR_TABLE)
+    .where(_AUTHORS.id == bindparam("author_id"))
+    .values(
+        message_count=_AUTHORS.message_count + bindparam("n"),
+        last_seen_at=case((_NEWEST, _SEEN), else_=_AUTHORS.last_seen_at),
+        handle=case(
+            (_NEWEST, func.coalesce(bindparam("handle"), _AUTHORS.handle)), else_=_AUTHORS.handle
+        ),
+        name=case((_NEWEST, func.coalesce(bindparam("name"), _AUTHORS.name)), else_=_AUTHORS.name),
+        followers=func.coalesce(bindparam("followers"), _AUTHORS.followers),
+    )
+)
+
+
+def _author_params(
+    author_id: uuid.UUID, count: int, raw: Interaction, seen: datetime
+) -> dict[str, Any]:
     followers = getattr(raw, "author_followers", None)  # when connectors report it
-    if isinstance(followers, int) and followers >= 0:
-        author.followers = followers
+    return {
+        "author_id": author_id,
+        "n": count,
+        "seen": seen,
+        "handle": raw.author_handle[:MAX_NAME] if raw.author_handle else None,
+        "name": raw.author_name[:MAX_NAME] if raw.author_name else None,
+        "followers": followers if isinstance(followers, int) and followers >= 0 else None,
+    }
+
+
+def _locked(session: Session, stmt: Any) -> Any:
+    """Rows this ingest will change, locked on PostgreSQL (SQLite serializes writers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update()
+    return stmt
 
 
 def _moderate(session: Session, messages: list[InboxMessage]) -> None:
@@ -487,10 +556,10 @@ def _moderate(session: Session, messages: list[InboxMessage]) -> None:
 
 
 def _bookkeep(
-    session: Session, new: Sequence[InboxMessage], conversations: dict[str, Conversation]
+    session: Session, new: Sequence[InboxMessage], conversations: dict[uuid.UUID, Conversation]
 ) -> None:
     for message in new:
-        conversation = conversations[message.external_id]
+        conversation = conversations[message.conversation_id]
         if message.direction == Direction.OUTBOUND.value:
             sla.on_answered(session, conversation, message.created_at)
         else:

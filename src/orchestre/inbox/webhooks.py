@@ -23,8 +23,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,12 +40,13 @@ from orchestre.connectors.webhooks import (
     PayloadInvalid,
     SignatureInvalid,
     SignatureMissing,
+    WebhookBatch,
     WebhookReceiver,
     receiver_for,
 )
 from orchestre.errors import DomainError, Forbidden, NotFound, TooLarge, Unauthenticated
 from orchestre.inbox.classifying import Classifier
-from orchestre.inbox.ingest import dialect_insert, ingest
+from orchestre.inbox.ingest import dialect_insert, ingest_many
 from orchestre.kit.clock import utcnow
 from orchestre.models import Channel, ChannelStatus
 from orchestre.models.inbox import InboxCursor, WebhookReceipt
@@ -134,7 +136,16 @@ def handshake(
         raise MalformedPayload(exc.message, code="webhook_handshake_invalid") from exc
 
 
-def receive(
+@dataclass(frozen=True)
+class Delivery:
+    """A delivery whose signature and format were checked: what is left is storing it."""
+
+    network: str
+    batch: WebhookBatch
+    body: bytes
+
+
+def check(
     session: Session,
     access: NetworkAccess,
     hook: WebhookReceiver,
@@ -142,10 +153,8 @@ def receive(
     body: bytes,
     *,
     max_bytes: int = MAX_BYTES,
-    classifier: Classifier | None = None,
-    now: datetime | None = None,
-) -> WebhookOutcome:
-    """Take one delivery (see the module docstring); the caller commits."""
+) -> Delivery:
+    """Steps 1 to 4 (size, signature, format); reads only."""
     if len(body) > max_bytes:
         detail = f"A webhook body may hold {max_bytes} bytes at most."
         raise TooLarge(detail, code="payload_too_large")
@@ -160,31 +169,84 @@ def receive(
         batch = hook.parse(body)
     except PayloadInvalid as exc:
         raise MalformedPayload(exc.message, code="webhook_payload_invalid") from exc
+    return Delivery(hook.network, batch, body)
+
+
+def receive(
+    session: Session,
+    access: NetworkAccess,
+    hook: WebhookReceiver,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    max_bytes: int = MAX_BYTES,
+    classifier: Classifier | None = None,
+    now: datetime | None = None,
+) -> WebhookOutcome:
+    """Take one delivery (see the module docstring); the caller commits."""
+    delivery = check(session, access, hook, headers, body, max_bytes=max_bytes)
+    return store(session, [delivery], classifier=classifier, now=now)[0]
+
+
+def store(
+    session: Session,
+    deliveries: Sequence[Delivery],
+    *,
+    classifier: Classifier | None = None,
+    now: datetime | None = None,
+) -> list[WebhookOutcome]:
+    """Steps 5 and 6 for checked deliveries, in the caller's transaction; the messages of
+    all of them are classified and moderated together."""
     received = now or utcnow()
-    if not _first_receipt(session, hook.network, batch.delivery_id, body, received):
-        log.info("%s webhook: a replayed delivery was ignored", hook.network)
-        return WebhookOutcome(duplicate=True)
+    fresh: list[Delivery] = []
+    for delivery in deliveries:
+        first = _first_receipt(
+            session, delivery.network, delivery.batch.delivery_id, delivery.body, received
+        )
+        if first:
+            fresh.append(delivery)
+        else:
+            log.info("%s webhook: a replayed delivery was ignored", delivery.network)
+    plans = [_plan(session, delivery) for delivery in fresh]
+    batches = [(channel, items) for plan in plans for channel, items in plan.batches]
+    new = ingest_many(session, batches, source="webhook", classifier=classifier, now=received)
+    per_channel: dict[uuid.UUID, int] = defaultdict(int)
+    for message in new:
+        per_channel[message.channel_id] += 1
+    outcomes = {id(d): WebhookOutcome(duplicate=True) for d in deliveries}
+    for delivery, plan in zip(fresh, plans, strict=True):
+        _poll_soon(session, plan.channels, delivery.batch.poll_hints, received)
+        known = {c.external_id for c in plan.channels}
+        outcomes[id(delivery)] = WebhookOutcome(
+            ingested=plan.count(per_channel),
+            channels=len(plan.channels),
+            unknown_accounts=len(plan.accounts - known),
+            skipped=delivery.batch.skipped,
+        )
+    return [outcomes[id(d)] for d in deliveries]
+
+
+@dataclass
+class _Plan:
+    """Which channels a delivery's events go to."""
+
+    accounts: set[str]
+    channels: list[Channel]
+    batches: list[tuple[Channel, list[Interaction]]]
+
+    def count(self, per_channel: Mapping[uuid.UUID, int]) -> int:
+        # A channel named by two deliveries of one group shares its count: an estimate.
+        return sum(per_channel.get(c.id, 0) for c, _ in self.batches)
+
+
+def _plan(session: Session, delivery: Delivery) -> _Plan:
     by_account: dict[str, list[Interaction]] = defaultdict(list)
-    for event in batch.events:
+    for event in delivery.batch.events:
         by_account[event.account_external_id].append(event.interaction)
-    accounts = set(by_account) | {account for account, _ in batch.poll_hints}
-    channels = _channels(session, hook.network, accounts)
-    ingested = 0
-    for channel in channels:
-        items = by_account.get(channel.external_id, [])
-        if items:
-            new = ingest(
-                session, channel, items, source="webhook", classifier=classifier, now=received
-            )
-            ingested += len(new)
-    _poll_soon(session, channels, batch.poll_hints, received)
-    known = {c.external_id for c in channels}
-    return WebhookOutcome(
-        ingested=ingested,
-        channels=len(channels),
-        unknown_accounts=len(accounts - known),
-        skipped=batch.skipped,
-    )
+    accounts = set(by_account) | {account for account, _ in delivery.batch.poll_hints}
+    channels = _channels(session, delivery.network, accounts)
+    batches = [(c, by_account[c.external_id]) for c in channels if by_account.get(c.external_id)]
+    return _Plan(accounts, channels, batches)
 
 
 def _first_receipt(
