@@ -194,7 +194,11 @@ def _urls(view: WorkspaceView, filters: Filters) -> dict[str, Any]:
 
 
 def page_context(
-    request: Request, view: WorkspaceView, filters: Filters, members: list[Member]
+    request: Request,
+    view: WorkspaceView,
+    filters: Filters,
+    members: list[Member],
+    listing: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     names = names_of()
     context: dict[str, Any] = {
@@ -211,7 +215,7 @@ def page_context(
         "ix_status_name": lambda s: names["status"].get(s, s),
         **_urls(view, filters),
     }
-    context.update(list_context(request, view, filters, members))
+    context.update(listing or list_context(request, view, filters, members))
     return context
 
 
@@ -259,17 +263,23 @@ def list_fragment(request: Request, view: CurrentWorkspace) -> Response:
 
 @router.get("/inbox/changes", response_class=HTMLResponse)
 def changes(request: Request, view: CurrentWorkspace) -> Response:
-    """204 while nothing changed; else the list and the open thread, swapped out of band."""
-    context, members = _inbox_context(request, view)
+    """204 while nothing changed; else the list and the open thread, swapped out of band.
+
+    Asked every few seconds by each open inbox: the list and the open conversation's
+    version are read first, the rest of the page only when something changed."""
     params = request.query_params
+    filters, members = read_filters(request), members_of(view)
+    listing = list_context(request, view, filters, members)
     opened = _uuid(params.get("open", ""))
     detail = None
     if opened:
         found = inbox.load_conversation(view.db, view.actor, opened)
         if str(found.version) != params.get("open_version", ""):
             detail = detail_of(view, opened)
-    if context["stamp"] == params.get("stamp") and detail is None:
+    if listing["stamp"] == params.get("stamp") and detail is None:
         return Response(status_code=204)
+    context = shell_context(request, view, "inbox")
+    context.update(page_context(request, view, filters, members, listing))
     context.update(
         detail=detail,
         open_id=opened,
