@@ -151,9 +151,14 @@ def test_auto_reply_queues_a_saved_reply_and_undo_cancels_it_before_it_leaves(db
     assert reply.source == "rule"
     assert reply.text.startswith("Merci Camille")
     assert reply.outbound_state == "queued"
+    conversation = db.get(Conversation, message.conversation_id)
+    assert conversation is not None
+    assert conversation.status == "waiting"  # answered, as far as the team can see
     undo(db, entry, None)
     db.refresh(reply)
     assert reply.outbound_state == "rejected"
+    assert conversation.status == "new"  # back in the team's hands, its timer running
+    assert conversation.awaiting_since == message.created_at
 
 
 def test_an_auto_reply_already_sent_cannot_be_undone(db: Session) -> None:

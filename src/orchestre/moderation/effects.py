@@ -303,6 +303,7 @@ def _auto_reply(
     if repository.answered_by_rule(run.session, rule.id, c.id) or c.id in run.answered:
         raise NothingToDo("This rule already answered this conversation.")
     run.answered.add(c.id)
+    before = c.status
     reply = actions.request_reply(
         run.session,
         None,
@@ -312,7 +313,12 @@ def _auto_reply(
         source="rule",
         require_approval=APPROVAL_TAG in (c.tags or []),
     )
-    return {"saved_reply_id": str(saved.id), "reply_message_id": str(reply.id), "text": text}
+    return {
+        "saved_reply_id": str(saved.id),
+        "reply_message_id": str(reply.id),
+        "text": text,
+        "previous_status": before,
+    }
 
 
 def render_reply(body: str, author: InboxAuthor | None) -> str:

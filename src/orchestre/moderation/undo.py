@@ -168,8 +168,18 @@ def _cancel_reply(t: _Target) -> None:
     if not repository.cancel_unsent(t.session, reply_id, NOT_SENT):
         reason = _reasons()["sent"]
         raise Conflict(reason, code="cannot_undo")
-    if t.conversation is not None:
-        _touch(t.conversation)
+    conversation = t.conversation
+    if conversation is None:
+        return
+    previous = t.params.get("previous_status")
+    if previous and conversation.status == "waiting" and previous != "waiting":
+        # The reply marked it answered: it waits for the team again, timer and all.
+        conversation.status = previous
+        if t.message is not None:
+            from orchestre.inbox import sla
+
+            sla.on_inbound(t.session, conversation, t.message)
+    _touch(conversation)
 
 
 def _touch(conversation: Conversation) -> None:
