@@ -321,3 +321,29 @@ def test_a_rule_answers_a_conversation_once(db: Session) -> None:
     done = apply_rules(db, [first, again]) + apply_rules(db, [later])
 
     assert [a.status for a in done] == ["done", "skipped", "skipped"]
+
+
+def test_an_auto_reply_needing_a_value_nobody_gave_is_refused_not_sent_half_filled(
+    db: Session,
+) -> None:
+    ws = make_workspace(db)
+    channel = make_channel(db, ws)
+    saved = SavedReply(
+        workspace_id=ws.id, name="Order", language="en", body="Hi {first_name}, order {order_id}?"
+    )
+    db.add(saved)
+    db.flush()
+    make_rule(db, ws, INSULT, [{"type": "auto_reply", "saved_reply_id": str(saved.id)}])
+    message = make_message(db, ws, channel, "where is it", toxicity="offensive")
+
+    (entry,) = apply_rules(db, [message])
+
+    assert entry.status == "failed"
+    assert "{order_id}" in (entry.error or "")
+    outbound = db.scalars(
+        select(InboxMessage).where(
+            InboxMessage.conversation_id == message.conversation_id,
+            InboxMessage.direction == "outbound",
+        )
+    ).all()
+    assert outbound == []

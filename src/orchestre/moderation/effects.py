@@ -23,7 +23,6 @@ from orchestre.models import Membership
 from orchestre.models.inbox import (
     Conversation,
     ConversationStatus,
-    InboxAuthor,
     InboxMessage,
     Priority,
     SavedReply,
@@ -296,8 +295,11 @@ def _auto_reply(
     saved = run.session.get(SavedReply, spec.saved_reply_id)
     if saved is None or saved.workspace_id != m.workspace_id:
         raise ActionRefused("The saved reply of this rule no longer exists.")
-    author = run.session.get(InboxAuthor, m.author_id) if m.author_id else None
-    text = render_reply(saved.body, author)
+    from orchestre.inbox import replies
+
+    # Filled as a person's saved reply is; a variable the conversation cannot fill
+    # (an order number) refuses the reply rather than send it half-filled.
+    text = replies.fill(saved.body, replies.conversation_values(run.session, c))
     from orchestre.inbox import actions
 
     if repository.answered_by_rule(run.session, rule.id, c.id) or c.id in run.answered:
@@ -319,19 +321,6 @@ def _auto_reply(
         "text": text,
         "previous_status": before,
     }
-
-
-def render_reply(body: str, author: InboxAuthor | None) -> str:
-    """A saved reply's variables filled from what we know of the author."""
-    name = (author.name or author.handle) if author else ""
-    values = {
-        "first_name": name.split(" ")[0] if name else "",
-        "name": name,
-        "handle": author.handle if author else "",
-    }
-    for key, value in values.items():
-        body = body.replace("{" + key + "}", value)
-    return body
 
 
 def _require_approval(
