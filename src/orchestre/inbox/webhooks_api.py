@@ -3,6 +3,7 @@ signature is the authentication (see inbox/webhooks.py for every answer)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -16,15 +17,32 @@ from orchestre.channels.apps import access_for
 from orchestre.config import Settings
 from orchestre.deps import get_session_factory, get_settings
 from orchestre.inbox import webhooks
+from orchestre.inbox.webhook_batching import WebhookBatcher
 from orchestre.kit.db import transaction
 
 router = APIRouter(tags=["webhooks"])
+_BATCHER_LOCK = threading.Lock()
+# Longer than any group takes to store; a network retries what we do not answer.
+STORE_TIMEOUT = 60.0
 
 
 def _receivers(request: Request) -> Mapping[str, Any] | None:
     # Tests and embedding applications may give their own receivers.
     found = getattr(request.app.state, "webhook_receivers", None)
     return found if isinstance(found, Mapping) else None
+
+
+def _batcher(request: Request) -> WebhookBatcher:
+    state = request.app.state
+    with _BATCHER_LOCK:
+        batcher = getattr(state, "webhook_batcher", None)
+        if not isinstance(batcher, WebhookBatcher):
+            batcher = WebhookBatcher(
+                get_session_factory(request),
+                classifier=getattr(state, "inbox_classifier", None),
+            )
+            state.webhook_batcher = batcher
+    return batcher
 
 
 def _max_bytes(settings: Settings) -> int:
@@ -77,19 +95,19 @@ async def webhook_receive(network: str, request: Request) -> WebhookAccepted:
     # The raw bytes: the signature covers them exactly as sent.
     body = await request.body()
     headers = {name.lower(): value for name, value in request.headers.items()}
-    classifier = getattr(request.app.state, "inbox_classifier", None)
 
     def work() -> WebhookAccepted:
         with transaction(get_session_factory(request)) as session:
-            outcome = webhooks.receive(
+            delivery = webhooks.check(
                 session,
                 access_for(settings, request.app.state),
                 hook,
                 headers,
                 body,
                 max_bytes=_max_bytes(settings),
-                classifier=classifier,
             )
+        # Stored with the deliveries arriving meanwhile; answered once committed.
+        outcome = _batcher(request).submit(delivery).result(timeout=STORE_TIMEOUT)
         return WebhookAccepted.model_validate(outcome.as_dict())
 
     return await run_in_threadpool(work)
