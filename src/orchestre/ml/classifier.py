@@ -32,9 +32,9 @@ def _sigmoid(logits: np.ndarray) -> np.ndarray:
     return result
 
 
-def _readable(clipped: str) -> bool:
+def _readable(normalized: str) -> bool:
     """Whether a message has words to read: emoji-only, links-only and empty ones do not."""
-    return has_letters(normalize(clipped).replace("httpurl", "").replace("@user", ""))
+    return has_letters(normalized.replace("httpurl", "").replace("@user", ""))
 
 
 def language_hint(hint: str | None) -> str | None:
@@ -53,6 +53,23 @@ class Classifier:
         self.model_version = bundle.version
         self._n_text = bundle.featurizer.n_text
         self._n_words = bundle.featurizer.n_words
+        # Per label, the weights that push towards it, computed once: a softmax label's row
+        # less the mean of its head's rows; toxic labels add or take the hate head's row.
+        self._towards: dict[tuple[str, str], np.ndarray] = {}
+        for head in bundle.heads.values():
+            rows = bundle.weights[head.row : head.row + head.rows]
+            if head.kind == "softmax":
+                mean = rows.mean(axis=0)
+                for k, label in enumerate(head.labels):
+                    self._towards[(head.name, label)] = rows[k] - mean
+            else:
+                self._towards[(head.name, head.labels[1])] = rows[0]
+                self._towards[(head.name, head.labels[0])] = -rows[0]
+        for lang in LANGS:
+            toxic = bundle.weights[bundle.heads[f"toxic_{lang}"].row]
+            hate = bundle.weights[bundle.heads[f"hate_{lang}"].row]
+            self._towards[(f"toxicity_{lang}", "hate")] = toxic + hate
+            self._towards[(f"toxicity_{lang}", "offensive")] = toxic - hate
 
     def classify(self, text: str, lang: str | None = None) -> Classification:
         return self.classify_many([text], [lang])[0]
@@ -66,17 +83,19 @@ class Classifier:
             raise ValueError(message)
         clipped = [clip(t) if isinstance(t, str) else "" for t in texts]
         normalized = [normalize(t) for t in clipped]
+        readable = [_readable(t) for t in normalized]
         featurizer = self.bundle.featurizer
         text_matrix = featurizer.text_matrix(normalized)
         lang_head = self.bundle.heads["lang"]
         lang_probs = _softmax(self._logits(text_matrix, lang_head))
         lang_decisions = [
-            self._language(lang_head, lang_probs[i], clipped[i], hints[i])
+            self._language(lang_head, lang_probs[i], readable[i], hints[i])
             for i in range(len(texts))
         ]
         langs_read = [d.label if d.label in LANGS else "en" for d in lang_decisions]
-        matrix = featurizer.matrix(normalized, clipped, langs_read)
-        return self._all(matrix, clipped, lang_decisions, langs_read)
+        lexicon_texts = [t if ok else "" for t, ok in zip(clipped, readable, strict=True)]
+        matrix = featurizer.matrix(normalized, lexicon_texts, langs_read, text_matrix)
+        return self._all(matrix, clipped, readable, lang_decisions, langs_read)
 
     def _logits(self, matrix: sp.csr_matrix, head: Head) -> np.ndarray:
         weights = self.bundle.weights[head.row : head.row + head.rows, : matrix.shape[1]]
@@ -85,12 +104,14 @@ class Classifier:
         )
         return logits
 
-    def _language(self, head: Head, probs: np.ndarray, clipped: str, hint: str | None) -> Decision:
+    def _language(
+        self, head: Head, probs: np.ndarray, readable: bool, hint: str | None
+    ) -> Decision:
         code = language_hint(hint)
         if code is not None:
             scores = dict.fromkeys(head.labels, 0.0) | {code: _HINT_SCORE}
             return Decision(code, _HINT_SCORE, scores, (("network language tag", 1.0),))
-        if not _readable(clipped):
+        if not readable:
             return _EMPTY
         scores = {label: round(float(p), 4) for label, p in zip(head.labels, probs, strict=True)}
         label = max(scores, key=lambda k: scores[k])
@@ -100,6 +121,7 @@ class Classifier:
         self,
         matrix: sp.csr_matrix,
         clipped: list[str],
+        readable: list[bool],
         langs: list[Decision],
         read_as: list[str],
     ) -> list[Classification]:
@@ -108,7 +130,7 @@ class Classifier:
         for i, text in enumerate(clipped):
             start, end = matrix.indptr[i], matrix.indptr[i + 1]
             row = _Row(matrix.indices[start:end], matrix.data[start:end], logits[i])
-            if end == start or not _readable(text):
+            if end == start or not readable[i]:
                 out.append(self._empty(langs[i], text))
             else:
                 out.append(self._one(row, text, langs[i], read_as[i]))
@@ -140,10 +162,10 @@ class Classifier:
     def _softmax_decision(self, head: Head, row: _Row) -> Decision:
         probs = _softmax(row.logits[None, head.row : head.row + head.rows])[0]
         k = int(np.argmax(probs))
-        weights = self.bundle.weights[head.row : head.row + head.rows]
+        label = head.labels[k]
         scores = {label: round(float(p), 4) for label, p in zip(head.labels, probs, strict=True)}
-        drivers = self._drivers(row, weights[k], weights.mean(axis=0))
-        return Decision(head.labels[k], scores[head.labels[k]], scores, drivers)
+        drivers = self._drivers(row, self._towards[(head.name, label)])
+        return Decision(label, scores[label], scores, drivers)
 
     @staticmethod
     def _probability(head: Head, row: _Row) -> float:
@@ -154,8 +176,7 @@ class Classifier:
         negative, positive = head.labels
         label = positive if p >= 0.5 else negative
         scores = {positive: round(p, 4), negative: round(1.0 - p, 4)}
-        weights = self.bundle.weights[head.row]
-        drivers = self._drivers(row, weights if label == positive else -weights)
+        drivers = self._drivers(row, self._towards[(head.name, label)])
         return Decision(label, scores[label], scores, drivers)
 
     def _toxicity(self, row: _Row, lang: str) -> Decision:
@@ -169,32 +190,30 @@ class Classifier:
             "offensive": round(toxic * (1.0 - hate), 4),
             "clean": round(1.0 - toxic, 4),
         }
-        toxic_weights = self.bundle.weights[toxic_head.row]
         if toxic < 0.5:
-            return Decision("clean", scores["clean"], scores, self._drivers(row, -toxic_weights))
+            towards = self._towards[(toxic_head.name, "clean")]
+            return Decision("clean", scores["clean"], scores, self._drivers(row, towards))
         label = "hate" if hate >= 0.5 else "offensive"
-        hate_weights = self.bundle.weights[hate_head.row]
-        sign = 1.0 if label == "hate" else -1.0
-        drivers = self._drivers(row, toxic_weights, -sign * hate_weights)
+        drivers = self._drivers(row, self._towards[(f"toxicity_{lang}", label)])
         return Decision(label, scores[label], scores, drivers)
 
-    def _drivers(
-        self, row: _Row, direction: np.ndarray, minus: np.ndarray | None = None
-    ) -> tuple[tuple[str, float], ...]:
-        """The words (and lexicon scores) of this message that pushed most towards
-        `direction` (less `minus`); character n-grams are left out as no one reads them."""
-        readable = (row.indices < self._n_words) | (row.indices >= self._n_text)
-        indices = row.indices[readable]
-        weights = direction[indices]
-        if minus is not None:
-            weights = weights - minus[indices]
-        contributions = row.data[readable] * weights
-        order = np.argsort(-contributions)[:MAX_DRIVERS]
+    def _drivers(self, row: _Row, towards: np.ndarray) -> tuple[tuple[str, float], ...]:
+        """The words (and lexicon scores) of this message that pushed most towards a label;
+        character n-grams are left out as no one reads them."""
+        shown = (row.indices < self._n_words) | (row.indices >= self._n_text)
+        indices = row.indices[shown]
+        contributions = row.data[shown] * towards[indices]
+        if len(contributions) > MAX_DRIVERS:
+            top = np.argpartition(-contributions, MAX_DRIVERS)[:MAX_DRIVERS]
+            indices, contributions = indices[top], contributions[top]
+        order = np.argsort(-contributions)
         name = self.bundle.featurizer.feature_name
         return tuple(
-            (name(int(indices[j])), round(float(contributions[j]), 4))
-            for j in order
-            if contributions[j] > 0
+            (name(index), round(value, 4))
+            for index, value in zip(
+                indices[order].tolist(), contributions[order].tolist(), strict=True
+            )
+            if value > 0
         )
 
 

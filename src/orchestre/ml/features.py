@@ -122,14 +122,19 @@ class Featurizer:
         )
 
     def matrix(
-        self, normalized: Sequence[str], clipped: Sequence[str], langs: Sequence[str]
+        self,
+        normalized: Sequence[str],
+        clipped: Sequence[str],
+        langs: Sequence[str],
+        text_matrix: sp.csr_matrix | None = None,
     ) -> sp.csr_matrix:
-        """Every column: n-grams of the normalized texts, lexicon scores of the clipped ones."""
+        """Every column: n-grams of the normalized texts (unless already computed), lexicon
+        scores of the clipped ones."""
+        if text_matrix is None:
+            text_matrix = self.text_matrix(normalized)
         lex = lexicon.lexicon_features(list(clipped), list(langs)) * LEXICON_SCALE
         return sp.hstack(
-            [self.text_matrix(normalized), sp.csr_matrix(lex.astype(np.float32))],
-            format="csr",
-            dtype=np.float32,
+            [text_matrix, sp.csr_matrix(lex.astype(np.float32))], format="csr", dtype=np.float32
         )
 
     @cached_property
