@@ -62,6 +62,9 @@ class Message(OutputModel):
     spam: bool | None
     needs_response: bool | None
     response_kind: str | None
+    classification: dict[str, Any] = Field(
+        description="Every label's scores and the words that drove each decision."
+    )
     sent_by: uuid.UUID | None
     outbound_state: str | None = Field(
         description="Our answers: pending_approval, queued, sending, sent, failed, rejected."
