@@ -237,6 +237,17 @@ def test_a_rising_negative_share_is_reported_without_a_volume_alert() -> None:
     assert alert.window_end - alert.window_start <= timedelta(hours=1)
 
 
+def test_a_sudden_share_rise_is_not_diluted_by_the_calm_part_of_the_hour() -> None:
+    stream = Stream()
+    stream.noise(3 * DAY, lambda _: 20.0, negative_share=0.1)
+    change = stream.index
+    stream.noise(6, lambda _: 20.0, negative_share=0.4)
+    first = next(i for i, a in stream.alerts if a.kind == "negative_share")
+    # The hour's share needs three or four buckets of 40 % to rise 15 points over 10 %; the
+    # CUSUM's run starts at the change and has the evidence in two.
+    assert first - change <= 1
+
+
 def test_the_state_round_trips_through_json_and_continues_identically() -> None:
     stream = Stream()
     stream.noise(DAY, daily(3.0), text="a #launch day for the #brand")

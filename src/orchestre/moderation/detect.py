@@ -13,9 +13,10 @@ What is watched, per *key* (the workspace as a whole, each channel, each topic o
   one bucket to stand out. Its increments are divided by the overdispersion
   (quasi-likelihood), so a bursty channel needs more evidence than a steady one.
 - **negative share** and **toxic share**: the messages flagged in the last
-  `share_window` against the key's long-run share (discounted counts,
-  half-life `share_half_life`, with a weak Beta prior), by the upper tail of a
-  binomial; a minimum lift in points keeps large-but-harmless differences quiet.
+  `share_window`, and in the run of a Bernoulli CUSUM (a rise of `share_shift`) that starts
+  where the share rose, against the key's long-run share (discounted counts, half-life
+  `share_half_life`, with a weak Beta prior), by the upper tail of a binomial; a minimum
+  lift in points keeps large-but-harmless differences quiet.
 
 Daily seasonality: night volume is lower, so a flat baseline would under-expect the
 afternoon and over-expect the night. Every key's expected count is multiplied by the
@@ -100,6 +101,8 @@ class DetectorConfig:
     share_min_lift: float = 0.15
     share_z: float = 4.0
     share_prior_weight: float = 10.0
+    share_shift: float = 0.25
+    share_cusum_threshold: float = 5.0
     negative_prior: float = 0.2
     toxic_prior: float = 0.05
     cooldown: timedelta = timedelta(hours=12)
@@ -187,6 +190,9 @@ class _Key:
     run_expected: float = 0.0
     negative: list[float] = field(default_factory=lambda: [0.0, 0.0])
     toxic: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    # Bernoulli CUSUM per share: [statistic, run start, flagged in run, messages in run]
+    negative_run: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
+    toxic_run: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
     recent: list[list[int]] = field(default_factory=list)
 
     def dump(self) -> dict[str, Any]:
@@ -338,6 +344,7 @@ class CrisisDetector:
             for pair in (ks.negative, ks.toxic):
                 pair[0] *= share_keep
                 pair[1] *= share_keep
+            ks.negative_run[:] = ks.toxic_run[:] = [0.0, 0.0, 0.0, 0.0]
         for kind in list(self._episodes):
             self._quiet(kind, gap)
 
@@ -424,32 +431,69 @@ class CrisisDetector:
     def _test_share(
         self, key: str, ks: _Key, kind: AlertKind, hits: int, count: int, index: int
     ) -> _Alarm | None:
+        """The last hour's share, and a Bernoulli CUSUM whose run starts where the share
+        rose (so a sudden change is not diluted by the calm part of the hour), each
+        against the long-run share by the binomial tail."""
         cfg = self.config
-        column = 1 if kind == "negative_share" else 2
-        pair = ks.negative if kind == "negative_share" else ks.toxic
-        prior = cfg.negative_prior if kind == "negative_share" else cfg.toxic_prior
+        negative = kind == "negative_share"
+        pair, run = (ks.negative, ks.negative_run) if negative else (ks.toxic, ks.toxic_run)
+        prior = cfg.negative_prior if negative else cfg.toxic_prior
         baseline = (pair[0] + prior * cfg.share_prior_weight) / (pair[1] + cfg.share_prior_weight)
+        column = 1 if negative else 2
         window_hits = sum(row[column] for row in ks.recent)
         window_total = sum(row[0] for row in ks.recent)
-        alarm: _Alarm | None = None
-        if (
-            ks.seen >= self._warmup
-            and pair[1] >= cfg.share_warmup_messages
-            and window_total >= cfg.share_min_messages
-            and window_hits >= cfg.min_count
-            and window_hits / window_total - baseline >= cfg.share_min_lift
-        ):
-            score = tail_z(share_tail(window_hits, window_total, baseline))
-            if score >= self._bars[key == WORKSPACE_KEY][2]:
-                start = index - len(ks.recent) + 1
-                share = window_hits / window_total
-                alarm = _Alarm(
-                    kind, key, share, baseline, score, "share", start, window_total, window_hits
-                )
+        window_start = index - len(ks.recent) + 1
+        ready = ks.seen >= self._warmup and pair[1] >= cfg.share_warmup_messages
+        crossed = self._share_cusum(run, hits, count, baseline, index, ready)
+        alarm = None
+        if ready:
+            alarm = self._share_alarm(key, kind, window_hits, window_total, baseline, window_start)
+        if alarm is None and crossed:
+            alarm = self._share_alarm(key, kind, run[2], run[3], baseline, int(run[1]))
+        if alarm is not None:
+            run[:] = [0.0, 0.0, 0.0, 0.0]
         weight = cfg.alarm_weight if alarm else 1.0
         pair[0] = pair[0] * self._share_keep + weight * hits
         pair[1] = pair[1] * self._share_keep + weight * count
         return alarm
+
+    def _share_alarm(
+        self, key: str, kind: AlertKind, hits: float, total: float, baseline: float, start: int
+    ) -> _Alarm | None:
+        cfg = self.config
+        if (
+            total < cfg.share_min_messages
+            or hits < cfg.min_count
+            or hits / total - baseline < cfg.share_min_lift
+        ):
+            return None
+        score = tail_z(share_tail(round(hits), round(total), baseline))
+        if score < self._bars[key == WORKSPACE_KEY][2]:
+            return None
+        share = hits / total
+        return _Alarm(kind, key, share, baseline, score, "share", start, round(total), hits)
+
+    def _share_cusum(
+        self, run: list[float], hits: int, count: int, baseline: float, index: int, ready: bool
+    ) -> bool:
+        """Bernoulli CUSUM for a rise of `share_shift` over the baseline share; true when it
+        crosses its threshold. Capped at twice the threshold, like the volume CUSUM."""
+        cfg = self.config
+        if not ready:
+            run[:] = [0.0, 0.0, 0.0, 0.0]
+            return False
+        raised = min(baseline + cfg.share_shift, 0.95)
+        step = hits * math.log(raised / baseline) + (count - hits) * math.log(
+            (1 - raised) / (1 - baseline)
+        )
+        if run[0] <= 0.0:
+            run[:] = [0.0, float(index), 0.0, 0.0]
+        run[0] = min(max(0.0, run[0] + step), 2 * cfg.share_cusum_threshold)
+        if run[0] <= 0.0:
+            return False
+        run[2] += hits
+        run[3] += count
+        return run[0] >= cfg.share_cusum_threshold
 
     # -- seasonality ------------------------------------------------------------------
 
