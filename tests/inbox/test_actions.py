@@ -280,3 +280,16 @@ def test_a_conversation_a_rule_tagged_holds_people_s_replies(db: Session) -> Non
     conversation.tags = ["approval-required"]
     reply = actions.request_reply(db, agent, conversation, "Careful answer")
     assert reply.outbound_state == "pending_approval"
+
+
+def test_a_rule_s_refused_reply_tells_the_people_who_answer(
+    db: Session, network: ScriptedInstallation
+) -> None:
+    _, _, agent, conversation = _setup(db)
+    reply = actions.request_reply(db, None, conversation, "Auto", source="rule")
+    network.failures.append(refused("Replies are closed on this post."))
+    assert tasks.deliver_reply(db, reply.id) == "failed"
+    told = db.scalars(
+        select(Notification.user_id).where(Notification.kind == "inbox_reply_failed")
+    ).all()
+    assert told == [agent.user_id]

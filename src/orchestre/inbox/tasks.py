@@ -170,6 +170,8 @@ def _reply_failed(session: Session, message: InboxMessage, reason: str) -> None:
     if conversation is not None:
         _reopen(session, conversation)
     told = {u for u in (message.sent_by, conversation.assignee_id if conversation else None) if u}
+    if not told:  # a rule's reply on a conversation nobody has: the people who answer
+        told = set(_answerers(session, message.workspace_id))
     notify(
         session,
         message.workspace_id,
