@@ -64,6 +64,8 @@ def moderated(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person
             external_id="vidal",
             handle="@vidal",
             display_name="Vidal Bikes",
+            # Not polled by the server's inbox loop: the two comments below are all there is.
+            status="disconnected",
         )
         db.add(channel)
         db.flush()
@@ -130,4 +132,43 @@ def test_starter_rules_dry_run_and_one_click_undo(
     page.goto(f"{live_site.url}/w/{workspace_id}/moderation?status=undone")
     expect(page.get_by_test_id("action-row")).to_have_count(1)
     expect(page.get_by_test_id("undo")).to_have_count(0)
+    context.close()
+
+
+def test_a_rule_written_with_the_guided_editor(
+    browser: Any, live_site: LiveSite, moderated: tuple[uuid.UUID, Person]
+) -> None:
+    from playwright.sync_api import expect
+
+    workspace_id, person = moderated
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_site.url}/login")
+    page.fill("#email", person.email)
+    page.fill("#password", person.password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+
+    page.goto(f"{live_site.url}/w/{workspace_id}/moderation/rules/new")
+    builder = page.get_by_test_id("rule-builder")
+    expect(builder).to_be_visible()
+    rows = builder.get_by_test_id("builder-row")
+    expect(rows).to_have_count(4)  # the example: two conditions, two actions
+    rows.nth(1).get_by_role("button", name="Remove").click()  # the keywords test
+    page.get_by_test_id("add-condition").select_option("keywords")
+    builder.get_by_placeholder("Separate with commas").last.fill("junk, morons")
+    page.get_by_test_id("add-action").select_option("hide")
+    page.fill("#rule-name", "Hide junk talk")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "moderation-editor-en.png"), full_page=True)
+    conditions = page.locator("#rule-conditions").input_value()
+    assert '"words": [\n' in conditions
+    assert '"junk"' in conditions
+    page.get_by_test_id("dry-run").click()
+    expect(page.get_by_test_id("dry-run-result")).to_contain_text(
+        "1 of 2 messages would have matched"
+    )
+    page.get_by_test_id("save-rule").click()
+    expect(page.get_by_test_id("rule-row").last).to_contain_text("Hide junk talk")
+    expect(page.get_by_test_id("rule-row").last).to_contain_text("contains junk, morons")
     context.close()

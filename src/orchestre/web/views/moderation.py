@@ -11,14 +11,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from orchestre.errors import FieldError
+from orchestre.inbox import replies
 from orchestre.models.moderation import ModerationRule
 from orchestre.moderation import service as moderation
+from orchestre.moderation.conditions import LABELS
 from orchestre.moderation.repository import ActionFilter
 from orchestre.web.forms import Form, attempt, optional, redirect, text
 from orchestre.web.i18n import gettext as _
 from orchestre.web.render import render
 from orchestre.web.session import CurrentWorkspace, WorkspaceView, WorkspaceWrite
-from orchestre.web.shell import shell_context
+from orchestre.web.shell import list_channels, shell_context
+from orchestre.workspaces import service as workspaces
+from orchestre.workspaces.permissions import Permission, Role
 
 router = APIRouter(prefix="/w/{workspace_id}")
 PAGE = "/moderation"
@@ -186,10 +190,73 @@ def _editor(
         form=form,
         errors=errors or [],
         dry_run=dry_run,
+        builder=builder_data(view),
         example_conditions=json.dumps(EXAMPLE_CONDITIONS, indent=2, ensure_ascii=False),
         example_actions=json.dumps(EXAMPLE_ACTIONS, indent=2, ensure_ascii=False),
     )
     return render(request, "moderation/edit.html", context, status_code=status_code)
+
+
+def builder_data(view: WorkspaceView) -> dict[str, Any]:
+    """What the guided editor offers (members, saved replies, channels) and its words."""
+    members = (
+        workspaces.list_members(view.db, view.actor, limit=200).items
+        if view.can(Permission.MEMBERS_VIEW)
+        else []
+    )
+    saved = replies.list_saved_replies(view.db, view.actor)
+    return {
+        "members": [{"id": str(u.id), "name": u.name or u.email} for _m, u in members],
+        "saved_replies": [{"id": str(r.id), "name": f"{r.name} ({r.language})"} for r in saved],
+        "channels": [{"id": str(c.id), "name": c.handle} for c in list_channels(view)],
+        "roles": {role.value: name for role, name in role_names().items()},
+        "classifiers": {key: sorted(values) for key, values in LABELS.items()},
+        "words": builder_words(),
+    }
+
+
+def role_names() -> dict[Role, str]:
+    return {
+        Role.OWNER: _("Owner"),
+        Role.SOCIAL_MEDIA_MANAGER: _("Social media manager"),
+        Role.COMMUNITY_MANAGER: _("Community manager"),
+        Role.CONTENT_CREATOR: _("Content creator"),
+        Role.REVIEWER: _("Reviewer"),
+        Role.ANALYST: _("Analyst"),
+    }
+
+
+def builder_words() -> dict[str, str]:
+    return {
+        "label": _("Classifier label"),
+        "keywords": _("Keywords"),
+        "regex": _("Regular expression"),
+        "author_tag": _("Author tag"),
+        "network": _("Network"),
+        "channel": _("Channel"),
+        "language": _("Language"),
+        "time_of_day": _("Time of day"),
+        "first_time_author": _("First message from the author"),
+        "classifier": _("Classifier"),
+        "min_score": _("Minimum score (0 to 1)"),
+        "list": _("Separate with commas"),
+        "negate": _("Not"),
+        "remove": _("Remove"),
+        "start": _("From"),
+        "end": _("To"),
+        "days": _("Days (none: every day)"),
+        "day_names": _("Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+        "assign_to": _("Assign to"),
+        "in_turn": _("In turn among: %(role)s"),
+        "priority": _("Priority"),
+        "priorities": _("Low,Normal,High,Urgent"),
+        "saved_reply": _("Saved reply"),
+        "escalate": _("Also make the conversation urgent"),
+        "note": _("Note"),
+        "roles": _("Roles"),
+        "tags": _("Tags"),
+        **{f"action_{k}": v for k, v in action_labels().items()},
+    }
 
 
 def _form_of(rule: ModerationRule | None) -> dict[str, Any]:
