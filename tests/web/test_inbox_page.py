@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from orchestre.config import Settings
 from orchestre.connectors.base import InteractionKind
-from orchestre.inbox import replies
+from orchestre.inbox import replies, targets
 from orchestre.inbox.ingest import ingest
 from orchestre.kit.clock import utcnow
 from orchestre.models import (
@@ -401,3 +401,39 @@ def test_a_message_hidden_by_a_rule_names_the_rule_and_author_tags_are_kept(
     assert tagged.status_code == 200
     author = db.get_one(InboxAuthor, scam.author_id)
     assert author.tags == ["troll", "récidiviste"]
+
+
+def test_rows_show_the_first_response_timer_due_and_overdue(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    actor = auth.actor_for(db, owner.id, workspace.id)
+    targets.set_target(db, actor, None, "normal", 60)
+    channel = make_channel(db, workspace)
+    now = utcnow()
+    fresh = said("Is it gluten free?", now - timedelta(minutes=10), author="ana", post="p-a")
+    old = said("Anyone there?", now - timedelta(minutes=90), author="bo", post="p-b")
+    ingest(db, channel, [fresh, old], source="poll", classifier=KeywordClassifier())
+    open_session(client, db, settings, owner)
+    html = _page(client, workspace)
+    assert re.search(r'class="timer "[^>]*>.*?Reply within 50 minutes', html, re.S)
+    assert re.search(r'class="timer overdue"[^>]*>.*?Overdue by 30 minutes', html, re.S)
+
+
+def test_conversation_tags_are_added_and_removed_in_place(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    (question,) = _arrive(db, channel, ("bob", "Where is my order?"))
+    csrf = _signed_in(client, db, settings, owner, workspace)
+    url = f"/w/{workspace.id}/inbox/c/{question.conversation_id}/tags"
+    added = client.post(url, data={"csrf_token": csrf, "tags": ["Livraison"]}, headers=HX)
+    assert added.status_code == 200
+    assert 'aria-label="Remove the tag “livraison”"' in added.text
+    client.post(url, data={"csrf_token": csrf, "tags": ["livraison", "vip"]}, headers=HX)
+    removed = client.post(
+        url,
+        data={"csrf_token": csrf, "tags": ["livraison", "vip"], "remove": "livraison"},
+        headers=HX,
+    )
+    assert removed.status_code == 200
+    assert _conversation(db, question).tags == ["vip"]

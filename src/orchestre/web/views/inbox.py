@@ -562,3 +562,15 @@ def author_tags(
     if conversation_id is None or not _htmx(request):
         return redirect(f"{view.base}/inbox" + (f"?c={conversation_id}" if conversation_id else ""))
     return _answer(request, view, conversation_id, errors, _("Tags saved."))
+
+
+@router.post("/inbox/c/{conversation_id}/tags", response_class=HTMLResponse)
+def tags(
+    request: Request, view: WorkspaceWrite, conversation_id: uuid.UUID, form: Form
+) -> Response:
+    """The conversation's tags: those kept, plus the one typed, less the one removed."""
+    removed = text(form, "remove").strip().lower()
+    kept = [t for t in texts(form, "tags") if t.strip() and t.strip().lower() != removed]
+    with attempt(view.db) as errors:
+        inbox.set_tags(view.db, view.actor, conversation_id, kept)
+    return _answer(request, view, conversation_id, errors, _("Tags saved."))
