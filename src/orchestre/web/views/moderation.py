@@ -366,7 +366,7 @@ def update_rule(request: Request, view: WorkspaceWrite, form: Form, rule_id: uui
 
 
 @router.post(PAGE + "/dry-run", response_class=HTMLResponse)
-def dry_run(request: Request, view: CurrentWorkspace, form: Form) -> Response:
+def dry_run(request: Request, view: WorkspaceWrite, form: Form) -> Response:
     """The editor again, with what the rule as typed would have done (nothing is saved)."""
     rule_id = _uuid_or_none(optional(form, "rule_id"))
     rule = moderation.get_rule(view.db, view.actor, rule_id) if rule_id else None
