@@ -11,40 +11,23 @@ import pytest
 
 from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.models import Channel
-from orchestre.models.inbox import Conversation, InboxAuthor, InboxMessage
 from orchestre.moderation.rules import apply_rules
 from orchestre.workspaces import service as workspaces
 from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.moderation.rules_support import make_author, make_message
 
 pytestmark = pytest.mark.e2e
 
 
-def _comment(
-    db: Any, channel: Channel, author: InboxAuthor, n: int, text: str, **labels: Any
-) -> InboxMessage:
-    conversation = Conversation(
-        workspace_id=channel.workspace_id,
-        channel_id=channel.id,
-        kind="comment",
-        root_external_id=f"post-{n}",
-        author_id=author.id,
-    )
-    db.add(conversation)
-    db.flush()
-    message = InboxMessage(
-        workspace_id=channel.workspace_id,
-        channel_id=channel.id,
-        conversation_id=conversation.id,
-        author_id=author.id,
-        kind="comment",
-        external_id=f"comment-{n}",
-        text=text,
-        classified=True,
-        **labels,
-    )
-    db.add(message)
-    db.flush()
-    return message
+def _sign_in(browser: Any, live_site: LiveSite, person: Person, height: int = 900) -> Any:
+    context = browser.new_context(viewport={"width": 1280, "height": height}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_site.url}/login")
+    page.fill("#email", person.email)
+    page.fill("#password", person.password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    return page
 
 
 @pytest.fixture(scope="module")
@@ -69,27 +52,12 @@ def moderated(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person
         )
         db.add(channel)
         db.flush()
-        author = InboxAuthor(
-            workspace_id=ws.id,
-            network="sandbox",
-            external_id="p1",
-            handle="@rider",
-            message_count=2,
+        author = make_author(db, ws, message_count=2)
+        insult = "your bikes are junk, morons"
+        rude = make_message(
+            db, ws, channel, insult, author=author, toxicity="offensive", toxicity_score=0.88
         )
-        db.add(author)
-        db.flush()
-        rude = _comment(
-            db,
-            channel,
-            author,
-            1,
-            "your bikes are junk, morons",
-            toxicity="offensive",
-            toxicity_score=0.88,
-        )
-        kind = _comment(
-            db, channel, author, 2, "lovely ride today", toxicity="clean", toxicity_score=0.97
-        )
+        kind = make_message(db, ws, channel, "lovely ride today", author=author)
         apply_rules(db, [rude, kind])
         workspace_id = ws.id
     engine.dispose()
@@ -103,13 +71,7 @@ def test_starter_rules_dry_run_and_one_click_undo(
     from playwright.sync_api import expect
 
     workspace_id, person = moderated
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
-    page.goto(f"{live_site.url}/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    page = _sign_in(browser, live_site, person)
 
     page.goto(f"{live_site.url}/w/{workspace_id}/moderation")
     expect(page.get_by_test_id("rule-row")).to_have_count(4)
@@ -132,7 +94,7 @@ def test_starter_rules_dry_run_and_one_click_undo(
     page.goto(f"{live_site.url}/w/{workspace_id}/moderation?status=undone")
     expect(page.get_by_test_id("action-row")).to_have_count(1)
     expect(page.get_by_test_id("undo")).to_have_count(0)
-    context.close()
+    page.context.close()
 
 
 def test_a_rule_written_with_the_guided_editor(
@@ -141,13 +103,7 @@ def test_a_rule_written_with_the_guided_editor(
     from playwright.sync_api import expect
 
     workspace_id, person = moderated
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
-    page = context.new_page()
-    page.goto(f"{live_site.url}/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    page = _sign_in(browser, live_site, person, height=1000)
 
     page.goto(f"{live_site.url}/w/{workspace_id}/moderation/rules/new")
     builder = page.get_by_test_id("rule-builder")
@@ -171,4 +127,4 @@ def test_a_rule_written_with_the_guided_editor(
     page.get_by_test_id("save-rule").click()
     expect(page.get_by_test_id("rule-row").last).to_contain_text("Hide junk talk")
     expect(page.get_by_test_id("rule-row").last).to_contain_text("contains junk, morons")
-    context.close()
+    page.context.close()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.errors import Conflict
-from orchestre.models import Notification
+from orchestre.models import Notification, Workspace
 from orchestre.models.inbox import Conversation, InboxMessage, SavedReply
 from orchestre.moderation.effects import APPROVAL_TAG
 from orchestre.moderation.rules import apply_rules
@@ -49,6 +49,15 @@ def test_stop_ends_the_run_and_disabled_rules_do_nothing(db: Session) -> None:
     apply_rules(db, [message])
 
     assert db.get(Conversation, message.conversation_id).tags == ["first"]  # type: ignore[union-attr]
+
+
+def _saved_reply(
+    db: Session, ws: Workspace, body: str, *, name: str = "Hi", language: str = "en"
+) -> SavedReply:
+    saved = SavedReply(workspace_id=ws.id, name=name, language=language, body=body)
+    db.add(saved)
+    db.flush()
+    return saved
 
 
 HATE = {"all": [{"type": "label", "classifier": "toxicity", "labels": ["hate"], "min_score": 0.8}]}
@@ -137,9 +146,7 @@ def test_undo_of_a_priority_leaves_a_later_change_by_a_person_alone(db: Session)
 def test_auto_reply_queues_a_saved_reply_and_undo_cancels_it_before_it_leaves(db: Session) -> None:
     ws = make_workspace(db)
     channel = make_channel(db, ws)
-    saved = SavedReply(workspace_id=ws.id, name="Merci", language="fr", body="Merci {first_name} !")
-    db.add(saved)
-    db.flush()
+    saved = _saved_reply(db, ws, "Merci {first_name} !", name="Merci", language="fr")
     question = {"all": [{"type": "label", "classifier": "response_kind", "labels": ["question"]}]}
     make_rule(db, ws, question, [{"type": "auto_reply", "saved_reply_id": str(saved.id)}])
     message = make_message(db, ws, channel, "Vous ouvrez quand ?", response_kind="question")
@@ -164,9 +171,7 @@ def test_auto_reply_queues_a_saved_reply_and_undo_cancels_it_before_it_leaves(db
 def test_an_auto_reply_already_sent_cannot_be_undone(db: Session) -> None:
     ws = make_workspace(db)
     channel = make_channel(db, ws)
-    saved = SavedReply(workspace_id=ws.id, name="Hi", language="en", body="Hi!")
-    db.add(saved)
-    db.flush()
+    saved = _saved_reply(db, ws, "Hi!", name="Hi", language="en")
     make_rule(db, ws, INSULT, [{"type": "auto_reply", "saved_reply_id": str(saved.id)}])
     message = make_message(db, ws, channel, "meh", toxicity="offensive")
     (entry,) = apply_rules(db, [message])
@@ -183,9 +188,7 @@ def test_an_auto_reply_already_sent_cannot_be_undone(db: Session) -> None:
 def test_require_approval_holds_a_later_auto_reply(db: Session) -> None:
     ws = make_workspace(db)
     channel = make_channel(db, ws)
-    saved = SavedReply(workspace_id=ws.id, name="Hi", language="en", body="Hi!")
-    db.add(saved)
-    db.flush()
+    saved = _saved_reply(db, ws, "Hi!", name="Hi", language="en")
     make_rule(
         db,
         ws,
@@ -307,9 +310,7 @@ def test_a_rule_leaves_an_assigned_conversation_with_its_person(db: Session) -> 
 def test_a_rule_answers_a_conversation_once(db: Session) -> None:
     ws = make_workspace(db)
     channel = make_channel(db, ws)
-    saved = SavedReply(workspace_id=ws.id, name="Hi", language="en", body="Hi!")
-    db.add(saved)
-    db.flush()
+    saved = _saved_reply(db, ws, "Hi!", name="Hi", language="en")
     make_rule(db, ws, INSULT, [{"type": "auto_reply", "saved_reply_id": str(saved.id)}])
     first = make_message(db, ws, channel, "meh", toxicity="offensive")
     again = make_message(db, ws, channel, "meh again", toxicity="offensive")
@@ -328,11 +329,7 @@ def test_an_auto_reply_needing_a_value_nobody_gave_is_refused_not_sent_half_fill
 ) -> None:
     ws = make_workspace(db)
     channel = make_channel(db, ws)
-    saved = SavedReply(
-        workspace_id=ws.id, name="Order", language="en", body="Hi {first_name}, order {order_id}?"
-    )
-    db.add(saved)
-    db.flush()
+    saved = _saved_reply(db, ws, "Hi {first_name}, order {order_id}?", name="Order")
     make_rule(db, ws, INSULT, [{"type": "auto_reply", "saved_reply_id": str(saved.id)}])
     message = make_message(db, ws, channel, "where is it", toxicity="offensive")
 
