@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from orchestre.connectors.base import InteractionKind
 from orchestre.connectors.sandbox.inbound import (
     SANDBOX_WEBHOOK_SECRET,
+    SandboxWebhooks,
     inbound_router,
     push_body,
     say,
@@ -286,3 +287,16 @@ def test_the_sandbox_server_says_and_pushes_to_orchestre(
     assert answer.json()["pushed"] is True
     (message,) = _messages(db, channel)
     assert (message.spam, message.source) == (True, "webhook")
+
+
+def test_two_copies_of_a_delivery_in_one_group_are_stored_once(
+    db: Session, channel: Channel, sandbox: SandboxNetwork
+) -> None:
+    body = push_body(channel.external_id, [say(sandbox, channel.external_id, "twice?")])
+    hook = SandboxWebhooks()
+    delivery = webhooks.Delivery(hook.network, hook.parse(body), body)
+
+    first, second = webhooks.store(db, [delivery, delivery], classifier=KeywordClassifier())
+
+    assert (first.duplicate, first.ingested, second.duplicate) == (False, 1, True)
+    assert len(_messages(db, channel)) == 1

@@ -105,7 +105,7 @@ def ingest_many(
     received = now or utcnow()
     new: list[InboxMessage] = []
     conversations: dict[uuid.UUID, Conversation] = {}
-    for channel, interactions in batches:
+    for channel, interactions in _by_channel(batches):
         stored, threads = _store(session, channel, interactions, source, received)
         new.extend(stored)
         conversations.update({c.id: c for c in threads.values()})
@@ -118,6 +118,16 @@ def ingest_many(
     _bookkeep(session, new, conversations)
     session.flush()
     return new
+
+
+def _by_channel(
+    batches: Sequence[tuple[Channel, Sequence[Interaction]]],
+) -> list[tuple[Channel, list[Interaction]]]:
+    """One batch per channel, in order of first appearance."""
+    merged: dict[uuid.UUID, tuple[Channel, list[Interaction]]] = {}
+    for channel, interactions in batches:
+        merged.setdefault(channel.id, (channel, []))[1].extend(interactions)
+    return list(merged.values())
 
 
 def _store(
@@ -228,6 +238,22 @@ def dialect_insert(session: Session, model: type[Any]) -> Any:
     return sqlite_insert(model)
 
 
+_STATEMENTS: dict[tuple[str, type[Any], bool], Any] = {}
+
+
+def insert_new(session: Session, model: type[Any], *, returning: bool = False) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for `model` (RETURNING the rows inserted), built
+    once per dialect: building one costs more than running it."""
+    key = (session.get_bind().dialect.name, model, returning)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = dialect_insert(session, model).on_conflict_do_nothing()
+        if returning:
+            stmt = stmt.returning(model)
+        _STATEMENTS[key] = stmt
+    return stmt
+
+
 def _authors(session: Session, channel: Channel, items: Sequence[_Item]) -> dict[str, uuid.UUID]:
     """Author rows by the network's author id (created when new); our own account has none."""
     wanted: dict[str, Interaction] = {}
@@ -255,7 +281,7 @@ def _authors(session: Session, channel: Channel, items: Sequence[_Item]) -> dict
         for author_id, raw in sorted(wanted.items())
     ]
     # executemany: one compiled statement, cached across calls.
-    session.execute(dialect_insert(session, InboxAuthor).on_conflict_do_nothing(), rows)
+    session.execute(insert_new(session, InboxAuthor), rows)
     found: dict[str, uuid.UUID] = {}
     for start in range(0, len(ids), CHUNK):
         stmt2 = select(InboxAuthor.external_id, InboxAuthor.id).where(
@@ -358,7 +384,7 @@ def _ensure_conversations(
         }
         for (kind, root), item in sorted(starters.items(), key=lambda kv: kv[0])
     ]
-    session.execute(dialect_insert(session, Conversation).on_conflict_do_nothing(), rows)
+    session.execute(insert_new(session, Conversation), rows)
     found: dict[_ConversationKey, Conversation] = {}
     by_kind: dict[str, list[str]] = defaultdict(list)
     for kind, root in starters:
@@ -405,11 +431,7 @@ def _insert_messages(
 ) -> list[InboxMessage]:
     rows = [_message_row(channel, i, authors, conversations, source, received) for i in items]
     ordered = sorted(rows, key=lambda r: str(r["external_id"]))  # one lock order, as above
-    stmt = (
-        dialect_insert(session, InboxMessage)
-        .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
-        .returning(InboxMessage)
-    )
+    stmt = insert_new(session, InboxMessage, returning=True)
     # ORM bulk insert: executemany (batched VALUES), RETURNING only the rows inserted.
     result = session.scalars(stmt, ordered, execution_options={"populate_existing": True})
     inserted = {m.id: m for m in result}

@@ -46,7 +46,7 @@ from orchestre.connectors.webhooks import (
 )
 from orchestre.errors import DomainError, Forbidden, NotFound, TooLarge, Unauthenticated
 from orchestre.inbox.classifying import Classifier
-from orchestre.inbox.ingest import dialect_insert, ingest_many
+from orchestre.inbox.ingest import ingest_many, insert_new
 from orchestre.kit.clock import utcnow
 from orchestre.models import Channel, ChannelStatus
 from orchestre.models.inbox import InboxCursor, WebhookReceipt
@@ -198,32 +198,26 @@ def store(
     """Steps 5 and 6 for checked deliveries, in the caller's transaction; the messages of
     all of them are classified and moderated together."""
     received = now or utcnow()
-    fresh: list[Delivery] = []
-    for delivery in deliveries:
-        first = _first_receipt(
-            session, delivery.network, delivery.batch.delivery_id, delivery.body, received
-        )
-        if first:
-            fresh.append(delivery)
-        else:
-            log.info("%s webhook: a replayed delivery was ignored", delivery.network)
-    plans = [_plan(session, delivery) for delivery in fresh]
+    first = _first_receipts(session, deliveries, received)
+    fresh = [deliveries[i] for i in first]
+    channels = _channels_named(session, fresh)
+    plans = [_plan(delivery, channels) for delivery in fresh]
     batches = [(channel, items) for plan in plans for channel, items in plan.batches]
     new = ingest_many(session, batches, source="webhook", classifier=classifier, now=received)
     per_channel: dict[uuid.UUID, int] = defaultdict(int)
     for message in new:
         per_channel[message.channel_id] += 1
-    outcomes = {id(d): WebhookOutcome(duplicate=True) for d in deliveries}
-    for delivery, plan in zip(fresh, plans, strict=True):
+    outcomes = [WebhookOutcome(duplicate=True) for _ in deliveries]
+    for index, delivery, plan in zip(first, fresh, plans, strict=True):
         _poll_soon(session, plan.channels, delivery.batch.poll_hints, received)
         known = {c.external_id for c in plan.channels}
-        outcomes[id(delivery)] = WebhookOutcome(
+        outcomes[index] = WebhookOutcome(
             ingested=plan.count(per_channel),
             channels=len(plan.channels),
             unknown_accounts=len(plan.accounts - known),
             skipped=delivery.batch.skipped,
         )
-    return [outcomes[id(d)] for d in deliveries]
+    return outcomes
 
 
 @dataclass
@@ -239,43 +233,72 @@ class _Plan:
         return sum(per_channel.get(c.id, 0) for c, _ in self.batches)
 
 
-def _plan(session: Session, delivery: Delivery) -> _Plan:
+def _accounts(delivery: Delivery) -> set[str]:
+    named = {event.account_external_id for event in delivery.batch.events}
+    return named | {account for account, _ in delivery.batch.poll_hints}
+
+
+def _plan(delivery: Delivery, connected: Mapping[tuple[str, str], list[Channel]]) -> _Plan:
     by_account: dict[str, list[Interaction]] = defaultdict(list)
     for event in delivery.batch.events:
         by_account[event.account_external_id].append(event.interaction)
-    accounts = set(by_account) | {account for account, _ in delivery.batch.poll_hints}
-    channels = _channels(session, delivery.network, accounts)
+    accounts = _accounts(delivery)
+    channels = [
+        c for account in sorted(accounts) for c in connected.get((delivery.network, account), [])
+    ]
     batches = [(c, by_account[c.external_id]) for c in channels if by_account.get(c.external_id)]
     return _Plan(accounts, channels, batches)
 
 
-def _first_receipt(
-    session: Session, network: str, delivery_id: str | None, body: bytes, now: datetime
-) -> bool:
-    """Record the delivery; False when it was taken before (a concurrent copy included)."""
-    digest = hashlib.sha256((delivery_id or "").encode() + b"\n" + body).hexdigest()
-    stmt = (
-        dialect_insert(session, WebhookReceipt)
-        .values(network=network, digest=digest, received_at=now)
-        .on_conflict_do_nothing(index_elements=["network", "digest"])
-        .returning(WebhookReceipt.id)
-    )
-    return session.execute(stmt).first() is not None
+def _first_receipts(session: Session, deliveries: Sequence[Delivery], now: datetime) -> list[int]:
+    """Record each delivery (network and SHA-256 of its id and body); returns the indexes
+    of those taken for the first time (not a replay, not a copy stored concurrently or
+    earlier in the same group)."""
+    digests = [
+        hashlib.sha256((d.batch.delivery_id or "").encode() + b"\n" + d.body).hexdigest()
+        for d in deliveries
+    ]
+    rows = [
+        {"id": uuid.uuid4(), "network": d.network, "digest": digest, "received_at": now}
+        for d, digest in zip(deliveries, digests, strict=True)
+    ]
+    taken = {
+        (r.network, r.digest)
+        for r in session.scalars(insert_new(session, WebhookReceipt, returning=True), rows)
+    }
+    fresh = []
+    for index, (delivery, digest) in enumerate(zip(deliveries, digests, strict=True)):
+        if (delivery.network, digest) in taken:
+            taken.discard((delivery.network, digest))  # a second copy in the group is a replay
+            fresh.append(index)
+        else:
+            log.info("%s webhook: a replayed delivery was ignored", delivery.network)
+    return fresh
 
 
-def _channels(session: Session, network: str, accounts: set[str]) -> list[Channel]:
-    if not accounts:
-        return []
-    stmt = (
-        select(Channel)
-        .where(
-            Channel.network == network,
-            Channel.external_id.in_(accounts),
-            Channel.status == ChannelStatus.CONNECTED.value,
+def _channels_named(
+    session: Session, deliveries: Sequence[Delivery]
+) -> dict[tuple[str, str], list[Channel]]:
+    """The connected channels of the accounts the deliveries name, by (network, account)."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for delivery in deliveries:
+        wanted[delivery.network] |= _accounts(delivery)
+    found: dict[tuple[str, str], list[Channel]] = defaultdict(list)
+    for network, accounts in wanted.items():
+        if not accounts:
+            continue
+        stmt = (
+            select(Channel)
+            .where(
+                Channel.network == network,
+                Channel.external_id.in_(accounts),
+                Channel.status == ChannelStatus.CONNECTED.value,
+            )
+            .order_by(Channel.id)
         )
-        .order_by(Channel.id)
-    )
-    return list(session.scalars(stmt))
+        for channel in session.scalars(stmt):
+            found[(network, channel.external_id)].append(channel)
+    return found
 
 
 def _poll_soon(
