@@ -11,7 +11,11 @@
   function typing(target) {
     if (!target || !target.tagName) return false;
     var tag = target.tagName.toLowerCase();
-    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+    if (tag === "input") {
+      // A ticked box or a button-like input takes no text: shortcuts still work there.
+      return ["checkbox", "radio", "button", "submit", "reset"].indexOf(target.type) < 0;
+    }
+    return tag === "textarea" || tag === "select" || target.isContentEditable;
   }
 
   function activeIndex(list) {
