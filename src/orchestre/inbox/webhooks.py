@@ -155,10 +155,20 @@ def check(
     max_bytes: int = MAX_BYTES,
 ) -> Delivery:
     """Steps 1 to 4 (size, signature, format); reads only."""
+    return check_signed(hook, headers, body, secret_of(session, access, hook), max_bytes)
+
+
+def check_signed(
+    hook: WebhookReceiver,
+    headers: Mapping[str, str],
+    body: bytes,
+    secret: str,
+    max_bytes: int = MAX_BYTES,
+) -> Delivery:
+    """`check` with the secret already known (no database needed)."""
     if len(body) > max_bytes:
         detail = f"A webhook body may hold {max_bytes} bytes at most."
         raise TooLarge(detail, code="payload_too_large")
-    secret = secret_of(session, access, hook)
     try:
         hook.verify(headers, body, secret)
     except SignatureMissing as exc:

@@ -4,6 +4,7 @@ signature is the authentication (see inbox/webhooks.py for every answer)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -24,6 +25,8 @@ router = APIRouter(tags=["webhooks"])
 _BATCHER_LOCK = threading.Lock()
 # Longer than any group takes to store; a network retries what we do not answer.
 STORE_TIMEOUT = 60.0
+# A new app secret takes effect within this many seconds.
+SECRET_TTL = 30.0
 
 
 def _receivers(request: Request) -> Mapping[str, Any] | None:
@@ -43,6 +46,22 @@ def _batcher(request: Request) -> WebhookBatcher:
             )
             state.webhook_batcher = batcher
     return batcher
+
+
+def _secret(request: Request, settings: Settings, hook: Any) -> str:
+    """The network app's secret, remembered for `SECRET_TTL`: checking a delivery then
+    needs no database transaction (on SQLite, one would queue behind the writer)."""
+    cache = getattr(request.app.state, "webhook_secrets", None)
+    if not isinstance(cache, dict):
+        cache = request.app.state.webhook_secrets = {}
+    now = time.monotonic()
+    found = cache.get(hook.network)
+    if found is not None and found[1] > now:
+        return str(found[0])
+    with transaction(get_session_factory(request)) as session:
+        secret = webhooks.secret_of(session, access_for(settings, request.app.state), hook)
+    cache[hook.network] = (secret, now + SECRET_TTL)
+    return secret
 
 
 def _max_bytes(settings: Settings) -> int:
@@ -97,15 +116,8 @@ async def webhook_receive(network: str, request: Request) -> WebhookAccepted:
     headers = {name.lower(): value for name, value in request.headers.items()}
 
     def work() -> WebhookAccepted:
-        with transaction(get_session_factory(request)) as session:
-            delivery = webhooks.check(
-                session,
-                access_for(settings, request.app.state),
-                hook,
-                headers,
-                body,
-                max_bytes=_max_bytes(settings),
-            )
+        secret = _secret(request, settings, hook)
+        delivery = webhooks.check_signed(hook, headers, body, secret, _max_bytes(settings))
         # Stored with the deliveries arriving meanwhile; answered once committed.
         outcome = _batcher(request).submit(delivery).result(timeout=STORE_TIMEOUT)
         return WebhookAccepted.model_validate(outcome.as_dict())
