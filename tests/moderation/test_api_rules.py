@@ -205,3 +205,20 @@ def test_a_draft_without_actions_is_tried_for_its_matches_alone(
     assert result.status_code == 403  # an analyst does not read the inbox
     result = client.post(f"{_base(ws)}/dry-run", json=body, headers=_as(db, ws, "owner"))
     assert (result.json()["matched"], result.json()["actions"]) == (1, {})
+
+
+def test_a_dry_run_reads_stored_times_on_the_workspace_clock(
+    client: TestClient, db: Session, clock: FrozenClock
+) -> None:
+    ws = make_workspace(db, timezone="Europe/Paris")
+    channel = make_channel(db, ws)
+    # 09:00 UTC is 10:00 in Paris in March: inside 09:30-11:00 there, outside in UTC.
+    make_message(db, ws, channel, "morning", at=utcnow())
+    db.expire_all()  # read back from the database, as a dry run does
+    window = {"all": [{"type": "time_of_day", "start": "09:30", "end": "11:00"}]}
+
+    result = client.post(
+        f"{_base(ws)}/dry-run", json={"conditions": window, "days": 1}, headers=_as(db, ws, "owner")
+    )
+
+    assert result.json()["matched"] == 1
