@@ -96,6 +96,7 @@ def test_the_log_undoes_in_one_click_and_disables_what_cannot_be(
     page = browser.get(f"/w/{ws.id}/moderation")
     assert page.status_code == 200
     assert page.text.count('data-testid="action-row"') == 2
+    assert "Acted on 1 message in 7 days" in page.text
     assert 'data-testid="undo-disabled"' in page.text
     assert "cannot be brought back" in page.text
     assert "nul &lt;script&gt;alert(1)&lt;/script&gt;" in page.text  # shown, escaped

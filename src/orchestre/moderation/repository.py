@@ -227,3 +227,19 @@ def answered_by_rule(session: Session, rule_id: uuid.UUID, conversation_id: uuid
         .limit(1)
     )
     return session.scalar(stmt) is not None
+
+
+def matches_by_rule(
+    session: Session, workspace_id: uuid.UUID, since: datetime
+) -> dict[uuid.UUID, int]:
+    """How many messages each rule acted on since then (for tuning a rule)."""
+    stmt = (
+        select(ModerationAction.rule_id, func.count(func.distinct(ModerationAction.message_id)))
+        .where(
+            ModerationAction.workspace_id == workspace_id,
+            ModerationAction.at >= since,
+            ModerationAction.rule_id.is_not(None),
+        )
+        .group_by(ModerationAction.rule_id)
+    )
+    return {row[0]: int(row[1]) for row in session.execute(stmt) if row[0] is not None}

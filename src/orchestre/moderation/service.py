@@ -156,6 +156,13 @@ def list_rules(session: Session, actor: Actor) -> list[ModerationRule]:
     return repository.rules(session, actor.workspace_id)
 
 
+def recent_matches(session: Session, actor: Actor, days: int = 7) -> dict[uuid.UUID, int]:
+    """Messages each rule acted on in the last `days` days."""
+    actor.require(Permission.INBOX_VIEW)
+    since = utcnow() - timedelta(days=days)
+    return repository.matches_by_rule(session, actor.workspace_id, since)
+
+
 def get_rule(session: Session, actor: Actor, rule_id: uuid.UUID) -> ModerationRule:
     actor.require(Permission.INBOX_VIEW)
     row = repository.rule(session, actor.workspace_id, rule_id)

@@ -117,6 +117,7 @@ def page(
         actions_all=ACTIONS_ALL,
         rule_names={r.id: r.name for r in rules},
         summaries={r.id: summary(r) for r in rules},
+        recent=moderation.recent_matches(view.db, view.actor, days=7),
     )
     if failure:
         context["toasts"] = [{"kind": "error", "message": failure}]
