@@ -33,8 +33,9 @@ def _sigmoid(logits: np.ndarray) -> np.ndarray:
 
 
 def _readable(normalized: str) -> bool:
-    """Whether a message has words to read: emoji-only, links-only and empty ones do not."""
-    return has_letters(normalized.replace("httpurl", "").replace("@user", ""))
+    """Whether a message has anything to read: emoji-only and empty ones do not (a bare
+    link does: spam often is one)."""
+    return has_letters(normalized)
 
 
 def language_hint(hint: str | None) -> str | None:

@@ -79,7 +79,9 @@ def _write_doc(scores: list[Score]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--no-baselines", action="store_true", help="skip the baseline scores")
-    parser.add_argument("--scores-only", action="store_true", help="do not rewrite the models")
+    parser.add_argument(
+        "--scores-only", action="store_true", help="rewrite the scores, not the models"
+    )
     args = parser.parse_args(argv)
     version = f"{training.MODEL_SCHEMA}+{corpus.fingerprint()}"
     full = _corpus()
@@ -89,14 +91,14 @@ def main(argv: list[str] | None = None) -> None:
     labelled = read_response_set(corpus.data_folder() / "needs_response_eval.csv")
     scores = evaluate(Classifier(scored), held_out, labelled, baselines=not args.no_baselines)
     print(table(scores))
-    if args.scores_only:
-        return
-    print(f"shipped models: training on all {len(full.texts())} rows")
-    training.train(full, version).save(MODELS)
     (MODELS / "scores.json").write_text(
         json.dumps([s.as_dict() for s in scores], indent=2) + "\n", encoding="utf-8"
     )
     _write_doc(scores)
+    if args.scores_only:
+        return
+    print(f"shipped models: training on all {len(full.texts())} rows")
+    training.train(full, version).save(MODELS)
 
 
 if __name__ == "__main__":
