@@ -127,6 +127,9 @@ def test_the_page_speaks_french_and_installs_the_starter_set(
     assert installed.status_code == 200
     assert installed.text.count('data-testid="rule-row"') == 4
     assert "Règles de départ installées." in installed.text
+    editor = browser.get(f"/w/{ws.id}/moderation/rules/new")
+    assert "Ajouter une condition…" in editor.text
+    assert "tour de r\\u00f4le parmi : %(role)s" in editor.text  # the guided editor's words
 
 
 def test_a_reader_without_moderation_sees_no_buttons(
