@@ -437,3 +437,20 @@ def test_conversation_tags_are_added_and_removed_in_place(
     )
     assert removed.status_code == 200
     assert _conversation(db, question).tags == ["vip"]
+
+
+def test_the_author_card_shows_the_same_person_on_other_networks(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    here = make_channel(db, workspace, network="mastodon")
+    there = make_channel(db, workspace, network="bluesky")
+    (first,) = _arrive(db, here, ("claire", "Vous livrez à Lyon ?"))
+    _arrive(db, there, ("claire", "Et à Grenoble ?"))
+    open_session(client, db, settings, owner)
+    html = _page(client, workspace, f"?c={first.conversation_id}")
+    card = html.split('data-testid="author-card"')[1]
+    assert 'data-testid="other-accounts"' in card
+    assert 'title="Bluesky"' in card.split('data-testid="other-accounts"')[1]
+    history = card.split('data-testid="author-history"')[1]
+    assert "Et à Grenoble ?" in history
+    assert "<b>2</b><span>Messages</span>" in card

@@ -51,6 +51,9 @@ class Detail:
     timer: Timer | None
     timeline: list[TimelineItem]
     history: list[HistoryItem]
+    # The same handle on other networks, and every message across them.
+    other_accounts: list[InboxAuthor]
+    message_count: int
     saved_replies: list[tuple[str, list[SavedReply]]]
     needs_approval: bool
     names: dict[str, str]
@@ -63,6 +66,11 @@ def detail_of(view: WorkspaceView, conversation_id: uuid.UUID) -> Detail:
     if channel is None:  # a conversation always has its channel; this keeps mypy honest
         raise NotFound("Conversation not found.", code="conversation_not_found")
     name, _handle = author_label(author)
+    card = (
+        authors.author_card(view.db, view.actor, conversation.author_id)
+        if conversation.author_id
+        else None
+    )
     return Detail(
         conversation=conversation,
         channel=channel,
@@ -71,18 +79,19 @@ def detail_of(view: WorkspaceView, conversation_id: uuid.UUID) -> Detail:
         kind_label=names_of()["kind"].get(conversation.kind, conversation.kind),
         timer=timer_of(conversation, utcnow()),
         timeline=_with_rules(view, timeline_of(found, name)),
-        history=_history(view, conversation),
+        history=_history(card, conversation),
+        other_accounts=card.other_accounts if card else [],
+        message_count=card.message_count if card else 0,
         saved_replies=_saved_replies(view, _language_of(found)),
         needs_approval=needs_approval(view),
         names={str(k): v for k, v in found.names.items()},
     )
 
 
-def _history(view: WorkspaceView, conversation: Conversation) -> list[HistoryItem]:
+def _history(card: authors.AuthorCard | None, conversation: Conversation) -> list[HistoryItem]:
     """The author's other conversations, on every channel (the same handle elsewhere too)."""
-    if conversation.author_id is None:
+    if card is None:
         return []
-    card = authors.author_card(view.db, view.actor, conversation.author_id)
     kinds = names_of()["kind"]
     return [
         HistoryItem(
