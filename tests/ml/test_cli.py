@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from pathlib import Path
 
 import typer
@@ -52,3 +54,10 @@ def test_refuses_a_file_without_text(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "no `text` column" in result.output
+
+
+def test_registering_the_command_loads_no_model_library() -> None:
+    """`orchestre --help` should not pay for scikit-learn."""
+    code = "import sys, orchestre.ml.cli; print(sorted({'sklearn', 'scipy'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

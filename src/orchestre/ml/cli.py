@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from orchestre.ml.classifier import load_classifier
 from orchestre.ml.decision import Classification
 
 # Each task adds its label column and a `<task>_score` column (the label's probability).
@@ -56,6 +55,8 @@ def classify(
 ) -> None:
     """Add lang, sentiment, toxicity, spam and needs_response columns (and a score for each)
     to every row of a CSV file. Runs offline with the models shipped in the package."""
+    from orchestre.ml.classifier import load_classifier  # heavy: loaded when used
+
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     classifier = load_classifier()
     with input.open(newline="", encoding="utf-8-sig") as source:
