@@ -213,6 +213,13 @@
     if (list && stamp && list.dataset.stamp) stamp.value = list.dataset.stamp;
   });
 
+  // A hidden tab does not poll; coming back to it catches up at once.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && inbox() && window.htmx) {
+      window.htmx.trigger(document.body, "inbox-changed");
+    }
+  });
+
   // A bulk action done: untick everything; the list refreshes through the live update.
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.elt && event.detail.elt.id === "bulk-form" && event.detail.successful) {
