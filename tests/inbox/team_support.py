@@ -113,7 +113,7 @@ def add_inbound(
         post_external_id=conversation.root_external_id,
         text=text,
         created_at=at,
-        received_at=at,
+        received_at=at + timedelta(seconds=30),  # a poll brings it a little later
         **fields,
     )
     db.add(message)

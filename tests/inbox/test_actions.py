@@ -147,7 +147,8 @@ def test_a_refused_reply_fails_with_the_network_reason_and_tells_its_author(
     assert reply.failure_reason == "The comment was deleted by its author."
     # What it answered waits again.
     assert conversation.status == "new"
-    assert conversation.awaiting_since is not None
+    asked = conversation_first_inbound(db, conversation.id)
+    assert conversation.awaiting_since == asked.created_at
     told = db.scalars(select(Notification).where(Notification.user_id == agent.user_id)).all()
     assert [n.kind for n in told] == ["inbox_reply_failed"]
     assert told[0].payload["reason"] == "The comment was deleted by its author."

@@ -202,7 +202,8 @@ def latest_inbound_of(
 
 
 def oldest_unanswered(session: Session, conversation_id: uuid.UUID) -> datetime | None:
-    """When the oldest inbound message after our last answer (sent or on its way) arrived."""
+    """When the oldest inbound message after our last answer (sent or on its way) was
+    written (the instant the first-response timer counts from, as in `inbox.sla`)."""
     answered = (
         select(func.max(InboxMessage.created_at))
         .where(
@@ -219,7 +220,7 @@ def oldest_unanswered(session: Session, conversation_id: uuid.UUID) -> datetime 
         InboxMessage.direction == Direction.INBOUND.value,
     )
     return session.scalar(
-        select(func.min(InboxMessage.received_at)).where(
+        select(func.min(InboxMessage.created_at)).where(
             inbound, or_(answered.is_(None), InboxMessage.created_at > answered)
         )
     )
