@@ -15,7 +15,9 @@ sandbox stamps on the post). Duplicates and losses are counted on the network it
     python bench/publish.py [--quick] [--mode embedded|scaled|both] [--publications N]
         [--channels M] [--spread SECONDS] [--workers W] [--threads T]
 
-Prints one JSON object on its last line.
+Prints one JSON object on its last line. CPU is counted per process (the engine, the
+sandbox server) and divided by the publications: on a shared machine the rate varies with
+the neighbours' load, the CPU a publication costs much less.
 """
 
 from __future__ import annotations
@@ -65,8 +67,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process so far (Linux /proc), its threads included."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 @contextmanager
-def sandbox_server(latency: float, server_error_rate: float) -> Iterator[str]:
+def sandbox_server(latency: float, server_error_rate: float) -> Iterator[tuple[str, int]]:
     port = free_port()
     command = [
         ORCHESTRE, "sandbox", "serve", "--port", str(port), "--seed", "1", "--quiet",
@@ -85,7 +98,7 @@ def sandbox_server(latency: float, server_error_rate: float) -> Iterator[str]:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("the sandbox server did not start")
             time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(10)
@@ -226,7 +239,8 @@ def measure(url: str, sandbox: str, n: int, elapsed_from: datetime) -> dict[str,
     }
 
 
-def run_embedded(url: str, settings: Settings, threads: int, n: int, timeout: float) -> None:
+def run_embedded(url: str, settings: Settings, threads: int, n: int, timeout: float) -> float:
+    """Run the embedded engine in this process until done; returns the CPU seconds it took."""
     from orchestre.publishing.runtime import start_publishing
     from orchestre.worker.embedded import EmbeddedRunner
     from orchestre.worker.queue import bind_dispatcher
@@ -237,12 +251,14 @@ def run_embedded(url: str, settings: Settings, threads: int, n: int, timeout: fl
     bind_dispatcher(factory, runner)
     runner.start()
     publishing = start_publishing(settings, factory)
+    began = own_cpu_seconds()
     try:
         wait_until_done(url, n, timeout)
     finally:
         publishing.stop()
         runner.stop()
         engine.dispose()
+    return own_cpu_seconds() - began
 
 
 def start_workers(
@@ -275,7 +291,9 @@ def start_workers(
     raise RuntimeError(f"workers did not start; see {logs}")
 
 
-def stop_workers(processes: list[subprocess.Popen[bytes]], env: dict[str, str]) -> None:
+def stop_workers(processes: list[subprocess.Popen[bytes]], env: dict[str, str]) -> float:
+    """Stop the workers; returns the CPU seconds they used in all."""
+    used = sum(cpu_seconds(p.pid) for p in processes if p.poll() is None)
     for process in processes:
         process.terminate()
     for process in processes:
@@ -284,6 +302,7 @@ def stop_workers(processes: list[subprocess.Popen[bytes]], env: dict[str, str]) 
         except subprocess.TimeoutExpired:
             process.kill()
     _delete_queue(env["ORCHESTRE_BROKER_QUEUE"])
+    return used
 
 
 def _delete_queue(name: str) -> None:
@@ -303,7 +322,7 @@ def one_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
     key = new_key()
     with (
         tempfile.TemporaryDirectory() as tmp,
-        sandbox_server(args.latency, args.error_rate) as sandbox,
+        sandbox_server(args.latency, args.error_rate) as (sandbox, sandbox_pid),
     ):
         workdir = Path(tmp)
         with database(scaled, workdir) as url:
@@ -324,17 +343,19 @@ def one_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
             engine.dispose()
             timeout = args.lead + args.spread + args.timeout
             began = time.monotonic()
+            sandbox_began = cpu_seconds(sandbox_pid)
             if scaled:
                 # Workers first, so their start-up is not counted as lateness.
                 logs = Path(os.environ.get("ORCHESTRE_BENCH_LOGS", workdir))
                 logs.mkdir(parents=True, exist_ok=True)
                 processes = start_workers(env, args.workers, args.threads, logs)
+                engine_cpu = -sum(cpu_seconds(p.pid) for p in processes)
                 try:
                     start = utcnow() + timedelta(seconds=args.lead)
                     seed(url, key, sandbox, args.publications, args.channels, start, args.spread)
                     wait_until_done(url, args.publications, timeout)
                 finally:
-                    stop_workers(processes, env)
+                    engine_cpu += stop_workers(processes, env)
             else:
                 settings = Settings(
                     data_dir=workdir / "data",
@@ -344,8 +365,13 @@ def one_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
                 )
                 start = utcnow() + timedelta(seconds=args.lead)
                 seed(url, key, sandbox, args.publications, args.channels, start, args.spread)
-                run_embedded(url, settings, args.threads, args.publications, timeout)
+                engine_cpu = run_embedded(url, settings, args.threads, args.publications, timeout)
+            sandbox_cpu = cpu_seconds(sandbox_pid) - sandbox_began
             result = measure(url, sandbox, args.publications, start)
+            per = 1000 / max(1, args.publications)
+            # The database server, broker and Redis (scaled) are not counted.
+            result["engine_cpu_ms_per_publication"] = round(engine_cpu * per, 2)
+            result["sandbox_cpu_ms_per_publication"] = round(sandbox_cpu * per, 2)
             result["wall_s"] = round(time.monotonic() - began, 1)
             result["workers"] = args.workers if scaled else 1
             result["threads_per_worker"] = args.threads

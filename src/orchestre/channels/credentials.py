@@ -44,6 +44,7 @@ from orchestre.channels.apps import NetworkAccess
 from orchestre.channels.service import mark_needs_reconnection, read_credentials
 from orchestre.connectors.base import (
     AccountRef,
+    AppCredentials,
     CredentialError,
     Credentials,
     Installation,
@@ -142,6 +143,41 @@ def _connected(channel: Channel | None, channel_id: uuid.UUID) -> Channel:
     return channel
 
 
+@dataclass(frozen=True)
+class Opening:
+    """What opening a channel's installation takes, read and decrypted: its credentials,
+    its server and the operator's app. A worker may keep it while the channel's sealed
+    credentials stay the same (see publishing.gateway)."""
+
+    credentials: Credentials
+    base_url: str | None
+    app: AppCredentials | None
+
+
+def _opening(
+    session: Session,
+    access: NetworkAccess,
+    channel: Channel,
+    credentials: Credentials,
+    base_url: str | None,
+) -> Opening:
+    app = apps.app_credentials(session, access, channel.network, base_url)
+    return Opening(credentials, base_url, app)
+
+
+def install(access: NetworkAccess, channel: Channel, opening: Opening) -> Installation:
+    """The channel's installation from what `channel_opening` read (no query)."""
+    connector = access.registry.get(channel.network)
+    account = AccountRef(
+        network=channel.network,
+        external_id=channel.external_id,
+        handle=channel.handle,
+        credentials=opening.credentials,
+        base_url=opening.base_url,
+    )
+    return connector.open(account, transport=access.transport, app=opening.app)
+
+
 def _install(
     session: Session,
     access: NetworkAccess,
@@ -149,16 +185,7 @@ def _install(
     credentials: Credentials,
     base_url: str | None,
 ) -> Installation:
-    connector = access.registry.get(channel.network)
-    app = apps.app_credentials(session, access, channel.network, base_url)
-    account = AccountRef(
-        network=channel.network,
-        external_id=channel.external_id,
-        handle=channel.handle,
-        credentials=credentials,
-        base_url=base_url,
-    )
-    return connector.open(account, transport=access.transport, app=app)
+    return install(access, channel, _opening(session, access, channel, credentials, base_url))
 
 
 # Use cases ------------------------------------------------------------------------------------
@@ -168,10 +195,22 @@ def open_channel(session: Session, access: NetworkAccess, channel_id: uuid.UUID)
     """An installation of a connected channel, its token refreshed first when it expires
     within `REFRESH_MARGIN` (see the module docstring for failures)."""
     channel = _connected(repository.get_any(session, channel_id), channel_id)
+    return install(access, channel, channel_opening(session, access, channel))
+
+
+def channel_opening(session: Session, access: NetworkAccess, channel: Channel) -> Opening:
+    """What opening a connected channel takes, its token refreshed first when it expires
+    within `REFRESH_MARGIN`; the channel then holds the newly sealed credentials."""
+    channel = _connected(channel, channel.id)
     credentials, base_url = from_stored(read_credentials(session, access.box, channel))
     if _expiring(credentials, access.clock(), REFRESH_MARGIN):
-        credentials = refresh_channel(session, access, channel_id)
-    return _install(session, access, channel, credentials, base_url)
+        credentials = refresh_channel(session, access, channel.id)
+    return _opening(session, access, channel, credentials, base_url)
+
+
+def needs_refresh(opening: Opening, now: datetime) -> bool:
+    """The opening's access token expires within `REFRESH_MARGIN`: open afresh to refresh."""
+    return _expiring(opening.credentials, now, REFRESH_MARGIN)
 
 
 def refresh_channel(

@@ -2,8 +2,9 @@
 
 Three steps, two transactions, and the network call between them:
 
-1. Under the claim: check the variant is still due as planned, the channel usable and
-   the workspace not paused; take a rate-limit token; mark the row `sending` with
+1. Under the claim (one query reads the row, its variant, its channel and any pause):
+   check the variant is still due as planned, the channel usable and the workspace not
+   paused; take a rate-limit token; mark the row `sending` with
    `uncertain` set, and commit. From here on, a worker that dies leaves a row whose
    lease lapses and whose next holder must look on the network first.
 2. Outside any transaction: if an earlier attempt may have reached the network, look
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from orchestre.channels import service as channels
@@ -44,7 +45,7 @@ from orchestre.connectors.base import (
 )
 from orchestre.delivery import events as delivery_events
 from orchestre.kit.clock import utcnow
-from orchestre.models import Channel, ChannelStatus, PostVariant, VariantState
+from orchestre.models import Channel, ChannelStatus, PostVariant, VariantMedia, VariantState
 from orchestre.models.publication import Publication, PublicationState, PublishingPause
 from orchestre.posts import states
 from orchestre.publishing import notices, recurrence
@@ -70,30 +71,46 @@ class SendContext:
     clock: Callable[[], datetime] = utcnow
 
 
-def _locked(session: Session, publication_id: uuid.UUID) -> Publication | None:
-    # Read afresh (sessions keep objects across commits): after the network call, another
-    # worker may have taken the row over, and the fencing check must see it.
+@dataclass(frozen=True)
+class _Loaded:
+    publication: Publication
+    variant: PostVariant | None
+    channel: Channel | None
+    paused: bool
+    has_media: bool
+
+
+def _row_locks(session: Session) -> bool:
+    # PostgreSQL locks the publication's row; SQLite's BEGIN IMMEDIATE has locked it all.
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _load(session: Session, publication_id: uuid.UUID) -> _Loaded | None:
+    """The publication under its row lock, with its variant, its channel, whether its
+    workspace or channel is paused and whether the variant has media: one query.
+
+    Read afresh (sessions keep objects across commits): after the network call, another
+    worker may have taken the row over, and the fencing check must see it."""
+    paused = exists().where(
+        PublishingPause.workspace_id == Publication.workspace_id,
+        (PublishingPause.channel_id.is_(None))
+        | (PublishingPause.channel_id == Publication.channel_id),
+    )
+    has_media = exists().where(VariantMedia.variant_id == Publication.variant_id)
     stmt = (
-        select(Publication)
+        select(Publication, PostVariant, Channel, paused, has_media)
+        .outerjoin(PostVariant, PostVariant.id == Publication.variant_id)
+        .outerjoin(Channel, Channel.id == Publication.channel_id)
         .where(Publication.id == publication_id)
         .execution_options(populate_existing=True)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).one_or_none()
-
-
-def _paused(session: Session, publication: Publication) -> bool:
-    return (
-        session.scalar(
-            select(PublishingPause.id).where(
-                PublishingPause.workspace_id == publication.workspace_id,
-                (PublishingPause.channel_id.is_(None))
-                | (PublishingPause.channel_id == publication.channel_id),
-            )
-        )
-        is not None
-    )
+    if _row_locks(session):
+        stmt = stmt.with_for_update(of=Publication)
+    row = session.execute(stmt).one_or_none()
+    if row is None:
+        return None
+    publication, variant, channel, paused_now, with_media = row
+    return _Loaded(publication, variant, channel, bool(paused_now), bool(with_media))
 
 
 def _release(publication: Publication, not_before: datetime | None = None) -> None:
@@ -130,18 +147,17 @@ def send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: s
 
 def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: str) -> str:
     now = ctx.clock()
-    publication = _locked(session, publication_id)
-    if publication is None or publication.state != P.CLAIMED.value:
+    loaded = _load(session, publication_id)
+    if loaded is None or loaded.publication.state != P.CLAIMED.value:
         return "fenced"
+    publication, variant, channel = loaded.publication, loaded.variant, loaded.channel
     if not still_held(publication, token, now):
         return "fenced"
-    variant = session.get(PostVariant, publication.variant_id)
-    channel = session.get(Channel, publication.channel_id)
     if variant is None or channel is None or not _planned(session, publication, variant):
         publication.state = P.CANCELLED.value
         publication.claim_token = None
         return "cancelled"
-    if _paused(session, publication):
+    if loaded.paused:
         _release(publication)
         return "paused"
     if channel.status != ChannelStatus.CONNECTED.value:
@@ -157,7 +173,9 @@ def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: 
     # The attempt that may have reached the network; later ones did not (each published
     # only after finding nothing), so the account's posts since it are enough to look at.
     earlier_attempt = publication.sending_started_at or publication.due_at
-    draft = draft_of(session, variant, publication.client_ref, ctx.media_root)
+    draft = draft_of(
+        session, variant, publication.client_ref, ctx.media_root, media=loaded.has_media
+    )
     try:
         installation = ctx.gateway.open(session, channel)
     except RetryableError as exc:  # the token refresh could not be done now: later
@@ -185,21 +203,20 @@ def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: 
     publication.lease_expires_at = now + ctx.policy.send_lease
     if variant.state == S.SCHEDULED.value:
         _move_variant(variant, S.PUBLISHING)
+    lookup_ref = publication.network_ref or publication.client_ref
+    channel_id = channel.id
     session.commit()
 
-    lookup_ref = publication.network_ref or publication.client_ref
     since = earlier_attempt if look_first else None
     result, from_lookup, sent_at = _ask_network(installation, lookup_ref, since, draft, ctx.clock)
 
-    publication = _locked(session, publication_id)
-    if publication is None:
+    reloaded = _load(session, publication_id)
+    if reloaded is None or reloaded.variant is None:
         return "vanished"
-    variant = session.get(PostVariant, publication.variant_id, populate_existing=True)
-    if variant is None:
-        return "vanished"
+    publication, again = reloaded.publication, reloaded.variant
     if sent_at is not None and publication.claim_token == token:
         publication.sending_started_at = sent_at  # the attempt a next lookup starts from
-    return _record(session, ctx, publication, variant, channel.id, token, result, from_lookup)
+    return _record(session, ctx, publication, again, channel_id, token, result, from_lookup)
 
 
 def _ask_network(
