@@ -72,7 +72,7 @@ ERROR_MAX = 500
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """How often and how much to poll (settings `inbox_poll_*`; defaults meanwhile)."""
+    """How often and how much to poll (settings `inbox_poll_*`)."""
 
     interval: timedelta = timedelta(seconds=60)
     lease: timedelta = timedelta(seconds=120)
@@ -85,17 +85,14 @@ class PollPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PollPolicy:
-        def seconds(name: str, default: float) -> timedelta:
-            return timedelta(seconds=float(getattr(settings, name, default)))
-
         return cls(
-            interval=seconds("inbox_poll_interval_seconds", 60),
-            lease=seconds("inbox_poll_lease_seconds", 120),
-            batch=int(getattr(settings, "inbox_poll_batch", 50)),
-            max_pages=int(getattr(settings, "inbox_poll_max_pages", 5)),
-            page_size=int(getattr(settings, "inbox_poll_page_size", 100)),
-            backoff_base=seconds("inbox_poll_backoff_base_seconds", 30),
-            backoff_max=seconds("inbox_poll_backoff_max_seconds", 3600),
+            interval=timedelta(seconds=settings.inbox_poll_interval_seconds),
+            lease=timedelta(seconds=settings.inbox_poll_lease_seconds),
+            batch=settings.inbox_poll_batch,
+            max_pages=settings.inbox_poll_max_pages,
+            page_size=settings.inbox_poll_page_size,
+            backoff_base=timedelta(seconds=settings.inbox_poll_backoff_base_seconds),
+            backoff_max=timedelta(seconds=settings.inbox_poll_backoff_max_seconds),
         )
 
     def backoff(self, failures: int) -> timedelta:

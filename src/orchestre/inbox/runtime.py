@@ -126,7 +126,7 @@ class InboxSweeper(PeriodicLoop[int]):
 
 def start_inbox_poller(settings: Settings, factory: sessionmaker[Session]) -> InboxPoller:
     """The production poller of a process that runs workers, started (stop it on exit)."""
-    every = float(getattr(settings, "inbox_poll_every_seconds", POLL_EVERY_SECONDS))
+    every = settings.inbox_poll_every_seconds
     poller = InboxPoller(
         factory,
         ChannelOpener(access_for(settings)),
@@ -138,7 +138,7 @@ def start_inbox_poller(settings: Settings, factory: sessionmaker[Session]) -> In
 
 
 def start_inbox_sweeper(settings: Settings, factory: sessionmaker[Session]) -> InboxSweeper:
-    every = float(getattr(settings, "inbox_sla_sweep_seconds", SWEEP_EVERY_SECONDS))
+    every = settings.inbox_sla_sweep_seconds
     sweeper = InboxSweeper(factory, every=every)
     sweeper.start()
     return sweeper

@@ -65,8 +65,7 @@ def _secret(request: Request, settings: Settings, hook: Any) -> str:
 
 
 def _max_bytes(settings: Settings) -> int:
-    configured = int(getattr(settings, "inbox_webhook_max_bytes", webhooks.MAX_BYTES))
-    return min(configured, settings.max_json_bytes)
+    return min(settings.inbox_webhook_max_bytes, settings.max_json_bytes)
 
 
 class WebhookAccepted(BaseModel):
