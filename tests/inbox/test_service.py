@@ -254,3 +254,22 @@ def test_response_series_cuts_at_the_workspace_midnight(db: Session) -> None:
     assert [p.figures[-1].requests for p in series] == [1, 1]
     weekly = targets.response_series(db, owner, start, utcnow(), "week")
     assert [p.figures[-1].requests for p in weekly] == [2]
+
+
+def test_a_saved_reply_greets_the_person_it_answers(db: Session) -> None:
+    ws = make_workspace(db)
+    cm = actor_for(db, ws, "community_manager")
+    first = make_author(db, ws, name="Alice Martin")
+    second = make_author(db, ws, name="Bruno Petit")
+    thread = make_conversation(db, make_channel(db, ws), first, text="Nice post")
+    question = add_inbound(db, thread, "When do you open?", author=second)
+    saved = replies.create_saved_reply(
+        db, cm, replies.SavedReplyInput(name="Hours", language="en", body="Hi {first_name}!")
+    )
+    assert replies.render(db, cm, saved.id, thread.id).text == "Hi Bruno!"
+    opening = service.get_conversation(db, cm, thread.id).messages[0]
+    chosen = replies.render(db, cm, saved.id, thread.id, parent_message_id=opening.id)
+    assert chosen.text == "Hi Alice!"
+    reply = replies.reply_with(db, cm, thread.id, saved.id, parent_message_id=question.id)
+    assert reply.text == "Hi Bruno!"
+    assert reply.parent_external_id == question.external_id

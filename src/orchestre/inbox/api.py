@@ -351,7 +351,14 @@ def render_saved_reply(
 ) -> s.Rendered:
     """The saved reply filled for a conversation; a variable without a value is refused
     by name (422, code missing_variables)."""
-    rendered = replies.render(db, actor, saved_reply_id, body.conversation_id, body.values)
+    rendered = replies.render(
+        db,
+        actor,
+        saved_reply_id,
+        body.conversation_id,
+        body.values,
+        parent_message_id=body.parent_message_id,
+    )
     return s.Rendered(text=rendered.text, variables=rendered.variables)
 
 

@@ -110,13 +110,21 @@ def fill(body: str, values: Mapping[str, str]) -> str:
 
 
 def conversation_values(
-    session: Session, conversation: Conversation, agent_id: uuid.UUID | None = None
+    session: Session,
+    conversation: Conversation,
+    agent_id: uuid.UUID | None = None,
+    answering: InboxMessage | None = None,
 ) -> dict[str, str]:
     """What the conversation and the person answering (none for a rule) fill in by
-    themselves; empty values are left out, so a variable needing them is refused."""
+    themselves; empty values are left out, so a variable needing them is refused.
+
+    The author is the one of the message answered (by default the latest inbound one): a
+    post's thread gathers many people, and the reply greets the one it answers."""
     values: dict[str, str] = {}
     ws = conversation.workspace_id
-    author = repo.author(session, ws, conversation.author_id) if conversation.author_id else None
+    answered = answering or repo.latest_inbound(session, conversation.id)
+    author_id = (answered.author_id if answered else None) or conversation.author_id
+    author = repo.author(session, ws, author_id) if author_id else None
     if author is not None:
         full = author.name.strip()
         parts = full.split()
@@ -248,12 +256,17 @@ def render(
     reply_id: uuid.UUID,
     conversation_id: uuid.UUID,
     values: Mapping[str, str] | None = None,
+    *,
+    parent_message_id: uuid.UUID | None = None,
 ) -> Rendered:
-    """The saved reply filled for this conversation; the person's values win over the
-    conversation's own."""
+    """The saved reply filled for this conversation (and the message answered, by default
+    the latest one); the person's values win over the conversation's own."""
     actor.require(P.INBOX_VIEW)
     saved = load_saved_reply(session, actor, reply_id)
     conversation = service.load_conversation(session, actor, conversation_id)
+    answering = None
+    if parent_message_id is not None:
+        answering = service.load_message(session, actor, parent_message_id)
     given = dict(values or {})
     too_long = [
         FieldError(
@@ -264,7 +277,8 @@ def render(
     ]
     if too_long:
         raise Invalid("Some values are too long.", code="bad_values", errors=too_long)
-    filled = {**conversation_values(session, conversation, actor.user_id), **given}
+    own = conversation_values(session, conversation, actor.user_id, answering)
+    filled = {**own, **given}
     text = fill(saved.body, filled)
     used = {name: filled[name].strip() for name in variables_of(saved.body)}
     return Rendered(text=text, variables=used)
@@ -280,7 +294,9 @@ def reply_with(
     parent_message_id: uuid.UUID | None = None,
 ) -> InboxMessage:
     """Answer with a saved reply, filled; refused whole if a variable has no value."""
-    rendered = render(session, actor, reply_id, conversation_id, values)
+    rendered = render(
+        session, actor, reply_id, conversation_id, values, parent_message_id=parent_message_id
+    )
     return service.reply(
         session, actor, conversation_id, rendered.text, parent_message_id=parent_message_id
     )

@@ -223,6 +223,9 @@ class SavedReplyList(OutputModel):
 class RenderRequest(InputModel):
     conversation_id: LaxUUID
     values: dict[str, str] = Field(default_factory=dict, max_length=40)
+    parent_message_id: LaxUUID | None = Field(
+        default=None, description="The message answered (default: the latest inbound one)."
+    )
 
 
 class Rendered(OutputModel):
