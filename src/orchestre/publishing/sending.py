@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from orchestre.channels import service as channels
@@ -80,9 +80,26 @@ class _Loaded:
     has_media: bool
 
 
-def _row_locks(session: Session) -> bool:
-    # PostgreSQL locks the publication's row; SQLite's BEGIN IMMEDIATE has locked it all.
-    return session.get_bind().dialect.name == "postgresql"
+def _load_statement() -> Select[Publication, PostVariant, Channel, bool, bool]:
+    paused = exists().where(
+        PublishingPause.workspace_id == Publication.workspace_id,
+        (PublishingPause.channel_id.is_(None))
+        | (PublishingPause.channel_id == Publication.channel_id),
+    )
+    has_media = exists().where(VariantMedia.variant_id == Publication.variant_id)
+    return (
+        select(Publication, PostVariant, Channel, paused, has_media)
+        .outerjoin(PostVariant, PostVariant.id == Publication.variant_id)
+        .outerjoin(Channel, Channel.id == Publication.channel_id)
+        .where(Publication.id == bindparam("publication_id"))
+        .execution_options(populate_existing=True)
+    )
+
+
+# Built once: building a statement costs more CPU than SQLite takes to run it. PostgreSQL
+# locks the publication's row; SQLite's BEGIN IMMEDIATE has locked the database already.
+_LOAD = _load_statement()
+_LOAD_LOCKED = _LOAD.with_for_update(of=Publication)
 
 
 def _load(session: Session, publication_id: uuid.UUID) -> _Loaded | None:
@@ -91,22 +108,9 @@ def _load(session: Session, publication_id: uuid.UUID) -> _Loaded | None:
 
     Read afresh (sessions keep objects across commits): after the network call, another
     worker may have taken the row over, and the fencing check must see it."""
-    paused = exists().where(
-        PublishingPause.workspace_id == Publication.workspace_id,
-        (PublishingPause.channel_id.is_(None))
-        | (PublishingPause.channel_id == Publication.channel_id),
-    )
-    has_media = exists().where(VariantMedia.variant_id == Publication.variant_id)
-    stmt = (
-        select(Publication, PostVariant, Channel, paused, has_media)
-        .outerjoin(PostVariant, PostVariant.id == Publication.variant_id)
-        .outerjoin(Channel, Channel.id == Publication.channel_id)
-        .where(Publication.id == publication_id)
-        .execution_options(populate_existing=True)
-    )
-    if _row_locks(session):
-        stmt = stmt.with_for_update(of=Publication)
-    row = session.execute(stmt).one_or_none()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    stmt = _LOAD_LOCKED if postgres else _LOAD
+    row = session.execute(stmt, {"publication_id": publication_id}).one_or_none()
     if row is None:
         return None
     publication, variant, channel, paused_now, with_media = row
