@@ -67,6 +67,20 @@ def gateway() -> Gateway:
         return ChannelGateway(access_for(get_settings()))
 
 
+def _open(session: Session, message: InboxMessage) -> Installation | str:
+    """The channel's installation, else why it cannot be used (revoked credentials, an
+    unknown network: a person must act). Retryable errors raise, for the worker to retry."""
+    channel = session.get(Channel, message.channel_id)
+    if channel is None:
+        return "The channel no longer exists."
+    try:
+        return gateway().open(session, channel)
+    except RetryableError:
+        raise
+    except Exception as exc:
+        return f"The channel cannot be used now: {exc}"
+
+
 # --- replies ------------------------------------------------------------------------------------
 
 
@@ -82,15 +96,9 @@ def deliver_reply(session: Session, message_id: uuid.UUID) -> str:
     if message is None or message.outbound_state not in (OS.QUEUED.value, OS.SENDING.value):
         return "nothing to do"
     look_first = message.outbound_state == OS.SENDING.value
-    channel = session.get(Channel, message.channel_id)
-    if channel is None:
-        return "vanished"
-    try:
-        installation = gateway().open(session, channel)
-    except RetryableError:
-        raise
-    except Exception as exc:  # revoked credentials, unknown network: a person must act
-        _reply_failed(session, message, f"The channel cannot be used now: {exc}")
+    installation = _open(session, message)
+    if isinstance(installation, str):
+        _reply_failed(session, message, installation)
         return "failed"
     message.outbound_state = OS.SENDING.value
     client_ref, parent, text = message.client_ref or "", message.parent_external_id, message.text
@@ -252,15 +260,9 @@ def carry_out(session: Session, message_id: uuid.UUID, action: str) -> str:
         return "nothing to do"
     if not _still_wanted(message, action):
         return "superseded"
-    channel = session.get(Channel, message.channel_id)
-    if channel is None:
-        return "vanished"
-    try:
-        installation = gateway().open(session, channel)
-    except RetryableError:
-        raise
-    except Exception as exc:
-        _action_failed(session, message, action, f"The channel cannot be used now: {exc}")
+    installation = _open(session, message)
+    if isinstance(installation, str):
+        _action_failed(session, message, action, installation)
         return "failed"
     external_id = message.external_id
     session.commit()
