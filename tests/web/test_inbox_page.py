@@ -454,3 +454,14 @@ def test_the_author_card_shows_the_same_person_on_other_networks(
     history = card.split('data-testid="author-history"')[1]
     assert "Et à Grenoble ?" in history
     assert "<b>2</b><span>Messages</span>" in card
+
+
+def test_without_a_target_the_row_says_how_long_the_person_has_waited(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    channel = make_channel(db, workspace)
+    waited = said("Hello?", utcnow() - timedelta(minutes=45), author="ana", post="p-a")
+    ingest(db, channel, [waited], source="poll", classifier=KeywordClassifier())
+    open_session(client, db, settings, owner)
+    html = _page(client, workspace)
+    assert re.search(r'class="timer waiting"[^>]*>.*?Unanswered for 45 minutes', html, re.S)

@@ -181,11 +181,16 @@ def labels_of(message: InboxMessage | None) -> list[Label]:
 
 
 def timer_of(conversation: Conversation, now: datetime) -> Timer | None:
-    """The first-response timer: due in some time, or overdue by some time."""
-    due = conversation.response_due_at
-    if due is None or conversation.awaiting_since is None:
+    """The first-response timer: due in some time, or overdue by some time; without a
+    target, how long the person has waited."""
+    due, since = conversation.response_due_at, conversation.awaiting_since
+    if since is None:
         return None
     locale = i18n.current().locale
+    if due is None:
+        waited = format_timedelta(now - since, threshold=1.0, locale=locale)
+        hint = _("No first-response target for this channel and priority.")
+        return Timer("waiting", _("Unanswered for %(duration)s") % {"duration": waited}, hint)
     at = i18n.format_datetime(due, "short")
     if due <= now:
         late = format_timedelta(now - due, threshold=1.0, locale=locale)
