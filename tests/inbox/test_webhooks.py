@@ -20,11 +20,11 @@ from orchestre.connectors.base import InteractionKind
 from orchestre.connectors.sandbox.inbound import (
     SANDBOX_WEBHOOK_SECRET,
     SandboxWebhooks,
-    inbound_router,
     push_body,
     say,
     signed_headers,
 )
+from orchestre.connectors.sandbox.inbound_routes import inbound_router
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.inbox import webhooks
 from orchestre.inbox.polling import PollPolicy, poll_due

@@ -14,21 +14,23 @@ secret when one is set (ORCHESTRE_SANDBOX_CLIENT_SECRET), else `SANDBOX_WEBHOOK_
 the sandbox is a local network for demos and tests. The handshake is
 `GET ...?verify_token=<token>&challenge=<text>`, answered with the text.
 
-`inbound_router` gives the sandbox server `POST /accounts/{account_id}/inbound`, which
-says something and, when the server knows Orchestre's webhook address, pushes it there.
+`inbound_routes.inbound_router` gives the sandbox server `POST /accounts/{account_id}/inbound`,
+which says something and, when the server knows Orchestre's webhook address, pushes it
+there. It lives apart so that this module needs no web framework (the demo and workers
+import it).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-from fastapi import APIRouter, Body
 
 from orchestre.connectors.base import Interaction, InteractionKind, PermanentError
 from orchestre.connectors.sandbox import wire
@@ -171,41 +173,6 @@ class SandboxWebhooks:
         )
 
 
-JsonBody = Annotated[dict[str, Any], Body()]
-
-
-def inbound_router(
-    network: SandboxNetwork,
-    *,
-    webhook_url: str | None = None,
-    secret: str = SANDBOX_WEBHOOK_SECRET,
-    transport: httpx.BaseTransport | None = None,
-) -> APIRouter:
-    """`POST /accounts/{account_id}/inbound` {text, kind?, post_id?, parent_id?, author?,
-    language?}: the audience says it now; pushed to `webhook_url` when given (a failed
-    push is logged: polling finds the message anyway)."""
-    router = APIRouter()
-
-    @router.post("/accounts/{account_id}/inbound", status_code=201)
-    def inbound(account_id: str, body: JsonBody) -> dict[str, Any]:
-        item = say(
-            network,
-            account_id,
-            str(body.get("text", "")),
-            kind=InteractionKind(str(body.get("kind", "comment"))),
-            post_id=_opt(body.get("post_id")),
-            parent_id=_opt(body.get("parent_id")),
-            author=str(body.get("author") or "visitor"),
-            language=_opt(body.get("language")),
-        )
-        pushed = False
-        if webhook_url:
-            pushed = push(webhook_url, account_id, [item], secret=secret, transport=transport)
-        return {"interaction": wire.interaction_to_json(item), "pushed": pushed}
-
-    return router
-
-
 def push(
     url: str,
     account_id: str,
@@ -227,5 +194,9 @@ def push(
     return response.status_code < 300
 
 
-def _opt(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
+def __getattr__(name: str) -> Any:
+    # `from ...inbound import inbound_router` (sandbox/server.py) still works; importing
+    # this module alone does not load FastAPI.
+    if name == "inbound_router":
+        return importlib.import_module("orchestre.connectors.sandbox.inbound_routes").inbound_router
+    raise AttributeError(name)
