@@ -15,6 +15,7 @@ from orchestre.inbox.ingest import ingest
 from orchestre.kit.clock import FrozenClock
 from orchestre.models import Channel, Notification, User, Workspace
 from orchestre.models.inbox import Conversation, ResponseTarget
+from orchestre.moderation.starter import install
 from tests.factories import make_channel, make_member, make_workspace
 from tests.inbox.ingest_fakes import KeywordClassifier, said
 
@@ -191,3 +192,21 @@ def test_a_higher_priority_brings_the_due_time_forward(
     assert conversation.response_due_at == clock.now() + timedelta(minutes=5)
     clock.advance(minutes=6)
     assert sla.sweep_breaches(db, clock.now()) == 1
+
+
+def test_spam_hidden_by_a_starter_rule_starts_no_timer(
+    db: Session, workspace: Workspace, channel: Channel, clock: FrozenClock
+) -> None:
+    install(db, workspace.id)
+    _target(db, workspace, 30)
+    (spam,) = ingest(
+        db,
+        channel,
+        [said("Buy now?? cheap followers", clock.now(), post="post-9")],
+        source="webhook",
+        classifier=KeywordClassifier(),
+    )
+    conversation = db.get(Conversation, spam.conversation_id)
+    assert conversation is not None
+    assert (spam.spam, spam.hidden) == (True, True)
+    assert conversation.awaiting_since is None
