@@ -10,11 +10,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestre.channels import service as channels
 from orchestre.config import Settings
 from orchestre.connectors.base import InteractionKind
+from orchestre.connectors.sandbox.connector import use_network
+from orchestre.connectors.sandbox.network import SandboxNetwork
+from orchestre.demo import content
+from orchestre.demo import inbox as demo_inbox
+from orchestre.demo.inbox import fill_inbox
+from orchestre.demo.story import Cast
 from orchestre.inbox import replies, targets
 from orchestre.inbox.ingest import ingest
 from orchestre.kit.clock import utcnow
+from orchestre.kit.crypto import SecretBox, new_key
 from orchestre.models import (
     Channel,
     Conversation,
@@ -282,6 +290,45 @@ def test_a_saved_reply_in_french_is_filled_and_a_missing_value_is_asked_for(
         url, params={"saved_reply_id": str(tracking.id), "var.order_id": "A-1234"}, headers=HX
     )
     assert "Commande A-1234 partie.</textarea>" in given.text
+
+
+def test_the_demo_inbox_has_french_and_english_conversations_already_worked(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    manager = make_user(db, name="Hugo Martin", email="hugo.demo@example.com")
+    add_member(db, workspace, manager, "social_media_manager")
+    sam = make_user(db, name="Sam Okafor", email=content.ACCOUNTS[4][0], locale="en")
+    add_member(db, workspace, sam, "community_manager")
+    cast = Cast(
+        workspace=workspace,
+        by_role={
+            "social_media_manager": auth.actor_for(db, manager.id, workspace.id),
+            "community_manager": auth.actor_for(db, sam.id, workspace.id),
+        },
+        channels={
+            key: channels.connect_channel(
+                db, auth.actor_for(db, owner.id, workspace.id), SecretBox([new_key()]),
+                "sandbox", external_id, handle, name,
+            ).id
+            for key, (external_id, handle, name) in content.CHANNELS.items()
+        },
+    )  # fmt: skip
+    previous = use_network(SandboxNetwork(seed=3))
+    try:
+        taken = fill_inbox(db, cast)
+    finally:
+        use_network(previous)
+    assert len(taken) == len(demo_inbox.SAID)
+    open_session(client, db, settings, sam)
+    html = _page(client, workspace)
+    assert "Inbox" in html
+    assert "Vous faites des galettes sans frangipane" in html
+    assert "do you ship your sourdough starter abroad?" in html
+    assert 'data-testid="count-assigned">1<' in html
+    assert 'data-testid="count-waiting">1<' in html
+    mine = _page(client, workspace, "?assignee=me")
+    assert mine.count('data-testid="conversation"') == 1
+    assert "Order 4821" in mine
 
 
 def test_a_reply_that_needs_approval_waits_for_someone_else(
