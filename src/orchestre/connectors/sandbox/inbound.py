@@ -22,13 +22,11 @@ import it).
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 import httpx
 
@@ -193,10 +191,3 @@ def push(
         log.warning("sandbox webhook to %s answered %s", url, response.status_code)
     return response.status_code < 300
 
-
-def __getattr__(name: str) -> Any:
-    # `from ...inbound import inbound_router` (sandbox/server.py) still works; importing
-    # this module alone does not load FastAPI.
-    if name == "inbound_router":
-        return importlib.import_module("orchestre.connectors.sandbox.inbound_routes").inbound_router
-    raise AttributeError(name)

@@ -23,7 +23,7 @@ from orchestre.connectors.base import (
     RetryableError,
 )
 from orchestre.connectors.sandbox import wire
-from orchestre.connectors.sandbox.inbound import inbound_router
+from orchestre.connectors.sandbox.inbound_routes import inbound_router
 from orchestre.connectors.sandbox.network import SandboxNetwork, SandboxUnavailable
 
 T = TypeVar("T")
