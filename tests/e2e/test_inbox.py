@@ -21,7 +21,8 @@ import uvicorn
 from orchestre.channels import service as channels
 from orchestre.channels.credentials import to_stored
 from orchestre.connectors.base import Credentials, DraftPost, Interaction
-from orchestre.connectors.sandbox.inbound import inbound_router, push, say
+from orchestre.connectors.sandbox.inbound import push, say
+from orchestre.connectors.sandbox.inbound_routes import inbound_router
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.connectors.sandbox.server import create_sandbox_app
 from orchestre.inbox import replies
