@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from orchestre.models.publication import Publication, PublicationState
 from orchestre.publishing import tasks
 from orchestre.publishing.ticker import Ticker, tick
 from orchestre.worker.embedded import EmbeddedRunner
-from orchestre.worker.queue import bind_dispatcher
+from orchestre.worker.queue import bind_dispatcher, set_default_dispatcher
 from tests.publishing.conftest import World, build_world
 
 
@@ -86,3 +88,38 @@ def test_the_ticker_thread_publishes_without_being_asked(
 
 def world_publication_id(db: Session, variant_id: uuid.UUID) -> uuid.UUID:
     return db.scalars(select(Publication.id).where(Publication.variant_id == variant_id)).one()
+
+
+def test_no_more_is_claimed_while_enough_claims_wait_for_a_worker(
+    world: World, session_factory: sessionmaker[Session]
+) -> None:
+    # No runner: the claims stay waiting, as when the workers are behind in a burst.
+    variants = [world.schedule(f"Post {i}") for i in range(3)]
+    world.db.commit()
+    world.later(minutes=5)
+    policy = replace(world.policy, max_waiting_claims=2)
+    with bind_nothing(session_factory):
+        assert tick(session_factory, policy, now=world.clock.now()) == 2
+        assert tick(session_factory, policy, now=world.clock.now()) == 0
+        [first] = [v for v in variants if world.publication(v).state == PublicationState.CLAIMED][
+            :1
+        ]
+        publication = world.publication(first)
+        publication.state = PublicationState.SENDING.value  # a worker took it
+        world.db.commit()
+        assert tick(session_factory, policy, now=world.clock.now()) == 1
+        # Lapsed claims no longer count as waiting: two of the three are claimed again.
+        world.later(minutes=3)
+        assert tick(session_factory, policy, now=world.clock.now()) == 2
+        assert tick(session_factory, policy, now=world.clock.now()) == 0
+
+
+@contextmanager
+def bind_nothing(factory: sessionmaker[Session]) -> Iterator[None]:
+    """Jobs enqueued by the ticks go nowhere (and say so in the log)."""
+    bind_dispatcher(factory, None)
+    previous = set_default_dispatcher(None)
+    try:
+        yield
+    finally:
+        set_default_dispatcher(previous)

@@ -136,6 +136,16 @@ def next_due(session: Session, now: datetime) -> datetime | None:
     return first
 
 
+def waiting_claims(session: Session, now: datetime) -> int:
+    """Claims not yet taken by a worker and still live, every worker's together."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Publication)
+        .where(Publication.state == P.CLAIMED.value, Publication.lease_expires_at >= now)
+    )
+    return int(count or 0)
+
+
 def still_held(publication: Publication, token: str, now: datetime) -> bool:
     """The claim `token` is this publication's live claim."""
     return (

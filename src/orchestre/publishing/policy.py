@@ -33,6 +33,12 @@ class EnginePolicy:
     max_lateness: timedelta = timedelta(hours=2)
     # How many due publications one claim takes at most.
     claim_batch: int = 100
+    # How many claims may wait for a worker at once (all processes together): a burst is
+    # claimed as fast as the workers take it, so no claim waits long enough in a queue for
+    # its lease to lapse (then be claimed and queued again). When full, the ticker looks
+    # again after `full_wait` seconds.
+    max_waiting_claims: int = 1000
+    full_wait: float = 0.1
 
 
 def retry_delay(

@@ -3,7 +3,9 @@ runs workers, so nothing waits on a cron job or on one special process.
 
 Each tick claims a batch in one transaction (SKIP LOCKED lets several tickers share the
 rows) and enqueues one send job per claim, sent when that transaction commits: on the
-embedded pool, or on the broker for any `orchestre worker` to take. Between ticks it
+embedded pool, or on the broker for any `orchestre worker` to take. It claims no more
+while `max_waiting_claims` claims wait for a worker, so a burst of thousands is claimed
+as it is sent, never queued whole with leases that lapse before their turn. Between ticks it
 sleeps until the next publication falls due, at most `idle` seconds, and wakes at once
 when `poke` is called (a post scheduled for now).
 """
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.kit.clock import utcnow
 from orchestre.kit.db import transaction
-from orchestre.publishing.claims import claim_due, next_due
+from orchestre.publishing.claims import claim_due, next_due, waiting_claims
 from orchestre.publishing.policy import EnginePolicy
 from orchestre.publishing.tasks import SEND
 from orchestre.worker.queue import enqueue
@@ -41,13 +43,22 @@ def tick(
     now: datetime | None = None,
 ) -> int:
     """Claim what is due and enqueue its sends; returns how many were claimed."""
+    return _tick(factory, policy, worker or worker_name(), now or utcnow())[0]
+
+
+def _tick(
+    factory: sessionmaker[Session], policy: EnginePolicy, worker: str, now: datetime
+) -> tuple[int, bool]:
+    """How many were claimed, and whether as many claims as allowed now wait for workers."""
     with transaction(factory) as session:
-        claims = claim_due(
-            session, now=now or utcnow(), worker=worker or worker_name(), policy=policy
-        )
+        room = policy.max_waiting_claims - waiting_claims(session, now)
+        if room <= 0:
+            return 0, True
+        limit = min(policy.claim_batch, room)
+        claims = claim_due(session, now=now, worker=worker, policy=policy, limit=limit)
         for claim in claims:
             enqueue(session, SEND, publication_id=str(claim.publication_id), token=claim.token)
-    return len(claims)
+    return len(claims), len(claims) >= room
 
 
 class Ticker:
@@ -90,10 +101,15 @@ class Ticker:
         while not self._stop.is_set():
             delay = self._idle
             try:
-                claimed = tick(self._factory, self._policy, worker=name, now=self._clock())
+                claimed, full = _tick(self._factory, self._policy, name, self._clock())
                 self.last_tick = self._clock()
                 self.ticks += 1
-                delay = 0.0 if claimed >= self._policy.claim_batch else self._sleep_for()
+                if full:  # the workers are behind: let them take what is claimed
+                    delay = min(self._idle, self._policy.full_wait)
+                elif claimed >= self._policy.claim_batch:
+                    delay = 0.0
+                else:
+                    delay = self._sleep_for()
             except Exception:  # the database is down: keep trying, never die
                 log.exception("publishing tick failed; trying again in %.1f s", self._idle)
             self._wake.wait(delay)
