@@ -179,6 +179,19 @@ def test_a_done_conversation_opens_again_on_a_new_question(
     assert conversation.status == "new"
 
 
+def test_a_conversation_waiting_for_the_person_opens_again_when_they_answer(
+    db: Session, workspace: Workspace, channel: Channel, clock: FrozenClock, manager: User
+) -> None:
+    conversation = _question(db, channel, clock)
+    conversation.assignee_id = manager.id
+    sla.on_answered(db, conversation, clock.now())
+    assert conversation.status == "waiting"
+    clock.advance(minutes=3)
+    _question(db, channel, clock, "Thanks, but where is it now?")
+    assert conversation.status == "assigned"
+    assert conversation.awaiting_since == clock.now()
+
+
 def test_a_higher_priority_brings_the_due_time_forward(
     db: Session, workspace: Workspace, channel: Channel, clock: FrozenClock
 ) -> None:

@@ -76,10 +76,10 @@ def _due(session: Session, conversation: Conversation, since: datetime) -> datet
 
 def on_inbound(session: Session, conversation: Conversation, message: InboxMessage) -> None:
     """A new inbound message: start the timer if nothing waited and it calls for an answer;
-    a conversation that was done opens again."""
+    a conversation that was done, or waited for the person to come back, opens again."""
     if not calls_for_answer(message):
         return
-    if conversation.status == ConversationStatus.DONE.value:
+    if conversation.status in (ConversationStatus.DONE.value, ConversationStatus.WAITING.value):
         conversation.status = (
             ConversationStatus.ASSIGNED.value
             if conversation.assignee_id is not None
