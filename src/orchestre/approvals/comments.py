@@ -85,7 +85,7 @@ def _check_body(body: str) -> str:
     return body
 
 
-def _resolve_mentions(
+def resolve_mentions(
     session: Session, actor: Actor, body: str, mentions: Sequence[uuid.UUID]
 ) -> list[uuid.UUID]:
     """Members named in the body or the request; anyone else is refused by name."""
@@ -132,7 +132,7 @@ def add_comment(
     actor.require(P.POSTS_COMMENT)
     post = load_post(session, actor, post_id)
     body = _check_body(body)
-    mentioned = _resolve_mentions(session, actor, body, mentions)
+    mentioned = resolve_mentions(session, actor, body, mentions)
     comment = repo.add_comment(
         session,
         PostComment(

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from orchestre.approvals.comments import _resolve_mentions as resolve_mentions
+from orchestre.approvals.comments import resolve_mentions
 from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from orchestre.inbox import actions, sla
