@@ -512,3 +512,23 @@ def test_without_a_target_the_row_says_how_long_the_person_has_waited(
     open_session(client, db, settings, owner)
     html = _page(client, workspace)
     assert re.search(r'class="timer waiting"[^>]*>.*?Unanswered for 45 minutes', html, re.S)
+
+
+def test_only_what_the_network_allows_is_offered(
+    client: TestClient, db: Session, settings: Settings, owner: User, workspace: Workspace
+) -> None:
+    bluesky = make_channel(db, workspace, network="bluesky")
+    tiktok = make_channel(db, workspace, network="tiktok")
+    (on_bluesky,) = _arrive(db, bluesky, ("ana", "Nice post?"))
+    (on_tiktok,) = _arrive(db, tiktok, ("bo", "Where do I buy it?"))
+    open_session(client, db, settings, owner)
+    html = _page(client, workspace, f"?c={on_bluesky.conversation_id}")
+    thread = html.split('data-testid="thread"')[1]
+    assert 'data-testid="send-reply"' in thread
+    assert ">Like</button>" in thread
+    assert 'data-testid="hide"' not in thread  # Bluesky hides no comment of others
+    html = _page(client, workspace, f"?c={on_tiktok.conversation_id}")
+    thread = html.split('data-testid="thread"')[1]
+    assert 'data-testid="no-reply"' in thread
+    assert 'data-testid="send-reply"' not in thread
+    assert 'data-testid="note-form"' in thread  # a note for the team is still possible

@@ -57,6 +57,8 @@ class Detail:
     saved_replies: list[tuple[str, list[SavedReply]]]
     needs_approval: bool
     names: dict[str, str]
+    # What the channel's network lets us do here: reply, hide_comment, delete_comment, like.
+    allows: frozenset[str]
 
 
 def detail_of(view: WorkspaceView, conversation_id: uuid.UUID) -> Detail:
@@ -85,6 +87,7 @@ def detail_of(view: WorkspaceView, conversation_id: uuid.UUID) -> Detail:
         saved_replies=_saved_replies(view, _language_of(found)),
         needs_approval=needs_approval(view),
         names={str(k): v for k, v in found.names.items()},
+        allows=frozenset(found.capabilities),
     )
 
 
