@@ -118,6 +118,67 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     )
     db.add_all([slot, repeat])
     db.flush()
+    # Moderation: a rule and one action it logged.
+    from orchestre.models.moderation import ModerationAction, ModerationRule
+
+    rule = ModerationRule(
+        workspace_id=ws.id,
+        name=f"{marker} rule",
+        conditions={"all": [{"type": "keywords", "words": [marker]}]},
+        actions=[{"type": "tag", "tags": [marker]}],
+    )
+    db.add(rule)
+    db.flush()
+    moderation_action = ModerationAction(
+        workspace_id=ws.id, rule_id=rule.id, rule_name=rule.name, action="tag", params={}
+    )
+    db.add(moderation_action)
+    db.flush()
+    # Crisis: an open alert with its evidence.
+    from orchestre.models.moderation import CrisisAlert
+
+    crisis_alert = CrisisAlert(
+        workspace_id=ws.id,
+        kind="volume",
+        key="workspace",
+        evidence={"observed": 40.0, "expected": 2.0, "top_terms": [{"term": marker, "z": 5.0}]},
+    )
+    db.add(crisis_alert)
+    db.flush()
+    # Inbox: an author, a conversation with one comment, a saved reply, a response target.
+    from orchestre.models import Conversation, InboxAuthor, InboxMessage, ResponseTarget, SavedReply
+
+    inbox_author = InboxAuthor(
+        workspace_id=ws.id, network="sandbox", external_id=f"{marker}-person", handle=f"@{marker}"
+    )
+    db.add(inbox_author)
+    db.flush()
+    conversation = Conversation(
+        workspace_id=ws.id,
+        channel_id=channel.id,
+        kind="comment",
+        root_external_id=f"{marker}-post",
+        author_id=inbox_author.id,
+        tags=[marker],
+        message_count=1,
+    )
+    db.add(conversation)
+    db.flush()
+    inbox_message = InboxMessage(
+        workspace_id=ws.id,
+        channel_id=channel.id,
+        conversation_id=conversation.id,
+        author_id=inbox_author.id,
+        kind="comment",
+        external_id=f"{marker}-comment",
+        text=f"{marker} comment",
+    )
+    saved_reply = SavedReply(
+        workspace_id=ws.id, name=f"{marker} reply", body=f"{marker} {{order_id}}"
+    )
+    response_target = ResponseTarget(workspace_id=ws.id, channel_id=channel.id, minutes=60)
+    db.add_all([inbox_message, saved_reply, response_target])
+    db.flush()
     from orchestre.models import ApiToken
 
     token_row = db.query(ApiToken).filter_by(workspace_id=ws.id).first()
@@ -139,6 +200,14 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "publication_id": publication.id,
         "slot_id": slot.id,
         "endpoint_id": endpoint.id,
+        "rule_id": rule.id,
+        "action_id": moderation_action.id,
+        "alert_id": crisis_alert.id,
+        "conversation_id": conversation.id,
+        "message_id": inbox_message.id,
+        "saved_reply_id": saved_reply.id,
+        "response_target_id": response_target.id,
+        "author_id": inbox_author.id,
     }
     return Tenant(workspace=ws, token=token, ids=ids, marker=marker)
 
