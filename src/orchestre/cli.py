@@ -28,6 +28,7 @@ from orchestre.errors import DomainError
 from orchestre.kit import keys, migrate
 from orchestre.kit.clock import utcnow
 from orchestre.kit.db import make_engine, make_session_factory, transaction
+from orchestre.ml import cli as ml_cli
 
 log = logging.getLogger("orchestre.cli")
 
@@ -48,6 +49,7 @@ app.add_typer(workspace_app, name="workspace")
 app.add_typer(token_app, name="token")
 app.add_typer(cli_network_apps.network_app_app, name="network-app")
 app.add_typer(sandbox_app, name="sandbox")
+app.command("classify")(ml_cli.classify)
 app.command("validate")(cli_validate.validate)
 app.command("refresh-tokens")(cli_network_apps.refresh_tokens)
 
