@@ -14,6 +14,12 @@ sandbox stamps on the post). Duplicates and losses are counted on the network it
 
     python bench/publish.py [--quick] [--mode embedded|scaled|both] [--publications N]
         [--channels M] [--spread SECONDS] [--workers W] [--threads T]
+    python bench/publish.py --mode sequential [--postgres] [--publications N] [--channels M]
+
+`--mode sequential` is the instrument for changes to the engine on a shared machine: one
+thread claims and sends in turn (no pool, no ticker) against a sandbox server without
+latency or faults, on SQLite (or PostgreSQL), and prints the engine's CPU milliseconds and
+SQL statements per publication.
 
 Prints one JSON object on its last line. CPU is counted per process (the engine, the
 sandbox server) and divided by the publications: on a shared machine the rate varies with
@@ -378,10 +384,74 @@ def one_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
             return result
 
 
+def sequential(args: argparse.Namespace) -> dict[str, Any]:
+    """Claim and send every publication in turn on this thread; CPU and statements each."""
+    from sqlalchemy import event
+
+    from orchestre.kit.db import transaction
+    from orchestre.publishing.claims import claim_due
+    from orchestre.publishing.runtime import start_publishing
+    from orchestre.publishing.sending import send
+
+    key = new_key()
+    n, m = args.publications, args.channels
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        sandbox_server(0.0, 0.0) as (sandbox, _pid),
+        database(args.postgres, Path(tmp)) as url,
+    ):
+        seed(url, key, sandbox, n, m, utcnow() - timedelta(seconds=1), 0)
+        settings = Settings(
+            data_dir=Path(tmp) / "data",
+            database_url=url,
+            encryption_keys=key,
+            publishing_max_lateness_minutes=600,
+        )
+        engine = make_engine(url)
+        factory = make_session_factory(engine)
+        publishing = start_publishing(settings, factory, tick=False)
+        context = publishing.context
+        statements = [0]
+
+        def count(*_args: object) -> None:
+            statements[0] += 1
+
+        event.listen(engine, "before_cursor_execute", count)
+        outcomes: dict[str, int] = {}
+        began, cpu = time.monotonic(), own_cpu_seconds()
+        try:
+            while sum(outcomes.values()) < n:
+                with transaction(factory) as session:
+                    claims = claim_due(session, now=utcnow(), worker="bench", policy=context.policy)
+                if not claims:
+                    break
+                for claim in claims:
+                    with transaction(factory) as session:
+                        outcome = send(session, context, claim.publication_id, claim.token)
+                    outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            cpu = own_cpu_seconds() - cpu
+        finally:
+            publishing.stop()
+            engine.dispose()
+    done = max(1, sum(outcomes.values()))
+    return {
+        "benchmark": "publish-sequential",
+        "database": "postgresql" if args.postgres else "sqlite",
+        "publications": n,
+        "outcomes": outcomes,
+        "engine_cpu_ms_per_publication": round(1000 * cpu / done, 2),
+        "statements_per_publication": round(statements[0] / done, 2),
+        "wall_ms_per_publication": round(1000 * (time.monotonic() - began) / done, 2),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small size, under a minute")
-    parser.add_argument("--mode", choices=["embedded", "scaled", "both"], default="both")
+    parser.add_argument(
+        "--mode", choices=["embedded", "scaled", "both", "sequential"], default="both"
+    )
+    parser.add_argument("--postgres", action="store_true", help="sequential: on PostgreSQL")
     parser.add_argument("--publications", type=int, default=50_000)
     parser.add_argument("--channels", type=int, default=1_000)
     parser.add_argument(
@@ -396,6 +466,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.publications, args.channels, args.timeout = 300, 30, 40.0
+    if args.mode == "sequential":
+        print(json.dumps(sequential(args)))
+        return 0
     modes = ["embedded", "scaled"] if args.mode == "both" else [args.mode]
     results = {mode: one_mode(mode, args) for mode in modes}
     for mode, figures in results.items():
