@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 512 * 1024 * 1024
     max_json_bytes: int = 1024 * 1024
     job_backend: Literal["embedded", "broker"] = "embedded"
+    # Threads of the embedded job pool (`orchestre serve`): sends wait on the network, so
+    # more threads publish more at once (the scaled mode sets `orchestre worker --threads`).
+    job_threads: int = 8
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     # Shared rate-limit buckets for scaled workers (redis://host:6379/0); none: the database.
     redis_url: str | None = None

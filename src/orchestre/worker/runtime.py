@@ -21,7 +21,7 @@ def make_runner(settings: Settings, factory: sessionmaker[Session]) -> Runner:
     if settings.job_backend == "broker":
         runner = BrokerRunner(settings.broker_url, factory, queue_name=settings.broker_queue)
     else:
-        runner = EmbeddedRunner(factory)
+        runner = EmbeddedRunner(factory, threads=max(1, settings.job_threads))
     bind_dispatcher(factory, runner)
     return runner
 
