@@ -190,4 +190,3 @@ def push(
     if response.status_code >= 300:
         log.warning("sandbox webhook to %s answered %s", url, response.status_code)
     return response.status_code < 300
-
