@@ -73,7 +73,7 @@ def vader_fr(texts: Sequence[str]) -> list[str]:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # fuzzywuzzy warns about its slow matcher
-        from vaderSentiment_fr.vaderSentiment import (  # type: ignore[import-untyped]
+        from vaderSentiment_fr.vaderSentiment import (
             SentimentIntensityAnalyzer,
         )
     analyzer = SentimentIntensityAnalyzer()
@@ -81,13 +81,13 @@ def vader_fr(texts: Sequence[str]) -> list[str]:
 
 
 def profanity_check(texts: Sequence[str]) -> list[str]:
-    from profanity_check import predict  # type: ignore[import-untyped]
+    from profanity_check import predict
 
     return ["toxic" if p else "clean" for p in predict(list(texts))]
 
 
 def glin_profanity(texts: Sequence[str]) -> list[str]:
-    from glin_profanity import Filter  # type: ignore[import-untyped]
+    from glin_profanity import Filter
 
     checker = Filter({"languages": ["english", "french"]})
     return ["toxic" if checker.is_profane(t) else "clean" for t in texts]
