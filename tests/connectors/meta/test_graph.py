@@ -114,7 +114,7 @@ def test_a_server_error_page_is_retryable(replay: Replay) -> None:
     [
         ("invalid_parameter", "100", "The parameter url is required"),
         ("blocked", "368", "temporarily blocked"),
-        ("duplicate", "506", "Duplicate status message"),
+        ("duplicate", "duplicate", "Duplicate status message"),
     ],
 )
 def test_refusals_are_permanent_with_metas_reason(

@@ -9,8 +9,9 @@ dialect) answers a refusal with `{"error": {"message", "type", "code", "error_su
   `RetryableError`, waiting `estimated_time_to_regain_access` minutes from the
   `X-Business-Use-Case-Usage` / `X-App-Usage` / `X-Page-Usage` headers when present.
 - `is_transient: true`, 1 (unknown) and 2 (service unavailable): `RetryableError`.
-- anything else (100 invalid parameter, 368 blocked for policy, 506 duplicate, 10 and
-  200-299 permissions): `PermanentError` with Meta's message and its code.
+- 506 (duplicate status message): `PermanentError` with code "duplicate", as X's.
+- anything else (100 invalid parameter, 368 blocked for policy, 10 and 200-299
+  permissions): `PermanentError` with Meta's message and its code.
 
 Tokens travel in the `Authorization: Bearer` header, never in an address, so they stay
 out of logs; `appsecret_proof` is added when the operator's app secret is known (Meta
@@ -60,6 +61,9 @@ USAGE_HEADERS = ("x-business-use-case-usage", "x-app-usage", "x-page-usage")
 Json = dict[str, Any]
 Sleep = Callable[[float], None]
 Monotonic = Callable[[], float]
+
+
+DUPLICATE_CODE = 506
 
 
 class GraphRefusal(PermanentError):
@@ -138,9 +142,10 @@ def graph_error(response: httpx.Response, body: Any, *, network: str) -> Connect
         subcode = int(error.get("error_subcode") or 0)
     except (TypeError, ValueError):
         subcode = 0
-    return GraphRefusal(
-        message, network=network, code=str(code or response.status_code), subcode=subcode
-    )
+    # 506 "Duplicate status message": the same words went out already, maybe by our own
+    # earlier attempt; the engine's common code lets it hold such a post for a person.
+    refused_as = "duplicate" if code == DUPLICATE_CODE else str(code or response.status_code)
+    return GraphRefusal(message, network=network, code=refused_as, subcode=subcode)
 
 
 def appsecret_proof(access_token: str, app_secret: str) -> str:
