@@ -137,3 +137,62 @@ def test_the_jobs_sent_after_commit_run_as_the_worker_runs_them(db: Session, sta
         run(db, job.name, job.kwargs)
     assert reply.outbound_state == "sent"
     assert stage.thread() == [("Is it vegan?", False, False), ("It is.", True, False)]
+
+
+def _sent_jobs(db: Session) -> list[dict[str, object]]:
+    return [job.kwargs for job in pending_jobs(db) if job.name == tasks.SEND_REPLY_TASK]
+
+
+def test_a_reply_whose_job_was_lost_is_handed_on_and_sent_once(
+    db: Session, stage: Stage, clock: FrozenClock
+) -> None:
+    agent = stage.agent("community_manager")
+    conversation = stage.conversation_of(stage.comment("Is the shop open on Sunday?"))
+    reply = actions.request_reply(db, agent, conversation, "Yes, from 10 to 18.")
+    first_job = _sent_jobs(db)[-1]  # lost with its process: it never runs
+    assert tasks.resend_stalled(db, clock.now()) == 0  # too early to suspect anything
+
+    clock.advance(minutes=11)
+    assert tasks.resend_stalled(db, clock.now()) == 1
+    handed = _sent_jobs(db)[-1]
+    assert handed["token"] == reply.send_token
+    assert tasks.resend_stalled(db, clock.now()) == 0  # the new job answers for it now
+
+    assert tasks.deliver_reply(db, reply.id, reply.send_token) == "sent"
+    # The job thought lost turns up after all: it stands aside.
+    assert tasks.deliver_reply(db, reply.id, first_job.get("token")) == "nothing to do"
+    ours = [text for text, own, _ in stage.thread() if own]
+    assert ours == ["Yes, from 10 to 18."]
+
+
+def test_an_older_job_stands_aside_once_the_reply_was_handed_on(
+    db: Session, stage: Stage, clock: FrozenClock
+) -> None:
+    agent = stage.agent("community_manager")
+    conversation = stage.conversation_of(stage.comment("Do you deliver to Lyon?"))
+    reply = actions.request_reply(db, agent, conversation, "We do.")
+    clock.advance(minutes=11)
+    assert tasks.resend_stalled(db, clock.now()) == 1
+    assert tasks.deliver_reply(db, reply.id) == "superseded"
+    assert reply.outbound_state == "queued"
+    assert [text for text, own, _ in stage.thread() if own] == []
+
+
+def test_a_reply_in_flight_is_not_handed_on_until_its_lease_runs_out(
+    db: Session, stage: Stage, clock: FrozenClock
+) -> None:
+    agent = stage.agent("community_manager")
+    conversation = stage.conversation_of(stage.comment("Any news of my order?"))
+    reply = actions.request_reply(db, agent, conversation, "It left this morning.")
+    clock.advance(minutes=11)
+    stage.sandbox.time_out_next()  # taken by the network, the answer lost
+    with pytest.raises(AmbiguousError):
+        tasks.deliver_reply(db, reply.id)
+    assert reply.outbound_state == "sending"
+    assert tasks.resend_stalled(db, clock.now()) == 0  # its job's retry answers for it
+
+    clock.advance(minutes=11)  # the retry never came
+    assert tasks.resend_stalled(db, clock.now()) == 1
+    assert tasks.deliver_reply(db, reply.id, reply.send_token) == "sent"  # found, not resent
+    ours = [text for text, own, _ in stage.thread() if own]
+    assert ours == ["It left this morning."]

@@ -4,8 +4,9 @@
   new channels get their cursors once a minute. Several processes may run one: claims
   are leased, so no stream is read by two at once.
 - `InboxSweeper`: every minute, marks conversations whose first response is late and
-  tells the team once (`sla.sweep_breaches`), and forgets webhook receipts older than
-  the replay window.
+  tells the team once (`sla.sweep_breaches`), hands replies whose job seems lost to a
+  new job (`tasks.resend_stalled`), and forgets webhook receipts older than the replay
+  window.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.channels.apps import access_for
 from orchestre.config import Settings
-from orchestre.inbox import sla
+from orchestre.inbox import sla, tasks
 from orchestre.inbox.classifying import Classifier
 from orchestre.inbox.polling import PollPolicy, PollReport, poll_due
 from orchestre.insights.collection import ChannelOpener, Opener
@@ -89,9 +90,11 @@ class InboxPoller(PeriodicLoop[PollReport]):
 
 
 def sweep(session: Session, now: datetime) -> int:
-    """Breaches told, old webhook receipts forgotten; returns the breaches. Committed."""
+    """Breaches told, stalled replies handed on, old webhook receipts forgotten; returns
+    the breaches. Committed."""
     try:
         breaches = sla.sweep_breaches(session, now)
+        tasks.resend_stalled(session, now)
         session.execute(
             delete(WebhookReceipt).where(WebhookReceipt.received_at < now - RECEIPTS_KEPT)
         )

@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from orchestre.audit.service import record
@@ -34,16 +35,25 @@ from orchestre.connectors.base import (
 from orchestre.inbox import repository as repo
 from orchestre.inbox import sla
 from orchestre.inbox.sla import TOLD_ROLES
+from orchestre.kit.clock import utcnow
 from orchestre.models import Channel, Conversation, ConversationStatus, InboxMessage, OutboundState
+from orchestre.models.inbox import Direction
 from orchestre.publishing import tasks as publishing_tasks
 from orchestre.publishing.gateway import ChannelGateway, Gateway
+from orchestre.worker.queue import enqueue
 from orchestre.worker.registry import task
 from orchestre.workspaces.notifications import notify
 
 log = logging.getLogger(__name__)
 OS = OutboundState
 
+SEND_REPLY_TASK = "inbox.send_reply"
 REPLY_FAILED = "inbox_reply_failed"
+# How long a job answers for a reply it took (longer than the worker's retry delays and
+# any network timeout), and how old a reply must be before a lost job is suspected.
+REPLY_LEASE = timedelta(minutes=10)
+STALLED_AFTER = timedelta(minutes=10)
+RESEND_BATCH = 100
 ACTION_FAILED = "inbox_action_failed"
 
 _gateway: Gateway | None = None
@@ -84,23 +94,29 @@ def _open(session: Session, message: InboxMessage) -> Installation | str:
 # --- replies ------------------------------------------------------------------------------------
 
 
-@task("inbox.send_reply")
-def send_reply(session: Session, message_id: str) -> None:
-    outcome = deliver_reply(session, uuid.UUID(message_id))
+@task(SEND_REPLY_TASK)
+def send_reply(session: Session, message_id: str, token: str | None = None) -> None:
+    outcome = deliver_reply(session, uuid.UUID(message_id), token)
     log.debug("reply %s: %s", message_id, outcome)
 
 
-def deliver_reply(session: Session, message_id: uuid.UUID) -> str:
-    """Send one queued reply; returns what happened. Retryable failures are raised again."""
+def deliver_reply(session: Session, message_id: uuid.UUID, token: str | None = None) -> str:
+    """Send one queued reply; returns what happened. Retryable failures are raised again.
+
+    `token` is the resender's: once it handed the reply to a new job, an older job (the
+    one thought lost, or its retries) stands aside, so two jobs never both send."""
     message = repo.message_for_update(session, message_id)
     if message is None or message.outbound_state not in (OS.QUEUED.value, OS.SENDING.value):
         return "nothing to do"
+    if message.send_token is not None and token != message.send_token:
+        return "superseded"
     look_first = message.outbound_state == OS.SENDING.value
     installation = _open(session, message)
     if isinstance(installation, str):
         _reply_failed(session, message, installation)
         return "failed"
     message.outbound_state = OS.SENDING.value
+    message.sending_until = utcnow() + REPLY_LEASE
     client_ref, parent, text = message.client_ref or "", message.parent_external_id, message.text
     session.commit()
 
@@ -114,6 +130,8 @@ def deliver_reply(session: Session, message_id: uuid.UUID) -> str:
             message.outbound_state = OS.QUEUED.value
         if message is not None:
             message.failure_reason = f"Will try again: {exc.message}"[:500]
+            # The worker's retry of this job keeps answering for it.
+            message.sending_until = utcnow() + REPLY_LEASE
         session.commit()
         raise
     except ConnectorError as exc:
@@ -126,6 +144,7 @@ def deliver_reply(session: Session, message_id: uuid.UUID) -> str:
     if message is None:
         return "vanished"
     message.outbound_state = OS.SENT.value
+    message.sending_until = None
     message.external_id = ref.external_id
     message.url = ref.url
     message.failure_reason = None
@@ -142,6 +161,30 @@ def deliver_reply(session: Session, message_id: uuid.UUID) -> str:
         workspace_id=message.workspace_id,
     )
     return "sent"
+
+
+def resend_stalled(session: Session, now: datetime) -> int:
+    """Hand every reply whose job seems lost (queued or sending for a while, nobody
+    answering for it) to a new job; returns how many. The caller commits: the jobs are
+    sent after the commit, each with a new token. A reply left `sending` is looked for on
+    the network first by its new job, as after any ambiguous attempt."""
+    stalled = session.scalars(
+        select(InboxMessage)
+        .where(
+            InboxMessage.direction == Direction.OUTBOUND.value,
+            InboxMessage.outbound_state.in_((OS.QUEUED.value, OS.SENDING.value)),
+            InboxMessage.received_at < now - STALLED_AFTER,
+            or_(InboxMessage.sending_until.is_(None), InboxMessage.sending_until < now),
+        )
+        .order_by(InboxMessage.received_at)
+        .limit(RESEND_BATCH)
+    ).all()
+    for message in stalled:
+        message.send_token = uuid.uuid4().hex
+        message.sending_until = now + REPLY_LEASE
+        enqueue(session, SEND_REPLY_TASK, message_id=str(message.id), token=message.send_token)
+        log.warning("reply %s seemed stalled; handed to a new job", message.id)
+    return len(stalled)
 
 
 def _send_once(
@@ -173,6 +216,7 @@ def _reason(exc: ConnectorError) -> str:
 
 def _reply_failed(session: Session, message: InboxMessage, reason: str) -> None:
     message.outbound_state = OS.FAILED.value
+    message.sending_until = None
     message.failure_reason = reason[:500]
     conversation = session.get(Conversation, message.conversation_id)
     if conversation is not None:

@@ -174,6 +174,10 @@ class InboxMessage(IdMixin, Base):
     )
     outbound_state: Mapped[str | None] = mapped_column(String(20), default=None)
     client_ref: Mapped[str | None] = mapped_column(String(80), default=None)
+    # A job answers for the reply until `sending_until`; after that the resender hands it
+    # to a new job with a new `send_token`, and a job holding another token stands aside.
+    sending_until: Mapped[datetime | None] = mapped_column(default=None)
+    send_token: Mapped[str | None] = mapped_column(String(32), default=None)
     approved_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
