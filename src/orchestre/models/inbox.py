@@ -125,6 +125,8 @@ class InboxMessage(IdMixin, Base):
         UniqueConstraint("channel_id", "external_id", name="uq_inbox_messages_channel_external"),
         Index("ix_inbox_messages_conversation", "conversation_id", "created_at"),
         Index("ix_inbox_messages_workspace_received", "workspace_id", "received_at"),
+        # The sweeper's look for replies still on their way (inbound rows hold NULL).
+        Index("ix_inbox_messages_outbound_state", "outbound_state"),
     )
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
