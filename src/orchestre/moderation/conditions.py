@@ -10,7 +10,6 @@ with a time limit so a pathological pattern cannot stall the ingest.
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +29,8 @@ from pydantic import (
     model_validator,
 )
 
+from orchestre.kit.text import fold, strip_accents
+
 # A regular expression gets this long per message before it counts as "no match".
 REGEX_TIMEOUT_S = 0.05
 MAX_PATTERN = 500
@@ -45,19 +46,6 @@ LABELS: dict[str, frozenset[str]] = {
     "needs_response": frozenset({"yes", "no"}),
     "response_kind": frozenset({"question", "complaint", "request"}),
 }
-
-
-def fold(text: str) -> str:
-    """Text without accents and in one case, for matching the way people read."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
-    )
 
 
 @dataclass

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, FieldError, Invalid, NotFound
 from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
+from orchestre.kit.text import fold
 from orchestre.models import Campaign
 from orchestre.posts import repository
 from orchestre.posts.schemas import CampaignCreate, CampaignUpdate
-from orchestre.posts.validation import fold
 from orchestre.workspaces.permissions import Actor, Permission
 
 P = Permission

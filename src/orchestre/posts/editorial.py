@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, FieldError, Invalid, NotFound
 from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
+from orchestre.kit.text import fold
 from orchestre.models import ContentPillar, EditorialLine, Severity
 from orchestre.posts import repository
 from orchestre.posts.schemas import EditorialLineUpdate, PillarCreate, PillarUpdate
-from orchestre.posts.validation import fold
 from orchestre.workspaces.permissions import Actor, Permission
 
 P = Permission

@@ -15,7 +15,6 @@ own limits kept in the channel's settings.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,6 +23,7 @@ from typing import Any
 from orchestre.connectors.rules import NETWORKS, MediaFacts, check_media, check_text
 from orchestre.connectors.rules.media import formats_for
 from orchestre.connectors.rules.media_limits import InstanceMediaLimits, mastodon_instance_limits
+from orchestre.kit.text import fold
 from orchestre.models import EditorialLine, Severity
 
 
@@ -88,17 +88,8 @@ class EditorialRules:
 
 Checker = Callable[[VariantContent, EditorialRules], list[Finding]]
 
-# Letters that NFKD leaves whole but a reader treats as two plain letters.
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 _HASHTAG = re.compile(r"#(\w+)")
 _MENTION = re.compile(r"@([\w][\w.\-]*)")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, so 'Écolo', 'ecolo' and 'ÉCOLO' compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return bare.casefold()
 
 
 def _word_pattern(word: str) -> re.Pattern[str]:
