@@ -43,6 +43,7 @@ from orchestre.connectors.base import Interaction, InteractionKind
 from orchestre.inbox import classifying, sla
 from orchestre.inbox.classifying import Classifier
 from orchestre.kit.clock import utcnow
+from orchestre.kit.db import for_update
 from orchestre.models import Channel
 from orchestre.models.inbox import (
     Conversation,
@@ -322,7 +323,7 @@ def _conversations(
     ids = {k for k in keys.values() if isinstance(k, uuid.UUID)}
     existing = {}
     if ids:
-        stmt = _locked(session, select(Conversation).where(Conversation.id.in_(ids)))
+        stmt = for_update(session, select(Conversation).where(Conversation.id.in_(ids)))
         existing = {c.id: c for c in session.scalars(stmt.order_by(Conversation.id))}
     return {
         external_id: existing[key] if isinstance(key, uuid.UUID) else rows[key]
@@ -391,7 +392,7 @@ def _ensure_conversations(
         by_kind[kind].append(root)
     for kind, roots in by_kind.items():
         for start in range(0, len(roots), CHUNK):
-            stmt2 = _locked(
+            stmt2 = for_update(
                 session,
                 select(Conversation)
                 .where(
@@ -551,13 +552,6 @@ def _author_params(
         "name": raw.author_name[:MAX_NAME] if raw.author_name else None,
         "followers": followers if isinstance(followers, int) and followers >= 0 else None,
     }
-
-
-def _locked(session: Session, stmt: Any) -> Any:
-    """Rows this ingest will change, locked on PostgreSQL (SQLite serializes writers)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return stmt.with_for_update()
-    return stmt
 
 
 def _moderate(session: Session, messages: list[InboxMessage]) -> None:

@@ -56,6 +56,7 @@ from orchestre.inbox.classifying import Classifier
 from orchestre.inbox.ingest import ingest
 from orchestre.insights.collection import Opener
 from orchestre.kit.clock import utcnow
+from orchestre.kit.db import for_update
 from orchestre.models import Channel, ChannelStatus
 from orchestre.models.inbox import InboxCursor
 
@@ -180,8 +181,7 @@ def claim_due(session: Session, now: datetime, policy: PollPolicy) -> list[Claim
         .limit(policy.batch)
         .execution_options(populate_existing=True)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=InboxCursor, skip_locked=True)
+    stmt = for_update(session, stmt, skip_locked=True, of=InboxCursor)
     lease = now + policy.lease
     claims = []
     for row in session.scalars(stmt):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from orchestre.approvals.repository import member_ids_among as member_ids_among
 from orchestre.approvals.repository import members_by_email as members_by_email
 from orchestre.approvals.repository import user_names as user_names
-from orchestre.kit.db import UTCDateTime
+from orchestre.kit.db import UTCDateTime, for_update
 from orchestre.kit.pagination import Cursor
 from orchestre.models import (
     Channel,
@@ -82,9 +82,7 @@ def get_conversation(
     stmt = select(Conversation).where(
         Conversation.id == conversation_id, Conversation.workspace_id == workspace_id
     )
-    if lock and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+    return session.scalar(for_update(session, stmt) if lock else stmt)
 
 
 def _by_ids(
@@ -123,9 +121,7 @@ def message_for_update(session: Session, message_id: uuid.UUID) -> InboxMessage 
         .where(InboxMessage.id == message_id)
         .execution_options(populate_existing=True)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+    return session.scalar(for_update(session, stmt))
 
 
 def messages_of(session: Session, conversation_id: uuid.UUID) -> list[InboxMessage]:

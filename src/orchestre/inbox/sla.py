@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.channels import repository as channel_repository
+from orchestre.kit.db import for_update
 from orchestre.models import Channel
 from orchestre.models.inbox import Conversation, ConversationStatus, InboxMessage, ResponseTarget
 from orchestre.workspaces.notifications import notify
@@ -133,9 +134,7 @@ def sweep_breaches(session: Session, now: datetime, *, limit: int = SWEEP_BATCH)
         .order_by(Conversation.response_due_at, Conversation.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # SQLite serializes writers (BEGIN IMMEDIATE): the same guarantee without it.
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = for_update(session, stmt, skip_locked=True)
     rows = list(session.scalars(stmt))
     for conversation in rows:
         conversation.breached_at = now

@@ -56,6 +56,7 @@ from orchestre.connectors.base import (
     RetryableError,
 )
 from orchestre.kit.clock import utcnow
+from orchestre.kit.db import for_update
 from orchestre.models import Channel, ChannelStatus
 from orchestre.models.insights import MetricCollection, PostMetricSample
 from orchestre.models.publication import Publication, PublicationState
@@ -166,9 +167,7 @@ def claim_due(session: Session, now: datetime, limit: int) -> dict[uuid.UUID, li
         .order_by(MetricCollection.next_at, MetricCollection.publication_id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # SQLite serializes writers (BEGIN IMMEDIATE): the same guarantee without it.
-        stmt = stmt.with_for_update(of=MetricCollection, skip_locked=True)
+    stmt = for_update(session, stmt, skip_locked=True, of=MetricCollection)
     by_channel: dict[uuid.UUID, list[_Due]] = defaultdict(list)
     for collection, external_id, published_at in session.execute(stmt).all():
         if external_id is None or published_at is None:  # unpublished meanwhile

@@ -6,15 +6,18 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from orchestre.kit.clock import utcnow
+
+# Any SELECT, whatever its columns.
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -124,3 +127,15 @@ def add_unique(session: Session, row: Base, conflict: Exception) -> None:
             session.flush()
     except IntegrityError as exc:
         raise conflict from exc
+
+
+def for_update(
+    session: Session, stmt: SelectT, *, skip_locked: bool = False, of: Any = None
+) -> SelectT:
+    """`stmt` locking the rows it reads on PostgreSQL (`skip_locked`: rows another worker
+    holds are passed over, so workers share due rows without waiting on each other).
+    SQLite has no row locks and needs none: BEGIN IMMEDIATE gives each write transaction
+    the only write lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return stmt
+    return stmt.with_for_update(skip_locked=skip_locked, of=of)

@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from orchestre.kit.db import for_update
 from orchestre.kit.pagination import Cursor
 from orchestre.models import Channel, Membership, Workspace
 from orchestre.models.inbox import Direction, InboxMessage, SavedReply
@@ -23,11 +24,8 @@ OPEN_STATUSES = ("open", "acknowledged")
 
 def _lock(stmt: Select[Any], session: Session) -> Select[Any]:
     # SKIP LOCKED: a worker that finds a workspace being fed by another moves on instead
-    # of waiting. SQLite has no row locks, but BEGIN IMMEDIATE gives this transaction the
-    # only write lock, so the second worker reads the first one's committed progress.
-    if session.get_bind().dialect.name == "postgresql":
-        return stmt.with_for_update(skip_locked=True)
-    return stmt
+    # of waiting; on SQLite the second worker reads the first one's committed progress.
+    return for_update(session, stmt, skip_locked=True)
 
 
 def due_watches(session: Session, before: datetime, limit: int) -> list[uuid.UUID]:

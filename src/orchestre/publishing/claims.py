@@ -13,10 +13,12 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from orchestre.kit.db import for_update
 from orchestre.models.publication import Publication, PublicationState, PublishingPause
 from orchestre.publishing.policy import EnginePolicy, is_missed
 
@@ -43,12 +45,9 @@ def _not_paused() -> object:
     )
 
 
-def _lock(stmt: object, session: Session) -> object:
-    # SKIP LOCKED lets workers share the due rows without waiting on each other; SQLite has
-    # no row locks but BEGIN IMMEDIATE gives this transaction the only write lock.
-    if session.get_bind().dialect.name == "postgresql":
-        return stmt.with_for_update(skip_locked=True, of=Publication)  # type: ignore[attr-defined]
-    return stmt
+def _lock(stmt: Select[Any], session: Session) -> Select[Any]:
+    # SKIP LOCKED lets workers share the due rows without waiting on each other.
+    return for_update(session, stmt, skip_locked=True, of=Publication)
 
 
 def claim_due(
@@ -91,8 +90,8 @@ def claim_due(
     if variants is not None:
         due = due.where(Publication.variant_id.in_(list(variants)))
         lapsed = lapsed.where(Publication.variant_id.in_(list(variants)))
-    rows = list(session.scalars(_lock(lapsed, session)))  # type: ignore[call-overload]
-    rows += list(session.scalars(_lock(due, session)))[: max(0, limit - len(rows))]  # type: ignore[call-overload]
+    rows = list(session.scalars(_lock(lapsed, session)))
+    rows += list(session.scalars(_lock(due, session)))[: max(0, limit - len(rows))]
     claims = []
     for publication in rows:
         if publication.state == P.SENDING.value:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchestre.kit.db import transaction
+from orchestre.kit.db import for_update, transaction
 from orchestre.models.publication import RateBucket
 
 
@@ -96,9 +96,7 @@ def take(session: Session, keys: list[tuple[str, Rate]], now: datetime) -> float
     stmt = (
         select(RateBucket).where(RateBucket.key.in_([k for k, _ in keys])).order_by(RateBucket.key)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    for found in session.scalars(stmt):
+    for found in session.scalars(for_update(session, stmt)):
         rows[found.key] = found
     wait = 0.0
     levels = {}
