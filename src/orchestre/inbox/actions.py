@@ -36,7 +36,7 @@ from orchestre.models import (
 from orchestre.moderation.effects import APPROVAL_TAG
 from orchestre.worker.queue import enqueue
 from orchestre.workspaces.notifications import notify
-from orchestre.workspaces.permissions import MATRIX, Actor, Permission, Role
+from orchestre.workspaces.permissions import Actor, Permission, roles_with
 
 SEND_REPLY = "inbox.send_reply"
 REPLY_PENDING = "inbox_reply_pending_approval"
@@ -217,7 +217,7 @@ def _tell_reviewers(
     session: Session, actor: Actor | None, conversation: Conversation, message: InboxMessage
 ) -> None:
     """The members who may approve (inbox.moderate), the writer aside, hear of a held reply."""
-    roles = [r.value for r in Role if Permission.INBOX_MODERATE in MATRIX[r]]
+    roles = roles_with(Permission.INBOX_MODERATE)
     reviewers = set(members_with_roles(session, conversation.workspace_id, roles))
     if actor is not None:
         reviewers.discard(actor.user_id)

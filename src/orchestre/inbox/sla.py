@@ -28,18 +28,14 @@ from orchestre.kit.db import for_update
 from orchestre.models import Channel
 from orchestre.models.inbox import Conversation, ConversationStatus, InboxMessage, ResponseTarget
 from orchestre.workspaces.notifications import notify
-from orchestre.workspaces.permissions import Role
+from orchestre.workspaces.permissions import Permission, roles_with
 
 log = logging.getLogger(__name__)
 
 # The in-app notification kind; delivered by email and webhook as `inbox.response_overdue`.
 RESPONSE_OVERDUE = "inbox_response_overdue"
 # Told when nobody is assigned: the roles that answer in the inbox.
-TOLD_ROLES = (
-    Role.OWNER.value,
-    Role.SOCIAL_MEDIA_MANAGER.value,
-    Role.COMMUNITY_MANAGER.value,
-)
+TOLD_ROLES = roles_with(Permission.INBOX_REPLY)
 SWEEP_BATCH = 500
 
 

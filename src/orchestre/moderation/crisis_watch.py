@@ -40,7 +40,7 @@ from orchestre.moderation.detect import (
     keys_of,
 )
 from orchestre.workspaces.notifications import notify
-from orchestre.workspaces.permissions import MATRIX, Permission
+from orchestre.workspaces.permissions import Permission, roles_with
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,7 @@ ALERT_EVENT = "crisis.alert"  # the webhook event
 TOXIC_LABELS = frozenset({"hate", "offensive"})
 SAMPLE_TEXT_MAX = 280
 # Told of an alert: whoever can moderate the inbox or pause publishing.
-TOLD_PERMISSIONS = frozenset({Permission.INBOX_MODERATE, Permission.PUBLISHING_PAUSE})
-TOLD_ROLES = tuple(role.value for role, granted in MATRIX.items() if granted & TOLD_PERMISSIONS)
+TOLD_ROLES = roles_with(Permission.INBOX_MODERATE, Permission.PUBLISHING_PAUSE)
 
 
 @dataclass(frozen=True)

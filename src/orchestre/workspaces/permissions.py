@@ -91,6 +91,12 @@ MATRIX: dict[Role, frozenset[Permission]] = {
 }
 
 
+def roles_with(*permissions: Permission) -> tuple[str, ...]:
+    """The roles granted any of `permissions`, in the matrix's order (for telling people)."""
+    wanted = frozenset(permissions)
+    return tuple(role.value for role, granted in MATRIX.items() if granted & wanted)
+
+
 def permissions_of(roles: frozenset[Role]) -> frozenset[Permission]:
     granted: set[Permission] = set()
     for role in roles:
