@@ -61,7 +61,11 @@ class Metric(enum.StrEnum):
     CLICKS = "clicks"
     VIDEO_VIEWS = "video_views"
     SAVES = "saves"
+    # Total seconds watched, and the average share of a video watched (0-1).
+    WATCH_TIME = "watch_time"
+    COMPLETION = "completion"
     FOLLOWERS = "followers"
+    PROFILE_VISITS = "profile_visits"
 
 
 # Errors ---------------------------------------------------------------------------------------

@@ -1,5 +1,15 @@
 """ORM tables, one module per aggregate. Importing this package registers every table."""
 
+from orchestre.models.analytics import (
+    CampaignResult,
+    ChannelMetricSample,
+    KpiGoal,
+    LinkClick,
+    PostFormat,
+    PublicationStats,
+    Report,
+    TrackedLink,
+)
 from orchestre.models.approval import ApprovalDecision, ApprovalStep, PostComment
 from orchestre.models.audit import AuditEntry
 from orchestre.models.calendar import CalendarFeed
@@ -48,7 +58,9 @@ __all__ = [
     "AuditEntry",
     "CalendarFeed",
     "Campaign",
+    "CampaignResult",
     "Channel",
+    "ChannelMetricSample",
     "ChannelStatus",
     "ConnectAttempt",
     "ContentPillar",
@@ -62,6 +74,8 @@ __all__ = [
     "InboxCursor",
     "InboxMessage",
     "InboxNote",
+    "KpiGoal",
+    "LinkClick",
     "LoginAttempt",
     "MediaAsset",
     "Membership",
@@ -73,18 +87,22 @@ __all__ = [
     "OutboundState",
     "Post",
     "PostComment",
+    "PostFormat",
     "PostMetricSample",
     "PostVariant",
     "PostingSlot",
     "Priority",
     "Publication",
     "PublicationState",
+    "PublicationStats",
     "PublishingPause",
     "RateBucket",
     "RepeatKind",
+    "Report",
     "ResponseTarget",
     "SavedReply",
     "Severity",
+    "TrackedLink",
     "User",
     "VariantMedia",
     "VariantRepeat",
