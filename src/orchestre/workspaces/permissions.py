@@ -38,6 +38,7 @@ class Permission(enum.StrEnum):
     MEDIA_UPLOAD = "media.upload"
     AUDIT_VIEW = "audit.view"
     ANALYTICS_VIEW = "analytics.view"
+    ANALYTICS_MANAGE = "analytics.manage"  # goals, reports, their schedules and share links
     INBOX_VIEW = "inbox.view"
     INBOX_REPLY = "inbox.reply"
     INBOX_MODERATE = "inbox.moderate"
@@ -65,6 +66,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.CAMPAIGNS_MANAGE,
             P.MEDIA_UPLOAD,
             P.AUDIT_VIEW,
+            P.ANALYTICS_MANAGE,
             P.INBOX_VIEW,
             P.INBOX_REPLY,
             P.INBOX_MODERATE,
@@ -87,7 +89,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         _READ | {P.POSTS_CREATE, P.POSTS_SUBMIT, P.POSTS_COMMENT, P.MEDIA_UPLOAD}
     ),
     Role.REVIEWER: frozenset(_READ | {P.POSTS_APPROVE, P.POSTS_COMMENT}),
-    Role.ANALYST: frozenset(_READ | {P.AUDIT_VIEW}),
+    Role.ANALYST: frozenset(_READ | {P.AUDIT_VIEW, P.ANALYTICS_MANAGE}),
 }
 
 
