@@ -1,0 +1,1 @@
+"""Analytics: KPI formulas and queries, goals, link tracking, dashboards' data and reports."""
