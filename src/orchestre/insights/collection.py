@@ -6,7 +6,9 @@ out (`STAGES`). A measurement asks the channel's network for the post's metrics
 (`Installation.read_metrics`, totals so far) and the account's followers (`profile`),
 and stores them as `PostMetricSample` rows tagged with the stage the post's age
 reached: a late measurement (the job did not run for a while) counts for the stage of
-the post's real age and the stages it skipped are not made up.
+the post's real age and the stages it skipped are not made up. The publication's
+`PublicationStats` row (what dashboards read) is created with its schedule and takes
+each measurement's latest values (see `analytics.stats`).
 
 Failures follow the connector contract and never stop the job:
 
@@ -39,6 +41,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from orchestre.analytics import stats
 from orchestre.channels.apps import NetworkAccess
 from orchestre.channels.credentials import (
     ChannelNeedsReconnection,
@@ -153,6 +156,8 @@ def schedule_new(session: Session, now: datetime, limit: int = BATCH) -> int:
             )
         )
     session.flush()
+    # Dashboards show a published post from now on, its figures not available yet.
+    stats.prepare(session, [row[0] for row in rows])
     return len(rows)
 
 
@@ -286,6 +291,7 @@ def _store(
     by_post: dict[str, list[MetricSample]] = defaultdict(list)
     for sample in samples:
         by_post[sample.external_id].append(sample)
+    rows = stats.prepare(session, [item.collection.publication_id for item in due])
     for item in due:
         found = by_post.get(item.external_id)
         row = item.collection
@@ -313,6 +319,8 @@ def _store(
                 session.flush()
         except IntegrityError:  # another worker measured it at the same instant
             log.info("metrics of publication %s already stored", row.publication_id)
+        if row.publication_id in rows:
+            stats.record(rows[row.publication_id], values)
         report.measured += 1
         report.samples += len(values)
         row.failures = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from orchestre.connectors.base import Interaction, InteractionKind
 from orchestre.connectors.sandbox.content import (
@@ -44,15 +44,30 @@ def followers_at(seed: int, account_id: str, created_at: datetime, at: datetime)
     return int(base * (1 + daily_growth * days))
 
 
+def profile_visits_on(seed: int, account_id: str, day: date, followers: int) -> int:
+    """Visits of the account's profile during one day: 0.5-4 % of its followers, more at
+    the weekend."""
+    rng = rng_for(seed, "visits", account_id, day.isoformat())
+    weekend = 1.4 if day.weekday() >= 5 else 1.0
+    return int(followers * rng.uniform(0.005, 0.04) * weekend)
+
+
 @dataclass(frozen=True)
 class Curve:
-    """How one post's audience grows: impressions approach `reach` with time constant `tau`."""
+    """How one post's audience grows: impressions approach `reach` with time constant `tau`.
+
+    A video is watched by `view_rate` of those who see it, for `completion` of its
+    `video_seconds` on average (a little less as it reaches people further away)."""
 
     reach: float
     tau_seconds: float
     like_rate: float
     repost_rate: float
     click_rate: float
+    save_rate: float = 0.0
+    view_rate: float = 0.0
+    video_seconds: float = 0.0
+    completion: float = 0.0
 
     @classmethod
     def for_post(cls, seed: int, post_id: str, followers: int) -> Curve:
@@ -64,19 +79,34 @@ class Curve:
             like_rate=like_rate,
             repost_rate=like_rate * rng.uniform(0.08, 0.3),
             click_rate=rng.uniform(0.004, 0.03),
+            # Drawn last, so the figures above stay those of earlier versions.
+            save_rate=like_rate * rng.uniform(0.05, 0.25),
+            view_rate=rng.uniform(0.3, 0.8),
+            video_seconds=rng.uniform(12, 150),
+            completion=rng.uniform(0.25, 0.75),
         )
 
-    def metrics(self, elapsed: timedelta, *, has_link: bool) -> dict[str, int]:
+    def metrics(
+        self, elapsed: timedelta, *, has_link: bool, video: bool = False
+    ) -> dict[str, float]:
         seconds = max(0.0, elapsed.total_seconds())
-        impressions = int(self.reach * (1 - math.exp(-seconds / self.tau_seconds)))
-        out = {
+        spread = 1 - math.exp(-seconds / self.tau_seconds)
+        impressions = int(self.reach * spread)
+        out: dict[str, float] = {
             "impressions": impressions,
             "reach": int(impressions * 0.82),
             "likes": int(impressions * self.like_rate),
             "reposts": int(impressions * self.repost_rate),
+            "saves": int(impressions * self.save_rate),
         }
         if has_link:
             out["clicks"] = int(impressions * self.click_rate)
+        if video:
+            views = int(impressions * self.view_rate)
+            completion = self.completion * (1 - 0.15 * spread)
+            out["video_views"] = views
+            out["watch_time"] = round(views * self.video_seconds * completion, 1)
+            out["completion"] = round(completion, 4)
         return out
 
     def comment_offsets(self, seed: int, post_id: str) -> list[timedelta]:

@@ -139,5 +139,8 @@ class SandboxInstallation:
     def read_metrics(self, external_ids: Sequence[str]) -> list[MetricSample]:
         return self._sandbox.metrics(self._id, external_ids)
 
+    def read_account_metrics(self) -> list[MetricSample]:
+        return self._sandbox.metrics(self._id, [self._id])
+
     def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
         return self._sandbox.search(self._id, query, cursor=cursor, limit=limit)

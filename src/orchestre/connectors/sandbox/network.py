@@ -368,8 +368,7 @@ class SandboxNetwork:
             samples: list[MetricSample] = []
             for external_id in external_ids:
                 if external_id == account_id:
-                    followers = audience.followers_at(self.seed, account_id, acc.created_at, now)
-                    samples.append(MetricSample(external_id, "followers", followers, now))
+                    samples.extend(self._account_metrics(acc, now))
                     continue
                 post = self._posts.get(external_id)
                 if post is None or post.account_id != account_id or post.deleted:
@@ -609,10 +608,23 @@ class SandboxNetwork:
             client_ref=post.client_ref,
         )
 
+    def _account_metrics(self, acc: _Account, now: datetime) -> list[MetricSample]:
+        """Followers now, and profile visits during the last whole day (UTC), said at the
+        end of that day as the networks with account insights do."""
+        followers = audience.followers_at(self.seed, acc.external_id, acc.created_at, now)
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        day = (midnight - timedelta(days=1)).date()
+        visits = audience.profile_visits_on(self.seed, acc.external_id, day, followers)
+        return [
+            MetricSample(acc.external_id, "followers", followers, now),
+            MetricSample(acc.external_id, "profile_visits", visits, midnight),
+        ]
+
     def _post_metrics(self, post: _Post, now: datetime) -> list[MetricSample]:
         assert post.curve is not None
+        video = any(m.content_type.startswith("video/") for m in post.media)
         values: dict[str, float] = dict(
-            post.curve.metrics(now - post.created_at, has_link=post.link is not None)
+            post.curve.metrics(now - post.created_at, has_link=post.link is not None, video=video)
         )
         heard = self._heard_on.get(post.external_id, ())
         values["comments"] = sum(1 for i in heard if i not in self._deleted)

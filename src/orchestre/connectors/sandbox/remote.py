@@ -173,6 +173,9 @@ class RemoteSandboxInstallation:
             self._call("GET", "/metrics", params={"ids": list(external_ids)})
         )
 
+    def read_account_metrics(self) -> list[MetricSample]:
+        return self.read_metrics([self._account.external_id])
+
     def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
         params = {"q": query, "limit": limit, **({"cursor": cursor} if cursor else {})}
         return wire.posts_from_json(self._call("GET", "/search", params=params))
