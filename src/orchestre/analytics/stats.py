@@ -29,8 +29,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orchestre.connectors.base import Metric
+from orchestre.errors import NotFound
 from orchestre.kit.clock import utcnow
-from orchestre.models import Channel, Post, PostVariant
+from orchestre.models import Channel, Post, PostVariant, Workspace
 from orchestre.models.analytics import PostFormat, PublicationStats
 from orchestre.models.insights import PostMetricSample
 from orchestre.models.media import MediaAsset
@@ -321,6 +322,16 @@ def rebuild(
         after = ids[-1]
     report.removed = _remove_unpublished(session, workspace_id)
     return report
+
+
+def rebuild_command(session: Session, slug: str | None) -> RebuildReport:
+    """`orchestre analytics rebuild-stats [--workspace SLUG]`: one workspace, or all."""
+    if slug is None:
+        return rebuild(session)
+    workspace_id = session.scalar(select(Workspace.id).where(Workspace.slug == slug))
+    if workspace_id is None:
+        raise NotFound(f"No workspace has the slug {slug!r}.", code="workspace_not_found")
+    return rebuild(session, workspace_id=workspace_id)
 
 
 def _remove_unpublished(session: Session, workspace_id: uuid.UUID | None) -> int:

@@ -35,7 +35,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -65,6 +65,7 @@ from orchestre.models.insights import MetricCollection, PostMetricSample
 from orchestre.models.publication import Publication, PublicationState
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 STAGES: tuple[timedelta, ...] = (
     timedelta(hours=1),
@@ -211,6 +212,66 @@ def collect_due(
     return report
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why a channel's network could not be asked now, and what to do about it: `end` the
+    schedule, `wait` for a person (reconnection), or `retry` later (honouring
+    `retry_after`). `reconnect`: the channel was found to need reconnection just now."""
+
+    action: Literal["end", "wait", "retry"]
+    reason: str
+    retry_after: float | None = None
+    reconnect: bool = False
+
+
+def reach(
+    session: Session,
+    opener: Opener,
+    channel_id: uuid.UUID,
+    what: str,
+    work: Callable[[Installation], T],
+) -> tuple[Channel, T] | Failure:
+    """Do `work` with the channel's installation if the channel can be asked (connected,
+    its network reporting metrics: `what` names them in the reason), and turn each failure
+    kind of the connector contract into one `Failure`; a definitive credential refusal
+    marks the channel as needing reconnection (its owners are told once)."""
+    channel = session.get(Channel, channel_id)
+    if channel is None or channel.status == ChannelStatus.DISCONNECTED.value:
+        return Failure("end", "The channel is disconnected.")
+    if channel.status != ChannelStatus.CONNECTED.value:
+        return Failure("wait", "The channel needs reconnection.")
+    try:
+        supported = Capability.READ_METRICS in opener.capabilities(channel.network)
+    except Exception as exc:  # the connector is not installed or failed to load
+        return Failure("retry", f"The {channel.network} connector is unavailable: {exc}")
+    if not supported:
+        return Failure("end", f"{channel.network} does not report {what}.")
+    try:
+        return channel, work(opener.open(session, channel))
+    except ChannelNeedsReconnection as exc:  # the refresh was refused: the channel is marked
+        return Failure("wait", exc.reason, reconnect=True)
+    except CredentialError as exc:
+        if not exc.definitive:
+            return Failure("retry", exc.message)
+        mark_needs_reconnection(session, channel.id, exc.message)
+        return Failure("wait", exc.message, reconnect=True)
+    except RetryableError as exc:
+        return Failure("retry", exc.message, exc.retry_after)
+    except ChannelUnavailable as exc:
+        return Failure("wait", str(exc))
+    except ConnectorError as exc:  # refused (permanent) or ambiguous: not now, maybe later
+        return Failure("retry", exc.message)
+
+
+def retry_delay(failures: int, retry_after: float | None) -> timedelta:
+    """How long to wait after the `failures`-th failure in a row: growing from
+    `RETRY_BASE` to `RETRY_CEILING`, never shorter than the network's Retry-After."""
+    delay: timedelta = min(RETRY_CEILING, RETRY_BASE * 2 ** (failures - 1))
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
 def _collect_channel(
     session: Session,
     opener: Opener,
@@ -219,46 +280,20 @@ def _collect_channel(
     now: datetime,
     report: CollectReport,
 ) -> None:
-    channel = session.get(Channel, channel_id)
-    if channel is None or channel.status == ChannelStatus.DISCONNECTED.value:
-        _end(due, "The channel is disconnected.", report)
-        return
-    if channel.status != ChannelStatus.CONNECTED.value:
-        _wait(due, now, WAIT_FOR_RECONNECTION, "The channel needs reconnection.", report)
-        return
-    try:
-        supported = Capability.READ_METRICS in opener.capabilities(channel.network)
-    except Exception as exc:  # the connector is not installed or failed to load
-        _retry(due, now, None, f"The {channel.network} connector is unavailable: {exc}", report)
-        return
-    if not supported:
-        _end(due, f"{channel.network} does not report post metrics.", report)
-        return
-    try:
-        installation = opener.open(session, channel)
-        samples = _read(installation, [d.external_id for d in due])
-        followers = _followers(installation)
-    except ChannelNeedsReconnection as exc:  # the refresh was refused: the channel is marked
-        report.needs_reconnection += 1
-        _wait(due, now, WAIT_FOR_RECONNECTION, exc.reason, report)
-        return
-    except CredentialError as exc:
-        if exc.definitive:
-            mark_needs_reconnection(session, channel.id, exc.message)
-            report.needs_reconnection += 1
-            _wait(due, now, WAIT_FOR_RECONNECTION, exc.message, report)
+    def measure(installation: Installation) -> tuple[list[MetricSample], int | None]:
+        return _read(installation, [d.external_id for d in due]), _followers(installation)
+
+    outcome = reach(session, opener, channel_id, "post metrics", measure)
+    if isinstance(outcome, Failure):
+        report.needs_reconnection += int(outcome.reconnect)
+        if outcome.action == "end":
+            _end(due, outcome.reason, report)
+        elif outcome.action == "wait":
+            _wait(due, now, WAIT_FOR_RECONNECTION, outcome.reason, report)
         else:
-            _retry(due, now, None, exc.message, report)
+            _retry(due, now, outcome.retry_after, outcome.reason, report)
         return
-    except RetryableError as exc:
-        _retry(due, now, exc.retry_after, exc.message, report)
-        return
-    except ChannelUnavailable as exc:
-        _wait(due, now, WAIT_FOR_RECONNECTION, str(exc), report)
-        return
-    except ConnectorError as exc:  # refused (permanent) or ambiguous: not now, maybe later
-        _retry(due, now, None, exc.message, report)
-        return
+    channel, (samples, followers) = outcome
     _store(session, channel, due, samples, followers, now, report)
 
 
@@ -368,7 +403,4 @@ def _retry(
             if not row.done:
                 row.next_at = max(row.next_at, now + RETRY_BASE)
             continue
-        delay = min(RETRY_CEILING, RETRY_BASE * 2 ** (row.failures - 1))
-        if retry_after is not None:
-            delay = max(delay, timedelta(seconds=retry_after))
-        row.next_at = now + delay
+        row.next_at = now + retry_delay(row.failures, retry_after)
