@@ -508,12 +508,18 @@ def test_metrics_of_a_reel_count_views_as_video_views(replay: Replay, fake_time:
     replay.on("GET", f"{V}/{reel}", payload("instagram/media_fields_reel.json"))
     replay.on("GET", f"{V}/{reel}/insights", payload("instagram/insights_reel.json"))
     values = {s.metric: s.value for s in _open(replay, fake_time).read_metrics([reel])}
+    assert query(replay.one("GET", f"{V}/{reel}/insights"))["metric"] == (
+        "reach,likes,comments,saved,shares,views,ig_reels_video_view_total_time"
+    )
     assert values == {
         Metric.REACH: 12000,
         Metric.VIDEO_VIEWS: 20500,
         Metric.LIKES: 900,
         Metric.COMMENTS: 31,
+        Metric.WATCH_TIME: 143_500,  # seconds, from milliseconds
     }
+    # Instagram gives no video length: the share watched is not available, not zero.
+    assert Metric.COMPLETION not in values
 
 
 def test_metrics_without_insights_keep_the_counts_and_unknown_ids_are_left_out(

@@ -61,11 +61,12 @@ from orchestre.connectors.meta.login import (
 )
 from orchestre.connectors.meta.shared import (
     absolute,
-    insight_values,
+    account_figures,
     is_video,
     local_file,
     log,
     lookup_published,
+    optional_insights,
     unverifiable,
 )
 from orchestre.connectors.meta.shared import page as interaction_page
@@ -83,6 +84,18 @@ INSIGHTS = {
 COUNT_FIELDS = (
     "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares"
 )
+# A video or a Reel is published as a Video object (an id without the Page's prefix): its
+# counts, its length (seconds), and its video insights (times in milliseconds).
+VIDEO_FIELDS = (
+    "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),length"
+)
+VIDEO_INSIGHTS = (
+    "total_video_views",
+    "total_video_view_total_time",
+    "total_video_avg_time_watched",
+)
+# Page insights: views of the Page's profile per day.
+VISITS_METRIC = "page_views_total"
 
 
 class FacebookConnector:
@@ -398,6 +411,9 @@ class FacebookInstallation(BaseInstallation):
     def read_metrics(self, external_ids: Sequence[str]) -> list[MetricSample]:
         samples: list[MetricSample] = []
         for post_id in external_ids:
+            if "_" not in post_id:  # feed posts are PAGE_POST; videos and Reels are not
+                samples.extend(self._video_metrics(post_id))
+                continue
             try:
                 counts = self._graph.get(f"/{post_id}", {"fields": COUNT_FIELDS})
             except GraphRefusal:
@@ -408,14 +424,8 @@ class FacebookInstallation(BaseInstallation):
                 Metric.COMMENTS: _total(counts.get("comments")),
                 Metric.REPOSTS: float((counts.get("shares") or {}).get("count") or 0),
             }
-            try:
-                found = insight_values(
-                    self._graph.get(f"/{post_id}/insights", {"metric": ",".join(INSIGHTS)})
-                )
-            except GraphRefusal as exc:
-                # Insights need a Page with enough followers; counts are still worth having.
-                log.info("facebook: no insights for %s: %s", post_id, exc.reason)
-                found = {}
+            # Insights need a Page with enough followers; counts are still worth having.
+            found = optional_insights(self._graph, f"/{post_id}/insights", INSIGHTS)
             values.update(
                 {INSIGHTS[name]: value for name, value in found.items() if name in INSIGHTS}
             )
@@ -424,6 +434,42 @@ class FacebookInstallation(BaseInstallation):
                 for metric, value in values.items()
             )
         return samples
+
+    def _video_metrics(self, video_id: str) -> list[MetricSample]:
+        try:
+            found = self._graph.get(f"/{video_id}", {"fields": VIDEO_FIELDS})
+        except GraphRefusal:
+            return []  # deleted, or not ours: left out
+        now = utcnow()
+        values = {
+            Metric.LIKES: _total(found.get("reactions")),
+            Metric.COMMENTS: _total(found.get("comments")),
+        }
+        insights = optional_insights(self._graph, f"/{video_id}/video_insights", VIDEO_INSIGHTS)
+        values.update(_video_values(insights, found.get("length")))
+        return [
+            MetricSample(external_id=video_id, metric=str(metric), value=value, at=now)
+            for metric, value in values.items()
+        ]
+
+    def read_account_metrics(self) -> list[MetricSample]:
+        """Followers (`followers_count`) and yesterday's Page views (`page_views_total`)."""
+        followers = self.profile().followers
+        return account_figures(self._graph, self._page, followers, VISITS_METRIC, {})
+
+
+def _video_values(insights: Mapping[str, float], length: Any) -> dict[Metric, float]:
+    """Views, total watch time in seconds, and the average share watched (the average
+    time watched over the video's length, at most 1: replays count in the average)."""
+    values: dict[Metric, float] = {}
+    if "total_video_views" in insights:
+        values[Metric.VIDEO_VIEWS] = insights["total_video_views"]
+    if "total_video_view_total_time" in insights:
+        values[Metric.WATCH_TIME] = insights["total_video_view_total_time"] / 1000
+    average = insights.get("total_video_avg_time_watched")
+    if average is not None and isinstance(length, int | float) and length > 0:
+        values[Metric.COMPLETION] = min(1.0, average / 1000 / length)
+    return values
 
 
 class _Source:

@@ -57,10 +57,11 @@ from orchestre.connectors.meta.login import (
     managed_pages,
 )
 from orchestre.connectors.meta.shared import (
+    account_figures,
     check_publishing_limit,
-    insight_values,
     log,
     lookup_published,
+    optional_insights,
     publish_container,
     unverifiable,
 )
@@ -75,6 +76,11 @@ COMMENT_FIELDS = f"id,text,timestamp,username,from{{id,username}},hidden,replies
 # impressions and plays in 2025; a story has no likes, comments or saves).
 FEED_METRICS = ("reach", "likes", "comments", "saved", "shares", "views")
 STORY_METRICS = ("reach", "views", "shares")
+# A Reel also says how long it was watched in all (milliseconds, replays included);
+# Instagram gives no video length, so the share of it watched (completion) is not known.
+REEL_METRICS = (*FEED_METRICS, "ig_reels_video_view_total_time")
+# Account insights: profile visits per day (`metric_type=total_value` since v22).
+VISITS_METRIC = "profile_views"
 NAMES = {
     "reach": Metric.REACH,
     "likes": Metric.LIKES,
@@ -351,22 +357,16 @@ class InstagramInstallation(BaseInstallation):
             except GraphRefusal:
                 continue  # deleted, or not ours: left out
             values = self._counts(media)
-            story = media.get("media_product_type") == "STORY"
-            video = media.get("media_product_type") == "REELS" or media.get("media_type") == "VIDEO"
-            try:
-                found = insight_values(
-                    self._graph.get(
-                        f"/{media_id}/insights",
-                        {"metric": ",".join(STORY_METRICS if story else FEED_METRICS)},
-                    )
-                )
-            except GraphRefusal as exc:
-                # (#10) Not enough viewers, or an expired story: the counts still hold.
-                log.info("instagram: no insights for %s: %s", media_id, exc.reason)
-                found = {}
+            product = str(media.get("media_product_type") or "")
+            video = product == "REELS" or media.get("media_type") == "VIDEO"
+            asked = {"STORY": STORY_METRICS, "REELS": REEL_METRICS}.get(product, FEED_METRICS)
+            # (#10) Not enough viewers, or an expired story: the counts still hold.
+            found = optional_insights(self._graph, f"/{media_id}/insights", asked)
             for name, value in found.items():
                 if name == "views":
                     values[Metric.VIDEO_VIEWS if video else Metric.IMPRESSIONS] = value
+                elif name == "ig_reels_video_view_total_time":
+                    values[Metric.WATCH_TIME] = value / 1000
                 elif name in NAMES:
                     values[NAMES[name]] = value
             now = utcnow()
@@ -375,6 +375,13 @@ class InstagramInstallation(BaseInstallation):
                 for metric, value in values.items()
             )
         return samples
+
+    def read_account_metrics(self) -> list[MetricSample]:
+        """Followers (`followers_count`) and yesterday's profile visits (`profile_views`)."""
+        followers = self.profile().followers
+        return account_figures(
+            self._graph, self._ig, followers, VISITS_METRIC, {"metric_type": "total_value"}
+        )
 
     def _counts(self, media: Mapping[str, Any]) -> dict[Metric, float]:
         counts: dict[Metric, float] = {}

@@ -16,10 +16,12 @@ from orchestre.connectors.base import (
     Interaction,
     InteractionPage,
     MediaRef,
+    Metric,
+    MetricSample,
     PermanentError,
     RetryableError,
 )
-from orchestre.connectors.meta.graph import Graph, Json, parse_time
+from orchestre.connectors.meta.graph import Graph, GraphRefusal, Json, parse_time
 from orchestre.kit.clock import utcnow
 
 log = logging.getLogger("orchestre.connectors.meta")
@@ -121,6 +123,46 @@ def insight_values(answer: Mapping[str, Any]) -> dict[str, float]:
         if isinstance(name, str) and isinstance(value, int | float):
             found[name] = float(value)
     return found
+
+
+def optional_insights(graph: Graph, path: str, metrics: Iterable[str]) -> dict[str, float]:
+    """Insights by name, or none when Meta refuses them (too few viewers or followers, an
+    expired story, a metric the object lacks): the counts asked beside them still hold."""
+    try:
+        return insight_values(graph.get(path, {"metric": ",".join(metrics)}))
+    except GraphRefusal as exc:
+        log.info("%s: no insights at %s: %s", exc.network, path, exc.reason)
+        return {}
+
+
+def account_figures(
+    graph: Graph,
+    account: str,
+    followers: int | None,
+    visits_metric: str,
+    params: Mapping[str, Any],
+) -> list[MetricSample]:
+    """An account's followers now and its profile visits over the last whole day (UTC),
+    said at the end of that day: `visits_metric` from `/{account}/insights`, period day.
+    Insights refused (too few followers, a permission missing) leave the visits out."""
+    now = utcnow()
+    samples = []
+    if followers is not None:
+        samples.append(MetricSample(account, Metric.FOLLOWERS.value, float(followers), now))
+    until = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    since = until - timedelta(days=1)
+    query = {"metric": visits_metric, "period": "day", **params}
+    query |= {"since": int(since.timestamp()), "until": int(until.timestamp())}
+    try:
+        found = insight_values(graph.get(f"/{account}/insights", query))
+    except GraphRefusal as exc:
+        log.info("%s: no account insights for %s: %s", exc.network, account, exc.reason)
+        return samples
+    if visits_metric in found:
+        samples.append(
+            MetricSample(account, Metric.PROFILE_VISITS.value, found[visits_metric], until)
+        )
+    return samples
 
 
 def absolute(url: Any) -> str | None:
