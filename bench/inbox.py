@@ -41,10 +41,12 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.channels.apps import NetworkAccess
+from orchestre.connectors import registry as connectors
 from orchestre.connectors.base import Interaction, InteractionKind
 from orchestre.connectors.registry import Registry
 from orchestre.connectors.sandbox import SandboxConnector
@@ -166,6 +169,10 @@ def seed(url: str) -> World:
             accounts.append(account)
         session.add(ResponseTarget(workspace_id=workspace.id, priority="normal", minutes=60))
         _install_rules(session, workspace.id)
+    # Every connector is loaded at start, as a server process does (start_publishing):
+    # the first hide asks the network's capabilities, and loading them on the way (some
+    # import large SDKs) would stall the first group of deliveries for seconds.
+    connectors.default().available()
     registry = Registry(points=[])
     registry.register(SandboxConnector())
     access = NetworkAccess(
@@ -318,27 +325,36 @@ def run_pushed(
     world: World, stream: list[Arrival], classifier: Classifier, *, rate: float, threads: int
 ) -> dict[str, Any]:
     """Each message its own signed delivery, received as the web server does: checked in
-    a request thread, stored by the group-commit batcher, answered once committed."""
+    a request thread, stored by the group-commit batcher, answered once committed (the
+    request waits for that on the event loop, holding no thread)."""
     batcher = WebhookBatcher(world.factory, classifier=classifier)
     hook = SandboxWebhooks()
     arrived: dict[str, float] = {}
     timings = Timings()
+    answers: list[Future[webhooks.WebhookOutcome]] = []
 
     with world.factory.begin() as session:  # as the web app does, once in a while
         secret = webhooks.secret_of(session, world.access, hook)
+
+    def answered(external_id: str, answer: Future[webhooks.WebhookOutcome]) -> None:
+        done = time.perf_counter()
+        if answer.exception() is not None:
+            timings.errors.append(f"{type(answer.exception()).__name__}: {answer.exception()}")
+            return
+        with timings.lock:
+            timings.committed_at[external_id] = done
 
     def request(arrival: Arrival) -> None:
         body = push_body(arrival.account, [arrival.item])
         headers = {k.lower(): v for k, v in signed_headers(body).items()}
         try:
             delivery = webhooks.check_signed(hook, headers, body, secret)
-            batcher.submit(delivery).result(timeout=120)
         except Exception as exc:
             timings.errors.append(f"{type(exc).__name__}: {exc}")
             return
-        done = time.perf_counter()
-        with timings.lock:
-            timings.committed_at[arrival.item.external_id] = done
+        answer = batcher.submit(delivery)
+        answer.add_done_callback(partial(answered, arrival.item.external_id))
+        answers.append(answer)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -348,6 +364,7 @@ def run_pushed(
                 time.sleep(wait)
             arrived[arrival.item.external_id] = time.perf_counter()
             pool.submit(request, arrival)
+    wait_futures(answers, timeout=120)
     elapsed = time.perf_counter() - start
     batcher.stop()
     return _measure(world, stream, arrived, timings, elapsed)

@@ -29,15 +29,16 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from orchestre.connectors.base import Interaction, InteractionKind
 from orchestre.inbox import classifying, sla
@@ -65,12 +66,29 @@ MAX_TEXT = 100_000
 # A message dated ahead of our clock by more than this is dated when it reached us.
 CLOCK_SKEW = timedelta(minutes=5)
 CHUNK = 200
+# What classifying writes on a message.
+_CLASSIFIED = (
+    "classified",
+    "classify_error",
+    "classification",
+    "language",
+    "sentiment",
+    "sentiment_score",
+    "toxicity",
+    "toxicity_score",
+    "spam",
+    "spam_score",
+    "needs_response",
+    "response_kind",
+)
+_K = TypeVar("_K", bound=tuple[Any, ...])
 
 
 @dataclass(frozen=True)
 class _Item:
     """A cleaned interaction and where it goes."""
 
+    channel: Channel
     raw: Interaction
     text: str
     created_at: datetime
@@ -101,19 +119,22 @@ def ingest_many(
     classifier: Classifier | None = None,
     now: datetime | None = None,
 ) -> list[InboxMessage]:
-    """`ingest` for several channels at once, classified in one call and moderated in
+    """`ingest` for several channels at once: each step is one statement for all of
+    them (not one per channel), the messages are classified in one call and moderated in
     one pass (classifiers cost far less per message in a batch)."""
     received = now or utcnow()
-    new: list[InboxMessage] = []
-    conversations: dict[uuid.UUID, Conversation] = {}
-    for channel, interactions in _by_channel(batches):
-        stored, threads = _store(session, channel, interactions, source, received)
-        new.extend(stored)
-        conversations.update({c.id: c for c in threads.values()})
+    new, threads = _store(session, _by_channel(batches), source, received)
     if not new:
         return []
+    conversations = {c.id: c for c in threads.values()}
     inbound = [m for m in new if m.direction == Direction.INBOUND.value]
     classifying.classify_messages(inbound, classifier)
+    for message in inbound:
+        # Every message then updates the same columns, and the flush sends one
+        # executemany (a label equal to the one stored would drop out of that message's
+        # UPDATE and split the batch).
+        for column in _CLASSIFIED:
+            flag_modified(message, column)
     session.flush()
     _moderate(session, inbound)
     _bookkeep(session, new, conversations)
@@ -133,26 +154,33 @@ def _by_channel(
 
 def _store(
     session: Session,
-    channel: Channel,
-    interactions: Sequence[Interaction],
+    batches: Sequence[tuple[Channel, Sequence[Interaction]]],
     source: str,
     received: datetime,
-) -> tuple[list[InboxMessage], dict[str, Conversation]]:
-    """Steps 1 to 3 for one channel: the new rows and their conversations."""
-    items = _clean(channel, interactions, received)
+) -> tuple[list[InboxMessage], dict[_MessageKey, Conversation]]:
+    """Steps 1 to 3 for every channel at once: the new rows and their conversations."""
+    items = [item for channel, raws in batches for item in _clean(channel, raws, received)]
     if not items:
         return [], {}
-    known = _known_ids(session, channel.id, [i.raw.external_id for i in items])
-    items = [i for i in items if i.raw.external_id not in known]
-    items = _drop_echoes(session, channel.id, items)
+    known = _known_ids(session, [_key(i) for i in items])
+    items = [i for i in items if _key(i) not in known]
+    items = _drop_echoes(session, items)
     if not items:
         return [], {}
-    authors = _authors(session, channel, items)
-    conversations = _conversations(session, channel, items, authors, received)
-    new = _insert_messages(session, channel, items, authors, conversations, source, received)
+    authors = _authors(session, items)
+    conversations = _conversations(session, items, authors, received)
+    new = _insert_messages(session, items, authors, conversations, source, received)
     if new:
         _count(session, new, items, conversations)
     return new, conversations
+
+
+# A message by its channel and the network's id: what its unique constraint says.
+_MessageKey = tuple[uuid.UUID, str]
+
+
+def _key(item: _Item) -> _MessageKey:
+    return (item.channel.id, item.raw.external_id)
 
 
 # Cleaning -------------------------------------------------------------------------------------
@@ -163,7 +191,7 @@ def _clean(channel: Channel, interactions: Sequence[Interaction], now: datetime)
     seen: set[str] = set()
     for raw in interactions:
         try:
-            item = _cleaned(raw, now)
+            item = _cleaned(channel, raw, now)
         except (AttributeError, TypeError, ValueError) as exc:
             log.warning("channel %s: malformed item skipped (%s)", channel.id, exc)
             continue
@@ -174,7 +202,7 @@ def _clean(channel: Channel, interactions: Sequence[Interaction], now: datetime)
     return items
 
 
-def _cleaned(raw: Interaction, now: datetime) -> _Item:
+def _cleaned(channel: Channel, raw: Interaction, now: datetime) -> _Item:
     if not isinstance(raw, Interaction):
         raise TypeError(f"not an interaction: {type(raw).__name__}")
     external_id = raw.external_id
@@ -194,38 +222,41 @@ def _cleaned(raw: Interaction, now: datetime) -> _Item:
     if created > now + CLOCK_SKEW:
         created = now
     url = raw.url if isinstance(raw.url, str) and len(raw.url) <= MAX_URL else None
-    return _Item(raw, text.replace("\x00", "")[:MAX_TEXT], created, url)
+    return _Item(channel, raw, text.replace("\x00", "")[:MAX_TEXT], created, url)
 
 
-def _known_ids(session: Session, channel_id: uuid.UUID, ids: Sequence[str]) -> set[str]:
-    known: set[str] = set()
-    for start in range(0, len(ids), CHUNK):
-        stmt = select(InboxMessage.external_id).where(
-            InboxMessage.channel_id == channel_id,
-            InboxMessage.external_id.in_(ids[start : start + CHUNK]),
+def _known_ids(session: Session, keys: Sequence[_MessageKey]) -> set[_MessageKey]:
+    """The messages stored already, of any channel, in one query (per `CHUNK`)."""
+    columns = tuple_(InboxMessage.channel_id, InboxMessage.external_id)
+    known: set[_MessageKey] = set()
+    for start in range(0, len(keys), CHUNK):
+        stmt = select(InboxMessage.channel_id, InboxMessage.external_id).where(
+            columns.in_(keys[start : start + CHUNK])
         )
-        known.update(session.scalars(stmt))
+        known.update((channel_id, external_id) for channel_id, external_id in session.execute(stmt))
     return known
 
 
-def _drop_echoes(session: Session, channel_id: uuid.UUID, items: list[_Item]) -> list[_Item]:
+def _drop_echoes(session: Session, items: list[_Item]) -> list[_Item]:
     """Our own reply read back before its send job recorded the network's id: the row
     exists already (external id still `pending:`), so the echo is not a second message."""
-    own = [i for i in items if i.raw.own]
-    if not own:
+    channels = {i.channel.id for i in items if i.raw.own}
+    if not channels:
         return items
-    stmt = select(InboxMessage.parent_external_id, InboxMessage.text).where(
-        InboxMessage.channel_id == channel_id,
+    stmt = select(
+        InboxMessage.channel_id, InboxMessage.parent_external_id, InboxMessage.text
+    ).where(
+        InboxMessage.channel_id.in_(channels),
         InboxMessage.direction == Direction.OUTBOUND.value,
         InboxMessage.external_id.like("pending:%"),
     )
-    pending = {(parent, text.strip()) for parent, text in session.execute(stmt)}
+    pending = {(channel, parent, text.strip()) for channel, parent, text in session.execute(stmt)}
     if not pending:
         return items
     return [
         i
         for i in items
-        if not (i.raw.own and (i.raw.parent_external_id, i.text.strip()) in pending)
+        if not (i.raw.own and (i.channel.id, i.raw.parent_external_id, i.text.strip()) in pending)
     ]
 
 
@@ -242,6 +273,12 @@ def dialect_insert(session: Session, model: type[Any]) -> Any:
 _STATEMENTS: dict[tuple[str, type[Any], bool], Any] = {}
 
 
+# ORM bulk inserts leave out a row's None values, and rows leaving out different columns
+# go in separate statements (a message with a post id, one without...): NULL written
+# instead, every row of a batch goes in one statement.
+_ONE_BATCH = {"render_nulls": True}
+
+
 def insert_new(session: Session, model: type[Any], *, returning: bool = False) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING for `model` (RETURNING the rows inserted), built
     once per dialect: building one costs more than running it."""
@@ -255,21 +292,35 @@ def insert_new(session: Session, model: type[Any], *, returning: bool = False) -
     return stmt
 
 
-def _authors(session: Session, channel: Channel, items: Sequence[_Item]) -> dict[str, uuid.UUID]:
-    """Author rows by the network's author id (created when new); our own account has none."""
-    wanted: dict[str, Interaction] = {}
+def _chunks(keys: Iterable[_K]) -> Iterator[list[_K]]:
+    """The keys `CHUNK` at a time, in a stable order: one statement reads each chunk."""
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+# An author by workspace, network and the network's id: its unique constraint.
+_AuthorKey = tuple[uuid.UUID, str, str]
+
+
+def _author_key(item: _Item) -> _AuthorKey:
+    return (item.channel.workspace_id, item.channel.network, item.raw.author_id[:MAX_ID])
+
+
+def _authors(session: Session, items: Sequence[_Item]) -> dict[_AuthorKey, uuid.UUID]:
+    """Author rows of every channel's items (created when new); our own account has none."""
+    wanted: dict[_AuthorKey, Interaction] = {}
     for item in items:
         if not item.raw.own:
-            wanted.setdefault(item.raw.author_id, item.raw)
+            wanted.setdefault(_author_key(item), item.raw)
     if not wanted:
         return {}
-    ids = list(wanted)
     rows = [
         {
             "id": uuid.uuid4(),
-            "workspace_id": channel.workspace_id,
-            "network": channel.network,
-            "external_id": author_id[:MAX_ID],
+            "workspace_id": workspace_id,
+            "network": network,
+            "external_id": external_id,
             "handle": (raw.author_handle or "")[:MAX_NAME],
             "name": (raw.author_name or "")[:MAX_NAME],
             "first_seen_at": raw.created_at,
@@ -279,55 +330,54 @@ def _authors(session: Session, channel: Channel, items: Sequence[_Item]) -> dict
             "message_count": 0,
         }
         # Sorted by key: concurrent ingests lock rows in one order, so never deadlock.
-        for author_id, raw in sorted(wanted.items())
+        for (workspace_id, network, external_id), raw in sorted(wanted.items())
     ]
     # executemany: one compiled statement, cached across calls.
     session.execute(insert_new(session, InboxAuthor), rows)
-    found: dict[str, uuid.UUID] = {}
-    for start in range(0, len(ids), CHUNK):
-        stmt2 = select(InboxAuthor.external_id, InboxAuthor.id).where(
-            InboxAuthor.workspace_id == channel.workspace_id,
-            InboxAuthor.network == channel.network,
-            InboxAuthor.external_id.in_([i[:MAX_ID] for i in ids[start : start + CHUNK]]),
-        )
-        found.update(session.execute(stmt2).all())
-    return {author_id: found[author_id[:MAX_ID]] for author_id in ids}
+    key = tuple_(InboxAuthor.workspace_id, InboxAuthor.network, InboxAuthor.external_id)
+    found: dict[_AuthorKey, uuid.UUID] = {}
+    for chunk in _chunks(wanted):
+        stmt = select(
+            InboxAuthor.workspace_id, InboxAuthor.network, InboxAuthor.external_id, InboxAuthor.id
+        ).where(key.in_(chunk))
+        found.update({(w, n, e): author_id for w, n, e, author_id in session.execute(stmt)})
+    return found
 
 
-_ConversationKey = tuple[str, str]
+# A conversation by channel, kind and root: its unique constraint.
+_ConversationKey = tuple[uuid.UUID, str, str]
 
 
 def _conversations(
     session: Session,
-    channel: Channel,
     items: Sequence[_Item],
-    authors: dict[str, uuid.UUID],
+    authors: dict[_AuthorKey, uuid.UUID],
     now: datetime,
-) -> dict[str, Conversation]:
-    """The conversation of each item, by the item's external id (created when new)."""
-    parents = {i.raw.parent_external_id for i in items if i.raw.parent_external_id}
-    by_parent = _conversation_of_messages(session, channel.id, parents)
-    keys: dict[str, _ConversationKey | uuid.UUID] = {}
+) -> dict[_MessageKey, Conversation]:
+    """The conversation of each item, by the item's key (created when new)."""
+    parents = {(i.channel.id, i.raw.parent_external_id or "") for i in items}
+    by_parent = _conversation_of_messages(session, {p for p in parents if p[1]})
+    keys: dict[_MessageKey, _ConversationKey | uuid.UUID] = {}
     starters: dict[_ConversationKey, _Item] = {}
     for item in items:
-        parent = item.raw.parent_external_id
-        if parent and parent in by_parent:
-            keys[item.raw.external_id] = by_parent[parent]
-        elif parent and parent in keys:
-            keys[item.raw.external_id] = keys[parent]
+        parent = (item.channel.id, item.raw.parent_external_id or "")
+        if parent in by_parent:
+            keys[_key(item)] = by_parent[parent]
+        elif parent in keys:
+            keys[_key(item)] = keys[parent]
         else:
             key = _root_key(item)
-            keys[item.raw.external_id] = key
+            keys[_key(item)] = key
             starters.setdefault(key, item)
-    rows = _ensure_conversations(session, channel, starters, authors, now)
+    rows = _ensure_conversations(session, starters, authors, now)
     ids = {k for k in keys.values() if isinstance(k, uuid.UUID)}
     existing = {}
     if ids:
         stmt = for_update(session, select(Conversation).where(Conversation.id.in_(ids)))
         existing = {c.id: c for c in session.scalars(stmt.order_by(Conversation.id))}
     return {
-        external_id: existing[key] if isinstance(key, uuid.UUID) else rows[key]
-        for external_id, key in keys.items()
+        item_key: existing[key] if isinstance(key, uuid.UUID) else rows[key]
+        for item_key, key in keys.items()
     }
 
 
@@ -337,43 +387,46 @@ def _root_key(item: _Item) -> _ConversationKey:
         # Direct messages with one person share one conversation; our own message without
         # a known parent is filed under what it answers.
         other = raw.parent_external_id or raw.external_id if raw.own else raw.author_id
-        return ("message", other[:MAX_ID])
+        return (item.channel.id, "message", other[:MAX_ID])
     if raw.kind == InteractionKind.MENTION:
-        return ("mention", raw.parent_external_id or raw.external_id)
-    return ("comment", raw.post_external_id or raw.parent_external_id or raw.external_id)
+        return (item.channel.id, "mention", raw.parent_external_id or raw.external_id)
+    root = raw.post_external_id or raw.parent_external_id or raw.external_id
+    return (item.channel.id, "comment", root)
 
 
 def _conversation_of_messages(
-    session: Session, channel_id: uuid.UUID, external_ids: set[str]
-) -> dict[str, uuid.UUID]:
-    if not external_ids:
-        return {}
-    stmt = select(InboxMessage.external_id, InboxMessage.conversation_id).where(
-        InboxMessage.channel_id == channel_id, InboxMessage.external_id.in_(external_ids)
-    )
-    return dict(session.execute(stmt).all())
+    session: Session, keys: set[_MessageKey]
+) -> dict[_MessageKey, uuid.UUID]:
+    key = tuple_(InboxMessage.channel_id, InboxMessage.external_id)
+    found: dict[_MessageKey, uuid.UUID] = {}
+    for chunk in _chunks(keys):
+        stmt = select(
+            InboxMessage.channel_id, InboxMessage.external_id, InboxMessage.conversation_id
+        ).where(key.in_(chunk))
+        found.update({(c, e): conversation for c, e, conversation in session.execute(stmt)})
+    return found
 
 
 def _ensure_conversations(
     session: Session,
-    channel: Channel,
     starters: dict[_ConversationKey, _Item],
-    authors: dict[str, uuid.UUID],
+    authors: dict[_AuthorKey, uuid.UUID],
     now: datetime,
 ) -> dict[_ConversationKey, Conversation]:
     if not starters:
         return {}
-    posts = {root for (kind, root) in starters if kind == "comment"}
-    variants = _our_variants(session, channel.id, posts)
+    variants = _our_variants(
+        session, {(channel, root) for (channel, kind, root) in starters if kind == "comment"}
+    )
     rows: list[dict[str, Any]] = [
         {
             "id": uuid.uuid4(),
-            "workspace_id": channel.workspace_id,
-            "channel_id": channel.id,
+            "workspace_id": item.channel.workspace_id,
+            "channel_id": channel_id,
             "kind": kind,
             "root_external_id": root,
-            "variant_id": variants.get(root) if kind == "comment" else None,
-            "author_id": None if item.raw.own else authors.get(item.raw.author_id),
+            "variant_id": variants.get((channel_id, root)) if kind == "comment" else None,
+            "author_id": None if item.raw.own else authors.get(_author_key(item)),
             "status": "new",
             "priority": "normal",
             "tags": [],
@@ -383,79 +436,73 @@ def _ensure_conversations(
             "created_at": now,
             "updated_at": now,
         }
-        for (kind, root), item in sorted(starters.items(), key=lambda kv: kv[0])
+        for (channel_id, kind, root), item in sorted(starters.items(), key=lambda kv: kv[0])
     ]
-    session.execute(insert_new(session, Conversation), rows)
+    session.execute(insert_new(session, Conversation), rows, execution_options=_ONE_BATCH)
+    key = tuple_(Conversation.channel_id, Conversation.kind, Conversation.root_external_id)
     found: dict[_ConversationKey, Conversation] = {}
-    by_kind: dict[str, list[str]] = defaultdict(list)
-    for kind, root in starters:
-        by_kind[kind].append(root)
-    for kind, roots in by_kind.items():
-        for start in range(0, len(roots), CHUNK):
-            stmt2 = for_update(
-                session,
-                select(Conversation)
-                .where(
-                    Conversation.channel_id == channel.id,
-                    Conversation.kind == kind,
-                    Conversation.root_external_id.in_(roots[start : start + CHUNK]),
-                )
-                .order_by(Conversation.id),
-            )
-            for conversation in session.scalars(stmt2):
-                found[(kind, conversation.root_external_id)] = conversation
-                if conversation.variant_id is None and kind == "comment":
-                    conversation.variant_id = variants.get(conversation.root_external_id)
+    for chunk in _chunks(starters):
+        stmt = for_update(
+            session, select(Conversation).where(key.in_(chunk)).order_by(Conversation.id)
+        )
+        for conversation in session.scalars(stmt):
+            channel_id, root = conversation.channel_id, conversation.root_external_id
+            found[(channel_id, conversation.kind, root)] = conversation
+            if conversation.variant_id is None and conversation.kind == "comment":
+                conversation.variant_id = variants.get((channel_id, root))
     return found
 
 
 def _our_variants(
-    session: Session, channel_id: uuid.UUID, post_ids: set[str]
-) -> dict[str, uuid.UUID]:
-    """The variant Orchestre published as each of these posts on this channel."""
-    if not post_ids:
-        return {}
-    stmt = select(Publication.external_id, Publication.variant_id).where(
-        Publication.channel_id == channel_id, Publication.external_id.in_(post_ids)
-    )
-    return {ext: variant for ext, variant in session.execute(stmt) if ext is not None}
+    session: Session, posts: set[tuple[uuid.UUID, str]]
+) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
+    """The variant Orchestre published as each of these posts (channel, post id)."""
+    key = tuple_(Publication.channel_id, Publication.external_id)
+    found: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
+    for chunk in _chunks(posts):
+        stmt = select(
+            Publication.channel_id, Publication.external_id, Publication.variant_id
+        ).where(key.in_(chunk))
+        found.update({(c, e): v for c, e, v in session.execute(stmt) if e is not None})
+    return found
 
 
 def _insert_messages(
     session: Session,
-    channel: Channel,
     items: Sequence[_Item],
-    authors: dict[str, uuid.UUID],
-    conversations: dict[str, Conversation],
+    authors: dict[_AuthorKey, uuid.UUID],
+    conversations: dict[_MessageKey, Conversation],
     source: str,
     received: datetime,
 ) -> list[InboxMessage]:
-    rows = [_message_row(channel, i, authors, conversations, source, received) for i in items]
-    ordered = sorted(rows, key=lambda r: str(r["external_id"]))  # one lock order, as above
+    rows = [_message_row(i, authors, conversations, source, received) for i in items]
+    # One lock order, as above.
+    ordered = sorted(rows, key=lambda r: (r["channel_id"], str(r["external_id"])))
     stmt = insert_new(session, InboxMessage, returning=True)
     # ORM bulk insert: executemany (batched VALUES), RETURNING only the rows inserted.
-    result = session.scalars(stmt, ordered, execution_options={"populate_existing": True})
+    result = session.scalars(
+        stmt, ordered, execution_options={**_ONE_BATCH, "populate_existing": True}
+    )
     inserted = {m.id: m for m in result}
     # RETURNING gives no order guarantee: keep the network's.
     return [inserted[r["id"]] for r in rows if r["id"] in inserted]
 
 
 def _message_row(
-    channel: Channel,
     item: _Item,
-    authors: dict[str, uuid.UUID],
-    conversations: dict[str, Conversation],
+    authors: dict[_AuthorKey, uuid.UUID],
+    conversations: dict[_MessageKey, Conversation],
     source: str,
     received: datetime,
 ) -> dict[str, Any]:
-    raw = item.raw
+    raw, channel = item.raw, item.channel
     own = raw.own
     return {
         "id": uuid.uuid4(),
         "workspace_id": channel.workspace_id,
         "channel_id": channel.id,
-        "conversation_id": conversations[raw.external_id].id,
-        "author_id": None if own else authors.get(raw.author_id),
+        "conversation_id": conversations[_key(item)].id,
+        "author_id": None if own else authors.get(_author_key(item)),
         "direction": Direction.OUTBOUND.value if own else Direction.INBOUND.value,
         "kind": InteractionKind(raw.kind).value,
         "external_id": raw.external_id,
@@ -480,13 +527,13 @@ def _count(
     session: Session,
     new: Sequence[InboxMessage],
     items: Sequence[_Item],
-    conversations: dict[str, Conversation],
+    conversations: dict[_MessageKey, Conversation],
 ) -> None:
     """Counters and last-seen instants, from the rows really inserted; authors' names and
     followers as the network says now. Conversations were read locked (FOR UPDATE on
     PostgreSQL; SQLite serializes writers), authors are counted with SQL increments: two
     ingests at once add up."""
-    raw_of = {i.raw.external_id: i.raw for i in items}
+    raw_of = {_key(i): i.raw for i in items}
     newest: dict[uuid.UUID, InboxMessage] = {}
     counts: dict[uuid.UUID, int] = defaultdict(int)
     by_conversation: dict[uuid.UUID, list[InboxMessage]] = defaultdict(list)
@@ -501,7 +548,12 @@ def _count(
         session.execute(
             _AUTHOR_SEEN,
             [
-                _author_params(author_id, counts[author_id], raw_of[m.external_id], m.created_at)
+                _author_params(
+                    author_id,
+                    counts[author_id],
+                    raw_of[(m.channel_id, m.external_id)],
+                    m.created_at,
+                )
                 for author_id, m in sorted(newest.items(), key=lambda kv: str(kv[0]))
             ],
         )
@@ -515,8 +567,10 @@ def _count(
         latest = max(m.created_at for m in messages)
         conversation.message_count += len(messages)
         conversation.version += 1
-        if latest > conversation.last_message_at:
-            conversation.last_message_at = latest
+        conversation.last_message_at = max(latest, conversation.last_message_at)
+        # Written even when unchanged: every conversation then updates the same columns,
+        # and the flush sends them all in one executemany, not one UPDATE each.
+        flag_modified(conversation, "last_message_at")
 
 
 _AUTHOR_TABLE: Table = cast(Table, InboxAuthor.__table__)
@@ -574,9 +628,12 @@ def _moderate(session: Session, messages: list[InboxMessage]) -> None:
 def _bookkeep(
     session: Session, new: Sequence[InboxMessage], conversations: dict[uuid.UUID, Conversation]
 ) -> None:
-    for message in new:
-        conversation = conversations[message.conversation_id]
-        if message.direction == Direction.OUTBOUND.value:
-            sla.on_answered(session, conversation, message.created_at)
-        else:
-            sla.on_inbound(session, conversation, message)
+    # The targets' look-ups flush nothing: the timers of every conversation are written
+    # together by the caller's flush, not one UPDATE before each look-up.
+    with session.no_autoflush:
+        for message in new:
+            conversation = conversations[message.conversation_id]
+            if message.direction == Direction.OUTBOUND.value:
+                sla.on_answered(session, conversation, message.created_at)
+            else:
+                sla.on_inbound(session, conversation, message)

@@ -70,19 +70,26 @@ def workspace(session: Session, workspace_id: uuid.UUID) -> Workspace | None:
     return session.get(Workspace, workspace_id)
 
 
+# The two look-ups below read the session's rows first (`Session.get`): a rule hiding
+# messages on the way in asks for channels and conversations that ingest has just loaded,
+# and a query each time cost a round trip and a flush per hidden message.
+
+
 def channel(session: Session, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> Channel | None:
-    return session.scalar(
-        select(Channel).where(Channel.id == channel_id, Channel.workspace_id == workspace_id)
-    )
+    found = session.get(Channel, channel_id)
+    return found if found is not None and found.workspace_id == workspace_id else None
 
 
 def get_conversation(
     session: Session, workspace_id: uuid.UUID, conversation_id: uuid.UUID, *, lock: bool = False
 ) -> Conversation | None:
-    stmt = select(Conversation).where(
-        Conversation.id == conversation_id, Conversation.workspace_id == workspace_id
-    )
-    return session.scalar(for_update(session, stmt) if lock else stmt)
+    if lock:  # the row as it is now, and held: a query whatever the session has
+        stmt = select(Conversation).where(
+            Conversation.id == conversation_id, Conversation.workspace_id == workspace_id
+        )
+        return session.scalar(for_update(session, stmt))
+    found = session.get(Conversation, conversation_id)
+    return found if found is not None and found.workspace_id == workspace_id else None
 
 
 def _by_ids(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -109,15 +109,27 @@ class WebhookBatcher:
             if len(group) == 1:
                 # The request answers 500; the network sends the delivery again later.
                 log.exception("a webhook delivery could not be stored")
-                group[0].answer.set_exception(exc)
+                _answer(group[0].answer, exc)
                 return
             log.warning("a group of %d webhook deliveries failed; one by one", len(group))
             for waiting in group:
                 self._store([waiting])
             return
         for waiting, outcome in zip(group, outcomes, strict=True):
-            waiting.answer.set_result(outcome)
+            _answer(waiting.answer, outcome)
 
     def _commit(self, deliveries: list[Delivery]) -> list[WebhookOutcome]:
         with transaction(self._factory) as session:
             return store(session, deliveries, classifier=self._classifier)
+
+
+def _answer(answer: Future[WebhookOutcome], outcome: WebhookOutcome | BaseException) -> None:
+    """Tell the request; one that gave up waiting (its future cancelled) is passed over,
+    so it cannot stop the thread that answers the others."""
+    try:
+        if isinstance(outcome, BaseException):
+            answer.set_exception(outcome)
+        else:
+            answer.set_result(outcome)
+    except InvalidStateError:
+        log.info("a webhook request stopped waiting before its group committed")

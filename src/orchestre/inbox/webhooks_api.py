@@ -3,6 +3,7 @@ signature is the authentication (see inbox/webhooks.py for every answer)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Mapping
@@ -114,11 +115,16 @@ async def webhook_receive(network: str, request: Request) -> WebhookAccepted:
     body = await request.body()
     headers = {name.lower(): value for name, value in request.headers.items()}
 
-    def work() -> WebhookAccepted:
+    def check() -> webhooks.Delivery:
         secret = _secret(request, settings, hook)
-        delivery = webhooks.check_signed(hook, headers, body, secret, _max_bytes(settings))
-        # Stored with the deliveries arriving meanwhile; answered once committed.
-        outcome = _batcher(request).submit(delivery).result(timeout=STORE_TIMEOUT)
-        return WebhookAccepted.model_validate(outcome.as_dict())
+        return webhooks.check_signed(hook, headers, body, secret, _max_bytes(settings))
 
-    return await run_in_threadpool(work)
+    delivery = await run_in_threadpool(check)
+    # Stored with the deliveries arriving meanwhile; answered once committed. The request
+    # waits on the event loop, not in one of the server's threads: a thread held per
+    # delivery capped the deliveries in flight (and so each group) at the pool's size,
+    # and starved every other route of threads while groups committed.
+    stored = asyncio.wrap_future(_batcher(request).submit(delivery))
+    # Shielded: a timeout or a client gone leaves the group to finish without this one.
+    outcome = await asyncio.wait_for(asyncio.shield(stored), STORE_TIMEOUT)
+    return WebhookAccepted.model_validate(outcome.as_dict())
