@@ -128,6 +128,19 @@ def test_metrics_map_public_metrics_and_leave_unknown_posts_out(
     assert {s.at for s in samples} == {clock.now()}
 
 
+def test_a_video_post_gives_its_views_and_nothing_is_made_up_for_a_photo(
+    x: XInstallation, replay: Replay
+) -> None:
+    replay.on("GET", "/2/tweets", answer(200, "tweets_metrics_video.json"))
+    samples = x.read_metrics(["1460323737035677698", "1460323737035677699"])
+    params = replay.requests[0].url.params
+    assert params["expansions"] == "attachments.media_keys"
+    assert params["media.fields"] == "type,public_metrics"
+    views = {s.external_id: s.value for s in samples if s.metric == Metric.VIDEO_VIEWS}
+    assert views == {"1460323737035677698": 1337}  # the photo post has none, not 0
+    assert not {s.metric for s in samples} & {Metric.WATCH_TIME, Metric.COMPLETION}
+
+
 def test_like_is_sent_as_the_account(x: XInstallation, replay: Replay) -> None:
     replay.on("POST", "/2/users/2244994945/likes", answer(200, "liked.json"))
     x.like("1712345678901234567")
