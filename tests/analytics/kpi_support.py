@@ -151,22 +151,33 @@ class Shop:
         self.db.flush()
 
     def message(
-        self, created_at: datetime, sentiment: str | None, channel: Channel | None = None
+        self,
+        created_at: datetime,
+        sentiment: str | None = None,
+        channel: Channel | None = None,
+        *,
+        conversation: Conversation | None = None,
+        outbound: bool = False,
     ) -> InboxMessage:
+        """An inbound message (classified when `sentiment` is given), or with `outbound`
+        our answer, sent, in the same conversation."""
         channel = channel or self.channel
-        conversation = Conversation(
-            workspace_id=self.workspace.id,
-            channel_id=channel.id,
-            kind="comment",
-            root_external_id=uuid.uuid4().hex,
-        )
-        self.db.add(conversation)
-        self.db.flush()
+        if conversation is None:
+            conversation = Conversation(
+                workspace_id=self.workspace.id,
+                channel_id=channel.id,
+                kind="comment",
+                root_external_id=uuid.uuid4().hex,
+            )
+            self.db.add(conversation)
+            self.db.flush()
         message = InboxMessage(
             workspace_id=self.workspace.id,
             channel_id=channel.id,
             conversation_id=conversation.id,
             kind="comment",
+            direction="outbound" if outbound else "inbound",
+            outbound_state="sent" if outbound else None,
             external_id=uuid.uuid4().hex,
             text="hello",
             created_at=created_at,
@@ -176,6 +187,11 @@ class Shop:
         self.db.add(message)
         self.db.flush()
         return message
+
+    def conversation_of(self, message: InboxMessage) -> Conversation:
+        found = self.db.get(Conversation, message.conversation_id)
+        assert found is not None
+        return found
 
 
 def make_shop(db: Session, timezone: str = "Europe/Paris") -> Shop:

@@ -211,7 +211,7 @@ def _span(period: Period) -> repo.Span:
 # --- computing values --------------------------------------------------------------------------
 
 
-def _cuttable(kpi: k.Kpi, filters: Filters, group_by: str | None) -> bool:
+def cuttable(kpi: k.Kpi, filters: Filters, group_by: str | None) -> bool:
     """Whether this KPI's source can be filtered and grouped the way asked."""
     if not kpi.available:
         return False
@@ -256,7 +256,7 @@ def _values(
 ) -> Values:
     """Each group's (or bucket's) measured KPIs; KPIs that cannot be cut are left out."""
     ws, span = actor.workspace_id, _span(period)
-    wanted = [kpi for kpi in chosen if _cuttable(kpi, filters, group_by)]
+    wanted = [kpi for kpi in chosen if cuttable(kpi, filters, group_by)]
     sources = {kpi.source for kpi in wanted}
     found: Values = {}
     if k.Source.POSTS in sources:
@@ -312,7 +312,7 @@ def _value(
     filters: Filters,
     group_by: str | None,
 ) -> KpiValue:
-    if not _cuttable(kpi, filters, group_by):
+    if not cuttable(kpi, filters, group_by):
         note = kpi.why_unavailable or NOT_THIS_WAY
         return KpiValue(kpi.name, None, None, k.Change(None, None), None, False, note)
     current = (now or {}).get(kpi.name) or _empty(kpi, filters, group_by)
@@ -417,7 +417,7 @@ def series(
         values: dict[str, float | None] = {}
         coverage: dict[str, int | None] = {}
         for kpi in chosen:
-            if not _cuttable(kpi, f, None):
+            if not cuttable(kpi, f, None):
                 values[kpi.name], coverage[kpi.name] = None, None
                 continue
             m = measured.get(kpi.name)
@@ -441,7 +441,7 @@ def _response_buckets(
 ) -> dict[date, dict[str, k.Measured]]:
     """Response rate and median first response per bucket, from the inbox's own figures."""
     names = {kpi.name for kpi in chosen} & {"response_rate", "median_first_response"}
-    if not names or not _cuttable(k.CATALOGUE["response_rate"], filters, None):
+    if not names or not cuttable(k.CATALOGUE["response_rate"], filters, None):
         return {}
     found: dict[date, dict[str, k.Measured]] = {}
     for start in localtime.buckets(period.first, period.last, interval):

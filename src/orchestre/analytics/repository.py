@@ -496,7 +496,7 @@ def labels(
                 table.workspace_id == workspace_id, table.id.in_(ids)
             )
         )
-        return dict(rows)
+        return {row.id: row.name for row in rows}
     if group_by == "post":
         rows = session.execute(
             select(PostVariant.post_id, func.min(PostVariant.text))
