@@ -614,7 +614,9 @@ class SandboxNetwork:
         followers = audience.followers_at(self.seed, acc.external_id, acc.created_at, now)
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         day = (midnight - timedelta(days=1)).date()
-        visits = audience.profile_visits_on(self.seed, acc.external_id, day, followers)
+        # The audience of that day, so a past day's visits never change.
+        audience_then = audience.followers_at(self.seed, acc.external_id, acc.created_at, midnight)
+        visits = audience.profile_visits_on(self.seed, acc.external_id, day, audience_then)
         return [
             MetricSample(acc.external_id, "followers", followers, now),
             MetricSample(acc.external_id, "profile_visits", visits, midnight),
