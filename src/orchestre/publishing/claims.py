@@ -19,6 +19,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from orchestre.kit.db import for_update
+from orchestre.models import VariantMedia
 from orchestre.models.publication import Publication, PublicationState, PublishingPause
 from orchestre.publishing.policy import EnginePolicy, is_missed
 
@@ -114,6 +115,17 @@ def claim_due(
         claims.append(Claim(publication.id, token))
     session.flush()
     return claims
+
+
+def with_media(session: Session, publication_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `publication_ids` whose variant has media (their sends go alone)."""
+    if not publication_ids:
+        return set()
+    stmt = select(Publication.id).where(
+        Publication.id.in_(list(publication_ids)),
+        exists().where(VariantMedia.variant_id == Publication.variant_id),
+    )
+    return set(session.scalars(stmt))
 
 
 def next_due(session: Session, now: datetime) -> datetime | None:

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -91,30 +93,36 @@ def _load_statement() -> Select[Publication, PostVariant, Channel, bool, bool]:
         select(Publication, PostVariant, Channel, paused, has_media)
         .outerjoin(PostVariant, PostVariant.id == Publication.variant_id)
         .outerjoin(Channel, Channel.id == Publication.channel_id)
-        .where(Publication.id == bindparam("publication_id"))
+        .where(Publication.id.in_(bindparam("publication_ids", expanding=True)))
         .execution_options(populate_existing=True)
     )
 
 
 # Built once: building a statement costs more CPU than SQLite takes to run it. PostgreSQL
-# locks the publication's row; SQLite's BEGIN IMMEDIATE has locked the database already.
+# locks the publications' rows (in id order, so two workers never wait on each other in a
+# circle); SQLite's BEGIN IMMEDIATE has locked the database already.
 _LOAD = _load_statement()
-_LOAD_LOCKED = _LOAD.with_for_update(of=Publication)
+_LOAD_LOCKED = _LOAD.order_by(Publication.id).with_for_update(of=Publication)
 
 
-def _load(session: Session, publication_id: uuid.UUID) -> _Loaded | None:
-    """The publication under its row lock, with its variant, its channel, whether its
-    workspace or channel is paused and whether the variant has media: one query.
+def _load_many(session: Session, publication_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, _Loaded]:
+    """The publications under their row locks, each with its variant, its channel, whether
+    its workspace or channel is paused and whether the variant has media: one query.
 
     Read afresh (sessions keep objects across commits): after the network call, another
-    worker may have taken the row over, and the fencing check must see it."""
+    worker may have taken a row over, and the fencing check must see it."""
+    if not publication_ids:
+        return {}
     postgres = session.get_bind().dialect.name == "postgresql"
     stmt = _LOAD_LOCKED if postgres else _LOAD
-    row = session.execute(stmt, {"publication_id": publication_id}).one_or_none()
-    if row is None:
-        return None
-    publication, variant, channel, paused_now, with_media = row
-    return _Loaded(publication, variant, channel, bool(paused_now), bool(with_media))
+    found = {}
+    for publication, variant, channel, paused_now, with_media in session.execute(
+        stmt, {"publication_ids": list(publication_ids)}
+    ):
+        found[publication.id] = _Loaded(
+            publication, variant, channel, bool(paused_now), bool(with_media)
+        )
+    return found
 
 
 def _release(publication: Publication, not_before: datetime | None = None) -> None:
@@ -144,14 +152,77 @@ def send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: s
     """Send one claimed publication; returns what happened (for logs, tests and benchmarks).
 
     The caller commits the outcome (the worker's job transaction)."""
-    outcome = _send(session, ctx, publication_id, token)
-    session.flush()
-    return outcome
+    return send_many(session, ctx, [(publication_id, token)])[0]
 
 
-def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: str) -> str:
+def send_many(
+    session: Session, ctx: SendContext, claims: Sequence[tuple[uuid.UUID, str]]
+) -> list[str]:
+    """Send several claimed publications with one transaction before the network calls
+    and one after, instead of two each: in a burst, what a send costs is mostly those
+    transactions (and, with SQLite, its one writer). Returns each one's outcome, in order.
+
+    Every publication goes through the same three steps as alone; if recording the
+    outcomes together fails, each is recorded again in its own transaction, so one bad row
+    never loses another's outcome (a row left `sending` is looked up on the network by its
+    next holder, never sent twice). The caller commits the last transaction."""
     now = ctx.clock()
-    loaded = _load(session, publication_id)
+    loaded = _load_many(session, [publication_id for publication_id, _ in claims])
+    outcomes: dict[uuid.UUID, str] = {}
+    ready: list[_Ready] = []
+    for publication_id, token in claims:
+        prepared = _prepare(session, ctx, loaded.get(publication_id), token, now)
+        if isinstance(prepared, str):
+            outcomes[publication_id] = prepared
+        else:
+            ready.append(prepared)
+    if not ready:
+        session.flush()
+        return [outcomes[publication_id] for publication_id, _ in claims]
+    session.commit()
+
+    answers = _ask_all(ready, ctx.clock)
+    try:
+        outcomes.update(_finish_all(session, ctx, answers))
+        session.flush()
+    except Exception:
+        if len(answers) == 1:
+            raise
+        log.exception("recording %d outcomes together failed; recording each alone", len(answers))
+        session.rollback()
+        for answer in answers:
+            try:
+                outcomes.update(_finish_all(session, ctx, [answer]))
+                session.commit()
+            except Exception:
+                log.exception("recording publication %s failed", answer[0].publication_id)
+                session.rollback()
+                outcomes[answer[0].publication_id] = "unrecorded"
+    return [outcomes[publication_id] for publication_id, _ in claims]
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A publication marked `sending`, with what its network call needs."""
+
+    publication_id: uuid.UUID
+    token: str
+    channel_id: uuid.UUID
+    installation: Installation
+    draft: DraftPost
+    lookup_ref: str
+    # When the attempt that may have reached the network started (None: none may have).
+    since: datetime | None
+    # The network call must start before this instant (half the send lease after the
+    # mark), else it is not made: a lease that lapses mid-call lets another worker in.
+    call_by: datetime
+
+
+def _prepare(
+    session: Session, ctx: SendContext, loaded: _Loaded | None, token: str, now: datetime
+) -> _Ready | str:
+    """Step 1 for one publication: its checks, a rate-limit token and the `sending` mark
+    (committed by the caller); or the outcome when it is not to be sent now."""
     if loaded is None or loaded.publication.state != P.CLAIMED.value:
         return "fenced"
     publication, variant, channel = loaded.publication, loaded.variant, loaded.channel
@@ -207,20 +278,88 @@ def _send(session: Session, ctx: SendContext, publication_id: uuid.UUID, token: 
     publication.lease_expires_at = now + ctx.policy.send_lease
     if variant.state == S.SCHEDULED.value:
         _move_variant(variant, S.PUBLISHING)
-    lookup_ref = publication.network_ref or publication.client_ref
-    channel_id = channel.id
-    session.commit()
+    return _Ready(
+        publication_id=publication.id,
+        token=token,
+        channel_id=channel.id,
+        installation=installation,
+        draft=draft,
+        lookup_ref=publication.network_ref or publication.client_ref,
+        since=earlier_attempt if look_first else None,
+        call_by=now + ctx.policy.send_lease / 2,
+    )
 
-    since = earlier_attempt if look_first else None
-    result, from_lookup, sent_at = _ask_network(installation, lookup_ref, since, draft, ctx.clock)
 
-    reloaded = _load(session, publication_id)
-    if reloaded is None or reloaded.variant is None:
-        return "vanished"
-    publication, again = reloaded.publication, reloaded.variant
-    if sent_at is not None and publication.claim_token == token:
-        publication.sending_started_at = sent_at  # the attempt a next lookup starts from
-    return _record(session, ctx, publication, again, channel_id, token, result, from_lookup)
+_Reply = tuple[PublishedRef | BaseException, bool, datetime | None]
+_Answer = tuple[_Ready, _Reply | None]
+# The network calls of a job of several publications run side by side, so each starts
+# right after the `sending` mark whatever its place in the job (its send lease runs from
+# that mark). Shared by the process's jobs; a call that would start too late is not made.
+_CALLS: ThreadPoolExecutor | None = None
+_CALLS_LOCK = threading.Lock()
+
+
+def _calls() -> ThreadPoolExecutor:
+    global _CALLS
+    with _CALLS_LOCK:
+        if _CALLS is None:
+            _CALLS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="orchestre-send")
+        return _CALLS
+
+
+def _ask_all(ready: list[_Ready], clock: Callable[[], datetime]) -> list[_Answer]:
+    def ask(item: _Ready) -> _Reply | None:
+        if clock() >= item.call_by:
+            return None  # its lease is running out before the call could start: not now
+        return _ask_network(item.installation, item.lookup_ref, item.since, item.draft, clock)
+
+    if len(ready) == 1:
+        return [(ready[0], ask(ready[0]))]
+    futures = [(item, _calls().submit(ask, item)) for item in ready]
+    return [(item, future.result()) for item, future in futures]
+
+
+def _finish_all(session: Session, ctx: SendContext, answers: list[_Answer]) -> dict[uuid.UUID, str]:
+    """Step 3 for each answered publication, read afresh under its lock (another worker
+    may have taken a row over during the call, and the fencing check must see it)."""
+    reloaded = _load_many(session, [item.publication_id for item, _ in answers])
+    outcomes: dict[uuid.UUID, str] = {}
+    for item, reply in answers:
+        found = reloaded.get(item.publication_id)
+        if found is None or found.variant is None:
+            outcomes[item.publication_id] = "vanished"
+            continue
+        publication = found.publication
+        if reply is None:
+            outcomes[item.publication_id] = _not_asked(publication, found.variant, item)
+            continue
+        result, from_lookup, sent_at = reply
+        if sent_at is not None and publication.claim_token == item.token:
+            publication.sending_started_at = sent_at  # the attempt a next lookup starts from
+        outcomes[item.publication_id] = _record(
+            session,
+            ctx,
+            publication,
+            found.variant,
+            item.channel_id,
+            item.token,
+            result,
+            from_lookup,
+        )
+    return outcomes
+
+
+def _not_asked(publication: Publication, variant: PostVariant, item: _Ready) -> str:
+    """The network was not asked (the call would have started too late): back to the queue
+    as it was before this attempt, unless another worker holds it now."""
+    if publication.claim_token != item.token or publication.state != P.SENDING.value:
+        return "fenced"
+    _release(publication)
+    publication.attempts = max(0, publication.attempts - 1)
+    publication.uncertain = item.since is not None
+    if variant.state == S.PUBLISHING.value and not publication.uncertain:
+        _move_variant(variant, S.SCHEDULED)
+    return "postponed"
 
 
 def _ask_network(

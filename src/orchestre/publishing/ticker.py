@@ -2,8 +2,9 @@
 runs workers, so nothing waits on a cron job or on one special process.
 
 Each tick claims a batch in one transaction (SKIP LOCKED lets several tickers share the
-rows) and enqueues one send job per claim, sent when that transaction commits: on the
-embedded pool, or on the broker for any `orchestre worker` to take. It claims no more
+rows) and enqueues send jobs of up to `send_batch` claims each (a publication with media
+alone), sent when that transaction commits: on the embedded pool, or on the broker for any
+`orchestre worker` to take. It claims no more
 while `max_waiting_claims` claims wait for a worker, so a burst of thousands is claimed
 as it is sent, never queued whole with leases that lapse before their turn. Between ticks it
 sleeps until the next publication falls due, at most `idle` seconds, and wakes at once
@@ -23,9 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.kit.clock import utcnow
 from orchestre.kit.db import transaction
-from orchestre.publishing.claims import claim_due, next_due, waiting_claims
+from orchestre.publishing.claims import claim_due, next_due, waiting_claims, with_media
 from orchestre.publishing.policy import EnginePolicy
-from orchestre.publishing.tasks import SEND
+from orchestre.publishing.tasks import SEND, SEND_MANY
 from orchestre.worker.queue import enqueue
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,18 @@ def _tick(
             return 0, True
         limit = min(policy.claim_batch, room)
         claims = claim_due(session, now=now, worker=worker, policy=policy, limit=limit)
+        alone = with_media(session, [claim.publication_id for claim in claims])
+        together: list[list[str]] = []
         for claim in claims:
-            enqueue(session, SEND, publication_id=str(claim.publication_id), token=claim.token)
+            if claim.publication_id in alone or policy.send_batch <= 1:
+                enqueue(session, SEND, publication_id=str(claim.publication_id), token=claim.token)
+                continue
+            together.append([str(claim.publication_id), claim.token])
+            if len(together) >= policy.send_batch:
+                enqueue(session, SEND_MANY, claims=together)
+                together = []
+        if together:
+            enqueue(session, SEND_MANY, claims=together)
     return len(claims), len(claims) >= room
 
 
