@@ -1,7 +1,8 @@
 """Taking in what a network reports (comments, replies, mentions, direct messages) as inbox
 messages: once each, threaded, with their authors, classified, then moderated.
 
-`ingest` is the one door for polling and webhooks alike. For one channel and one batch:
+`ingest` is the one door for polling and webhooks alike. For one channel and one batch
+(`ingest_many`: several channels, each step one statement for all of them):
 
 1. Items are cleaned; a malformed one (no id, an id too long, not an `Interaction`) is
    skipped and logged, never stopping the batch. Text is stored as the network gave it
@@ -13,9 +14,10 @@ messages: once each, threaded, with their authors, classified, then moderated.
    its unique key (messages per channel and network id, conversations per channel, kind
    and root, authors per workspace, network and id). A poll and a webhook bringing the
    same message at once make one row and no error, on SQLite and PostgreSQL alike; only
-   rows really inserted are counted, classified and returned.
-4. Classification of the new inbound messages, in one call; when it fails the messages
-   land unclassified with `classify_error` (flagged), never lost.
+   rows really inserted are counted, moderated and returned.
+4. Classification of the inbound messages not stored yet, in one call, before any row is
+   written or locked (the labels go in with the rows); when it fails the messages land
+   unclassified with `classify_error` (flagged), never lost.
 5. Moderation rules (`orchestre.moderation.rules.apply_rules`), in a savepoint: a failing
    rule leaves the messages in place.
 6. First-response bookkeeping (`orchestre.inbox.sla`): inbound messages start the timer,
@@ -66,7 +68,7 @@ MAX_TEXT = 100_000
 # A message dated ahead of our clock by more than this is dated when it reached us.
 CLOCK_SKEW = timedelta(minutes=5)
 CHUNK = 200
-# What classifying writes on a message.
+# What classifying writes on a message (an unclassified one holds the row's defaults).
 _CLASSIFIED = (
     "classified",
     "classify_error",
@@ -123,19 +125,11 @@ def ingest_many(
     them (not one per channel), the messages are classified in one call and moderated in
     one pass (classifiers cost far less per message in a batch)."""
     received = now or utcnow()
-    new, threads = _store(session, _by_channel(batches), source, received)
+    new, threads = _store(session, _by_channel(batches), source, received, classifier)
     if not new:
         return []
     conversations = {c.id: c for c in threads.values()}
     inbound = [m for m in new if m.direction == Direction.INBOUND.value]
-    classifying.classify_messages(inbound, classifier)
-    for message in inbound:
-        # Every message then updates the same columns, and the flush sends one
-        # executemany (a label equal to the one stored would drop out of that message's
-        # UPDATE and split the batch).
-        for column in _CLASSIFIED:
-            flag_modified(message, column)
-    session.flush()
     _moderate(session, inbound)
     _bookkeep(session, new, conversations)
     session.flush()
@@ -157,8 +151,9 @@ def _store(
     batches: Sequence[tuple[Channel, Sequence[Interaction]]],
     source: str,
     received: datetime,
+    classifier: Classifier | None,
 ) -> tuple[list[InboxMessage], dict[_MessageKey, Conversation]]:
-    """Steps 1 to 3 for every channel at once: the new rows and their conversations."""
+    """Steps 1 to 4 for every channel at once: the new rows and their conversations."""
     items = [item for channel, raws in batches for item in _clean(channel, raws, received)]
     if not items:
         return [], {}
@@ -167,9 +162,10 @@ def _store(
     items = _drop_echoes(session, items)
     if not items:
         return [], {}
+    labels = _classify(items, classifier)
     authors = _authors(session, items)
     conversations = _conversations(session, items, authors, received)
-    new = _insert_messages(session, items, authors, conversations, source, received)
+    new = _insert_messages(session, items, labels, authors, conversations, source, received)
     if new:
         _count(session, new, items, conversations)
     return new, conversations
@@ -467,15 +463,33 @@ def _our_variants(
     return found
 
 
+def _classify(items: Sequence[_Item], classifier: Classifier | None) -> dict[_MessageKey, Any]:
+    """Step 4, before any row is written or locked (a poller's ingest of the same
+    conversations does not wait for the classifiers): the classifiers' columns of each
+    inbound item, by its key. Classifying labels messages: unsaved ones here."""
+    inbound = [i for i in items if not i.raw.own]
+    drafts = [
+        InboxMessage(text=i.text, language=(i.raw.language or "")[:8] or None) for i in inbound
+    ]
+    classifying.classify_messages(drafts, classifier)
+    return {
+        _key(item): {column: getattr(draft, column) for column in _CLASSIFIED}
+        for item, draft in zip(inbound, drafts, strict=True)
+    }
+
+
 def _insert_messages(
     session: Session,
     items: Sequence[_Item],
+    labels: dict[_MessageKey, Any],
     authors: dict[_AuthorKey, uuid.UUID],
     conversations: dict[_MessageKey, Conversation],
     source: str,
     received: datetime,
 ) -> list[InboxMessage]:
     rows = [_message_row(i, authors, conversations, source, received) for i in items]
+    for row, item in zip(rows, items, strict=True):
+        row.update(labels.get(_key(item), {}))
     # One lock order, as above.
     ordered = sorted(rows, key=lambda r: (r["channel_id"], str(r["external_id"])))
     stmt = insert_new(session, InboxMessage, returning=True)
@@ -517,8 +531,17 @@ def _message_row(
         "deleted": False,
         "liked": False,
         "classified": False,
+        "classify_error": None,
         "language": (raw.language or "")[:8] or None,
         "classification": {},
+        "sentiment": None,
+        "sentiment_score": None,
+        "toxicity": None,
+        "toxicity_score": None,
+        "spam": None,
+        "spam_score": None,
+        "needs_response": None,
+        "response_kind": None,
         "outbound_state": OutboundState.SENT.value if own else None,
     }
 
