@@ -57,6 +57,17 @@ def test_rates_are_ratios_of_paired_sums_with_their_coverage() -> None:
     assert k.from_posts("posting_frequency", sums, days=14) == k.Measured(2.0, 4)
 
 
+def test_group_sums_add_up_without_turning_unknown_into_zero() -> None:
+    a = k.PostSums(posts=2, reach=k.Sum(100, 2), engagement_reach=(k.Sum(5, 1), k.Sum(50, 1)))
+    b = k.PostSums(posts=1, reach=k.Sum(None, 0), engagement_reach=(k.Sum(3, 1), k.Sum(30, 1)))
+    merged = k.merge_post_sums([a, b])
+    assert merged.posts == 3
+    assert merged.reach == k.Sum(100, 2)
+    assert merged.engagement_reach == (k.Sum(8, 2), k.Sum(80, 2))
+    assert merged.impressions == k.Sum(None, 0)
+    assert k.merge_post_sums([]) == k.PostSums()
+
+
 def test_campaign_formulas_from_sums() -> None:
     sums = k.CampaignSums(
         rows=3,

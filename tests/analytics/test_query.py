@@ -101,6 +101,10 @@ def test_group_by_channel_network_and_format(db: Session) -> None:
     assert [g.key for g in by_channel.groups] == [str(shop.channel.id), str(linkedin.id)]
     assert by_channel.groups[0].value("engagement_rate_reach").value == pytest.approx(0.2)
     assert by_channel.groups[1].label.endswith("(@corp)")
+    # The whole selection is the groups added up: the same as asked without groups.
+    alone = query.kpi_table(db, actor, kpis=kpis, period=MARCH).total
+    assert by_channel.total.value("engagement_rate_reach").value == pytest.approx(45 / 700)
+    assert by_channel.total == alone
     by_network = query.kpi_table(db, actor, kpis=kpis, period=MARCH, group_by="network")
     assert {g.key: g.value("posts").value for g in by_network.groups} == {
         "sandbox": 2,

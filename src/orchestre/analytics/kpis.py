@@ -16,7 +16,9 @@ a post seen by 100 people does not weigh as much as one seen by 100,000.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
 
 
 def _(message: str) -> str:
@@ -167,8 +169,7 @@ def per_week(count: float | None, days: int) -> float | None:
     return None if count is None or days <= 0 else count / days * 7
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """Period-over-period change; relative is None when the previous value is 0 or missing."""
 
     absolute: float | None
@@ -184,28 +185,26 @@ def change(current: float | None, previous: float | None) -> Change:
 # --- sums in, values out --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Sum:
+class Sum(NamedTuple):
     """A metric summed over the posts (or rows) that reported it; None: nobody did."""
 
     total: float | None = None
     reported: int = 0
 
 
-@dataclass(frozen=True)
-class PostSums:
+class PostSums(NamedTuple):
     """What the repository sums over PublicationStats for one group and period.
 
-    The paired sums (`engagement_with_reach` and `reach`, ...) are taken over the posts
+    The paired sums (`engagement_reach`: engagement and reach, ...) are taken over the posts
     that reported both sides, so each rate's numerator and denominator cover the same posts.
     """
 
     posts: int = 0
-    engagement: Sum = field(default_factory=Sum)
-    reach: Sum = field(default_factory=Sum)
-    impressions: Sum = field(default_factory=Sum)
-    clicks: Sum = field(default_factory=Sum)
-    video_views: Sum = field(default_factory=Sum)
+    engagement: Sum = Sum()
+    reach: Sum = Sum()
+    impressions: Sum = Sum()
+    clicks: Sum = Sum()
+    video_views: Sum = Sum()
     # Paired sums for rates: (numerator, denominator) over posts reporting both.
     engagement_reach: tuple[Sum, Sum] = (Sum(), Sum())
     engagement_impressions: tuple[Sum, Sum] = (Sum(), Sum())
@@ -213,12 +212,11 @@ class PostSums:
     clicks_impressions: tuple[Sum, Sum] = (Sum(), Sum())
 
 
-@dataclass(frozen=True)
-class CampaignSums:
+class CampaignSums(NamedTuple):
     rows: int = 0
-    spend: Sum = field(default_factory=Sum)
-    revenue: Sum = field(default_factory=Sum)
-    conversions: Sum = field(default_factory=Sum)
+    spend: Sum = Sum()
+    revenue: Sum = Sum()
+    conversions: Sum = Sum()
     # Paired with spend: (spend, x) over rows reporting both.
     spend_clicks: tuple[Sum, Sum] = (Sum(), Sum())
     spend_impressions: tuple[Sum, Sum] = (Sum(), Sum())
@@ -226,19 +224,46 @@ class CampaignSums:
     spend_revenue: tuple[Sum, Sum] = (Sum(), Sum())
 
 
-@dataclass(frozen=True)
-class FollowerSums:
+class FollowerSums(NamedTuple):
     channels: int = 0  # channels with at least one count in the period
     first: float | None = None
     last: float | None = None
 
 
-@dataclass(frozen=True)
-class Measured:
+class Measured(NamedTuple):
     """A KPI's value with how many posts / rows / channels it rests on (None: not counted)."""
 
     value: float | None
     coverage: int | None = None
+
+
+def _add(a: Sum, b: Sum) -> Sum:
+    if a.total is None or b.total is None:
+        return Sum(b.total if a.total is None else a.total, a.reported + b.reported)
+    return Sum(a.total + b.total, a.reported + b.reported)
+
+
+def _add_pair(a: tuple[Sum, Sum], b: tuple[Sum, Sum]) -> tuple[Sum, Sum]:
+    return _add(a[0], b[0]), _add(a[1], b[1])
+
+
+def merge_post_sums(parts: Iterable[PostSums]) -> PostSums:
+    """The sums of several groups together (every sum and count adds up)."""
+    m = PostSums()
+    for p in parts:
+        m = PostSums(
+            m.posts + p.posts,
+            _add(m.engagement, p.engagement),
+            _add(m.reach, p.reach),
+            _add(m.impressions, p.impressions),
+            _add(m.clicks, p.clicks),
+            _add(m.video_views, p.video_views),
+            _add_pair(m.engagement_reach, p.engagement_reach),
+            _add_pair(m.engagement_impressions, p.engagement_impressions),
+            _add_pair(m.engagement_followers, p.engagement_followers),
+            _add_pair(m.clicks_impressions, p.clicks_impressions),
+        )
+    return m
 
 
 def _paired(pair: tuple[Sum, Sum]) -> Measured:
@@ -246,25 +271,22 @@ def _paired(pair: tuple[Sum, Sum]) -> Measured:
     return Measured(ratio(top.total, bottom.total), bottom.reported)
 
 
+_POST_TOTALS = ("engagement", "reach", "impressions", "clicks", "video_views")
+_POST_RATES = {
+    "engagement_rate_reach": "engagement_reach",
+    "engagement_rate_impressions": "engagement_impressions",
+    "engagement_rate_followers": "engagement_followers",
+    "ctr": "clicks_impressions",
+}
+
+
 def from_posts(name: str, sums: PostSums, days: int) -> Measured:
     """The value of a posts KPI from its sums (see the catalogue's formulas)."""
-    simple = {
-        "engagement": sums.engagement,
-        "reach": sums.reach,
-        "impressions": sums.impressions,
-        "clicks": sums.clicks,
-        "video_views": sums.video_views,
-    }
-    if name in simple:
-        return Measured(simple[name].total, simple[name].reported)
-    pairs = {
-        "engagement_rate_reach": sums.engagement_reach,
-        "engagement_rate_impressions": sums.engagement_impressions,
-        "engagement_rate_followers": sums.engagement_followers,
-        "ctr": sums.clicks_impressions,
-    }
-    if name in pairs:
-        return _paired(pairs[name])
+    if name in _POST_TOTALS:
+        found: Sum = getattr(sums, name)
+        return Measured(found.total, found.reported)
+    if name in _POST_RATES:
+        return _paired(getattr(sums, _POST_RATES[name]))
     if name == "posts":
         return Measured(float(sums.posts), sums.posts)
     if name == "posting_frequency":

@@ -74,7 +74,7 @@ SOURCE_GROUPS: dict[k.Source, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KpiValue:
     kpi: str
     value: float | None  # None: not available (zero denominator, nothing reported)
@@ -257,24 +257,20 @@ def _values(
     """Each group's (or bucket's) measured KPIs; KPIs that cannot be cut are left out."""
     ws, span = actor.workspace_id, _span(period)
     wanted = [kpi for kpi in chosen if cuttable(kpi, filters, group_by)]
-    sources = {kpi.source for kpi in wanted}
+    by_source = {src: [kpi.name for kpi in wanted if kpi.source is src] for src in k.Source}
     found: Values = {}
-    if k.Source.POSTS in sources:
+    if by_source[k.Source.POSTS]:
         for key, sums in repo.post_sums(session, ws, span, filters, group_by, interval).items():
             days = period.days if interval is None else _bucket_days(key[-1], interval, period)
-            for kpi in wanted:
-                if kpi.source is k.Source.POSTS:
-                    _put(found, key, kpi.name, k.from_posts(kpi.name, sums, days))
-    if k.Source.CAMPAIGNS in sources:
+            found[key] = {n: k.from_posts(n, sums, days) for n in by_source[k.Source.POSTS]}
+    if by_source[k.Source.CAMPAIGNS]:
         for key, c in repo.campaign_sums(session, ws, span, filters, group_by, interval).items():
-            for kpi in wanted:
-                if kpi.source is k.Source.CAMPAIGNS:
-                    _put(found, key, kpi.name, k.from_campaigns(kpi.name, c))
-    if k.Source.CHANNELS in sources:
+            for name in by_source[k.Source.CAMPAIGNS]:
+                _put(found, key, name, k.from_campaigns(name, c))
+    if by_source[k.Source.CHANNELS]:
         for key, f in repo.follower_sums(session, ws, span, filters, group_by, interval).items():
-            for kpi in wanted:
-                if kpi.source is k.Source.CHANNELS:
-                    _put(found, key, kpi.name, k.from_followers(kpi.name, f))
+            for name in by_source[k.Source.CHANNELS]:
+                _put(found, key, name, k.from_followers(name, f))
     names = {kpi.name for kpi in wanted}
     if any(n.startswith("sentiment_") for n in names):
         counts = repo.sentiment_counts(session, ws, span, filters, group_by, interval)
@@ -326,6 +322,39 @@ def _value(
     )
 
 
+def _table_values(
+    session: Session,
+    actor: Actor,
+    chosen: list[k.Kpi],
+    period: Period,
+    filters: Filters,
+    group_by: str | None,
+) -> tuple[Values, Values]:
+    """(this period, the previous one): measured KPIs by key, () for the whole selection
+    and (group,) for each group. Posts are summed in one pass over both periods by group,
+    the whole selection being the groups added up; other sources are small and asked apart."""
+    previous = period.previous()
+    now: Values = {}
+    before: Values = {}
+    posts = [kpi.name for kpi in chosen if kpi.source is k.Source.POSTS]
+    if posts:
+        spans = (_span(period), _span(previous))
+        split = repo.post_sums_split(session, actor.workspace_id, *spans, filters, group_by)
+        for found, by_key, days in zip(
+            (now, before), split, (period.days, previous.days), strict=True
+        ):
+            if group_by is not None:
+                by_key[()] = k.merge_post_sums(by_key.values())
+            for key, sums in by_key.items():
+                found[key] = {name: k.from_posts(name, sums, days) for name in posts}
+    others = [kpi for kpi in chosen if kpi.source is not k.Source.POSTS]
+    for found, when in ((now, period), (before, previous)):
+        for grouping in dict.fromkeys((None, group_by)) if others else ():
+            for key, measured in _values(session, actor, others, when, filters, grouping).items():
+                found.setdefault(key, {}).update(measured)
+    return now, before
+
+
 def kpi_table(
     session: Session,
     actor: Actor,
@@ -343,13 +372,12 @@ def kpi_table(
     f = filters or Filters()
     check_format(f.format)
     previous = period.previous()
-    now_total = _values(session, actor, chosen, period, f, None).get((), {})
-    before_total = _values(session, actor, chosen, previous, f, None).get((), {})
-    total = KpiGroup(None, "", [_value(kpi, now_total, before_total, f, None) for kpi in chosen])
+    now, before = _table_values(session, actor, chosen, period, f, group_by)
+    total = KpiGroup(
+        None, "", [_value(kpi, now.get(()), before.get(()), f, None) for kpi in chosen]
+    )
     groups: list[KpiGroup] = []
     if group_by is not None:
-        now = _values(session, actor, chosen, period, f, group_by)
-        before = _values(session, actor, chosen, previous, f, group_by)
         keys = [key[0] for key in now if key and key[0] is not None]
         names = repo.labels(session, actor.workspace_id, group_by, keys)
         for key in keys:

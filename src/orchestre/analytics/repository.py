@@ -60,12 +60,22 @@ def dialect(session: Session) -> str:
 # --- posts -----------------------------------------------------------------------------------
 
 
+ENGAGEMENT_PARTS = (S.likes, S.comments, S.reposts, S.saves)
+
+
+def engagement_known() -> ColumnElement[bool]:
+    """Whether a post reported any of the interactions engagement adds up."""
+    return func.coalesce(*ENGAGEMENT_PARTS).is_not(None)
+
+
 def engagement_expr() -> ColumnElement[Any]:
     """One post's engagement: the interactions it reported; NULL when it reported none."""
-    parts = (S.likes, S.comments, S.reposts, S.saves)
-    none = and_(*(p.is_(None) for p in parts))
-    total = sum((func.coalesce(p, 0) for p in parts[1:]), func.coalesce(parts[0], 0))
-    return case((none, null()), else_=total)
+    parts = [func.coalesce(p, 0) for p in ENGAGEMENT_PARTS]
+    return case((engagement_known(), sum(parts[1:], parts[0])), else_=null())
+
+
+def clicks_known() -> ColumnElement[bool]:
+    return or_(S.clicks.is_not(None), S.link_clicks > 0)
 
 
 def clicks_expr() -> ColumnElement[Any]:
@@ -77,12 +87,14 @@ def _sum(value: Any) -> list[ColumnElement[Any]]:
     return [func.sum(value), func.count(value)]
 
 
-def _pair(top: Any, bottom: Any) -> list[ColumnElement[Any]]:
-    both = and_(top.is_not(None), bottom.is_not(None))
+def _pair(top: Any, bottom: Any, top_known: Any = None) -> list[ColumnElement[Any]]:
+    """Σ top and Σ bottom over the rows holding both, and how many rows those are. Written
+    so that each side's expression is evaluated once per row (SUM skips NULLs)."""
+    known = top.is_not(None) if top_known is None else top_known
     return [
-        func.sum(case((both, top))),
-        func.sum(case((both, bottom))),
-        func.count(case((both, 1))),
+        func.sum(case((bottom.is_not(None), top))),
+        func.sum(case((known, bottom))),
+        func.count(case((known, bottom))),
     ]
 
 
@@ -95,32 +107,24 @@ def _post_columns() -> list[ColumnElement[Any]]:
         *_sum(S.impressions),
         *_sum(clicks),
         *_sum(S.video_views),
-        *_pair(eng, S.reach),
-        *_pair(eng, S.impressions),
-        *_pair(eng, S.followers),
-        *_pair(clicks, S.impressions),
+        *_pair(eng, S.reach, engagement_known()),
+        *_pair(eng, S.impressions, engagement_known()),
+        *_pair(eng, S.followers, engagement_known()),
+        *_pair(clicks, S.impressions, clicks_known()),
     ]
 
 
-def _post_sums(values: Sequence[Any]) -> PostSums:
-    def one(i: int) -> Sum:
-        return Sum(_float(values[i]), int(values[i + 1]))
-
+def _post_sums(v: Sequence[Any]) -> PostSums:
+    # Positions follow _post_columns: count, 5 x (sum, count), 4 x (sum, sum, count).
     def pair(i: int) -> tuple[Sum, Sum]:
-        count = int(values[i + 2])
-        return Sum(_float(values[i]), count), Sum(_float(values[i + 1]), count)
+        count = int(v[i + 2])
+        return Sum(_float(v[i]), count), Sum(_float(v[i + 1]), count)
+
+    def one(i: int) -> Sum:
+        return Sum(_float(v[i]), int(v[i + 1]))
 
     return PostSums(
-        posts=int(values[0]),
-        engagement=one(1),
-        reach=one(3),
-        impressions=one(5),
-        clicks=one(7),
-        video_views=one(9),
-        engagement_reach=pair(11),
-        engagement_impressions=pair(14),
-        engagement_followers=pair(17),
-        clicks_impressions=pair(20),
+        int(v[0]), one(1), one(3), one(5), one(7), one(9), pair(11), pair(14), pair(17), pair(20)
     )
 
 
@@ -192,6 +196,31 @@ def post_sums(
         query = query.group_by(*keys)
     rows = _keyed(session.execute(query), len(keys), interval)
     return {key: _post_sums(values) for key, values in rows}
+
+
+def post_sums_split(
+    session: Session,
+    workspace_id: uuid.UUID,
+    span: Span,
+    previous: Span,
+    filters: Filters,
+    group_by: str | None = None,
+) -> tuple[dict[tuple[Key, ...], PostSums], dict[tuple[Key, ...], PostSums]]:
+    """The sums of `span` and of the `previous` span that ends where it starts, in one pass
+    over the rows of both, by group key (empty key without group_by)."""
+    current = case((S.published_at >= span.start, 1), else_=0).label("current")
+    keys: list[Any] = [current]
+    if group_by is not None:
+        keys.append(group_column(group_by))
+    query = select(*keys, *_post_columns()).where(
+        S.published_at >= previous.start, S.published_at < span.end
+    )
+    query = _post_filters(query, workspace_id, filters).group_by(*keys)
+    now: dict[tuple[Key, ...], PostSums] = {}
+    before: dict[tuple[Key, ...], PostSums] = {}
+    for key, values in _keyed(session.execute(query), len(keys), None):
+        (now if key[0] == 1 else before)[key[1:]] = _post_sums(values)
+    return now, before
 
 
 def hour_of_week_sums(
