@@ -327,3 +327,27 @@ def test_unknown_kpi_group_interval_and_format_are_refused_with_the_rule(db: Ses
     with pytest.raises(Invalid) as fmt:
         query.kpi_table(db, shop.actor(), period=MARCH, filters=query.Filters(format="gif"))
     assert fmt.value.errors[0].field == "format"
+
+
+def test_series_of_every_source_by_week(db: Session) -> None:
+    shop = make_shop(db)
+    spring = shop.campaign()
+    shop.result(spring, date(2030, 3, 4), spend=10)  # Monday of the week of March 4
+    shop.result(spring, date(2030, 3, 10), spend=5)  # Sunday, same week
+    shop.result(spring, date(2030, 3, 11), spend=1)
+    shop.followers(100, at("2030-03-04 12:00"))
+    shop.followers(130, at("2030-03-09 12:00"))
+    shop.followers(150, at("2030-03-12 12:00"))
+    shop.message(at("2030-03-05 10:00"), "negative")
+    asked = shop.message(at("2030-03-12 10:00"), "positive")
+    shop.message(at("2030-03-12 10:10"), outbound=True, conversation=shop.conversation_of(asked))
+    period = Period("custom", date(2030, 3, 4), date(2030, 3, 17), "Europe/Paris")
+    kpis = ["spend", "follower_growth", "sentiment_negative", "response_rate", "share_of_voice"]
+    found = query.series(db, shop.actor(), kpis=kpis, period=period, interval="week")
+    first, second = (p.values for p in found.points)
+    assert (first["spend"], second["spend"]) == (15, 1)
+    assert (first["follower_growth"], second["follower_growth"]) == (30, 0)
+    assert (first["sentiment_negative"], second["sentiment_negative"]) == (1, 0)
+    assert (first["response_rate"], second["response_rate"]) == (0, 1)
+    assert first["share_of_voice"] is None
+    assert found.points[0].coverage["share_of_voice"] is None

@@ -52,7 +52,6 @@ __all__ = [
 
 _ = k._
 NOT_THIS_WAY = _("Not available for this filter or grouping.")
-TOO_LONG_FOR_INBOX = _("The inbox figures cover a year at most.")
 RANKABLE = (
     "engagement_rate_reach",
     "engagement_rate_impressions",
