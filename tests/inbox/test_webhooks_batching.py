@@ -73,3 +73,22 @@ def test_a_failing_delivery_is_answered_alone_and_the_others_stored(
         bad.result(10)
     assert slow.groups[1:] == [["b", "bad", "c"], ["b"], ["bad"], ["c"]]
     batcher.stop()
+
+
+def test_a_request_that_stopped_waiting_does_not_stop_the_others_being_answered(
+    session_factory: sessionmaker[Session], slow: SlowStore
+) -> None:
+    """The web route gives up on a delivery after its timeout (its future cancelled);
+    the group is still stored and every later delivery still answered."""
+    batcher = WebhookBatcher(session_factory)
+    first = batcher.submit(_delivery("a"))
+    gone = batcher.submit(_delivery("b"))
+    kept = batcher.submit(_delivery("c", b"zz"))
+    assert gone.cancel()
+    slow.release.set()
+
+    assert first.result(10).ingested == 1
+    assert kept.result(10).ingested == 2
+    assert batcher.submit(_delivery("d", b"www")).result(10).ingested == 3
+    assert slow.groups == [["a"], ["b", "c"], ["d"]]
+    batcher.stop()

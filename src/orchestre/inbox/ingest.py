@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, case, func, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -223,13 +223,12 @@ def _cleaned(channel: Channel, raw: Interaction, now: datetime) -> _Item:
 
 def _known_ids(session: Session, keys: Sequence[_MessageKey]) -> set[_MessageKey]:
     """The messages stored already, of any channel, in one query (per `CHUNK`)."""
-    columns = tuple_(InboxMessage.channel_id, InboxMessage.external_id)
+    columns = (InboxMessage.channel_id, InboxMessage.external_id)
+    wanted = set(keys)
     known: set[_MessageKey] = set()
-    for start in range(0, len(keys), CHUNK):
-        stmt = select(InboxMessage.channel_id, InboxMessage.external_id).where(
-            columns.in_(keys[start : start + CHUNK])
-        )
-        known.update((channel_id, external_id) for channel_id, external_id in session.execute(stmt))
+    for chunk in _chunks(wanted):
+        stmt = select(*columns).where(_among(columns, chunk))
+        known.update((c, e) for c, e in session.execute(stmt) if (c, e) in wanted)
     return known
 
 
@@ -288,6 +287,13 @@ def insert_new(session: Session, model: type[Any], *, returning: bool = False) -
     return stmt
 
 
+def _among(columns: Sequence[Any], keys: Sequence[tuple[Any, ...]]) -> Any:
+    """Rows whose key (the values of `columns`) may be one of `keys`: one IN per column,
+    a superset the callers narrow down to `keys`. A row-value IN would be exact, but
+    SQLite answers it by scanning the whole table; this uses the unique index on both."""
+    return and_(*(column.in_({key[n] for key in keys}) for n, column in enumerate(columns)))
+
+
 def _chunks(keys: Iterable[_K]) -> Iterator[list[_K]]:
     """The keys `CHUNK` at a time, in a stable order: one statement reads each chunk."""
     ordered = sorted(keys)
@@ -330,13 +336,11 @@ def _authors(session: Session, items: Sequence[_Item]) -> dict[_AuthorKey, uuid.
     ]
     # executemany: one compiled statement, cached across calls.
     session.execute(insert_new(session, InboxAuthor), rows)
-    key = tuple_(InboxAuthor.workspace_id, InboxAuthor.network, InboxAuthor.external_id)
+    columns = (InboxAuthor.workspace_id, InboxAuthor.network, InboxAuthor.external_id)
     found: dict[_AuthorKey, uuid.UUID] = {}
     for chunk in _chunks(wanted):
-        stmt = select(
-            InboxAuthor.workspace_id, InboxAuthor.network, InboxAuthor.external_id, InboxAuthor.id
-        ).where(key.in_(chunk))
-        found.update({(w, n, e): author_id for w, n, e, author_id in session.execute(stmt)})
+        stmt = select(*columns, InboxAuthor.id).where(_among(columns, chunk))
+        found.update({(w, n, e): a for w, n, e, a in session.execute(stmt) if (w, n, e) in wanted})
     return found
 
 
@@ -393,13 +397,11 @@ def _root_key(item: _Item) -> _ConversationKey:
 def _conversation_of_messages(
     session: Session, keys: set[_MessageKey]
 ) -> dict[_MessageKey, uuid.UUID]:
-    key = tuple_(InboxMessage.channel_id, InboxMessage.external_id)
+    columns = (InboxMessage.channel_id, InboxMessage.external_id)
     found: dict[_MessageKey, uuid.UUID] = {}
     for chunk in _chunks(keys):
-        stmt = select(
-            InboxMessage.channel_id, InboxMessage.external_id, InboxMessage.conversation_id
-        ).where(key.in_(chunk))
-        found.update({(c, e): conversation for c, e, conversation in session.execute(stmt)})
+        stmt = select(*columns, InboxMessage.conversation_id).where(_among(columns, chunk))
+        found.update({(c, e): v for c, e, v in session.execute(stmt) if (c, e) in keys})
     return found
 
 
@@ -435,14 +437,16 @@ def _ensure_conversations(
         for (channel_id, kind, root), item in sorted(starters.items(), key=lambda kv: kv[0])
     ]
     session.execute(insert_new(session, Conversation), rows, execution_options=_ONE_BATCH)
-    key = tuple_(Conversation.channel_id, Conversation.kind, Conversation.root_external_id)
+    columns = (Conversation.channel_id, Conversation.kind, Conversation.root_external_id)
     found: dict[_ConversationKey, Conversation] = {}
     for chunk in _chunks(starters):
-        stmt = for_update(
-            session, select(Conversation).where(key.in_(chunk)).order_by(Conversation.id)
-        )
-        for conversation in session.scalars(stmt):
+        # The superset may lock a conversation another channel's root names too: it is
+        # only held to the commit, in the same id order as every other lock here.
+        stmt = select(Conversation).where(_among(columns, chunk)).order_by(Conversation.id)
+        for conversation in session.scalars(for_update(session, stmt)):
             channel_id, root = conversation.channel_id, conversation.root_external_id
+            if (channel_id, conversation.kind, root) not in starters:
+                continue
             found[(channel_id, conversation.kind, root)] = conversation
             if conversation.variant_id is None and conversation.kind == "comment":
                 conversation.variant_id = variants.get((channel_id, root))
@@ -453,13 +457,12 @@ def _our_variants(
     session: Session, posts: set[tuple[uuid.UUID, str]]
 ) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
     """The variant Orchestre published as each of these posts (channel, post id)."""
-    key = tuple_(Publication.channel_id, Publication.external_id)
+    columns = (Publication.channel_id, Publication.external_id)
     found: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
     for chunk in _chunks(posts):
-        stmt = select(
-            Publication.channel_id, Publication.external_id, Publication.variant_id
-        ).where(key.in_(chunk))
-        found.update({(c, e): v for c, e, v in session.execute(stmt) if e is not None})
+        stmt = select(*columns, Publication.variant_id).where(_among(columns, chunk))
+        rows = session.execute(stmt)
+        found.update({(c, e): v for c, e, v in rows if e is not None and (c, e) in posts})
     return found
 
 
