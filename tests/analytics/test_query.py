@@ -175,6 +175,10 @@ def test_campaign_kpis_from_results_without_double_counting(db: Session) -> None
         filters=query.Filters(channel_ids=(shop.channel.id,)),
     )
     assert channel.total.value("spend").value == 150
+    by_channel = query.kpi_table(db, shop.actor(), kpis=["spend"], period=MARCH, group_by="channel")
+    assert [(g.key, g.value("spend").value) for g in by_channel.groups] == [
+        (str(shop.channel.id), 150)
+    ]
     by_pillar = query.kpi_table(db, shop.actor(), kpis=["spend"], period=MARCH, group_by="pillar")
     assert by_pillar.total.value("spend").available is True
     spend_by_format = query.kpi_table(

@@ -315,13 +315,14 @@ def ranked_posts(
 R = CampaignResult
 
 
-def _campaign_rows(workspace_id: uuid.UUID, span: Span, filters: Filters) -> Any:
-    """Which CampaignResult rows count: per-channel rows when channels are asked for; else a
-    whole-campaign row ("" key) where the source gave one for that day, else its channels'."""
+def _campaign_rows(workspace_id: uuid.UUID, span: Span, filters: Filters, by_channel: bool) -> Any:
+    """Which CampaignResult rows count: per-channel rows when channels are asked for (by
+    filter or grouping); else a whole-campaign row ("" key) where the source gave one for
+    that day, else its channels'."""
     where = [R.workspace_id == workspace_id, R.day >= span.first, R.day <= span.last]
     if filters.campaign_id is not None:
         where.append(R.campaign_id == filters.campaign_id)
-    if filters.channel_ids or filters.network is not None:
+    if by_channel or filters.channel_ids or filters.network is not None:
         where.append(R.channel_id.is_not(None))
         if filters.channel_ids:
             where.append(R.channel_id.in_(filters.channel_ids))
@@ -366,7 +367,9 @@ def campaign_sums(
         *_pair(R.spend, R.conversions),
         *_pair(R.spend, R.revenue),
     ]
-    query = select(*keys, *columns).where(_campaign_rows(workspace_id, span, filters))
+    by_channel = group_by in ("channel", "network")
+    rows = _campaign_rows(workspace_id, span, filters, by_channel)
+    query = select(*keys, *columns).where(rows)
     if group_by == "network":
         query = query.join(Channel, Channel.id == R.channel_id)
     if keys:
