@@ -3,6 +3,7 @@ source (posts, campaign results, follower counts, inbox), and time zones at the 
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -355,3 +356,22 @@ def test_series_of_every_source_by_week(db: Session) -> None:
     assert (first["response_rate"], second["response_rate"]) == (0, 1)
     assert first["share_of_voice"] is None
     assert found.points[0].coverage["share_of_voice"] is None
+
+
+def test_filters_from_stored_json() -> None:
+    channel, campaign = uuid.uuid4(), uuid.uuid4()
+    found = query.filters_from(
+        {"channel_ids": [str(channel)], "campaign_id": str(campaign), "network": "linkedin"}
+    )
+    assert found == query.Filters(channel_ids=(channel,), campaign_id=campaign, network="linkedin")
+    assert query.filters_from(None) == query.Filters()
+    assert query.filters_from({"pillar_id": None, "format": "video"}).format == "video"
+    for bad, field in (
+        ({"colour": "red"}, "filters"),
+        ({"campaign_id": "nope"}, "campaign_id"),
+        ({"channel_ids": "abc"}, "channel_ids"),
+        ({"format": "gif"}, "format"),
+    ):
+        with pytest.raises(Invalid) as refused:
+            query.filters_from(bad)
+        assert refused.value.errors[0].field == field

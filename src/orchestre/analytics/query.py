@@ -12,10 +12,10 @@ and a note, never a made-up number.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ __all__ = [
     "Series",
     "SeriesPoint",
     "TopPosts",
+    "filters_from",
     "formats",
     "heatmap",
     "kpi_table",
@@ -148,7 +149,9 @@ class Heatmap:
 # --- checks ----------------------------------------------------------------------------------
 
 
-def _refuse(field: str, rule: str, message: str, *, limit: Any = None, actual: Any = None) -> None:
+def _refuse(
+    field: str, rule: str, message: str, *, limit: Any = None, actual: Any = None
+) -> NoReturn:
     raise Invalid(
         message,
         code=f"bad_{field}",
@@ -184,6 +187,41 @@ def check_format(format: str | None) -> None:
     if format is not None and format not in names:
         message = _("The format is one of: ") + ", ".join(names) + "."
         _refuse("format", "enum", message, limit=names, actual=format)
+
+
+FILTER_KEYS = ("channel_ids", "network", "campaign_id", "pillar_id", "format", "post_id")
+
+
+def _uuid(field: str, value: object) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        _refuse(field, "uuid", _("Not a valid id."), actual=str(value))
+
+
+def filters_from(data: Mapping[str, object] | None) -> Filters:
+    """Filters from stored JSON such as Report.filters ({"channel_ids": [...], "network": ...,
+    "campaign_id": ..., "pillar_id": ..., "format": ..., "post_id": ...}); ids as text."""
+    data = data or {}
+    unknown = sorted(set(data) - set(FILTER_KEYS))
+    if unknown:
+        message = _("Filters are among: ") + ", ".join(FILTER_KEYS) + "."
+        _refuse("filters", "enum", message, limit=list(FILTER_KEYS), actual=unknown)
+    channels = data.get("channel_ids") or []
+    if not isinstance(channels, list | tuple):
+        _refuse("channel_ids", "list", _("A list of channel ids."))
+    ids = {f: data.get(f) for f in ("campaign_id", "pillar_id", "post_id")}
+    text = {f: data.get(f) for f in ("network", "format")}
+    found = Filters(
+        channel_ids=tuple(_uuid("channel_ids", c) for c in channels),
+        campaign_id=_uuid("campaign_id", ids["campaign_id"]) if ids["campaign_id"] else None,
+        pillar_id=_uuid("pillar_id", ids["pillar_id"]) if ids["pillar_id"] else None,
+        post_id=_uuid("post_id", ids["post_id"]) if ids["post_id"] else None,
+        network=str(text["network"]) if text["network"] else None,
+        format=str(text["format"]) if text["format"] else None,
+    )
+    check_format(found.format)
+    return found
 
 
 def workspace_zone(session: Session, workspace_id: uuid.UUID) -> str:
