@@ -49,6 +49,8 @@ app.add_typer(workspace_app, name="workspace")
 app.add_typer(token_app, name="token")
 app.add_typer(cli_network_apps.network_app_app, name="network-app")
 app.add_typer(sandbox_app, name="sandbox")
+analytics_app = typer.Typer(help="Analytics upkeep.", no_args_is_help=True)
+app.add_typer(analytics_app, name="analytics")
 app.command("classify")(ml_cli.classify)
 app.command("validate")(cli_validate.validate)
 app.command("refresh-tokens")(cli_network_apps.refresh_tokens)
@@ -488,6 +490,25 @@ def token_create(
         "API token (shown once, store it now; send it as 'Authorization: Bearer ...'):", err=True
     )
     typer.echo(raw)
+
+
+@analytics_app.command("rebuild-stats")
+def analytics_rebuild_stats(
+    workspace: Annotated[
+        str | None, typer.Option(help="One workspace's slug (default: every workspace).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Make the per-post figures dashboards read again from the stored metric samples
+    (after an upgrade, or a repair); running it twice changes nothing."""
+    from orchestre.analytics.stats import rebuild_command
+
+    with _database(_settings(data_dir)) as factory:
+        report = _run(factory, lambda s: rebuild_command(s, workspace))
+    typer.echo(
+        f"Figures rebuilt for {report.publications} published posts "
+        f"({report.measured} measured, {report.removed} rows of unpublished posts removed)."
+    )
 
 
 # rotate-key and demo --------------------------------------------------------------------------

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     publishing_retry_base_seconds: float = 5.0
     publishing_retry_max_seconds: float = 3600.0
     publishing_reconcile_delay_seconds: float = 10.0
+    # Analytics: hours between two measurements of a channel's followers and profile visits.
+    channel_metrics_every_hours: float = Field(default=6.0, gt=0, le=168)
     # Inbox: how often the poller looks for due streams, how often each stream is read,
     # how long a claim holds, how much one claim reads, and the backoff after failures.
     inbox_poll_every_seconds: float = 5.0

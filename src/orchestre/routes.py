@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 
 def include_all(app: FastAPI) -> None:
+    from orchestre.analytics.api import router as analytics_router
     from orchestre.approvals.api import router as approvals_router
     from orchestre.audit.api import router as audit_router
     from orchestre.calendar.api import feed_router as calendar_feed_router
@@ -32,6 +33,7 @@ def include_all(app: FastAPI) -> None:
         publishing_router,
         queueing_router,
         insights_router,
+        analytics_router,
         calendar_router,
         approvals_router,
         audit_router,

@@ -94,7 +94,7 @@ def test_a_late_run_counts_for_the_post_s_real_age(world: World) -> None:
 
 def test_a_post_published_long_ago_is_measured_once_at_its_last_stage(world: World) -> None:
     publication = world.publish_now()
-    world.later(days=20)  # the collection job is new: the post is old
+    world.later(days=STAGES[-1].days + 10)  # the collection job is new: the post is old
     report = world.collect()
     assert report.scheduled == 1
     assert report.measured == 1

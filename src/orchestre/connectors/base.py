@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
@@ -389,6 +389,13 @@ class Installation(Protocol):
         """Current metrics of our posts (READ_METRICS); unknown ids are left out."""
         ...
 
+    def read_account_metrics(self) -> list[MetricSample]:
+        """The account's own figures (READ_METRICS), `external_id` = the account's id:
+        followers (a total now) and, where the network gives them, profile visits over
+        the network's last complete day (`at` = the end of that day). A figure the network
+        does not give is left out, never zero."""
+        ...
+
     def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
         """Public posts matching `query` (SEARCH_POSTS), newest first."""
         ...
@@ -488,6 +495,20 @@ class BaseInstallation:
 
     def read_metrics(self, external_ids: Sequence[str]) -> list[MetricSample]:
         raise self._unsupported(Capability.READ_METRICS)
+
+    def read_account_metrics(self) -> list[MetricSample]:
+        # Networks without account insights: the followers their profile gives, if any.
+        profile = self.profile()
+        if profile.followers is None:
+            return []
+        return [
+            MetricSample(
+                external_id=profile.external_id,
+                metric=Metric.FOLLOWERS.value,
+                value=float(profile.followers),
+                at=datetime.now(UTC),
+            )
+        ]
 
     def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
         raise self._unsupported(Capability.SEARCH_POSTS)

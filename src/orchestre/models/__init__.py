@@ -3,6 +3,7 @@
 from orchestre.models.analytics import (
     CampaignResult,
     ChannelMetricSample,
+    ChannelMetricSchedule,
     KpiGoal,
     LinkClick,
     PostFormat,
@@ -61,6 +62,7 @@ __all__ = [
     "CampaignResult",
     "Channel",
     "ChannelMetricSample",
+    "ChannelMetricSchedule",
     "ChannelStatus",
     "ConnectAttempt",
     "ContentPillar",

@@ -106,6 +106,23 @@ class ChannelMetricSample(IdMixin, Base):
     measured_at: Mapped[datetime]
 
 
+class ChannelMetricSchedule(Base):
+    """When a channel's account figures are next measured, and the last failure."""
+
+    __tablename__ = "channel_metric_schedules"
+    __table_args__ = (Index("ix_channel_metric_schedules_next_at", "next_at"),)
+
+    channel_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    next_at: Mapped[datetime]
+    # Failed attempts in a row, and the last failure's reason (never a secret).
+    failures: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_collected_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class CampaignResult(IdMixin, Base):
     __tablename__ = "campaign_results"
     __table_args__ = (
@@ -182,6 +199,14 @@ class TrackedLink(IdMixin, Base):
     campaign_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("campaigns.id", ondelete="SET NULL"), default=None
     )
+    # The publication whose text carries this link (None: made by hand or before sending);
+    # its PublicationStats.link_clicks counts this link's human clicks.
+    publication_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("publications.id", ondelete="SET NULL"), default=None
+    )
+    # The destination as written, before UTM: with variant and publication, the key that
+    # gives the same code again when a send is retried.
+    source_url: Mapped[str] = mapped_column(String(4096), default="")
     utm: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Human clicks so far (bots left out), kept beside the click rows for fast reads.

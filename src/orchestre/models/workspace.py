@@ -20,6 +20,8 @@ class Workspace(IdMixin, TimestampMixin, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(8), default="en")
     crisis_mode: Mapped[bool] = mapped_column(default=False)
+    # Links in published posts are replaced by tracked short links (/l/{code}).
+    track_links: Mapped[bool] = mapped_column(default=False)
     # Roles whose inbox replies wait for a reviewer before they are sent.
     reply_approval_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
 
