@@ -68,6 +68,15 @@ def test_group_sums_add_up_without_turning_unknown_into_zero() -> None:
     assert k.merge_post_sums([]) == k.PostSums()
 
 
+def test_only_the_sums_the_kpis_read_are_asked_for() -> None:
+    assert k.post_fields(["posts", "posting_frequency"]) == ()
+    assert k.post_fields(["ctr", "reach", "engagement_rate_reach", "reach"]) == (
+        "reach",
+        "engagement_reach",
+        "clicks_impressions",
+    )
+
+
 def test_campaign_formulas_from_sums() -> None:
     sums = k.CampaignSums(
         rows=3,

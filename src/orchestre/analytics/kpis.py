@@ -280,6 +280,15 @@ _POST_RATES = {
 }
 
 
+PAIRED_POST_FIELDS = frozenset(_POST_RATES.values())
+
+
+def post_fields(names: Iterable[str]) -> tuple[str, ...]:
+    """The PostSums fields the posts KPIs `names` read (the number of posts always comes)."""
+    wanted = {_POST_RATES.get(n, n) for n in names}
+    return tuple(f for f in PostSums._fields[1:] if f in wanted)
+
+
 def from_posts(name: str, sums: PostSums, days: int) -> Measured:
     """The value of a posts KPI from its sums (see the catalogue's formulas)."""
     if name in _POST_TOTALS:

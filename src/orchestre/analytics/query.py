@@ -297,7 +297,9 @@ def _values(
     by_source = {src: [kpi.name for kpi in wanted if kpi.source is src] for src in k.Source}
     found: Values = {}
     if by_source[k.Source.POSTS]:
-        for key, sums in repo.post_sums(session, ws, span, filters, group_by, interval).items():
+        fields = k.post_fields(by_source[k.Source.POSTS])
+        found_sums = repo.post_sums(session, ws, span, filters, group_by, interval, fields)
+        for key, sums in found_sums.items():
             days = period.days if interval is None else _bucket_days(key[-1], interval, period)
             found[key] = {n: k.from_posts(n, sums, days) for n in by_source[k.Source.POSTS]}
     if by_source[k.Source.CAMPAIGNS]:
@@ -376,7 +378,8 @@ def _table_values(
     posts = [kpi.name for kpi in chosen if kpi.source is k.Source.POSTS]
     if posts:
         spans = (_span(period), _span(previous))
-        split = repo.post_sums_split(session, actor.workspace_id, *spans, filters, group_by)
+        fields = k.post_fields(posts)
+        split = repo.post_sums_split(session, actor.workspace_id, *spans, filters, group_by, fields)
         for found, by_key, days in zip(
             (now, before), split, (period.days, previous.days), strict=True
         ):
@@ -602,7 +605,8 @@ def heatmap(
     (chosen,) = check_kpis([kpi], HEATMAP_KPIS)
     f = filters or Filters()
     check_format(f.format)
-    sums = repo.hour_of_week_sums(session, actor.workspace_id, _span(period), f)
+    fields = k.post_fields([kpi])
+    sums = repo.hour_of_week_sums(session, actor.workspace_id, _span(period), f, fields)
     cells = []
     for day in range(7):
         for hour in range(24):

@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 
 from orchestre.analytics import localtime
-from orchestre.analytics.kpis import CampaignSums, FollowerSums, PostSums, Sum
+from orchestre.analytics.kpis import (
+    PAIRED_POST_FIELDS,
+    CampaignSums,
+    FollowerSums,
+    PostSums,
+    Sum,
+)
 from orchestre.models import Campaign, Channel, ContentPillar, InboxMessage, PostVariant
 from orchestre.models.analytics import CampaignResult, ChannelMetricSample, PublicationStats
 
@@ -98,34 +104,49 @@ def _pair(top: Any, bottom: Any, top_known: Any = None) -> list[ColumnElement[An
     ]
 
 
-def _post_columns() -> list[ColumnElement[Any]]:
+ALL_POST_FIELDS = PostSums._fields[1:]
+
+
+def _post_field_columns(name: str) -> list[ColumnElement[Any]]:
     eng, clicks = engagement_expr(), clicks_expr()
-    return [
-        func.count(),
-        *_sum(eng),
-        *_sum(S.reach),
-        *_sum(S.impressions),
-        *_sum(clicks),
-        *_sum(S.video_views),
-        *_pair(eng, S.reach, engagement_known()),
-        *_pair(eng, S.impressions, engagement_known()),
-        *_pair(eng, S.followers, engagement_known()),
-        *_pair(clicks, S.impressions, clicks_known()),
-    ]
+    plain: dict[str, Any] = {
+        "engagement": eng,
+        "reach": S.reach,
+        "impressions": S.impressions,
+        "clicks": clicks,
+        "video_views": S.video_views,
+    }
+    if name in plain:
+        return _sum(plain[name])
+    top, bottom, known = {
+        "engagement_reach": (eng, S.reach, engagement_known()),
+        "engagement_impressions": (eng, S.impressions, engagement_known()),
+        "engagement_followers": (eng, S.followers, engagement_known()),
+        "clicks_impressions": (clicks, S.impressions, clicks_known()),
+    }[name]
+    return _pair(top, bottom, known)
 
 
-def _post_sums(v: Sequence[Any]) -> PostSums:
-    # Positions follow _post_columns: count, 5 x (sum, count), 4 x (sum, sum, count).
-    def pair(i: int) -> tuple[Sum, Sum]:
-        count = int(v[i + 2])
-        return Sum(_float(v[i]), count), Sum(_float(v[i + 1]), count)
+def _post_columns(fields: Sequence[str] = ALL_POST_FIELDS) -> list[ColumnElement[Any]]:
+    """The number of posts, then for each PostSums field asked its (sum, count) or, for a
+    pair, (sum, sum, count): only what the KPIs asked for need be computed."""
+    return [func.count(), *(c for name in fields for c in _post_field_columns(name))]
 
-    def one(i: int) -> Sum:
-        return Sum(_float(v[i]), int(v[i + 1]))
 
-    return PostSums(
-        int(v[0]), one(1), one(3), one(5), one(7), one(9), pair(11), pair(14), pair(17), pair(20)
-    )
+def _post_sums(v: Sequence[Any], fields: Sequence[str] = ALL_POST_FIELDS) -> PostSums:
+    """The PostSums of one row laid out by `_post_columns(fields)`; fields not asked stay
+    empty (nothing reported)."""
+    found: dict[str, Any] = {}
+    i = 1
+    for name in fields:
+        if name in PAIRED_POST_FIELDS:
+            count = int(v[i + 2])
+            found[name] = (Sum(_float(v[i]), count), Sum(_float(v[i + 1]), count))
+            i += 3
+        else:
+            found[name] = Sum(_float(v[i]), int(v[i + 1]))
+            i += 2
+    return PostSums(int(v[0]), **found)
 
 
 def _float(value: Any) -> float | None:
@@ -179,6 +200,7 @@ def post_sums(
     filters: Filters,
     group_by: str | None = None,
     interval: str | None = None,
+    fields: Sequence[str] = ALL_POST_FIELDS,
 ) -> dict[tuple[Key, ...], PostSums]:
     """The sums of the posts published in `span`, by (group key?, bucket day?)."""
     keys: list[ColumnElement[Any]] = []
@@ -188,14 +210,14 @@ def post_sums(
         name = dialect(session)
         at = localtime.local(S.published_at, name, span.timezone, span.start, span.end)
         keys.append(localtime.bucket(at, name, interval))
-    query = select(*keys, *_post_columns()).where(
+    query = select(*keys, *_post_columns(fields)).where(
         S.published_at >= span.start, S.published_at < span.end
     )
     query = _post_filters(query, workspace_id, filters)
     if keys:
         query = query.group_by(*keys)
     rows = _keyed(session.execute(query), len(keys), interval)
-    return {key: _post_sums(values) for key, values in rows}
+    return {key: _post_sums(values, fields) for key, values in rows}
 
 
 def post_sums_split(
@@ -205,6 +227,7 @@ def post_sums_split(
     previous: Span,
     filters: Filters,
     group_by: str | None = None,
+    fields: Sequence[str] = ALL_POST_FIELDS,
 ) -> tuple[dict[tuple[Key, ...], PostSums], dict[tuple[Key, ...], PostSums]]:
     """The sums of `span` and of the `previous` span that ends where it starts, in one pass
     over the rows of both, by group key (empty key without group_by)."""
@@ -212,29 +235,34 @@ def post_sums_split(
     keys: list[Any] = [current]
     if group_by is not None:
         keys.append(group_column(group_by))
-    query = select(*keys, *_post_columns()).where(
+    query = select(*keys, *_post_columns(fields)).where(
         S.published_at >= previous.start, S.published_at < span.end
     )
     query = _post_filters(query, workspace_id, filters).group_by(*keys)
     now: dict[tuple[Key, ...], PostSums] = {}
     before: dict[tuple[Key, ...], PostSums] = {}
     for key, values in _keyed(session.execute(query), len(keys), None):
-        (now if key[0] == 1 else before)[key[1:]] = _post_sums(values)
+        (now if key[0] == 1 else before)[key[1:]] = _post_sums(values, fields)
     return now, before
 
 
 def hour_of_week_sums(
-    session: Session, workspace_id: uuid.UUID, span: Span, filters: Filters
+    session: Session,
+    workspace_id: uuid.UUID,
+    span: Span,
+    filters: Filters,
+    fields: Sequence[str] = ALL_POST_FIELDS,
 ) -> dict[tuple[int, int], PostSums]:
     """The sums by (weekday, hour) of publication on the workspace's wall clock."""
     name = dialect(session)
     at = localtime.local(S.published_at, name, span.timezone, span.start, span.end)
     keys = [localtime.weekday(at, name), localtime.hour(at, name)]
-    query = select(*keys, *_post_columns()).where(
+    query = select(*keys, *_post_columns(fields)).where(
         S.published_at >= span.start, S.published_at < span.end
     )
     query = _post_filters(query, workspace_id, filters).group_by(*keys)
-    return {(int(r[0]), int(r[1])): _post_sums(r[2:]) for r in session.execute(query)}
+    rows = session.execute(query)
+    return {(int(r[0]), int(r[1])): _post_sums(r[2:], fields) for r in rows}
 
 
 @dataclass(frozen=True)
