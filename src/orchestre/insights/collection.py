@@ -1,8 +1,10 @@
 """Collecting the metrics of our published posts, at growing intervals after publication.
 
 Each published publication gets a `MetricCollection` (its schedule) the first time the
-job sees it; it is then measured about 1 h, 6 h, 24 h, 3 days and 7 days after it went
-out (`STAGES`). A measurement asks the channel's network for the post's metrics
+job sees it; it is then measured about 1 h, 6 h, 24 h, 3 days, 7 days and 30 days after
+it went out (`STAGES`: often while a post is fresh, rarely once it is old; the 30-day
+stage catches the slow tail of videos and evergreen posts that monthly reports read).
+A measurement asks the channel's network for the post's metrics
 (`Installation.read_metrics`, totals so far) and the account's followers (`profile`),
 and stores them as `PostMetricSample` rows tagged with the stage the post's age
 reached: a late measurement (the job did not run for a while) counts for the stage of
@@ -73,6 +75,7 @@ STAGES: tuple[timedelta, ...] = (
     timedelta(hours=24),
     timedelta(days=3),
     timedelta(days=7),
+    timedelta(days=30),
 )
 BATCH = 200
 # Ids per read_metrics call: networks cap their batch lookups (X: 100, Mastodon: 40 ...);
@@ -162,7 +165,9 @@ def schedule_new(session: Session, now: datetime, limit: int = BATCH) -> int:
     return len(rows)
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> dict[uuid.UUID, list[_Due]]:
+def claim_due(
+    session: Session, now: datetime, limit: int, *, commit: bool = True
+) -> dict[uuid.UUID, list[_Due]]:
     """The schedules due now, by channel, claimed for `CLAIM_LEASE` (committed), so that
     two workers running the job at once never measure the same post twice, and a worker
     that dies leaves them to the next run once the lease is over."""
@@ -181,7 +186,8 @@ def claim_due(session: Session, now: datetime, limit: int) -> dict[uuid.UUID, li
             continue
         collection.next_at = now + CLAIM_LEASE
         by_channel[collection.channel_id].append(_Due(collection, external_id, published_at))
-    session.commit()
+    if commit:
+        session.commit()
     return by_channel
 
 
@@ -191,11 +197,21 @@ def collect_due(
     *,
     clock: Callable[[], datetime] = utcnow,
     batch: int = BATCH,
+    commit: bool = True,
 ) -> CollectReport:
     """Schedule new publications, then measure those due, one channel at a time; each
-    channel's outcome is committed on its own. Returns what happened."""
+    channel's outcome is committed on its own. Returns what happened.
+
+    `commit=False` is for work that must stay in the caller's one transaction (the demo
+    fills its history in one): everything is flushed instead, and an error is raised."""
     report = CollectReport()
     now = clock()
+    if not commit:
+        report.scheduled = schedule_new(session, now, batch)
+        for channel_id, due in claim_due(session, now, batch, commit=False).items():
+            _collect_channel(session, opener, channel_id, due, now, report)
+        session.flush()
+        return report
     try:
         report.scheduled = schedule_new(session, now, batch)
         session.commit()

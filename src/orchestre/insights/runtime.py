@@ -6,6 +6,11 @@ a daemon thread that runs `collect_due` every `every` (10 minutes by default; th
 stages are hours apart). Several processes may run one at once: each run
 claims what it measures (see `collection.claim_due`), so no post is measured twice.
 Cron users can enqueue the `insights.collect_metrics` task instead.
+
+Beside it, `ChannelMetricsLoop` (`start_channel_metrics`) measures each channel's
+followers and profile visits (`analytics.channel_metrics`) every
+`ORCHESTRE_CHANNEL_METRICS_EVERY_HOURS`; it looks for due channels every 10 minutes
+too, and the channels themselves are staggered across the period.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from orchestre.analytics.channel_metrics import ChannelReport, collect_channels
 from orchestre.channels.apps import access_for
 from orchestre.config import Settings
 from orchestre.insights.collection import ChannelOpener, CollectReport, Opener, collect_due
@@ -25,10 +32,11 @@ from orchestre.kit.loops import PeriodicLoop
 log = logging.getLogger(__name__)
 
 EVERY = timedelta(minutes=10)
+R = TypeVar("R")
 
 
-class Collector(PeriodicLoop[CollectReport]):
-    name = "orchestre-metrics"
+class _MeasuringLoop(PeriodicLoop[R]):
+    """A loop whose round measures through `opener` in a session of its own."""
 
     def __init__(
         self,
@@ -44,15 +52,25 @@ class Collector(PeriodicLoop[CollectReport]):
         self._clock = clock
         self.runs = 0
 
-    def run_once(self) -> CollectReport:
+    def measure(self, session: Session) -> R:
+        raise NotImplementedError
+
+    def run_once(self) -> R:
         """One run in a session of its own (each channel commits on its own)."""
         session = self._factory()
         try:
-            report = collect_due(session, self._opener, clock=self._clock)
+            report = self.measure(session)
         finally:
             session.close()
         self.runs += 1
         return report
+
+
+class Collector(_MeasuringLoop[CollectReport]):
+    name = "orchestre-metrics"
+
+    def measure(self, session: Session) -> CollectReport:
+        return collect_due(session, self._opener, clock=self._clock)
 
     def after_round(self, report: CollectReport) -> None:
         if report.measured or report.postponed or report.ended:
@@ -69,3 +87,39 @@ def start_collector(settings: Settings, factory: sessionmaker[Session]) -> Colle
     collector = Collector(factory, ChannelOpener(access_for(settings)))
     collector.start()
     return collector
+
+
+class ChannelMetricsLoop(_MeasuringLoop[ChannelReport]):
+    name = "orchestre-channel-metrics"
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        opener: Opener,
+        *,
+        period: timedelta,
+        every: timedelta = EVERY,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        super().__init__(factory, opener, every=every, clock=clock)
+        self._period = period
+
+    def measure(self, session: Session) -> ChannelReport:
+        return collect_channels(session, self._opener, clock=self._clock, every=self._period)
+
+    def after_round(self, report: ChannelReport) -> None:
+        if report.measured or report.postponed:
+            log.info(
+                "channel metrics: %d measured (%d samples), %d postponed",
+                report.measured,
+                report.samples,
+                report.postponed,
+            )
+
+
+def start_channel_metrics(settings: Settings, factory: sessionmaker[Session]) -> ChannelMetricsLoop:
+    """The production loop of channel metrics, started (stop it on exit)."""
+    period = timedelta(hours=settings.channel_metrics_every_hours)
+    loop = ChannelMetricsLoop(factory, ChannelOpener(access_for(settings)), period=period)
+    loop.start()
+    return loop
