@@ -14,6 +14,7 @@ from orchestre.approvals.service import StepSpec, replace_steps
 from orchestre.channels.service import connect_channel
 from orchestre.config import Settings
 from orchestre.demo import content as c
+from orchestre.demo.analytics import fill_analytics
 from orchestre.demo.inbox import fill_inbox
 from orchestre.demo.story import Cast, TimeMachine, tell
 from orchestre.kit.clock import utcnow
@@ -64,6 +65,8 @@ def fill(session: Session, settings: Settings) -> DemoResult:
         _editorial_line(session, cast)
         for story in c.STORIES:
             tell(session, cast, machine, story)
+    # Ninety days of posts measured as they aged, for the dashboards.
+    fill_analytics(session, settings, cast)
     # Today's conversations: said on the sandbox network, then taken in by the ingest path.
     fill_inbox(session, cast)
     _save_password(password_file, password)

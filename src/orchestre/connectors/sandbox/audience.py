@@ -37,11 +37,13 @@ def rng_for(seed: int, *parts: object) -> random.Random:
 
 
 def followers_at(seed: int, account_id: str, created_at: datetime, at: datetime) -> int:
+    """`base` when the sandbox first saw the account, growing steadily after; before that
+    (a history told on a rewound clock) the account had fewer, never under half."""
     rng = rng_for(seed, "followers", account_id)
     base = rng.randint(300, 25_000)
     daily_growth = rng.uniform(0.0005, 0.004)
-    days = max(0.0, (at - created_at).total_seconds() / 86_400)
-    return int(base * (1 + daily_growth * days))
+    days = (at - created_at).total_seconds() / 86_400
+    return int(base * max(0.5, 1 + daily_growth * days))
 
 
 def profile_visits_on(seed: int, account_id: str, day: date, followers: int) -> int:
