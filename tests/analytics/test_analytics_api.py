@@ -152,7 +152,7 @@ REFUSED = [
     ("kpis", {"group_by": "colour"}, "group_by"),
     ("kpis", {"period": "last_year"}, "period"),
     ("kpis", {"period": "custom", "start": "2030-03-05", "end": "2030-03-01"}, "end"),
-    ("kpis", {"post_format": "gif"}, "format"),
+    ("kpis", {"post_format": "gif"}, "post_format"),
     ("series", {"interval": "hour"}, "interval"),
     ("top-posts", {"kpi": "spend"}, "kpis"),
     ("top-posts", {"order": "middle"}, "order"),

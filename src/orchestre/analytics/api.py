@@ -68,6 +68,7 @@ def selection(
     post_id: uuid.UUID | None = None,
 ) -> Selection:
     """The period (in the workspace's time zone) and the filters every query takes."""
+    query.check_format(post_format, field="post_format")
     found = query.period_for(db, actor, period, start, end)
     filters = query.Filters(
         channel_ids=tuple(channel_id or ()),

@@ -182,11 +182,11 @@ def check_interval(interval: str) -> None:
         _refuse("interval", "enum", message, limit=list(localtime.INTERVALS), actual=interval)
 
 
-def check_format(format: str | None) -> None:
+def check_format(format: str | None, field: str = "format") -> None:
     names = [f.value for f in PostFormat]
     if format is not None and format not in names:
         message = _("The format is one of: ") + ", ".join(names) + "."
-        _refuse("format", "enum", message, limit=names, actual=format)
+        _refuse(field, "enum", message, limit=names, actual=format)
 
 
 FILTER_KEYS = ("channel_ids", "network", "campaign_id", "pillar_id", "format", "post_id")
