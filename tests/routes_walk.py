@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from PIL import Image
@@ -179,6 +179,31 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     response_target = ResponseTarget(workspace_id=ws.id, channel_id=channel.id, minutes=60)
     db.add_all([inbox_message, saved_reply, response_target])
     db.flush()
+    # Analytics: a KPI goal for the workspace.
+    from orchestre.models.analytics import KpiGoal
+
+    kpi_goal = KpiGoal(
+        workspace_id=ws.id,
+        kpi="reach",
+        period_start=date(2030, 1, 1),
+        period_end=date(2030, 1, 31),
+        target=1000,
+        note=f"{marker} goal",
+    )
+    db.add(kpi_goal)
+    # A tracked link on the post's variant.
+    from orchestre.models.analytics import TrackedLink
+
+    tracked_link = TrackedLink(
+        workspace_id=ws.id,
+        code=uuid.uuid4().hex[:8],
+        target_url=f"https://example.com/{marker}",
+        source_url=f"https://example.com/{marker}",
+        post_id=post.id,
+        variant_id=variant.id,
+    )
+    db.add(tracked_link)
+    db.flush()
     from orchestre.models import ApiToken
 
     token_row = db.query(ApiToken).filter_by(workspace_id=ws.id).first()
@@ -208,6 +233,8 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "saved_reply_id": saved_reply.id,
         "response_target_id": response_target.id,
         "author_id": inbox_author.id,
+        "goal_id": kpi_goal.id,
+        "link_id": tracked_link.id,
     }
     return Tenant(workspace=ws, token=token, ids=ids, marker=marker)
 

@@ -89,6 +89,25 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"POST {W}/publications/{{publication_id}}/publish-now": (P.POSTS_SCHEDULE,),
     # Insights: best times read the channel's measured engagement.
     f"GET {W}/channels/{{channel_id}}/best-times": (P.ANALYTICS_VIEW,),
+    # Analytics KPIs: every member reads them; goals are set with analytics.manage.
+    f"GET {W}/analytics/catalogue": (P.ANALYTICS_VIEW,),
+    f"GET {W}/analytics/kpis": (P.ANALYTICS_VIEW,),
+    f"GET {W}/analytics/formats": (P.ANALYTICS_VIEW,),
+    f"GET {W}/analytics/series": (P.ANALYTICS_VIEW,),
+    f"GET {W}/analytics/top-posts": (P.ANALYTICS_VIEW,),
+    f"GET {W}/analytics/heatmap": (P.ANALYTICS_VIEW,),
+    f"GET {W}/analytics/goals": (P.ANALYTICS_VIEW,),
+    f"POST {W}/analytics/goals": (P.ANALYTICS_MANAGE,),
+    f"GET {W}/analytics/goals/progress": (P.ANALYTICS_VIEW,),
+    f"GET {W}/analytics/goals/{{goal_id}}": (P.ANALYTICS_VIEW,),
+    f"PATCH {W}/analytics/goals/{{goal_id}}": (P.ANALYTICS_MANAGE,),
+    f"DELETE {W}/analytics/goals/{{goal_id}}": (P.ANALYTICS_MANAGE,),
+    f"GET {W}/analytics/goals/{{goal_id}}/progress": (P.ANALYTICS_VIEW,),
+    # Tracked links: made with analytics.manage, their clicks read by every member.
+    f"POST {W}/analytics/links": (P.ANALYTICS_MANAGE,),
+    f"GET {W}/analytics/links": (P.ANALYTICS_VIEW,),
+    f"GET {W}/analytics/links/{{link_id}}": (P.ANALYTICS_VIEW,),
+    f"GET {W}/analytics/link-clicks": (P.ANALYTICS_VIEW,),
     # The composer: a check only measures (reviewers see the same findings on the post);
     # an adaptation writes a text to save, as a draft's author does.
     f"POST {W}/compose/check": (P.POSTS_VIEW,),

@@ -7,6 +7,8 @@ from fastapi import FastAPI
 
 def include_all(app: FastAPI) -> None:
     from orchestre.analytics.api import router as analytics_router
+    from orchestre.analytics.links_api import redirect_router as links_redirect_router
+    from orchestre.analytics.links_api import router as links_router
     from orchestre.approvals.api import router as approvals_router
     from orchestre.audit.api import router as audit_router
     from orchestre.calendar.api import feed_router as calendar_feed_router
@@ -34,6 +36,7 @@ def include_all(app: FastAPI) -> None:
         queueing_router,
         insights_router,
         analytics_router,
+        links_router,
         calendar_router,
         approvals_router,
         audit_router,
@@ -46,4 +49,6 @@ def include_all(app: FastAPI) -> None:
     app.include_router(calendar_feed_router)
     # Networks push here: no session, no token; each payload's signature is checked.
     app.include_router(inbox_webhooks_router, prefix="/api/v1")
+    # Public short links of the redirector: no session, no token, no cookie; not under /api/v1.
+    app.include_router(links_redirect_router)
     mount_web(app)
