@@ -154,9 +154,9 @@ REFUSED = [
     ("kpis", {"period": "custom", "start": "2030-03-05", "end": "2030-03-01"}, "end"),
     ("kpis", {"post_format": "gif"}, "post_format"),
     ("series", {"interval": "hour"}, "interval"),
-    ("top-posts", {"kpi": "spend"}, "kpis"),
+    ("top-posts", {"kpi": "spend"}, "kpi"),
     ("top-posts", {"order": "middle"}, "order"),
-    ("heatmap", {"kpi": "reach"}, "kpis"),
+    ("heatmap", {"kpi": "reach"}, "kpi"),
 ]
 
 

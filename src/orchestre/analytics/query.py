@@ -159,14 +159,16 @@ def _refuse(
     )
 
 
-def check_kpis(names: Sequence[str], allowed: Iterable[str] | None = None) -> list[k.Kpi]:
+def check_kpis(
+    names: Sequence[str], allowed: Iterable[str] | None = None, field: str = "kpis"
+) -> list[k.Kpi]:
     choices = list(allowed) if allowed is not None else list(k.CATALOGUE)
     wrong = [n for n in names if n not in choices]
     if wrong:
         message = _("Each KPI is one of: ") + ", ".join(choices) + "."
-        _refuse("kpis", "enum", message, limit=choices, actual=wrong)
+        _refuse(field, "enum", message, limit=choices, actual=wrong)
     if not names:
-        _refuse("kpis", "required", _("Choose at least one KPI."))
+        _refuse(field, "required", _("Choose at least one KPI."))
     return [k.CATALOGUE[n] for n in dict.fromkeys(names)]
 
 
@@ -564,7 +566,7 @@ def top_posts(
     """The publications with the highest (order "top") or lowest ("bottom") value of a
     per-post KPI; those that did not report what it needs are left out."""
     actor.require(Permission.ANALYTICS_VIEW)
-    (chosen,) = check_kpis([kpi], RANKABLE)
+    (chosen,) = check_kpis([kpi], RANKABLE, field="kpi")
     if order not in ("top", "bottom"):
         _refuse("order", "enum", _("The order is top or bottom."), actual=order)
     if not 1 <= limit <= 100:
@@ -602,7 +604,7 @@ def heatmap(
     """Best posting times: the KPI of the posts published in each hour of the week (7 x 24,
     on the workspace's wall clock), with the number of posts behind each cell."""
     actor.require(Permission.ANALYTICS_VIEW)
-    (chosen,) = check_kpis([kpi], HEATMAP_KPIS)
+    (chosen,) = check_kpis([kpi], HEATMAP_KPIS, field="kpi")
     f = filters or Filters()
     check_format(f.format)
     fields = k.post_fields([kpi])
