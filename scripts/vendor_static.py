@@ -41,6 +41,14 @@ FILES: dict[str, list[tuple[str, str]]] = {
         ("favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
         ("LICENSE", "swagger-ui/LICENSE"),
     ],
+    # The analytics dashboards' charts: the full browser build (PNG export included) and the
+    # French locale, registered by its own script before a chart is made.
+    "echarts": [
+        ("dist/echarts.min.js", "echarts/echarts.min.js"),
+        ("i18n/langFR.js", "echarts/lang-fr.js"),
+        ("LICENSE", "echarts/LICENSE"),
+        ("NOTICE", "echarts/NOTICE"),
+    ],
 }
 
 
