@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from orchestre.analytics import stats
 from orchestre.analytics.stats import MediaFacts, format_of
 from orchestre.connectors.base import Installation, MetricSample
+from orchestre.errors import NotFound
 from orchestre.kit.clock import FrozenClock
-from orchestre.models.analytics import PostFormat, PublicationStats
+from orchestre.models.analytics import LinkClick, PostFormat, PublicationStats, TrackedLink
 from orchestre.models.editorial import Campaign, ContentPillar
 from orchestre.models.media import MediaAsset
 from orchestre.models.post import Post, VariantMedia
@@ -215,11 +216,26 @@ def test_rebuild_makes_the_rows_again_from_the_samples(db: Session, clock: Froze
     assert set(before) == {first.id, second.id}
     assert all(values[0] is not None for values in before.values())
 
+    # Two people and a crawler followed the first post's link before its row was lost.
+    link = TrackedLink(
+        workspace_id=world.workspace.id,
+        code="Rb8kQ2xZ",
+        target_url="https://example.com/a?utm_source=sandbox",
+        publication_id=first.id,
+        clicks=2,
+    )
+    world.db.add(link)
+    world.db.flush()
+    world.db.add_all(
+        LinkClick(link_id=link.id, workspace_id=world.workspace.id, bot=bot)
+        for bot in (False, False, True)
+    )
     world.db.execute(delete(PublicationStats).where(PublicationStats.publication_id == first.id))
     world.db.get_one(PublicationStats, second.id).likes = None
     report = stats.rebuild(world.db, workspace_id=world.workspace.id)
     assert (report.publications, report.measured, report.removed) == (2, 2, 0)
     assert _snapshot(world) == before
+    assert world.db.get_one(PublicationStats, first.id).link_clicks == 2
     stats.rebuild(world.db, workspace_id=world.workspace.id)  # idempotent
     assert _snapshot(world) == before
 
@@ -242,3 +258,15 @@ def test_a_late_older_measurement_only_fills_what_is_missing() -> None:
     # A figure that is not the post's (an account's) neither lands nor moves the instant.
     stats.record(row, {"profile_visits": (4.0, t0 + 2 * HOUR)})
     assert row.measured_at == t0 + HOUR
+
+
+def test_the_command_rebuilds_one_workspace_by_its_slug(world: World) -> None:
+    publication = world.publish_now()
+    world.collect()
+    world.db.execute(delete(PublicationStats))
+    report = stats.rebuild_command(world.db, world.workspace.slug)
+    assert report.publications == 1
+    assert world.db.get(PublicationStats, publication.id) is not None
+    with pytest.raises(NotFound, match="No workspace has the slug 'nowhere'"):
+        stats.rebuild_command(world.db, "nowhere")
+    assert stats.rebuild_command(world.db, None).publications >= 1

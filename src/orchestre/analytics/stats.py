@@ -13,7 +13,9 @@ Rules (docs/analytics.md):
 - `followers` is the account's followers taken with the same measurement;
 - the post's campaign and pillar are copied again at each measurement and rebuild, so a
   post moved to another campaign after publication is counted there from then on;
-- the format follows `format_of`.
+- the format follows `format_of`;
+- `link_clicks` (our redirector's human clicks, kept by `analytics.links`) starts from the
+  clicks already counted when the row is made, and rebuild counts it again.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from orchestre.analytics.links import link_clicks_of
 from orchestre.connectors.base import Metric
 from orchestre.errors import NotFound
 from orchestre.kit.clock import utcnow
@@ -216,7 +219,8 @@ def _fill(
                 channel_id=fact.channel_id,
                 post_id=fact.post_id,
                 variant_id=fact.variant_id,
-                link_clicks=0,
+                # Clicks on its tracked links may come before the row does.
+                link_clicks=link_clicks_of(session, publication_id),
             )
             session.add(row)
             rows[publication_id] = row
@@ -290,9 +294,9 @@ def _latest(
 def rebuild(
     session: Session, *, workspace_id: uuid.UUID | None = None, batch: int = REBUILD_BATCH
 ) -> RebuildReport:
-    """Make every published publication's row again from its samples (one workspace, or
-    all); rows of publications no longer published are removed. Running it twice changes
-    nothing the second time. The caller commits."""
+    """Make every published publication's row again from its samples and its tracked
+    links' clicks (one workspace, or all); rows of publications no longer published are
+    removed. Running it twice changes nothing the second time. The caller commits."""
     report = RebuildReport()
     after: uuid.UUID | None = None
     while True:
@@ -313,6 +317,8 @@ def rebuild(
         if not ids:
             break
         rows = prepare(session, ids)
+        for publication_id, row in rows.items():
+            row.link_clicks = link_clicks_of(session, publication_id)
         for publication_id, values in _latest(session, ids).items():
             if publication_id in rows:
                 record(rows[publication_id], values)
