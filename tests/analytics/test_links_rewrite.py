@@ -196,3 +196,25 @@ def test_a_text_the_short_links_would_make_too_long_goes_out_as_written(
         db, variant=roomy, channel=bluesky, publication_id=None, base_url=BASE
     )
     assert roomy_text.startswith(f"Voir {BASE}/l/")
+
+
+def test_a_first_comment_gets_the_same_short_links(
+    db: Session, shop: Shop, clock: FrozenClock
+) -> None:
+    variant = shop.variant("Voir https://shop.example.com/a")
+    publication = shop.published(variant, clock.now())
+    text, _ = links.track_variant_links(
+        db, variant=variant, channel=shop.channel, publication_id=publication.id, base_url=BASE
+    )
+    comment = links.track_text(
+        db,
+        variant=variant,
+        channel=shop.channel,
+        publication_id=publication.id,
+        base_url=BASE,
+        text="Le lien : https://shop.example.com/a et https://shop.example.com/b",
+    )
+    a, b = _links(db, shop)
+    assert text == f"Voir {BASE}/l/{a.code}"
+    assert comment == f"Le lien : {BASE}/l/{a.code} et {BASE}/l/{b.code}"
+    assert b.publication_id == publication.id

@@ -251,6 +251,39 @@ class _Rewriter:
         return out
 
 
+def _rewriter(
+    session: Session,
+    variant: PostVariant,
+    channel: Channel,
+    publication_id: uuid.UUID | None,
+    base_url: str,
+) -> _Rewriter:
+    post = session.get(Post, variant.post_id)
+    campaign_id = post.campaign_id if post is not None else None
+    utm = {
+        "utm_source": channel.network,
+        "utm_medium": UTM_MEDIUM,
+        "utm_campaign": _campaign_tag(session, campaign_id),
+        "utm_content": str(variant.id),
+    }
+    return _Rewriter(
+        session, variant, channel, publication_id, base_url.rstrip("/"), utm, campaign_id, {}
+    )
+
+
+def _fitting(rewriter: _Rewriter, text: str) -> str:
+    """`text` with its addresses tracked, unless that breaks the network's length limit."""
+    network, options = rewriter.channel.network, rewriter.variant.options
+    tracked = rewriter.text(text)
+    too_long = tracked != text and _too_long(network, tracked, options)
+    if too_long and not _too_long(network, text, options):
+        # A short link can be longer than the address it stands for (Bluesky counts every
+        # character): the text goes out as written rather than over the network's limit.
+        log.info("variant %s: tracked links would make a text too long", rewriter.variant.id)
+        return text
+    return tracked
+
+
 def track_variant_links(
     session: Session,
     *,
@@ -266,34 +299,24 @@ def track_variant_links(
     http(s):// are left as written. `enabled` is the workspace's choice to track links."""
     if not enabled:
         return variant.text, variant.link_url
-    post = session.get(Post, variant.post_id)
-    campaign_id = post.campaign_id if post is not None else None
-    tag = _campaign_tag(session, campaign_id)
-    rewriter = _Rewriter(
-        session,
-        variant,
-        channel,
-        publication_id,
-        base_url.rstrip("/"),
-        {
-            "utm_source": channel.network,
-            "utm_medium": UTM_MEDIUM,
-            "utm_campaign": tag,
-            "utm_content": str(variant.id),
-        },
-        campaign_id,
-        {},
-    )
+    rewriter = _rewriter(session, variant, channel, publication_id, base_url)
     link_url = rewriter.short(variant.link_url) if variant.link_url else variant.link_url
-    text = rewriter.text(variant.text)
-    if _too_long(channel.network, text, variant.options) and not _too_long(
-        channel.network, variant.text, variant.options
-    ):
-        # A short link can be longer than the address it stands for (Bluesky counts every
-        # character): the post goes out as written rather than over the network's limit.
-        log.info("variant %s: tracked links would make the text too long", variant.id)
-        text = variant.text
-    return text, link_url
+    return _fitting(rewriter, variant.text), link_url
+
+
+def track_text(
+    session: Session,
+    *,
+    variant: PostVariant,
+    channel: Channel,
+    publication_id: uuid.UUID | None,
+    base_url: str,
+    text: str,
+) -> str:
+    """Another text sent with the variant (its first comment, the next parts of a thread)
+    with its addresses tracked the same way: an address already in the variant's text
+    gets the same short link."""
+    return _fitting(_rewriter(session, variant, channel, publication_id, base_url), text)
 
 
 def _too_long(network: str, text: str, options: Mapping[str, object]) -> bool:
