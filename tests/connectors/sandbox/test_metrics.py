@@ -10,6 +10,7 @@ from orchestre.connectors.base import DraftPost, Installation, MediaRef, Metric
 from orchestre.connectors.sandbox import SandboxNetwork
 from orchestre.connectors.sandbox.connector import SandboxInstallation
 from orchestre.kit.clock import FrozenClock
+from tests.connectors.sandbox.test_server import remote, server_url  # noqa: F401
 
 CLIP = MediaRef(uri="file:///clips/fournil.mp4", content_type="video/mp4")
 
@@ -66,3 +67,15 @@ def test_the_account_gives_followers_now_and_yesterdays_profile_visits(
     assert later[Metric.PROFILE_VISITS].at == midnight + timedelta(days=1)
     sandbox_clock.advance(hours=10)  # still the same day: yesterday's visits stand
     assert brand.read_account_metrics()[1] == later[Metric.PROFILE_VISITS]
+
+
+def test_a_remote_sandbox_says_the_same_account_figures(
+    sandbox_clock: FrozenClock,
+    sandbox: SandboxNetwork,
+    remote: Installation,  # noqa: F811
+) -> None:
+    sandbox_clock.advance(days=2)
+    figures = {s.metric: s for s in remote.read_account_metrics()}
+    local = {s.metric: s for s in sandbox.metrics("acct-remote", ["acct-remote"])}
+    assert figures == local
+    assert set(figures) == {Metric.FOLLOWERS, Metric.PROFILE_VISITS}
