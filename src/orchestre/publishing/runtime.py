@@ -72,6 +72,7 @@ def start_publishing(
         policy=policy,
         limiter=limiter_from(settings, factory),
         media_root=settings.media_dir,
+        link_base_url=settings.base_url,
     )
     tasks.configure(context)
     ticker = Ticker(factory, policy)

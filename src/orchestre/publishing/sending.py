@@ -27,13 +27,14 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
+from orchestre.analytics.links import track_variant_links
 from orchestre.channels import service as channels
 from orchestre.connectors.base import (
     AmbiguousError,
@@ -47,7 +48,14 @@ from orchestre.connectors.base import (
 )
 from orchestre.delivery import events as delivery_events
 from orchestre.kit.clock import utcnow
-from orchestre.models import Channel, ChannelStatus, PostVariant, VariantMedia, VariantState
+from orchestre.models import (
+    Channel,
+    ChannelStatus,
+    PostVariant,
+    VariantMedia,
+    VariantState,
+    Workspace,
+)
 from orchestre.models.publication import Publication, PublicationState, PublishingPause
 from orchestre.posts import states
 from orchestre.publishing import notices, recurrence
@@ -71,6 +79,8 @@ class SendContext:
     media_root: Path | None = None
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], datetime] = utcnow
+    # Where the short-link redirector answers (None: links are never rewritten).
+    link_base_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,9 +90,10 @@ class _Loaded:
     channel: Channel | None
     paused: bool
     has_media: bool
+    track_links: bool
 
 
-def _load_statement() -> Select[Publication, PostVariant, Channel, bool, bool]:
+def _load_statement() -> Select[Publication, PostVariant, Channel, bool, bool, bool]:
     paused = exists().where(
         PublishingPause.workspace_id == Publication.workspace_id,
         (PublishingPause.channel_id.is_(None))
@@ -90,9 +101,10 @@ def _load_statement() -> Select[Publication, PostVariant, Channel, bool, bool]:
     )
     has_media = exists().where(VariantMedia.variant_id == Publication.variant_id)
     return (
-        select(Publication, PostVariant, Channel, paused, has_media)
+        select(Publication, PostVariant, Channel, paused, has_media, Workspace.track_links)
         .outerjoin(PostVariant, PostVariant.id == Publication.variant_id)
         .outerjoin(Channel, Channel.id == Publication.channel_id)
+        .join(Workspace, Workspace.id == Publication.workspace_id)
         .where(Publication.id.in_(bindparam("publication_ids", expanding=True)))
         .execution_options(populate_existing=True)
     )
@@ -116,11 +128,11 @@ def _load_many(session: Session, publication_ids: Sequence[uuid.UUID]) -> dict[u
     postgres = session.get_bind().dialect.name == "postgresql"
     stmt = _LOAD_LOCKED if postgres else _LOAD
     found = {}
-    for publication, variant, channel, paused_now, with_media in session.execute(
+    for publication, variant, channel, paused_now, with_media, track in session.execute(
         stmt, {"publication_ids": list(publication_ids)}
     ):
         found[publication.id] = _Loaded(
-            publication, variant, channel, bool(paused_now), bool(with_media)
+            publication, variant, channel, bool(paused_now), bool(with_media), bool(track)
         )
     return found
 
@@ -251,6 +263,16 @@ def _prepare(
     draft = draft_of(
         session, variant, publication.client_ref, ctx.media_root, media=loaded.has_media
     )
+    if loaded.track_links and ctx.link_base_url:
+        # The same short links on every attempt, so a lookup by content still matches.
+        text, link = track_variant_links(
+            session,
+            variant=variant,
+            channel=channel,
+            publication_id=publication.id,
+            base_url=ctx.link_base_url,
+        )
+        draft = replace(draft, text=text, link=link)
     try:
         installation = ctx.gateway.open(session, channel)
     except RetryableError as exc:  # the token refresh could not be done now: later
