@@ -71,3 +71,35 @@ def test_links_go_out_as_written_when_the_workspace_does_not_track_them(world: W
     publication = world.publication(variant)
     assert _published_text(world, publication.external_id or "") == "Voir https://shop.example.com"
     assert world.db.scalars(select(TrackedLink)).all() == []
+
+
+def test_first_comments_and_thread_parts_carry_the_same_short_links(world: World) -> None:
+    world.workspace.track_links = True
+    world.ctx.link_base_url = BASE
+    variant = world.schedule("Le fil : https://blog.example.com/fil")
+    variant.options = {"thread": ["Suite, et encore https://blog.example.com/fil", "Fin."]}
+    variant.first_comment = "Le lien : https://shop.example.com/x"
+    world.db.commit()
+    world.later(minutes=5)
+    assert world.run_due() == ["published"]
+    world.db.commit()
+    publication = world.publication(variant)
+    root = world.sandbox._posts[publication.external_id or ""]
+    codes = {
+        link.source_url: link.code
+        for link in world.db.scalars(
+            select(TrackedLink).where(TrackedLink.publication_id == publication.id)
+        )
+    }
+    assert set(codes) == {"https://blog.example.com/fil", "https://shop.example.com/x"}
+    blog = f"{BASE}/l/{codes['https://blog.example.com/fil']}"
+    assert root.text == f"Le fil : {blog}"
+    parts = [world.sandbox._posts[part].text for part in root.parts]
+    assert parts == [f"Suite, et encore {blog}", "Fin."]
+    account, stream = world.sandbox._interactions[root.first_comment_id or ""]
+    comment = next(
+        item
+        for item in world.sandbox._accounts[account].streams[stream]
+        if item.external_id == root.first_comment_id
+    )
+    assert comment.text == f"Le lien : {BASE}/l/{codes['https://shop.example.com/x']}"

@@ -34,7 +34,7 @@ from pathlib import Path
 from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from orchestre.analytics.links import track_variant_links
+from orchestre.analytics.links import track_text, track_variant_links
 from orchestre.channels import service as channels
 from orchestre.connectors.base import (
     AmbiguousError,
@@ -265,14 +265,7 @@ def _prepare(
     )
     if loaded.track_links and ctx.link_base_url:
         # The same short links on every attempt, so a lookup by content still matches.
-        text, link = track_variant_links(
-            session,
-            variant=variant,
-            channel=channel,
-            publication_id=publication.id,
-            base_url=ctx.link_base_url,
-        )
-        draft = replace(draft, text=text, link=link)
+        draft = _tracked(session, draft, variant, channel, publication.id, ctx.link_base_url)
     try:
         installation = ctx.gateway.open(session, channel)
     except RetryableError as exc:  # the token refresh could not be done now: later
@@ -309,6 +302,40 @@ def _prepare(
         lookup_ref=publication.network_ref or publication.client_ref,
         since=earlier_attempt if look_first else None,
         call_by=now + ctx.policy.send_lease / 2,
+    )
+
+
+def _tracked(
+    session: Session,
+    draft: DraftPost,
+    variant: PostVariant,
+    channel: Channel,
+    publication_id: uuid.UUID,
+    base_url: str,
+) -> DraftPost:
+    """The draft with its addresses (text, link, first comment, thread parts) replaced by
+    tracked short links, the same ones on every attempt."""
+    text, link = track_variant_links(
+        session, variant=variant, channel=channel, publication_id=publication_id, base_url=base_url
+    )
+
+    def track(other: str) -> str:
+        return track_text(
+            session,
+            variant=variant,
+            channel=channel,
+            publication_id=publication_id,
+            base_url=base_url,
+            text=other,
+        )
+
+    first = draft.first_comment
+    return replace(
+        draft,
+        text=text,
+        link=link,
+        first_comment=track(first) if first else first,
+        thread=[track(part) for part in draft.thread],
     )
 
 
