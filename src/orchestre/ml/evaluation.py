@@ -192,6 +192,36 @@ def toxicity_scores(classifier: Classifier, rows: Sequence[Row], *, baselines: b
     return out
 
 
+def false_alarm_scores(
+    classifier: Classifier, sentiment_rows: Sequence[Row], labelled: Sequence[LabelledMessage]
+) -> list[Score]:
+    """How often ordinary messages are called toxic (lower is better): the held-out
+    sentiment tweets (everyday messages, not collected around hate keywords, though a few
+    are rude) and the customer-service messages written for the hand-labelled set."""
+    out = []
+    for lang in ("en", "fr"):
+        tweets = [r for r in sentiment_rows if r.lang == lang]
+        written = [m.text for m in labelled if m.origin == "written" and m.lang == lang]
+        sources = sorted({r.source for r in tweets})
+        for name, texts in (
+            (f"{', '.join(sources)} (sentiment rows)", [r.text for r in tweets]),
+            ("hand-labelled set, written messages", written),
+        ):
+            results = classifier.classify_many(texts, [lang] * len(texts))
+            flagged = sum(_toxic_predicted(c) == "toxic" for c in results)
+            out.append(
+                Score(
+                    "toxicity",
+                    lang,
+                    name,
+                    "share called toxic (lower is better)",
+                    len(texts),
+                    round(flagged / len(texts), 3) if texts else 0.0,
+                )
+            )
+    return out
+
+
 def spam_scores(classifier: Classifier, rows: Sequence[Row]) -> list[Score]:
     out = []
     for source, target in (("youtube_spam_collection", 0.95), ("sms_spam_collection", None)):
@@ -288,6 +318,7 @@ def evaluate(
     log("scoring on held-out rows")
     scores = sentiment_scores(classifier, held_out["sentiment"], baselines=baselines)
     scores += toxicity_scores(classifier, held_out["toxicity"], baselines=baselines)
+    scores += false_alarm_scores(classifier, held_out["sentiment"], labelled_responses)
     scores += spam_scores(classifier, held_out["spam"])
     scores += language_scores(classifier, held_out["language"])
     scores += response_scores(classifier, labelled_responses)

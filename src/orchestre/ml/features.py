@@ -138,13 +138,14 @@ class Featurizer:
         )
 
     @cached_property
-    def _word_terms(self) -> list[str]:
+    def word_terms(self) -> list[str]:
+        """The word n-grams, in column order."""
         return [str(term) for term in self.words.get_feature_names_out()]
 
     def feature_name(self, index: int) -> str:
         """A readable name for a word or lexicon column (character n-grams get theirs too)."""
         if index < self.n_words:
-            return self._word_terms[index]
+            return self.word_terms[index]
         if index >= self.n_text:
             return LEXICON_NAMES[index - self.n_text]
         return str(self.chars.get_feature_names_out()[index - self.n_words])
