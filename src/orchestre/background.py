@@ -1,6 +1,7 @@
 """The loops every process that runs workers keeps going, so no process is special and
 nothing depends on cron: the publishing ticker, the token refresher, the sweeper of
-stalled webhook deliveries, the collector of published posts' metrics, the inbox poller,
+stalled webhook deliveries, the collector of published posts' metrics, the channel
+metrics loop (followers and profile visits), the inbox poller,
 the inbox's first-response sweeper and the crisis watch of the inbox. `orchestre serve`
 starts them with its embedded pool, each `orchestre worker` once its broker link is up."""
 
@@ -31,7 +32,7 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     from orchestre.channels.refresher import start_refresher
     from orchestre.delivery.sweeper import start_sweeper
     from orchestre.inbox.runtime import start_inbox_poller, start_inbox_sweeper
-    from orchestre.insights.runtime import start_collector
+    from orchestre.insights.runtime import start_channel_metrics, start_collector
     from orchestre.moderation.crisis_runtime import start_crisis_watch
     from orchestre.publishing.runtime import start_publishing
 
@@ -40,6 +41,7 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     background.loops.append(start_refresher(settings, factory))
     background.loops.append(start_sweeper(settings, factory))
     background.loops.append(start_collector(settings, factory))
+    background.loops.append(start_channel_metrics(settings, factory))
     background.loops.append(start_inbox_poller(settings, factory))
     background.loops.append(start_inbox_sweeper(settings, factory))
     background.loops.append(start_crisis_watch(settings, factory))

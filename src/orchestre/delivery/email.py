@@ -224,6 +224,10 @@ class SmtpMailer:
         self._tls = tls
 
     def send(self, notice: Notice) -> None:
+        self.deliver(message(notice, self.config.mail_from))
+
+    def deliver(self, msg: EmailMessage) -> None:
+        """Send a ready message (a report with its PDF attached, say) over one connection."""
         cfg = self.config
         try:
             with smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout) as smtp:
@@ -231,7 +235,7 @@ class SmtpMailer:
                     smtp.starttls(context=self._tls or ssl.create_default_context())
                 if cfg.username:
                     smtp.login(cfg.username, cfg.password or "")
-                smtp.send_message(message(notice, cfg.mail_from))
+                smtp.send_message(msg)
         except (smtplib.SMTPException, OSError) as exc:
             code = getattr(exc, "smtp_code", None)
             what = type(exc).__name__ + (f" {code}" if code else "")
