@@ -183,3 +183,16 @@ def test_a_workspace_i_do_not_belong_to_is_not_found(
         select(Membership).where(Membership.workspace_id == owner.workspace.id)
     ).one()
     assert membership.roles == ["owner"]
+
+
+def test_the_owner_switches_link_tracking_on_and_a_null_is_refused(
+    client: TestClient, owner: SignedIn
+) -> None:
+    assert client.get(owner.url(), headers=owner.headers).json()["track_links"] is False
+    response = client.patch(owner.url(), json={"track_links": True}, headers=owner.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["track_links"] is True
+    refused = client.patch(owner.url(), json={"track_links": None}, headers=owner.headers)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "track_links"
+    assert client.get(owner.url(), headers=owner.headers).json()["track_links"] is True

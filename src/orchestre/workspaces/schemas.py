@@ -74,6 +74,11 @@ class WorkspaceUpdate(InputModel):
     name: str | None = None
     timezone: str | None = Field(None, description="IANA time zone, e.g. Europe/Paris")
     locale: Locale | None = None
+    track_links: bool | None = Field(
+        None,
+        description="Replace links in published posts by tracked short links (/l/{code}) "
+        "that count clicks per post, variant and channel and carry UTM tags.",
+    )
 
 
 class MemberCreate(InputModel):
@@ -139,6 +144,7 @@ class Workspace(OutputModel):
     timezone: str
     locale: str
     crisis_mode: bool
+    track_links: bool
     created_at: datetime
 
 

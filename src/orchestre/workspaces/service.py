@@ -340,8 +340,10 @@ def update_workspace(
     name: str | Unset | None = UNSET,
     timezone: str | Unset | None = UNSET,
     locale: str | Unset | None = UNSET,
+    track_links: bool | Unset | None = UNSET,
 ) -> Workspace:
-    """Rename a workspace or change its time zone or language (the slug stays, for links)."""
+    """Rename a workspace or change its time zone, language or whether links in published
+    posts become tracked short links (the slug stays, for links)."""
     actor.require(Permission.WORKSPACE_MANAGE)
     workspace = repository.workspace(session, actor.workspace_id)
     errors: list[FieldError] = []
@@ -351,6 +353,8 @@ def update_workspace(
         errors += timezone_errors(timezone)
     if locale is not UNSET:
         errors += locale_errors(locale)
+    if track_links is None:
+        errors.append(FieldError("track_links", "required", "Say true or false."))
     raise_if(errors, "The workspace settings cannot be saved; see 'errors'.")
     before = snapshot(workspace)
     if isinstance(name, str):
@@ -360,6 +364,8 @@ def update_workspace(
         workspace.timezone = timezone
     if isinstance(locale, str):
         workspace.locale = locale
+    if isinstance(track_links, bool):
+        workspace.track_links = track_links
     session.flush()
     _audit(session, actor, "workspace.updated", workspace, before)
     return workspace

@@ -49,6 +49,7 @@ def save_general(request: Request, view: WorkspaceWrite, form: Form) -> Response
             name=values["name"],
             timezone=values["timezone"],
             locale=values["locale"],
+            track_links=form.get("track_links") == "on",
         )
     if errors:
         return _settings(request, view, "general", 422, form=values, errors=errors)
