@@ -201,11 +201,7 @@ def smtp_sender(settings: Settings) -> Sender | None:
     from orchestre.delivery.tasks import mailer_from
 
     mailer = mailer_from(settings)
-    if not isinstance(mailer, SmtpMailer):
-        return None
-    # SmtpMailer.deliver sends a ready message (requested of the lead: /tmp/requests/reports.md).
-    deliver: Sender | None = getattr(mailer, "deliver", None)
-    return deliver
+    return mailer.deliver if isinstance(mailer, SmtpMailer) else None
 
 
 class ReportSender(PeriodicLoop[SendReport]):
