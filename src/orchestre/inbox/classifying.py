@@ -157,5 +157,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
+        if all(isinstance(v, str | int | float | bool) or v is None for v in value):
+            return list(value)  # the drivers' word lists: no call per element
         return [_plain(v) for v in value]
     return str(value)
