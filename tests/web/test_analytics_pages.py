@@ -183,7 +183,7 @@ def test_goals_are_added_shown_with_progress_and_deleted(
     form = {
         "csrf_token": token,
         "kpi": "reach",
-        "scope": "",
+        "scope": f"channel:{shop.channel.id}",
         "period_start": (today - timedelta(days=10)).isoformat(),
         "period_end": (today + timedelta(days=10)).isoformat(),
         "target": "1000",
@@ -201,10 +201,12 @@ def test_goals_are_added_shown_with_progress_and_deleted(
     goal = re.search(r'data-testid="goal">.*?</div>\s*</div>', html, re.S)
     assert goal
     assert "Reach" in goal.group(0)
+    assert (shop.channel.display_name or shop.channel.handle) in goal.group(0)
     assert "Target: 1,000" in goal.group(0)
     assert 'aria-valuenow="10"' in html  # 100 of 1000
 
     [saved] = db.scalars(select(KpiGoal)).all()
+    assert saved.channel_id == shop.channel.id
     deleted = signed_in.post(
         f"/w/{workspace.id}/analytics/goals/{saved.id}/delete",
         data={"csrf_token": token},

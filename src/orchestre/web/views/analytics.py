@@ -387,7 +387,6 @@ def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> di
         "text": {
             "posts": _("Posts"),
             "not_available": _("Not available"),
-            "png": _("Download PNG"),
         },
     }
     params = selection.params
@@ -404,6 +403,7 @@ def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> di
             names.get(g.key or "", g.label) if selection.group_by == "format" else g.label
         ),
         "figure": figure,
+        "day": day,
         "formats": formats,
         "top": top,
         "bottom": bottom,
@@ -441,14 +441,20 @@ def _weekday(index: int) -> str:
 def _filter_choices(view: WorkspaceView) -> dict[str, Any]:
     channels = list_channels(view)
     can_read_posts = view.can(Permission.POSTS_VIEW)
+    campaigns = (
+        campaign_service.list_campaigns(view.db, view.actor, limit=200).items
+        if can_read_posts
+        else []
+    )
     return {
         "filter_channels": channels,
         "filter_networks": sorted({c.network for c in channels}),
-        "filter_campaigns": (
-            campaign_service.list_campaigns(view.db, view.actor, limit=200).items
-            if can_read_posts
-            else []
-        ),
+        "filter_campaigns": campaigns,
+        # What a goal is set for, by id.
+        "scope_names": {
+            **{c.id: c.display_name or c.handle for c in channels},
+            **{c.id: c.name for c in campaigns},
+        },
         "filter_pillars": (
             editorial.list_pillars(view.db, view.actor, limit=200).items if can_read_posts else []
         ),
