@@ -10,6 +10,7 @@ import io
 import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -111,6 +112,12 @@ def test_switching_the_period_and_the_basis_changes_the_figures(
     html = _page(signed_in, workspace, "?period=last_7_days&basis=impressions")
     assert _value(html, "engagement_rate_impressions") == "2.5%"  # 10 / 400
     assert 'data-testid="kpi-engagement_rate_reach"' not in html
+
+    # A custom period: the day of the older post only, in the workspace's zone.
+    older = (now - timedelta(days=20)).astimezone(ZoneInfo(workspace.timezone)).date()
+    html = _page(signed_in, workspace, f"?period=custom&start={older}&end={older}")
+    assert _value(html, "reach") == "300"
+    assert 'value="custom" selected' in html
 
 
 def test_a_bad_custom_period_says_why_and_shows_the_last_30_days(
