@@ -85,6 +85,7 @@ def test_the_dashboard_shows_switches_periods_and_downloads_its_figures(
     expect(page.locator("#chart-series canvas").first).to_be_visible()
     expect(page.locator("#chart-heatmap canvas").first).to_be_visible()
     expect(page.locator("#chart-formats canvas").first).to_be_visible()
+    expect(page.locator("[data-spark=reach] svg")).to_have_count(1)  # the card's sparkline
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "analytics-en.png"), full_page=True)
 

@@ -100,6 +100,24 @@
     });
   }
 
+  // A small line of each card's KPI over the period, without axes.
+  function sparkline(data, element) {
+    const values = data.series.values[element.dataset.spark];
+    if (!values || values.every(function (v) { return v === null; })) return;
+    const chart = window.echarts.init(element, null, { renderer: "svg" });
+    chart.setOption({
+      animation: false,
+      grid: { left: 0, right: 0, top: 2, bottom: 2 },
+      xAxis: { type: "category", show: false, data: data.series.labels },
+      yAxis: { type: "value", show: false, scale: true },
+      series: [{
+        type: "line", data: values, symbol: "none", connectNulls: true,
+        lineStyle: { width: 1.5, color: "#4f46e5" },
+      }],
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
   function download(chart, name) {
     const link = document.createElement("a");
     link.href = chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#ffffff" });
@@ -127,6 +145,9 @@
         });
       }
     }
+    document.querySelectorAll("[data-spark]").forEach(function (element) {
+      sparkline(data, element);
+    });
     if (charts["chart-heatmap"]) heatmapChart(data, charts["chart-heatmap"]);
     if (charts["chart-formats"]) formatsChart(data, charts["chart-formats"]);
     document.querySelectorAll("[data-png]").forEach(function (button) {
