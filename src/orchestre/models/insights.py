@@ -6,8 +6,8 @@ the channel's account at that instant are stored as the `followers` metric of th
 publication, so an engagement rate can be computed without another table.
 
 A `MetricCollection` is the schedule of one publication's measurements: the next stage
-(1 h, 6 h, 24 h, 3 days, 7 days after publication), when it is due, and the last
-failure. It is created by the collection job for each published publication it finds.
+(1 h, 6 h, 24 h, 3 days, 7 days and 30 days after publication), when it is due, and the
+last failure. It is created by the collection job for each published publication it finds.
 """
 
 from __future__ import annotations
