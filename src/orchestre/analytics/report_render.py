@@ -68,6 +68,14 @@ def reader(report: Report) -> Actor:
     )
 
 
+def file_name(report: Report, extension: str) -> str:
+    """A download's file name: the report's name in ASCII letters, digits, - and _ (a header
+    value is Latin-1, and a name in another script would not fit)."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in report.name)
+    safe = safe.strip("-")
+    return f"{safe or 'report'}.{extension}"
+
+
 def workspace_zone(session: Session, report: Report) -> str:
     return query.workspace_zone(session, report.workspace_id)
 

@@ -114,7 +114,7 @@ def _claim(session: Session, report: Report, now: datetime) -> bool:
 
 def email_of(report: Report, pdf: bytes, mail_from: str, recipients: list[str]) -> EmailMessage:
     """The email of one report: a short text in the report's language, the PDF attached."""
-    from orchestre.analytics.report_render import translations_of
+    from orchestre.analytics.report_render import file_name, translations_of
 
     _ = translations_of(report.language).gettext
     msg = EmailMessage()
@@ -126,14 +126,10 @@ def email_of(report: Report, pdf: bytes, mail_from: str, recipients: list[str]) 
     msg.set_content(
         _("Here is the report “%(name)s”, attached as a PDF.") % {"name": report.name} + "\n"
     )
-    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=_filename(report))
+    name = file_name(report, "pdf")
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
     msg["Content-Language"] = report.language
     return msg
-
-
-def _filename(report: Report) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in report.name).strip("-")
-    return f"{safe or 'report'}.pdf"
 
 
 def send_due(

@@ -39,8 +39,7 @@ def _changes(body: s.ReportUpdate) -> dict[str, Any]:
 
 
 def _download(content: bytes, media: str, report: Report, extension: str) -> Response:
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in report.name).strip("-")
-    disposition = f'attachment; filename="{safe or "report"}.{extension}"'
+    disposition = f'attachment; filename="{report_render.file_name(report, extension)}"'
     return Response(
         content, media_type=media, headers={**PRIVATE, "Content-Disposition": disposition}
     )
