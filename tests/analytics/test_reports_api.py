@@ -165,3 +165,13 @@ def test_a_scheduled_report_goes_through_smtp_with_its_pdf(
     assert report.last_error is None
     assert report.next_run_at == due + timedelta(days=7)
     assert isinstance(report, Report)
+
+
+def test_a_name_in_any_script_downloads_under_an_ascii_file_name(
+    web: TestClient, shop: Shop
+) -> None:
+    manager = _as(shop, "analyst")
+    made = web.post(_url(shop), json={**BODY, "name": "Été 報告 2030"}, headers=manager)
+    found = web.get(_url(shop, f"/{made.json()['id']}.csv"), headers=manager)
+    assert found.status_code == 200
+    assert found.headers["content-disposition"] == 'attachment; filename="t-2030.csv"'

@@ -72,7 +72,7 @@ def file_name(report: Report, extension: str) -> str:
     """A download's file name: the report's name in ASCII letters, digits, - and _ (a header
     value is Latin-1, and a name in another script would not fit)."""
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in report.name)
-    safe = safe.strip("-")
+    safe = re.sub("-{2,}", "-", safe).strip("-")
     return f"{safe or 'report'}.{extension}"
 
 
