@@ -171,8 +171,8 @@ def test_the_pdf_carries_the_figures_and_ten_pages_render_fast(shop: Shop) -> No
     assert "3,050" in text
     assert "Worst service ever" in text
     assert len(reader.pages) >= 10
-    # The target is 5 s (report_pdf_s); on a loaded 2-core machine this measured
-    # 5.6 s of CPU for 11 pages (docs/reports.md). This bound catches a regression.
+    # The target is 5 s (report_pdf_s); 3.2 to 3.9 s of CPU measured for 11 pages
+    # (docs/reports.md). This bound catches a regression, not a busy machine.
     assert elapsed < 10.0, f"{len(reader.pages)} pages in {elapsed:.2f} s"
 
 
