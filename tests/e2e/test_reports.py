@@ -1,0 +1,83 @@
+"""In a real browser: the reports page lists a report, its PDF downloads from the page and
+carries the workspace's figures, in the report's language."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from orchestre.analytics import reports
+from orchestre.channels import service as channels
+from orchestre.kit.clock import utcnow
+from orchestre.kit.crypto import SecretBox, new_key
+from orchestre.kit.db import make_engine, make_session_factory, transaction
+from orchestre.workspaces import auth
+from orchestre.workspaces import service as workspaces
+from tests.analytics.kpi_support import Shop
+from tests.e2e.conftest import LiveSite, Person
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def bakery(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
+    """A workspace with two posts of the last days (reach 1,200 + 300) and a French report."""
+    person = Person("ines@example.com", "Inès Moreau")
+    engine = make_engine(e2e_database)
+    with transaction(make_session_factory(engine)) as db:
+        user = workspaces.create_user(
+            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
+        )
+        workspace = workspaces.create_workspace(db, user, "Bakery", timezone="Europe/Paris")
+        actor = auth.actor_for(db, user.id, workspace.id)
+        channel = channels.connect_channel(
+            db, actor, SecretBox([new_key()]), "mastodon", "@bakery", "@bakery", "Bakery"
+        )
+        shop = Shop(db, workspace, user, channel)
+        now = utcnow()
+        shop.post(now - timedelta(days=2), text="Croissants", reach=1200, likes=40)
+        shop.post(now - timedelta(days=5), text="Baguette", reach=300, likes=9)
+        reports.create_report(
+            db,
+            actor,
+            reports.ReportInput(
+                name="Bilan", language="fr", period="last_30_days",
+                blocks=[{"kind": "kpis", "kpis": ["reach", "posts"]},
+                        {"kind": "text", "text": "Un bon mois."}],
+            ),
+        )  # fmt: skip
+        ids = workspace.id
+    engine.dispose()
+    return ids, person
+
+
+def test_the_pdf_downloads_from_the_page_with_the_figures(
+    browser: Any, live_site: LiveSite, bakery: tuple[uuid.UUID, Person]
+) -> None:
+    workspace_id, person = bakery
+    context = browser.new_context(locale="en-US", accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{live_site.url}/login")
+    page.fill("#email", person.email)
+    page.fill("#password", person.password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    page.goto(f"{live_site.url}/w/{workspace_id}/reports")
+    row = page.get_by_test_id("report-row")
+    assert "Bilan" in row.inner_text()
+    with page.expect_download() as download_info:
+        row.get_by_test_id("download-pdf").click()
+    download = download_info.value
+    assert download.suggested_filename == "Bilan.pdf"
+    with open(download.path(), "rb") as handle:
+        text = PdfReader(io.BytesIO(handle.read())).pages[0].extract_text()
+    assert "Chiffres clés" in text
+    assert "1 500" in text or "1\u202f500" in text  # reach 1,200 + 300, the French way
+    assert "Un bon mois." in text
+    context.close()
