@@ -191,6 +191,15 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         note=f"{marker} goal",
     )
     db.add(kpi_goal)
+    # A report with one written block.
+    from orchestre.models.analytics import Report
+
+    report = Report(
+        workspace_id=ws.id,
+        name=f"{marker} report",
+        blocks=[{"kind": "text", "text": f"{marker} summary"}],
+    )
+    db.add(report)
     # A tracked link on the post's variant.
     from orchestre.models.analytics import TrackedLink
 
@@ -235,6 +244,7 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "author_id": inbox_author.id,
         "goal_id": kpi_goal.id,
         "link_id": tracked_link.id,
+        "report_id": report.id,
     }
     return Tenant(workspace=ws, token=token, ids=ids, marker=marker)
 

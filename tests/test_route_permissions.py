@@ -108,6 +108,17 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"GET {W}/analytics/links": (P.ANALYTICS_VIEW,),
     f"GET {W}/analytics/links/{{link_id}}": (P.ANALYTICS_VIEW,),
     f"GET {W}/analytics/link-clicks": (P.ANALYTICS_VIEW,),
+    # Reports: every member reads and downloads them; analytics.manage makes and shares them.
+    f"GET {W}/analytics/reports": (P.ANALYTICS_VIEW,),
+    f"POST {W}/analytics/reports": (P.ANALYTICS_MANAGE,),
+    f"GET {W}/analytics/reports/{{report_id}}": (P.ANALYTICS_VIEW,),
+    f"PATCH {W}/analytics/reports/{{report_id}}": (P.ANALYTICS_MANAGE,),
+    f"DELETE {W}/analytics/reports/{{report_id}}": (P.ANALYTICS_MANAGE,),
+    f"GET {W}/analytics/reports/{{report_id}}.pdf": (P.ANALYTICS_VIEW,),
+    f"GET {W}/analytics/reports/{{report_id}}.csv": (P.ANALYTICS_VIEW,),
+    f"GET {W}/analytics/reports/{{report_id}}.xlsx": (P.ANALYTICS_VIEW,),
+    f"POST {W}/analytics/reports/{{report_id}}/share": (P.ANALYTICS_MANAGE,),
+    f"DELETE {W}/analytics/reports/{{report_id}}/share": (P.ANALYTICS_MANAGE,),
     # The composer: a check only measures (reviewers see the same findings on the post);
     # an adaptation writes a text to save, as a draft's author does.
     f"POST {W}/compose/check": (P.POSTS_VIEW,),

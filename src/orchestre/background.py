@@ -1,9 +1,10 @@
 """The loops every process that runs workers keeps going, so no process is special and
 nothing depends on cron: the publishing ticker, the token refresher, the sweeper of
 stalled webhook deliveries, the collector of published posts' metrics, the channel
-metrics loop (followers and profile visits), the inbox poller,
-the inbox's first-response sweeper and the crisis watch of the inbox. `orchestre serve`
-starts them with its embedded pool, each `orchestre worker` once its broker link is up."""
+metrics loop (followers and profile visits), the inbox poller, the inbox's first-response
+sweeper, the crisis watch of the inbox and the sender of scheduled reports.
+`orchestre serve` starts them with its embedded pool, each `orchestre worker` once its
+broker link is up."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class Background:
 
 
 def start_background(settings: Settings, factory: sessionmaker[Session]) -> Background:
+    from orchestre.analytics.report_schedule import start_report_sender
     from orchestre.channels.refresher import start_refresher
     from orchestre.delivery.sweeper import start_sweeper
     from orchestre.inbox.runtime import start_inbox_poller, start_inbox_sweeper
@@ -45,4 +47,5 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     background.loops.append(start_inbox_poller(settings, factory))
     background.loops.append(start_inbox_sweeper(settings, factory))
     background.loops.append(start_crisis_watch(settings, factory))
+    background.loops.append(start_report_sender(settings, factory))
     return background

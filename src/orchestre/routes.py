@@ -9,6 +9,8 @@ def include_all(app: FastAPI) -> None:
     from orchestre.analytics.api import router as analytics_router
     from orchestre.analytics.links_api import redirect_router as links_redirect_router
     from orchestre.analytics.links_api import router as links_router
+    from orchestre.analytics.reports_api import public_router as shared_reports_router
+    from orchestre.analytics.reports_api import router as reports_router
     from orchestre.approvals.api import router as approvals_router
     from orchestre.audit.api import router as audit_router
     from orchestre.calendar.api import feed_router as calendar_feed_router
@@ -37,6 +39,7 @@ def include_all(app: FastAPI) -> None:
         insights_router,
         analytics_router,
         links_router,
+        reports_router,
         calendar_router,
         approvals_router,
         audit_router,
@@ -51,4 +54,6 @@ def include_all(app: FastAPI) -> None:
     app.include_router(inbox_webhooks_router, prefix="/api/v1")
     # Public short links of the redirector: no session, no token, no cookie; not under /api/v1.
     app.include_router(links_redirect_router)
+    # Reports shared by a read-only link: the token in the address is the only key.
+    app.include_router(shared_reports_router)
     mount_web(app)

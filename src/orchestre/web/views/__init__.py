@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from orchestre.web.views import (
     account,
+    analytics,
     approvals,
     areas,
     calendar,
@@ -20,6 +21,7 @@ from orchestre.web.views import (
     posts,
     publishing,
     queueing,
+    reports,
     settings,
     webhooks,
 )
@@ -41,5 +43,7 @@ ROUTERS: list[APIRouter] = [
     inbox.router,
     moderation.router,
     crisis.router,
+    analytics.router,
+    reports.router,
     areas.router,
 ]

@@ -40,26 +40,6 @@ def _area(
     return render(request, "areas/empty.html", context)
 
 
-@router.get("/analytics", response_class=HTMLResponse)
-def analytics(request: Request, view: CurrentWorkspace) -> Response:
-    return _area(
-        request,
-        view,
-        "analytics",
-        _("Analytics"),
-        "analytics",
-        _("Results will be measured here"),
-        _(
-            "Reach, impressions, engagement rate and clicks for each post and channel, "
-            "compared with the previous period, with the formula behind each figure."
-        ),
-        [
-            _("Figures come from the networks as time-stamped snapshots."),
-            _("Scheduled reports can be sent to your team."),
-        ],
-    )
-
-
 @router.get("/listening", response_class=HTMLResponse)
 def listening(request: Request, view: CurrentWorkspace) -> Response:
     return _area(

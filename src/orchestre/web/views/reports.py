@@ -108,7 +108,7 @@ def _render(
     share_url: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    context = shell_context(request, view, "analytics")
+    context = shell_context(request, view, "reports")
     if not view.can(Permission.ANALYTICS_VIEW):
         return render(request, "analytics/not_allowed.html", context, status_code=403)
     context.update(
