@@ -30,7 +30,7 @@ def roastery(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person,
     """A workspace with two published posts and their stats: reach 1,200 two days ago and
     300 twenty days ago; an English and a French owner."""
     person = Person("noa@example.com", "Noa Girard")
-    french = Person("lea@example.com", "Léa Roux")
+    french = Person("lea.roux@example.com", "Léa Roux")
     engine = make_engine(e2e_database)
     with transaction(make_session_factory(engine)) as db:
         user = workspaces.create_user(

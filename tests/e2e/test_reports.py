@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def bakery(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
     """A workspace with two posts of the last days (reach 1,200 + 300) and a French report."""
-    person = Person("ines@example.com", "Inès Moreau")
+    person = Person("ines.moreau@example.com", "Inès Moreau")
     engine = make_engine(e2e_database)
     with transaction(make_session_factory(engine)) as db:
         user = workspaces.create_user(
