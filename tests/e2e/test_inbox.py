@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from orchestre.channels import service as channels
 from orchestre.channels.credentials import to_stored
@@ -192,11 +193,19 @@ def test_a_rule_hides_hate_and_a_question_is_answered_in_french(
         row.wait_for(timeout=15_000)
         # By keyboard: the newest conversation is above the open one; k moves up to it and
         # Enter opens it.
-        page.evaluate("document.activeElement && document.activeElement.blur()")
-        page.keyboard.press("k")
-        page.keyboard.press("Enter")
         thread = page.get_by_test_id("thread")
-        thread.filter(has_text="toujours pas arrivée").wait_for()
+        # A live update of the list may land between the keys and reset the cursor on a
+        # busy machine: the keys are pressed again then, never replaced by a click.
+        for attempt in range(3):
+            page.evaluate("document.activeElement && document.activeElement.blur()")
+            page.keyboard.press("k")
+            page.keyboard.press("Enter")
+            try:
+                thread.filter(has_text="toujours pas arrivée").wait_for(timeout=10_000)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
         page.get_by_test_id("assign").select_option(label=bakery.colleague.name)
         page.get_by_test_id("thread").locator("[data-cstatus=assigned]").wait_for()
 
