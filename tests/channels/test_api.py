@@ -149,11 +149,14 @@ def test_rename_and_avatar_are_audited_with_before_and_after(
 
 
 def test_disconnect_wipes_credentials_and_connecting_again_reconnects(
-    client: TestClient, db: Session
+    client: TestClient, db: Session, clock: FrozenClock
 ) -> None:
     ws, auth = _owner(db)
     created = _connect(client, ws, auth, credentials={"access_token": SECRET}).json()
     url = f"/api/v1/workspaces/{ws.id}/channels/{created['id']}"
+    # The audit log is read in time order: each step happens a second after the last
+    # (on one frozen instant the order of equal times is the database's choice).
+    clock.advance(seconds=1)
     gone = client.post(url + "/disconnect", headers=auth)
     assert gone.status_code == 200
     assert gone.json()["status"] == "disconnected"
@@ -162,6 +165,7 @@ def test_disconnect_wipes_credentials_and_connecting_again_reconnects(
     assert channel is not None
     assert channel.credentials_encrypted is None
 
+    clock.advance(seconds=1)
     back = _connect(client, ws, auth, credentials={"access_token": "new"})
     assert back.status_code == 201
     assert back.json()["id"] == created["id"]

@@ -40,6 +40,8 @@ ACCOUNT = "inbox-bakery"
 # Hate speech of the HatEval kind, which the classifiers are sure of (the starter rule
 # hides hate above 0.85).
 HATE = "Send them all back, these migrants are rapists and criminals #BuildTheWall"
+# The sandbox's own audience may write "...n'est toujours pas arrivée, pouvez-vous
+# vérifier ?" meanwhile: the test finds its question by the words only it has.
 QUESTION = "Bonjour, ma commande n'est toujours pas arrivée, vous pouvez vérifier ?"
 SAVED = (
     "Bonjour {first_name}, votre commande {order_id} part aujourd'hui. Merci de votre patience !"
@@ -189,7 +191,7 @@ def test_a_rule_hides_hate_and_a_question_is_answered_in_french(
             language="fr",
         )
         _tell(live_site, question)
-        row = page.get_by_test_id("conversation").filter(has_text="toujours pas arrivée")
+        row = page.get_by_test_id("conversation").filter(has_text="vous pouvez vérifier")
         row.wait_for(timeout=15_000)
         # By keyboard: the newest conversation is above the open one; k moves up to it and
         # Enter opens it.
@@ -201,7 +203,7 @@ def test_a_rule_hides_hate_and_a_question_is_answered_in_french(
             page.keyboard.press("k")
             page.keyboard.press("Enter")
             try:
-                thread.filter(has_text="toujours pas arrivée").wait_for(timeout=10_000)
+                thread.filter(has_text="vous pouvez vérifier").wait_for(timeout=10_000)
                 break
             except PlaywrightTimeout:
                 if attempt == 2:
