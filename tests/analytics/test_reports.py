@@ -176,6 +176,28 @@ def test_the_pdf_carries_the_figures_and_ten_pages_render_fast(shop: Shop) -> No
     assert elapsed < 10.0, f"{len(reader.pages)} pages in {elapsed:.2f} s"
 
 
+def test_a_chart_by_group_draws_the_highest_bars_and_the_exports_keep_every_group(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Five formats, two with posts in March (image: reach 1,500; short video: 100); one
+    # bar allowed. The total is the row of group "".
+    monkeypatch.setattr(report_render, "BAR_LIMIT", 1)
+    blocks = [{"kind": "chart", "chart": "formats", "kpi": "reach"}]
+    built = report_render.build(shop.db, shop.actor(), _report(shop, "fr", blocks=blocks))
+    chart = built.blocks[0]
+    assert chart.svg.count("<rect") == 1
+    assert "1\u202f500" in chart.svg
+    assert chart.text == "Les 1 plus élevés sur 5 ; les exports CSV et XLSX les contiennent tous."
+    assert chart.text in report_render.html(built)
+    header, rows = chart.table
+    groups = {r[header.index("group")] for r in rows}
+    assert groups == {"", "short_video", "video", "image", "carousel", "text"}
+    monkeypatch.setattr(report_render, "BAR_LIMIT", 5)
+    built = report_render.build(shop.db, shop.actor(), _report(shop, blocks=blocks))
+    assert built.blocks[0].svg.count("<rect") == 2  # formats without posts: no bar
+    assert built.blocks[0].text == ""
+
+
 def test_csv_and_xlsx_hold_each_block_with_the_same_figures(shop: Shop) -> None:
     built = report_render.build(shop.db, shop.actor(), _report(shop))
     text = report_export.report_csv(built).decode("utf-8-sig")

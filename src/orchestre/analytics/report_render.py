@@ -46,6 +46,8 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 _ = k._
+# Bars drawn per chart by channel or format; the rest are counted in a note.
+BAR_LIMIT = 20
 WEEKDAYS = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
 
 
@@ -205,7 +207,25 @@ def _chart_block(ctx: _Context, block: dict[str, Any]) -> BuiltBlock:
         )
         title = ctx.gt.gettext("%(kpi)s by channel") % {"kpi": label}
     items = [(ctx.gt.gettext(g.label), g.value(kpi).value) for g in table.groups]
-    return BuiltBlock("chart", title, tables.kpi_rows(table), svg=charts.bar_chart(items, fmt))
+    shown, note = _highest(ctx, items)
+    return BuiltBlock(
+        "chart", title, tables.kpi_rows(table), svg=charts.bar_chart(shown, fmt), text=note
+    )
+
+
+def _highest(
+    ctx: _Context, items: list[tuple[str, float | None]]
+) -> tuple[list[tuple[str, float | None]], str]:
+    """At most BAR_LIMIT bars, the highest values first, and a note of how many there were:
+    a bar per channel of a thousand-channel workspace is unreadable and took most of a
+    report's layout time. The CSV and XLSX exports keep every group."""
+    if len(items) <= BAR_LIMIT:
+        return items, ""
+    ranked = sorted(items, key=lambda item: (item[1] is None, -(item[1] or 0.0)))
+    note = ctx.gt.gettext(
+        "The %(shown)d highest of %(count)d; the CSV and XLSX exports hold them all."
+    ) % {"shown": BAR_LIMIT, "count": len(items)}
+    return ranked[:BAR_LIMIT], note
 
 
 def _top_posts_block(ctx: _Context, block: dict[str, Any]) -> BuiltBlock:
