@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from orchestre.analytics import goals
@@ -160,3 +160,44 @@ def test_status_rules_by_hand() -> None:
     roi = k.CATALOGUE["roi"]
     assert goals.status_of(roi, -0.1, -0.1, -0.05, 0.5) == "off_track"
     assert goals.status_of(roi, -0.052, -0.052, -0.05, 0.5) == "at_risk"
+
+
+def test_goals_sharing_days_and_scope_are_read_together_with_the_same_figures(
+    db: Session,
+) -> None:
+    shop = make_shop(db)
+    linkedin = make_channel(db, shop.workspace, network="linkedin")
+    shop.post(at("2030-04-02 10:00"), likes=5, reach=300, impressions=600)
+    shop.post(at("2030-04-03 10:00"), likes=1, reach=200, channel=linkedin)
+    actor, now = shop.actor(), at("2030-04-10 22:00")
+    made = [
+        goals.GoalInput("reach", 1200, **APRIL),
+        goals.GoalInput("impressions", 2000, **APRIL),
+        goals.GoalInput("engagement_rate_reach", 0.02, **APRIL),
+        goals.GoalInput("reach", 800, network="linkedin", **APRIL),
+        goals.GoalInput("reach", 900, period_start=date(2030, 4, 5), period_end=date(2030, 6, 30)),
+    ]
+    created = [goals.create_goal(db, actor, g) for g in made]
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "publication_stats" in statement:
+            statements.append(statement)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        together = {p.goal.id: p for p in goals.all_progress(db, actor, now=now)}
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    # Three asks: April workspace-wide (three KPIs), April on LinkedIn, from 5 April.
+    assert len(statements) == 3
+    alone = {g.id: goals.progress(db, actor, g.id, now=now) for g in created}
+    assert together == alone
+    assert [together[g.id].current for g in created] == [
+        500,
+        600,
+        pytest.approx(6 / 500),
+        200,
+        None,  # no post since 5 April: reach not available, not 0
+    ]

@@ -252,23 +252,46 @@ def status_of(
     return "at_risk" if -gap <= AT_RISK_MARGIN * abs(target) else "off_track"
 
 
-def progress_of(session: Session, actor: Actor, goal: KpiGoal, now: datetime) -> GoalProgress:
+def _so_far(goal: KpiGoal, zone: str, now: datetime) -> Period | None:
+    """The goal's days so far (its first day to today), or None before its first day."""
+    if Period("goal", goal.period_start, goal.period_end, zone).elapsed_share(now) <= 0:
+        return None
+    return Period("goal", goal.period_start, min(goal.period_end, today_in(zone, now)), zone)
+
+
+def _progress(
+    goal: KpiGoal, zone: str, now: datetime, found: query.KpiValue | None
+) -> GoalProgress:
     kpi = k.CATALOGUE[goal.kpi]
-    zone = query.workspace_zone(session, actor.workspace_id)
-    period = Period("goal", goal.period_start, goal.period_end, zone)
-    elapsed = period.elapsed_share(now)
-    current: float | None = None
-    coverage: int | None = None
-    if elapsed > 0:
-        so_far = Period("goal", goal.period_start, min(goal.period_end, today_in(zone, now)), zone)
-        table = query.kpi_table(
-            session, actor, kpis=[goal.kpi], period=so_far, filters=scope_filters(goal)
-        )
-        found = table.total.value(goal.kpi)
-        current, coverage = found.value, found.coverage
+    elapsed = Period("goal", goal.period_start, goal.period_end, zone).elapsed_share(now)
+    current = found.value if found is not None else None
+    coverage = found.coverage if found is not None else None
     projected = project(kpi, current, elapsed) if elapsed < 1 else current
     status = status_of(kpi, current, projected, goal.target, elapsed)
     return GoalProgress(goal, kpi, current, goal.target, projected, elapsed, status, coverage)
+
+
+def progress_of(session: Session, actor: Actor, goal: KpiGoal, now: datetime) -> GoalProgress:
+    return _progress_many(session, actor, [goal], now)[0]
+
+
+def _progress_many(
+    session: Session, actor: Actor, goals: list[KpiGoal], now: datetime
+) -> list[GoalProgress]:
+    """Goals sharing their days so far and their scope are read in one query for all their
+    KPIs (a dashboard's goals are mostly this quarter's, workspace-wide)."""
+    zone = query.workspace_zone(session, actor.workspace_id)
+    asks: dict[tuple[Period, Filters], list[KpiGoal]] = {}
+    for goal in goals:
+        so_far = _so_far(goal, zone, now)
+        if so_far is not None:
+            asks.setdefault((so_far, scope_filters(goal)), []).append(goal)
+    found: dict[uuid.UUID, query.KpiValue] = {}
+    for (so_far, filters), sharing in asks.items():
+        names = list(dict.fromkeys(goal.kpi for goal in sharing))
+        values = query.totals(session, actor, kpis=names, period=so_far, filters=filters)
+        found.update({goal.id: values[goal.kpi] for goal in sharing})
+    return [_progress(goal, zone, now, found.get(goal.id)) for goal in goals]
 
 
 def progress(
@@ -280,5 +303,4 @@ def progress(
 
 def all_progress(session: Session, actor: Actor, now: datetime | None = None) -> list[GoalProgress]:
     """Every goal's progress, the latest period first."""
-    moment = now or utcnow()
-    return [progress_of(session, actor, goal, moment) for goal in list_goals(session, actor)]
+    return _progress_many(session, actor, list_goals(session, actor), now or utcnow())

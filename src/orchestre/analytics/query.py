@@ -364,6 +364,23 @@ def kpi_table(
     return KpiTable(period, previous, group_by, chosen, total, groups)
 
 
+def totals(
+    session: Session,
+    actor: Actor,
+    *,
+    kpis: Sequence[str],
+    period: Period,
+    filters: Filters | None = None,
+) -> dict[str, KpiValue]:
+    """The chosen KPIs over the period alone, for the whole selection: no previous period
+    and no groups (what goals read; half the work of `kpi_table` for its total)."""
+    actor.require(Permission.ANALYTICS_VIEW)
+    chosen = check_kpis(kpis)
+    f = filters or Filters()
+    measured = _values(session, actor, chosen, period, f, None).get(())
+    return {kpi.name: _value(kpi, measured, None, f, None) for kpi in chosen}
+
+
 def _rank(value: float | None) -> tuple[bool, float]:
     return (value is not None, value or 0.0)
 
