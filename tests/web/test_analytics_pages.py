@@ -21,6 +21,7 @@ from orchestre.config import Settings
 from orchestre.kit.clock import utcnow
 from orchestre.models import User, Workspace
 from orchestre.models.analytics import KpiGoal
+from orchestre.web.views import analytics as analytics_views
 from orchestre.workspaces.permissions import MATRIX, Permission, Role
 from tests.analytics.kpi_support import Shop
 from tests.factories import add_member, make_channel, make_member, make_user
@@ -155,6 +156,28 @@ def test_filters_and_group_rows_open_the_page_for_one_channel(
     by_format = _page(signed_in, workspace, "?group_by=format")
     assert "By format" in by_format
     assert "Text" in by_format
+
+
+def test_the_grouped_table_shows_the_best_rows_and_says_how_many_there_are(
+    signed_in: TestClient,
+    db: Session,
+    shop: Shop,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = make_channel(db, workspace, handle="@other")
+    now = utcnow()
+    shop.post(now - timedelta(days=2), likes=10, reach=100)
+    shop.post(now - timedelta(days=2), channel=other, likes=10, reach=900)
+    monkeypatch.setattr(analytics_views, "GROUP_ROWS", 1)
+    html = _page(signed_in, workspace)
+    links = re.findall(r'data-testid="group-row">\s*<th scope="row"><a href="([^"]+)"', html)
+    assert len(links) == 1
+    assert str(shop.channel.id) in links[0]  # the best engagement rate
+    assert "The first 1 of 2; the CSV holds them all." in html
+    assert _value(html, "reach") == "1,000"  # the cards count every channel
+    monkeypatch.setattr(analytics_views, "GROUP_ROWS", 2)
+    assert 'data-testid="hidden-groups"' not in _page(signed_in, workspace)
 
 
 def test_each_csv_link_answers_the_same_figures_as_the_page(

@@ -51,6 +51,8 @@ GROUP_TABS = ("channel", "campaign", "pillar", "network", "format")
 # Which filter a row of each grouping opens the page with.
 GROUP_FILTER = {"channel": "channel_id", "campaign": "campaign_id", "pillar": "pillar_id",
                 "network": "network", "format": "post_format"}  # fmt: skip
+# Rows of the grouped table on the page (the best first); the CSV holds every group.
+GROUP_ROWS = 100
 TOP_LIMIT = 5
 
 
@@ -340,13 +342,15 @@ def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> di
     db, actor, period, filters = view.db, view.actor, selection.period, selection.filters
     rate = k.ENGAGEMENT_BASES[selection.basis]
     card_kpis = (rate, *(name for name in k.DEFAULT_KPIS if name != "engagement_rate_reach"))
-    table = query.kpi_table(db, actor, kpis=card_kpis, period=period, filters=filters)
-    posts_value = table.total.value("posts").value
-    posts = int(posts_value) if posts_value is not None else None
-    cards = [card(table.total.value(kpi.name), kpi, posts) for kpi in table.kpis]
+    # One table gives the cards (its total: every post, grouped or not) and the groups.
     grouped = query.kpi_table(
         db, actor, kpis=card_kpis, period=period, filters=filters, group_by=selection.group_by
     )
+    table = grouped
+    posts_value = table.total.value("posts").value
+    posts = int(posts_value) if posts_value is not None else None
+    cards = [card(table.total.value(kpi.name), kpi, posts) for kpi in table.kpis]
+    shown = grouped.groups[:GROUP_ROWS]
     series = query.series(
         db, actor, kpis=card_kpis, period=period, interval=_interval(period), filters=filters
     )
@@ -398,7 +402,9 @@ def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> di
         "cards": cards,
         "posts": posts,
         "grouped": grouped,
-        "group_links": {g.key: _group_link(view, selection, g.key) for g in grouped.groups},
+        "shown_groups": shown,
+        "hidden_groups": len(grouped.groups) - len(shown),
+        "group_links": {g.key: _group_link(view, selection, g.key) for g in shown},
         "group_label": lambda g: (
             names.get(g.key or "", g.label) if selection.group_by == "format" else g.label
         ),
