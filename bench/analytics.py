@@ -38,13 +38,13 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, insert, text
+from scratch import scratch_database
+from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.analytics import goals, query, report_pdf, report_render, reports
@@ -65,9 +65,6 @@ from orchestre.models.post import Post, PostVariant
 from orchestre.models.publication import Publication
 from orchestre.workspaces.permissions import Actor, Role
 
-PG_URL = os.environ.get(
-    "ORCHESTRE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 # Network -> (formats it publishes, metrics it does not give: NULL in PublicationStats).
 NETWORKS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "instagram": (("image", "carousel", "short_video"), frozenset({"clicks", "reposts"})),
@@ -589,25 +586,11 @@ def time_report(world: World) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def database(kind: str, workdir: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'analytics-bench.sqlite3'}"
-        return
-    name = f"bench_analytics_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_URL.rpartition('/')[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def bench_one(kind: str, size: Size, reps: int, pdf: bool) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_database(kind == "pg", Path(tmp), "analytics_bench") as url,
+    ):
         world = build(url, size)
         print(f"# {kind}: built in {world.build_s} s: {world.rows}", flush=True)
         result = {"build_s": world.build_s, "rows": world.rows, **time_dashboard(world, reps)}

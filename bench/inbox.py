@@ -40,17 +40,17 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from scratch import scratch_database
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.channels.apps import NetworkAccess
@@ -71,9 +71,6 @@ from orchestre.models.inbox import InboxMessage, ResponseTarget
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "inbox-dev"
-PG_URL = os.environ.get(
-    "ORCHESTRE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 CHANNELS = 10
 POSTS_PER_CHANNEL = 20
 KINDS = (InteractionKind.COMMENT,) * 6 + (InteractionKind.MENTION,) * 2 + (InteractionKind.MESSAGE,)
@@ -425,25 +422,11 @@ def _pct(values: list[float], pct: int) -> float | None:
     return round(statistics.quantiles(values, n=100, method="inclusive")[pct - 1], 4)
 
 
-@contextmanager
-def database(kind: str, workdir: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'inbox-bench.sqlite3'}"
-        return
-    name = f"orchestre_inbox_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_URL.rpartition('/')[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def bench_one(kind: str, args: argparse.Namespace, classifier: Classifier) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_database(kind == "pg", Path(tmp), "inbox_bench") as url,
+    ):
         world = seed(url)
         paced_n = int(args.rate * args.seconds)
         texts = messages(paced_n + args.messages)

@@ -27,14 +27,13 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import uvicorn
-from sqlalchemy import create_engine, func, select, text, update
+from scratch import scratch_database
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.analytics import links_api
@@ -57,31 +56,11 @@ from orchestre.models import (
 )
 from orchestre.models.publication import Publication, PublicationState
 
-PG_URL = os.environ.get(
-    "ORCHESTRE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 PERSON = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Mobile/15E148 Instagram 309.0.0.0"
 )
 UNFURLER = "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)"
-
-
-@contextmanager
-def database(postgres: bool, workdir: Path) -> Iterator[str]:
-    if not postgres:
-        yield f"sqlite:///{workdir / 'links.sqlite3'}"
-        return
-    name = f"orchestre_bench_links_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_URL.rpartition('/')[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(factory: sessionmaker[Session], count: int, base_url: str) -> list[str]:
@@ -239,7 +218,7 @@ def percentile(values: list[float], share: float) -> float:
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with database(args.postgres, workdir) as url:
+    with scratch_database(args.postgres, workdir, "links_bench") as url:
         postgres = not url.startswith("sqlite")
         engine = make_engine(url, pool_size=args.threads + 4) if postgres else make_engine(url)
         migrate.upgrade(engine)

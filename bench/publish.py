@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, func, insert, select, text
+from scratch import scratch_database
+from sqlalchemy import func, insert, select
 
 from orchestre.channels.credentials import to_stored
 from orchestre.config import Settings
@@ -59,9 +60,6 @@ from orchestre.models import Channel, Post, PostVariant, Publication, User, Work
 
 ROOT = Path(__file__).resolve().parent.parent
 ORCHESTRE = str(Path(sys.executable).parent / "orchestre")
-PG_URL = os.environ.get(
-    "ORCHESTRE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 BROKER_URL = os.environ.get("ORCHESTRE_BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
 REDIS_URL = os.environ.get("ORCHESTRE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 FINAL = ("published", "failed", "needs_attention", "cancelled")
@@ -108,23 +106,6 @@ def sandbox_server(latency: float, server_error_rate: float) -> Iterator[tuple[s
     finally:
         process.terminate()
         process.wait(10)
-
-
-@contextmanager
-def database(scaled: bool, workdir: Path) -> Iterator[str]:
-    if not scaled:
-        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
-        return
-    name = f"orchestre_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_URL.rpartition('/')[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(url: str, key: str, sandbox: str, n: int, m: int, start: datetime, spread: float) -> None:
@@ -331,7 +312,7 @@ def one_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         sandbox_server(args.latency, args.error_rate) as (sandbox, sandbox_pid),
     ):
         workdir = Path(tmp)
-        with database(scaled, workdir) as url:
+        with scratch_database(scaled, workdir, "publish_bench") as url:
             env = {
                 **os.environ,
                 "ORCHESTRE_DATABASE_URL": url,
@@ -398,7 +379,7 @@ def sequential(args: argparse.Namespace) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory() as tmp,
         sandbox_server(0.0, 0.0) as (sandbox, _pid),
-        database(args.postgres, Path(tmp)) as url,
+        scratch_database(args.postgres, Path(tmp), "publish_bench") as url,
     ):
         seed(url, key, sandbox, n, m, utcnow() - timedelta(seconds=1), 0)
         settings = Settings(
