@@ -11,8 +11,9 @@ executemany in one transaction with synchronous=OFF on SQLite, for the build onl
 
 Then each query the web dashboard runs (orchestre.analytics.query, as an owner) is timed
 `--reps` times after one warm-up run, each in a fresh session: p50 / p95 per query, and the
-dashboard p95 (over every timing of every query) per database. Finally a report of 26
-blocks (about 10 pages) is rendered to PDF (orchestre.analytics.report_pdf).
+dashboard p95 (over every timing of every query) per database. Finally a report of 21
+blocks (10 pages: every kind twice and three 50-post tables) is rendered to PDF
+(orchestre.analytics.report_pdf).
 
 The database is a scratch SQLite file and a uniquely named PostgreSQL database
 (ORCHESTRE_BENCH_PG_URL's server), dropped at the end.
@@ -93,7 +94,7 @@ REPORT_BLOCKS: list[dict[str, object]] = [
     {"kind": "comments", "limit": 5},
     {"kind": "text", "markdown": "The month in short.\n\nWhat we try next."},
     {"kind": "goals"},
-] * 2 + [{"kind": "top_posts", "kpi": "reach", "order": "top", "limit": 50}]
+] * 2 + [{"kind": "top_posts", "kpi": "reach", "order": "top", "limit": 50}] * 3
 
 
 @dataclass(frozen=True)
