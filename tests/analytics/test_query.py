@@ -190,6 +190,28 @@ def test_campaign_kpis_from_results_without_double_counting(db: Session) -> None
     assert refused.note
 
 
+def test_campaign_money_in_two_currencies_is_not_added_up(db: Session) -> None:
+    shop = make_shop(db)
+    spring, usa = shop.campaign(), shop.campaign("Launch USA")
+    shop.result(spring, date(2030, 3, 2), spend=100, revenue=300, conversions=4)
+    shop.result(usa, date(2030, 3, 2), spend=80, revenue=90, conversions=1, currency="USD")
+    kpis = ["spend", "revenue", "roi", "roas", "cpa", "conversions"]
+    total = query.kpi_table(db, shop.actor(), kpis=kpis, period=MARCH).total
+    for name in ("spend", "revenue", "roi", "roas", "cpa"):
+        mixed = total.value(name)
+        assert (mixed.value, mixed.available) == (None, True)
+        assert "more than one currency" in mixed.note
+    assert total.value("conversions").value == 5  # a count, whatever the currency
+    one = query.kpi_table(
+        db, shop.actor(), kpis=kpis, period=MARCH, filters=query.Filters(campaign_id=usa.id)
+    ).total
+    assert (one.value("spend").value, one.value("spend").note) == (80, "")
+    by_campaign = query.kpi_table(
+        db, shop.actor(), kpis=["spend"], period=MARCH, group_by="campaign"
+    )
+    assert sorted(g.value("spend").value for g in by_campaign.groups) == [80, 100]
+
+
 def test_follower_growth_from_first_and_last_count(db: Session) -> None:
     shop = make_shop(db)
     second = make_channel(db, shop.workspace)

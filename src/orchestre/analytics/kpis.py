@@ -222,6 +222,8 @@ class CampaignSums(NamedTuple):
     spend_impressions: tuple[Sum, Sum] = (Sum(), Sum())
     spend_conversions: tuple[Sum, Sum] = (Sum(), Sum())
     spend_revenue: tuple[Sum, Sum] = (Sum(), Sum())
+    # The currencies of the rows (the lowest and highest code when there are several).
+    currencies: tuple[str, ...] = ()
 
 
 class FollowerSums(NamedTuple):
@@ -235,6 +237,7 @@ class Measured(NamedTuple):
 
     value: float | None
     coverage: int | None = None
+    note: str = ""  # why the value is not available, when the data says (marked for translation)
 
 
 def _add(a: Sum, b: Sum) -> Sum:
@@ -303,7 +306,17 @@ def from_posts(name: str, sums: PostSums, days: int) -> Measured:
     raise KeyError(name)
 
 
+MIXED_CURRENCIES = _(
+    "These campaign results are in more than one currency, which cannot be added up: "
+    "choose one campaign."
+)
+
+
 def from_campaigns(name: str, sums: CampaignSums) -> Measured:
+    if len(sums.currencies) > 1 and name != "conversions":
+        # Spend in euros plus spend in dollars is no amount, and neither is a ratio of such
+        # sums (ROI, ROAS, CPC...): not available, and the reason says what to do.
+        return Measured(None, sums.rows, MIXED_CURRENCIES)
     simple = {"spend": sums.spend, "revenue": sums.revenue, "conversions": sums.conversions}
     if name in simple:
         return Measured(simple[name].total, simple[name].reported)

@@ -293,6 +293,7 @@ def _value(
         previous.value,
         k.change(current.value, previous.value),
         current.coverage,
+        note=current.note,
     )
 
 

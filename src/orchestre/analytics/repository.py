@@ -394,6 +394,8 @@ def campaign_sums(
         *_pair(R.spend, R.impressions),
         *_pair(R.spend, R.conversions),
         *_pair(R.spend, R.revenue),
+        func.min(R.currency),
+        func.max(R.currency),
     ]
     by_channel = group_by in ("channel", "network")
     rows = _campaign_rows(workspace_id, span, filters, by_channel)
@@ -417,6 +419,7 @@ def campaign_sums(
             spend_impressions=pair(10),
             spend_conversions=pair(13),
             spend_revenue=pair(16),
+            currencies=tuple(dict.fromkeys(c for c in (v[19], v[20]) if c is not None)),
         )
     return found
 
