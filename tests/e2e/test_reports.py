@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from orchestre.analytics import reports
 from orchestre.channels import service as channels
 from orchestre.kit.clock import utcnow
 from orchestre.kit.crypto import SecretBox, new_key
 from orchestre.kit.db import make_engine, make_session_factory, transaction
+from orchestre.models.analytics import Report
 from orchestre.workspaces import auth
 from orchestre.workspaces import service as workspaces
 from tests.analytics.kpi_support import Shop
@@ -80,4 +82,50 @@ def test_the_pdf_downloads_from_the_page_with_the_figures(
     assert "Chiffres clés" in text
     assert "1 500" in text or "1\u202f500" in text  # reach 1,200 + 300, the French way
     assert "Un bon mois." in text
+    context.close()
+
+
+def test_a_report_is_built_from_blocks_without_writing_json(
+    browser: Any, live_site: LiveSite, bakery: tuple[uuid.UUID, Person], e2e_database: str
+) -> None:
+    workspace_id, person = bakery
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_site.url}/login")
+    page.fill("#email", person.email)
+    page.fill("#password", person.password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    page.goto(f"{live_site.url}/w/{workspace_id}/reports")
+    form = page.get_by_test_id("report-form")
+    blocks = form.get_by_test_id("report-block")
+    # A new report starts from four blocks: key figures, reach over time, top posts, goals.
+    blocks.nth(3).wait_for()
+    assert blocks.count() == 4
+    assert not form.locator("#r-blocks").is_visible()  # the JSON is folded away
+    form.locator("#r-name").fill("Channels in brief")
+    form.get_by_test_id("add-block").select_option(label="Chart")
+    chart = blocks.nth(4)
+    chart.get_by_label("Chart", exact=True).select_option(label="By channel")
+    chart.get_by_label("KPI", exact=True).select_option(label="Impressions")
+    chart.get_by_role("button", name="Move up — Chart").click()
+    # Goals (now last) goes; the key figures lose "Posts published" and gain "Clicks".
+    blocks.nth(4).get_by_role("button", name="Remove — Goals").click()
+    figures = blocks.nth(0)
+    figures.get_by_label("Posts published", exact=True).uncheck()
+    figures.get_by_label("Clicks", exact=True).check()
+    form.get_by_test_id("add-block").select_option(label="Written summary")
+    blocks.nth(4).locator("textarea").fill("Instagram carries the month.")
+    form.get_by_test_id("save-report").click()
+    page.wait_for_url(re.compile(r"/reports\?done=saved"))
+    engine = make_engine(e2e_database)
+    with transaction(make_session_factory(engine)) as db:
+        saved = db.scalar(select(Report).where(Report.name == "Channels in brief"))
+        assert saved is not None
+        assert [b["kind"] for b in saved.blocks] == ["kpis", "chart", "top_posts", "chart", "text"]
+        assert saved.blocks[3] == {"kind": "chart", "chart": "by_channel", "kpi": "impressions"}
+        assert "posts" not in saved.blocks[0]["kpis"]
+        assert "clicks" in saved.blocks[0]["kpis"]
+        assert saved.blocks[4]["markdown"] == "Instagram carries the month."
+    engine.dispose()
     context.close()

@@ -379,7 +379,7 @@ def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> di
             "kpi": _(heat.kpi.label),
             "unit": heat.kpi.unit.value,
             "cells": [[c.hour, c.weekday, c.value, c.posts] for c in heat.cells],
-            "days": [_weekday(i) for i in range(7)],
+            "days": [weekday_name(i) for i in range(7)],
         },
         "formats": {
             "kpi": _(formats.kpis[0].label),
@@ -439,9 +439,10 @@ def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> di
     }
 
 
-def _weekday(index: int) -> str:
+def weekday_name(index: int, width: str = "EEE") -> str:
+    """Monday (0) to Sunday (6) in the reader's language; "EEE" short, "EEEE" in full."""
     # 2024-01-01 was a Monday.
-    return format_date(date(2024, 1, 1 + index), "EEE", locale=i18n.current().locale)
+    return format_date(date(2024, 1, 1 + index), width, locale=i18n.current().locale)
 
 
 def _filter_choices(view: WorkspaceView) -> dict[str, Any]:

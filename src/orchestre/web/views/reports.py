@@ -1,6 +1,7 @@
 """The reports page: the workspace's reports with their downloads (PDF, CSV, XLSX), schedule
-and share link, and a form that creates or edits one (its blocks written as JSON, checked by
-`orchestre.analytics.reports` like the API's).
+and share link, and a form that creates or edits one. Its blocks are built in a guided editor
+(static/js/reports.js) that writes them as JSON into the form's `blocks` field, which can also
+be edited by hand; the server checks them with `orchestre.analytics.reports` like the API's.
 
 A new share link's address is shown once, on the page that made it: only its hash is kept.
 """
@@ -17,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from orchestre.analytics import kpis as k
-from orchestre.analytics import reports
+from orchestre.analytics import query, reports
 from orchestre.analytics.periods import PERIOD_NAMES
 from orchestre.errors import FieldError, Invalid
 from orchestre.models.analytics import Report
@@ -26,6 +27,7 @@ from orchestre.web.i18n import gettext as _
 from orchestre.web.render import render
 from orchestre.web.session import CurrentWorkspace, WorkspaceView, WorkspaceWrite
 from orchestre.web.shell import shell_context
+from orchestre.web.views.analytics import basis_labels, period_labels, weekday_name
 from orchestre.workspaces.permissions import Permission
 
 router = APIRouter(prefix="/w/{workspace_id}")
@@ -98,6 +100,48 @@ def _form_of(report: Report | None) -> dict[str, Any]:
     }
 
 
+def builder_data() -> dict[str, Any]:
+    """What the guided block editor offers, in the reader's language, with the same rules
+    as `reports.check_blocks` (which KPIs each chart or ranking takes, the limits)."""
+    return {
+        "kinds": {
+            "kpis": _("Key figures"),
+            "chart": _("Chart"),
+            "top_posts": _("Top or bottom posts"),
+            "comments": _("Negative comments"),
+            "text": _("Written summary"),
+            "goals": _("Goals"),
+        },
+        "charts": {
+            "series": _("Over time"),
+            "formats": _("By format"),
+            "heatmap": _("By weekday and hour"),
+            "by_channel": _("By channel"),
+        },
+        "kpi_labels": {name: _(kpi.label) for name, kpi in k.CATALOGUE.items()},
+        "kpis": [name for name, kpi in k.CATALOGUE.items() if kpi.available],
+        "chart_kpis": reports.CHART_KPIS,
+        "rankable": query.RANKABLE,
+        "max_blocks": reports.MAX_BLOCKS,
+        "max_kpis": reports.MAX_KPIS,
+        "max_limit": reports.MAX_LIMIT,
+        "words": {
+            "up": _("Move up"),
+            "down": _("Move down"),
+            "remove": _("Remove"),
+            "kpi": _("KPI"),
+            "kpis": _("KPIs (12 at most)"),
+            "chart": _("Chart"),
+            "order": _("Order"),
+            "top": _("Best first"),
+            "bottom": _("Worst first"),
+            "limit": _("How many"),
+            "text": _("Text"),
+            "goals": _("Every goal's progress, target and status."),
+        },
+    }
+
+
 def _render(
     request: Request,
     view: WorkspaceView,
@@ -118,7 +162,11 @@ def _render(
         form=form if form is not None else _form_of(editing),
         form_errors=form_errors or [],
         periods=PERIOD_NAMES,
+        period_labels=period_labels(),
         bases=list(k.ENGAGEMENT_BASES),
+        basis_labels=basis_labels(),
+        weekdays=[weekday_name(i, "EEEE") for i in range(7)],
+        builder=builder_data(),
         share_url=share_url,
     )
     notices = {
