@@ -180,6 +180,35 @@ def test_the_grouped_table_shows_the_best_rows_and_says_how_many_there_are(
     assert 'data-testid="hidden-groups"' not in _page(signed_in, workspace)
 
 
+def test_paid_results_show_when_the_selection_has_campaign_results(
+    signed_in: TestClient, shop: Shop, workspace: Workspace
+) -> None:
+    shop.post(utcnow() - timedelta(days=2), likes=10, reach=100)
+    assert 'data-testid="paid-results"' not in _page(signed_in, workspace)
+    spring = shop.campaign()
+    today = utcnow().date()
+    shop.result(spring, today - timedelta(days=3), spend=200, revenue=500, clicks=400)
+    shop.result(spring, today - timedelta(days=4), spend=100, revenue=100, clicks=200)
+    html = _page(signed_in, workspace)
+    assert 'data-testid="paid-results"' in html
+    assert _value(html, "spend") == "300.00"
+    assert _value(html, "cpc") == "0.50"
+    assert _value(html, "roas") == "200.0%"
+    assert _value(html, "cpa") == "Not available"  # no conversions reported
+    link = _csv_link(html, "paid")
+    assert parse_qs(urlparse(link).query)["kpis"] == [
+        "spend,revenue,conversions,cpc,cpm,cpa,roi,roas"
+    ]
+    # A cut paid results do not have (a format): no paid cards rather than wrong ones.
+    assert 'data-testid="paid-results"' not in _page(signed_in, workspace, "?post_format=image")
+    usa = shop.campaign("Launch USA")
+    shop.result(usa, today - timedelta(days=3), spend=50, currency="USD")
+    mixed = _page(signed_in, workspace)
+    assert _value(mixed, "spend") == "Not available"
+    assert "more than one currency" in _card(mixed, "spend")
+    assert _value(_page(signed_in, workspace, f"?campaign_id={usa.id}"), "spend") == "50.00"
+
+
 def test_each_csv_link_answers_the_same_figures_as_the_page(
     signed_in: TestClient, shop: Shop, workspace: Workspace
 ) -> None:

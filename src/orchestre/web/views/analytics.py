@@ -24,6 +24,7 @@ from babel.numbers import format_decimal, format_percent
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from orchestre.analytics import goals, query
 from orchestre.analytics import kpis as k
@@ -39,7 +40,7 @@ from orchestre.web.i18n import ngettext
 from orchestre.web.render import render
 from orchestre.web.session import CurrentWorkspace, WorkspaceView, WorkspaceWrite
 from orchestre.web.shell import list_channels, shell_context
-from orchestre.workspaces.permissions import Permission
+from orchestre.workspaces.permissions import Actor, Permission
 
 router = APIRouter(prefix="/w/{workspace_id}")
 PAGE = "/analytics"
@@ -53,6 +54,8 @@ GROUP_FILTER = {"channel": "channel_id", "campaign": "campaign_id", "pillar": "p
                 "network": "network", "format": "post_format"}  # fmt: skip
 # Rows of the grouped table on the page (the best first); the CSV holds every group.
 GROUP_ROWS = 100
+# The paid-results cards, shown when the selection has campaign results.
+PAID_KPIS = ("spend", "revenue", "conversions", "cpc", "cpm", "cpa", "roi", "roas")
 TOP_LIMIT = 5
 
 
@@ -338,6 +341,19 @@ def _group_link(view: WorkspaceView, selection: Selection, key: str | None) -> s
     return _page_url(view, selection.params, **{GROUP_FILTER[selection.group_by]: key})
 
 
+def _paid_cards(db: Session, actor: Actor, period: Period, filters: query.Filters) -> list[Card]:
+    """Spend, revenue and their ratios when the selection has campaign results in this
+    period or the previous one (or results that cannot be added up, which the cards say);
+    nothing for a workspace that runs no paid campaign, or a cut paid results do not have."""
+    paid = query.kpi_table(db, actor, kpis=PAID_KPIS, period=period, filters=filters)
+    spend = paid.total.value("spend")
+    if not spend.available:
+        return []
+    if not spend.coverage and spend.previous is None and not spend.note:
+        return []
+    return [card(paid.total.value(kpi.name), kpi, None) for kpi in paid.kpis]
+
+
 def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> dict[str, Any]:
     db, actor, period, filters = view.db, view.actor, selection.period, selection.filters
     rate = k.ENGAGEMENT_BASES[selection.basis]
@@ -351,6 +367,7 @@ def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> di
     posts = int(posts_value) if posts_value is not None else None
     cards = [card(table.total.value(kpi.name), kpi, posts) for kpi in table.kpis]
     shown = grouped.groups[:GROUP_ROWS]
+    paid_cards = _paid_cards(db, actor, period, filters)
     series = query.series(
         db, actor, kpis=card_kpis, period=period, interval=_interval(period), filters=filters
     )
@@ -400,6 +417,7 @@ def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> di
         "period_text": period_text(period),
         "previous_text": period_text(table.previous_period),
         "cards": cards,
+        "paid_cards": paid_cards,
         "posts": posts,
         "grouped": grouped,
         "shown_groups": shown,
@@ -416,6 +434,7 @@ def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> di
         "charts": _json(charts),
         "csv": {
             "kpis": _csv_url(view, "kpis", params, kpis=",".join(card_kpis)),
+            "paid": _csv_url(view, "kpis", params, kpis=",".join(PAID_KPIS)),
             "groups": _csv_url(
                 view, "kpis", params, kpis=",".join(card_kpis), group_by=selection.group_by
             ),
