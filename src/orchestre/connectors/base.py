@@ -23,7 +23,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
@@ -48,6 +49,9 @@ class Capability(enum.StrEnum):
     READ_MESSAGES = "read_messages"
     READ_METRICS = "read_metrics"
     SEARCH_POSTS = "search_posts"
+    # Ad platforms (optional: the installation also implements `AdReporting` / `Boosting`).
+    AD_REPORTING = "ad_reporting"
+    BOOST_POST = "boost_post"
 
 
 class Metric(enum.StrEnum):
@@ -288,6 +292,56 @@ class PostPage:
     has_more: bool = False
 
 
+@dataclass(frozen=True)
+class AdResult:
+    """One platform campaign's figures for one day (the ad account's day, as the platform
+    reports it). Money is exact, in `currency` units (micros already divided); `revenue`
+    is None when the platform gives no conversion value. `attribution` names the window
+    the conversions were counted with (e.g. "7d_click,1d_view"), "" when not said."""
+
+    external_campaign_id: str
+    day: date
+    spend: Decimal
+    currency: str
+    impressions: int = 0
+    clicks: int = 0
+    conversions: Decimal = Decimal(0)
+    revenue: Decimal | None = None
+    attribution: str = ""
+
+
+class BudgetKind(enum.StrEnum):
+    DAILY = "daily"
+    LIFETIME = "lifetime"
+
+
+@dataclass(frozen=True)
+class BoostRequest:
+    """Promote an existing post of the account with a budget for `days` days from `start`.
+    Nothing is spent unless `activate`: the platform keeps the promotion paused."""
+
+    post_external_id: str
+    ad_account_id: str
+    budget: Decimal
+    currency: str
+    days: int
+    start: datetime
+    budget_kind: BudgetKind = BudgetKind.LIFETIME
+    activate: bool = False
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class BoostRef:
+    """The promotion the platform made; `parts` names its other objects (ad set, ad)."""
+
+    external_campaign_id: str
+    ad_account_id: str
+    active: bool
+    ends_at: datetime
+    parts: Mapping[str, str] = field(default_factory=dict)
+
+
 # The contract ---------------------------------------------------------------------------------
 
 
@@ -421,6 +475,43 @@ class Connector(Protocol):
         """An installation acting as `account`; `transport` replaces the real network in
         tests; `app` is the operator's app, needed to refresh tokens."""
         ...
+
+
+@runtime_checkable
+class AdReporting(Protocol):
+    """An installation that reads an ad account's results (AD_REPORTING)."""
+
+    def read_ad_results(
+        self, ad_account_id: str, since: date, until: date, campaign_ids: Sequence[str] = ()
+    ) -> list[AdResult]:
+        """Daily results of the account's campaigns (only `campaign_ids` when given) from
+        `since` to `until` inclusive; a day without delivery is left out. Raises as every
+        installation method; `PermanentError` when the ad account is not reachable."""
+        ...
+
+
+@runtime_checkable
+class Boosting(Protocol):
+    """An installation that promotes an existing post with a budget (BOOST_POST)."""
+
+    def boost_post(self, request: BoostRequest) -> BoostRef:
+        """Create the promotion; `PermanentError` with the platform's reason when refused,
+        `AmbiguousError` when it may have been created."""
+        ...
+
+
+def ad_reporting(installation: object, *, network: str = "") -> AdReporting:
+    """The installation as an ad reader, or `UnsupportedCapability`."""
+    if isinstance(installation, AdReporting):
+        return installation
+    raise UnsupportedCapability(Capability.AD_REPORTING, network=network)
+
+
+def boosting(installation: object, *, network: str = "") -> Boosting:
+    """The installation as a booster, or `UnsupportedCapability`."""
+    if isinstance(installation, Boosting):
+        return installation
+    raise UnsupportedCapability(Capability.BOOST_POST, network=network)
 
 
 class BaseInstallation:
