@@ -1,0 +1,1 @@
+"""Paid campaigns: results, budgets, pacing and experiments."""
