@@ -14,6 +14,13 @@ from orchestre.models.analytics import (
 from orchestre.models.approval import ApprovalDecision, ApprovalStep, PostComment
 from orchestre.models.audit import AuditEntry
 from orchestre.models.calendar import CalendarFeed
+from orchestre.models.campaigns import (
+    CampaignBudget,
+    CampaignHookReceipt,
+    CampaignHookSecret,
+    CampaignObjective,
+    CampaignPacingAlert,
+)
 from orchestre.models.channel import Channel, ChannelStatus
 from orchestre.models.delivery import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from orchestre.models.editorial import Campaign, ContentPillar, EditorialLine, Severity
@@ -59,6 +66,11 @@ __all__ = [
     "AuditEntry",
     "CalendarFeed",
     "Campaign",
+    "CampaignBudget",
+    "CampaignHookReceipt",
+    "CampaignHookSecret",
+    "CampaignObjective",
+    "CampaignPacingAlert",
     "CampaignResult",
     "Channel",
     "ChannelMetricSample",

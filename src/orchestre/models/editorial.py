@@ -59,3 +59,5 @@ class Campaign(IdMixin, TimestampMixin, Base):
     budget: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False), default=None)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     utm_campaign: Mapped[str | None] = mapped_column(String(120), default=None)
+    # One of models.campaigns.CampaignObjective, or None when not stated.
+    objective: Mapped[str | None] = mapped_column(String(16), default=None)
