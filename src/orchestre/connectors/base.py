@@ -329,6 +329,8 @@ class BoostRequest:
     budget_kind: BudgetKind = BudgetKind.LIFETIME
     activate: bool = False
     name: str = ""
+    # Where the promotion is shown (ISO 3166 codes), for platforms that ask.
+    countries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
