@@ -21,6 +21,7 @@ from orchestre.models.campaigns import (
     CampaignObjective,
     CampaignPacingAlert,
 )
+from orchestre.models.campaigns_experiments import Experiment, ExperimentArm, ExperimentStatus
 from orchestre.models.channel import Channel, ChannelStatus
 from orchestre.models.delivery import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from orchestre.models.editorial import Campaign, ContentPillar, EditorialLine, Severity
@@ -84,6 +85,9 @@ __all__ = [
     "CrisisWatch",
     "Direction",
     "EditorialLine",
+    "Experiment",
+    "ExperimentArm",
+    "ExperimentStatus",
     "InboxAuthor",
     "InboxCursor",
     "InboxMessage",
