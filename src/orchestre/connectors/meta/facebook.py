@@ -49,6 +49,7 @@ from orchestre.connectors.base import (
     PublishedRef,
 )
 from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
+from orchestre.connectors.meta.ads import MetaAds, ads_graph
 from orchestre.connectors.meta.facebook_reels import publish_reel
 from orchestre.connectors.meta.graph import GRAPH_VIDEO_URL, Graph, GraphRefusal, parse_time
 from orchestre.connectors.meta.listing import facebook_posts, settle_for
@@ -116,6 +117,8 @@ class FacebookConnector:
             Capability.READ_COMMENTS,
             Capability.READ_MENTIONS,
             Capability.READ_METRICS,
+            Capability.AD_REPORTING,
+            Capability.BOOST_POST,
         }
     )
     oauth2: OAuth2Spec = facebook_login(FACEBOOK_SCOPES)
@@ -171,7 +174,7 @@ def _page_profile(found: dict[str, Any]) -> AccountProfile:
     )
 
 
-class FacebookInstallation(BaseInstallation):
+class FacebookInstallation(MetaAds, BaseInstallation):
     """One Page, acting with its Page token."""
 
     network = NETWORK
@@ -191,6 +194,7 @@ class FacebookInstallation(BaseInstallation):
             transport=transport,
             app_secret=app.client_secret if app else None,
         )
+        self._ads = ads_graph(account, transport, app)
 
     def profile(self) -> AccountProfile:
         found = self._graph.get(
