@@ -310,6 +310,21 @@ class AdResult:
     attribution: str = ""
 
 
+def exact_amount(value: object) -> Decimal:
+    """A platform's money or count (decimal string or number) exactly; empty is zero."""
+    if value is None or value == "":
+        return Decimal(0)
+    try:
+        return Decimal(str(value))
+    except ArithmeticError as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
+
+
+def from_micros(value: object) -> Decimal:
+    """An amount the platform gives in millionths of the currency unit, exactly."""
+    return exact_amount(value).scaleb(-6).normalize() + Decimal(0)
+
+
 class BudgetKind(enum.StrEnum):
     DAILY = "daily"
     LIFETIME = "lifetime"
