@@ -45,6 +45,7 @@ from orchestre.connectors.base import (
 )
 from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.linkedin import social
+from orchestre.connectors.linkedin.ads import LinkedInAds
 from orchestre.connectors.linkedin.listing import SETTLE, own_posts
 from orchestre.connectors.linkedin.media import DEFAULT_PROCESSING_DEADLINE, Waiting, upload
 from orchestre.connectors.linkedin.text import escape
@@ -102,6 +103,7 @@ class LinkedInConnector:
             Capability.LIKE,
             Capability.READ_COMMENTS,
             Capability.READ_METRICS,
+            Capability.AD_REPORTING,
         }
     )
     oauth2 = OAUTH2
@@ -130,7 +132,7 @@ def author_urn(account: AccountRef) -> str:
     return external if external.startswith("urn:li:") else f"{PERSON}{external}"
 
 
-class LinkedInInstallation(BaseInstallation):
+class LinkedInInstallation(LinkedInAds, BaseInstallation):
     """One LinkedIn member or organization page."""
 
     network = NETWORK

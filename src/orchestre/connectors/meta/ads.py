@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -38,6 +38,7 @@ from orchestre.connectors.base import (
     BoostRequest,
     BudgetKind,
     PermanentError,
+    exact_amount,
 )
 from orchestre.connectors.meta.graph import Graph
 
@@ -75,20 +76,13 @@ def act(ad_account_id: str) -> str:
     return ad_account_id if ad_account_id.startswith("act_") else f"act_{ad_account_id}"
 
 
-def decimal(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else Decimal(0)
-    except InvalidOperation:
-        return Decimal(0)
-
-
 def _first(actions: Any, kinds: Sequence[str]) -> Decimal | None:
     by_type = {
         str(a.get("action_type")): a.get("value") for a in actions or () if isinstance(a, dict)
     }
     for kind in kinds:
         if kind in by_type:
-            return decimal(by_type[kind])
+            return exact_amount(by_type[kind])
     return None
 
 
@@ -100,10 +94,10 @@ def insight_row(row: Mapping[str, Any]) -> AdResult:
     return AdResult(
         external_campaign_id=str(row["campaign_id"]),
         day=date.fromisoformat(str(row["date_start"])),
-        spend=decimal(row.get("spend")),
+        spend=exact_amount(row.get("spend")),
         currency=str(row.get("account_currency") or ""),
-        impressions=int(decimal(row.get("impressions"))),
-        clicks=int(decimal(row.get("clicks"))),
+        impressions=int(exact_amount(row.get("impressions"))),
+        clicks=int(exact_amount(row.get("clicks"))),
         conversions=conversions,
         revenue=_first(row.get("action_values"), PURCHASES),
         attribution=",".join(ATTRIBUTION_WINDOWS),
