@@ -2,7 +2,8 @@
 nothing depends on cron: the publishing ticker, the token refresher, the sweeper of
 stalled webhook deliveries, the collector of published posts' metrics, the channel
 metrics loop (followers and profile visits), the inbox poller, the inbox's first-response
-sweeper, the crisis watch of the inbox and the sender of scheduled reports.
+sweeper, the crisis watch of the inbox, the sender of scheduled reports and the campaign
+pacing check.
 `orchestre serve` starts them with its embedded pool, each `orchestre worker` once its
 broker link is up."""
 
@@ -31,6 +32,7 @@ class Background:
 
 def start_background(settings: Settings, factory: sessionmaker[Session]) -> Background:
     from orchestre.analytics.report_schedule import start_report_sender
+    from orchestre.campaigns.pacing_alerts import start_pacing_watch
     from orchestre.channels.refresher import start_refresher
     from orchestre.delivery.sweeper import start_sweeper
     from orchestre.inbox.runtime import start_inbox_poller, start_inbox_sweeper
@@ -48,4 +50,5 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     background.loops.append(start_inbox_sweeper(settings, factory))
     background.loops.append(start_crisis_watch(settings, factory))
     background.loops.append(start_report_sender(settings, factory))
+    background.loops.append(start_pacing_watch(settings, factory))
     return background
