@@ -41,6 +41,7 @@ from orchestre.connectors.base import (
 from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.oauth import OAuth2Spec, bearer_client, refresh
 from orchestre.connectors.x import reading
+from orchestre.connectors.x.ads import XAds
 from orchestre.connectors.x.listing import SETTLE, own_posts
 from orchestre.connectors.x.media import DEFAULT_PROCESSING_DEADLINE, Waiting, upload
 from orchestre.connectors.x.wire import API_BASE, NETWORK, WEB_BASE, call, data_of, post_url
@@ -88,6 +89,7 @@ class XConnector:
             Capability.READ_MENTIONS,
             Capability.READ_METRICS,
             Capability.SEARCH_POSTS,
+            Capability.AD_REPORTING,
         }
     )
     oauth2 = OAUTH2
@@ -111,7 +113,7 @@ class XConnector:
         return XInstallation(account, transport=transport, app=app, waiting=self._waiting)
 
 
-class XInstallation(BaseInstallation):
+class XInstallation(XAds, BaseInstallation):
     """One X account: each method is one documented API v2 call (or a short chain)."""
 
     network = NETWORK
