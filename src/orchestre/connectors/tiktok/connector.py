@@ -56,6 +56,7 @@ from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.http import make_client
 from orchestre.connectors.oauth import OAuth2Spec
 from orchestre.connectors.tiktok import publishing
+from orchestre.connectors.tiktok.ads import TikTokAds
 from orchestre.connectors.tiktok.listing import SETTLE, check_listable, public_videos
 from orchestre.connectors.tiktok.publishing import Status, Waiting
 from orchestre.connectors.tiktok.upload import ChunkRules, plan_chunks, upload_chunks
@@ -109,6 +110,7 @@ class TikTokConnector:
             Capability.PUBLISH_IMAGE,
             Capability.PUBLISH_CAROUSEL,
             Capability.READ_METRICS,
+            Capability.AD_REPORTING,
         }
     )
     oauth2 = OAUTH2
@@ -146,7 +148,7 @@ class TikTokConnector:
         )
 
 
-class TikTokInstallation(BaseInstallation):
+class TikTokInstallation(TikTokAds, BaseInstallation):
     """One TikTok account: its bearer client for the Open API, a plain one for uploads."""
 
     network = NETWORK
