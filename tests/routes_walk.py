@@ -200,6 +200,22 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         blocks=[{"kind": "text", "text": f"{marker} summary"}],
     )
     db.add(report)
+    # An A/B test on the post's variant and the campaign.
+    from orchestre.models import Experiment, ExperimentArm
+
+    experiment = Experiment(
+        workspace_id=ws.id, name=f"{marker} experiment", metric="ctr", baseline=0.02
+    )
+    db.add(experiment)
+    db.flush()
+    db.add_all(
+        [
+            ExperimentArm(experiment_id=experiment.id, workspace_id=ws.id, position=0,
+                          name="A", variant_id=variant.id),
+            ExperimentArm(experiment_id=experiment.id, workspace_id=ws.id, position=1,
+                          name="B", campaign_id=campaign.id),
+        ]
+    )  # fmt: skip
     # A tracked link on the post's variant.
     from orchestre.models.analytics import TrackedLink
 
@@ -245,6 +261,7 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "goal_id": kpi_goal.id,
         "link_id": tracked_link.id,
         "report_id": report.id,
+        "experiment_id": experiment.id,
     }
     return Tenant(workspace=ws, token=token, ids=ids, marker=marker)
 

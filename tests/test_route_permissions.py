@@ -119,6 +119,16 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"GET {W}/analytics/reports/{{report_id}}.xlsx": (P.ANALYTICS_VIEW,),
     f"POST {W}/analytics/reports/{{report_id}}/share": (P.ANALYTICS_MANAGE,),
     f"DELETE {W}/analytics/reports/{{report_id}}/share": (P.ANALYTICS_MANAGE,),
+    # Experiments: every member reads them and plans; analytics.manage runs them.
+    f"GET {W}/experiments": (P.ANALYTICS_VIEW,),
+    f"POST {W}/experiments": (P.ANALYTICS_MANAGE,),
+    f"POST {W}/experiments/plan": (P.ANALYTICS_VIEW,),
+    f"GET {W}/experiments/{{experiment_id}}": (P.ANALYTICS_VIEW,),
+    f"PATCH {W}/experiments/{{experiment_id}}": (P.ANALYTICS_MANAGE,),
+    f"DELETE {W}/experiments/{{experiment_id}}": (P.ANALYTICS_MANAGE,),
+    f"POST {W}/experiments/{{experiment_id}}/start": (P.ANALYTICS_MANAGE,),
+    f"POST {W}/experiments/{{experiment_id}}/stop": (P.ANALYTICS_MANAGE,),
+    f"GET {W}/experiments/{{experiment_id}}/analysis": (P.ANALYTICS_VIEW,),
     # The composer: a check only measures (reviewers see the same findings on the post);
     # an adaptation writes a text to save, as a draft's author does.
     f"POST {W}/compose/check": (P.POSTS_VIEW,),

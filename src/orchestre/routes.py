@@ -15,6 +15,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.audit.api import router as audit_router
     from orchestre.calendar.api import feed_router as calendar_feed_router
     from orchestre.calendar.api import router as calendar_router
+    from orchestre.campaigns.experiments_api import router as experiments_router
     from orchestre.channels.api import router as channels_router
     from orchestre.compose.api import router as compose_router
     from orchestre.delivery.api import router as delivery_router
@@ -40,6 +41,7 @@ def include_all(app: FastAPI) -> None:
         analytics_router,
         links_router,
         reports_router,
+        experiments_router,
         calendar_router,
         approvals_router,
         audit_router,
