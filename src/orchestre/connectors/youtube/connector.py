@@ -51,6 +51,7 @@ from orchestre.connectors.base import (
 from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.oauth import OAuth2Spec
 from orchestre.connectors.youtube import comments, metadata
+from orchestre.connectors.youtube.ads import GoogleAds
 from orchestre.connectors.youtube.listing import SETTLE, expected_words, uploads
 from orchestre.connectors.youtube.upload import Session, UploadRules, open_session, upload
 from orchestre.connectors.youtube.wire import API_BASE, NETWORK, body, call, local_path
@@ -105,6 +106,7 @@ class YouTubeConnector:
             Capability.READ_COMMENTS,
             Capability.READ_METRICS,
             Capability.SEARCH_POSTS,
+            Capability.AD_REPORTING,
         }
     )
     oauth2 = OAUTH2
@@ -140,7 +142,7 @@ class YouTubeConnector:
         )
 
 
-class YouTubeInstallation(BaseInstallation):
+class YouTubeInstallation(GoogleAds, BaseInstallation):
     """One YouTube channel (`account.external_id` is its channel id)."""
 
     network = NETWORK
