@@ -22,6 +22,7 @@ from orchestre.connectors.base import (
     PublishedRef,
 )
 from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
+from orchestre.connectors.sandbox.ads import SandboxAds
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.connectors.sandbox.refusals import NETWORK
 from orchestre.connectors.sandbox.remote import RemoteSandboxInstallation, timeout_from
@@ -76,7 +77,7 @@ class SandboxConnector:
         return SandboxInstallation(account, sandbox)
 
 
-class SandboxInstallation:
+class SandboxInstallation(SandboxAds):
     """One sandbox account; each method is the network call of the same name."""
 
     def __init__(self, account: AccountRef, sandbox: SandboxNetwork) -> None:

@@ -225,6 +225,16 @@ class SandboxNetwork:
             self._maybe_time_out(draft.client_ref)
             return published
 
+    def enter(self, account_id: str, *, write: bool) -> datetime:
+        """A call's checks and faults (credentials, rate limit, scripted errors) for the
+        sandbox's other desks (`ads.py`); returns the network's now."""
+        return self._enter(account_id, write=write)[1]
+
+    def check_own_post(self, account_id: str, external_id: str) -> None:
+        """`PermanentError` unless the account has this live post."""
+        with self._lock:
+            self._own_post(account_id, external_id)
+
     def client_ref_counts(self) -> dict[str, int]:
         """How many live posts each client reference made, all accounts together: a
         publisher that sends exactly once leaves 1 everywhere (benchmarks and chaos tests)."""
