@@ -21,6 +21,7 @@ from orchestre.models.campaigns import (
     CampaignObjective,
     CampaignPacingAlert,
 )
+from orchestre.models.campaigns_ads import CampaignAdLink
 from orchestre.models.campaigns_experiments import Experiment, ExperimentArm, ExperimentStatus
 from orchestre.models.channel import Channel, ChannelStatus
 from orchestre.models.delivery import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -67,6 +68,7 @@ __all__ = [
     "AuditEntry",
     "CalendarFeed",
     "Campaign",
+    "CampaignAdLink",
     "CampaignBudget",
     "CampaignHookReceipt",
     "CampaignHookSecret",
