@@ -67,7 +67,8 @@ def test_a_winner_is_called_in_english_and_french(shop: Shop, clock: FrozenClock
     assert verdict.comparison.p_value < 0.05
     assert verdict.sentence.startswith("Short video wins on Click-through rate: +20.0%")
     low, high = verdict.comparison.relative_low, verdict.comparison.relative_high
-    assert low is not None and high is not None
+    assert low is not None
+    assert high is not None
     assert 0 < low < 0.2 < high
     assert found.figures[1].share > found.figures[0].share >= service.BUDGET_FLOOR
     assert sum(f.share for f in found.figures) == pytest.approx(1)

@@ -35,6 +35,8 @@ METRICS: dict[str, tuple[str, bool, bool]] = {
 }
 MAX_NAME, MAX_ARM_NAME, MAX_HYPOTHESIS = 120, 80, 2000
 BUDGET_FLOOR = 0.05  # each arm keeps 5 % of the budget to go on exploring
+# Below these the sample sizes run past any real audience (and past a float).
+MIN_BASELINE, MIN_MDE = 0.0001, 0.001
 
 
 @dataclass(frozen=True)
@@ -86,11 +88,12 @@ def check_design(
 ) -> list[FieldError]:
     """The planner's inputs: shared by experiments and the planner route."""
     errors = []
-    if not 0 < baseline < 1:
-        errors.append(FieldError("baseline", "range", _("The baseline rate is between 0 and 1.")))
-    if not mde > 0:
-        message = _("The minimum detectable effect is above 0.")
-        errors.append(FieldError("mde", "range", message))
+    if not MIN_BASELINE <= baseline < 1:
+        message = _("The baseline rate is between 0.0001 (0.01 %) and 1.")
+        errors.append(FieldError("baseline", "range", message, limit=MIN_BASELINE))
+    if not mde >= MIN_MDE:
+        message = _("The minimum detectable effect is at least 0.001 (+0.1 %).")
+        errors.append(FieldError("mde", "range", message, limit=MIN_MDE))
     elif 0 < baseline < 1 and baseline * (1 + mde) >= 1:
         message = _("The baseline raised by the minimum detectable effect must stay below 100 %.")
         errors.append(FieldError("mde", "range", message, actual=mde))
@@ -100,8 +103,8 @@ def check_design(
     if not 0.5 <= power < 1:
         message = _("The power is at least 0.5 and below 1.")
         errors.append(FieldError("power", "range", message, actual=power))
-    if daily is not None and not daily > 0:
-        message = _("The expected daily sample per arm is above 0.")
+    if daily is not None and not daily >= 1:
+        message = _("The expected daily sample per arm is at least 1.")
         errors.append(FieldError("daily_per_arm", "range", message))
     return errors
 
@@ -378,6 +381,12 @@ def plan(
         errors.append(FieldError("arms", "range", message, limit=stats.MAX_ARMS, actual=arms))
     if errors:
         raise Invalid("The plan is refused.", code="bad_plan", errors=errors)
-    return stats.plan(
-        baseline, mde, alpha=alpha, power=power, arms=arms, daily_per_arm=daily_per_arm
-    )
+    try:
+        return stats.plan(
+            baseline, mde, alpha=alpha, power=power, arms=arms, daily_per_arm=daily_per_arm
+        )
+    except ValueError as exc:
+        message = _("The effect is too small to be detected with any real audience.")
+        raise Invalid(
+            str(exc), code="bad_plan", errors=[FieldError("mde", "range", message)]
+        ) from exc

@@ -25,6 +25,7 @@ from orchestre.models import Experiment, ExperimentArm, ExperimentStatus
 from orchestre.workspaces.permissions import Actor
 
 _ = service._
+MIN_RATE = service.MIN_BASELINE
 OUTCOMES = ("wins", "loses", "no_difference_yet", "no_difference", "not_enough_data")
 
 
@@ -100,14 +101,21 @@ def as_arm(total: repo.Totals) -> stats.Arm:
     return stats.Arm(trials, min(max(round(total.successes), 0), trials))
 
 
+def planned_baseline(experiment: Experiment) -> float:
+    """The planner's baseline; one the service did not check (a row written by hand) is
+    brought within the rates the mixing distribution can be built on."""
+    top = 0.99 / (1 + experiment.mde)
+    return min(max(experiment.baseline or 0.02, MIN_RATE), top)
+
+
 def needed_days(
     experiment: Experiment, control: stats.Arm, variant: stats.Arm, level: float, elapsed: float
 ) -> int | None:
     """About how many more days until the mSPRT could call the effect the planner aims at
     (or the one observed, when larger), at the daily sample planned, else seen so far."""
-    baseline = experiment.baseline or 0.0
+    baseline = planned_baseline(experiment)
     rate = control.rate if control.enough else baseline
-    if not 0 < baseline < 1 or not 0 < rate < 1:
+    if not 0 < rate < 1:
         return None
     tau_abs, _rel = stats.taus(baseline, experiment.mde)
     lift = max(abs(variant.rate - control.rate) if control.enough else 0.0, tau_abs)
@@ -219,8 +227,7 @@ def analysis_of(
     totals = arm_totals(session, actor, loaded, now)
     counts = [as_arm(t) for t in totals]
     level = stats.correct_alpha(experiment.alpha, len(arms))
-    baseline = experiment.baseline or 0.0
-    tau_abs, tau_rel = stats.taus(baseline, experiment.mde)
+    tau_abs, tau_rel = stats.taus(planned_baseline(experiment), experiment.mde)
     elapsed = days_running(experiment, now)
     fmt = Formatter(language)
     seed = experiment.id.int % 2**32

@@ -88,6 +88,8 @@ def plan(
     for _i in range(200):  # bisection on the exact two-tailed power
         mid = (low + high) / 2
         low, high = (low, mid) if _power(h, mid, level) >= power else (mid, high)
+    if not math.isfinite(high) or high > 1e13:
+        raise ValueError("The effect is too small to be detected with any real audience.")
     per_arm = math.ceil(high)
     days = None
     if daily_per_arm is not None and daily_per_arm > 0:
