@@ -120,6 +120,13 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"POST {W}/analytics/reports/{{report_id}}/share": (P.ANALYTICS_MANAGE,),
     f"DELETE {W}/analytics/reports/{{report_id}}/share": (P.ANALYTICS_MANAGE,),
     # Experiments: every member reads them and plans; analytics.manage runs them.
+    # Paid campaigns: everyone who reads posts sees a plan, analytics readers its pacing,
+    # campaign managers set budgets, import results and hold the results webhook's secret.
+    f"GET {W}/campaigns/{{campaign_id}}/plan": (P.POSTS_VIEW,),
+    f"PUT {W}/campaigns/{{campaign_id}}/plan": (P.CAMPAIGNS_MANAGE,),
+    f"GET {W}/campaigns/{{campaign_id}}/pacing": (P.ANALYTICS_VIEW,),
+    f"POST {W}/campaign-results/import": (P.CAMPAIGNS_MANAGE,),
+    f"POST {W}/campaign-results/hook-secret": (P.CAMPAIGNS_MANAGE,),
     f"GET {W}/experiments": (P.ANALYTICS_VIEW,),
     f"POST {W}/experiments": (P.ANALYTICS_MANAGE,),
     f"POST {W}/experiments/plan": (P.ANALYTICS_VIEW,),

@@ -15,6 +15,8 @@ def include_all(app: FastAPI) -> None:
     from orchestre.audit.api import router as audit_router
     from orchestre.calendar.api import feed_router as calendar_feed_router
     from orchestre.calendar.api import router as calendar_router
+    from orchestre.campaigns.api import hook_router as campaign_hook_router
+    from orchestre.campaigns.api import router as campaigns_router
     from orchestre.campaigns.experiments_api import router as experiments_router
     from orchestre.channels.api import router as channels_router
     from orchestre.compose.api import router as compose_router
@@ -42,6 +44,7 @@ def include_all(app: FastAPI) -> None:
         links_router,
         reports_router,
         experiments_router,
+        campaigns_router,
         calendar_router,
         approvals_router,
         audit_router,
@@ -54,6 +57,8 @@ def include_all(app: FastAPI) -> None:
     app.include_router(calendar_feed_router)
     # Networks push here: no session, no token; each payload's signature is checked.
     app.include_router(inbox_webhooks_router, prefix="/api/v1")
+    # Shops and analytics tools push campaign results here, signed with the workspace's secret.
+    app.include_router(campaign_hook_router, prefix="/api/v1")
     # Public short links of the redirector: no session, no token, no cookie; not under /api/v1.
     app.include_router(links_redirect_router)
     # Reports shared by a read-only link: the token in the address is the only key.

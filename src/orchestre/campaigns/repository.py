@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, or_, select
@@ -120,3 +120,22 @@ def take_receipt(session: Session, workspace_id: uuid.UUID, digest: str) -> bool
     except IntegrityError:
         return False
     return True
+
+
+def campaign_keys(session: Session, workspace_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """Each campaign by its id (as text) and by its utm_campaign tag."""
+    query = select(Campaign.id, Campaign.utm_campaign).where(Campaign.workspace_id == workspace_id)
+    found: dict[str, uuid.UUID] = {}
+    for campaign_id, tag in session.execute(query):
+        found[str(campaign_id)] = campaign_id
+        if tag:
+            found.setdefault(tag, campaign_id)
+    return found
+
+
+def forget_receipts(session: Session, before: datetime) -> int:
+    """Drop webhook receipts older than any signature still taken."""
+    done = session.execute(
+        delete(CampaignHookReceipt).where(CampaignHookReceipt.received_at < before)
+    )
+    return int(getattr(done, "rowcount", 0) or 0)
