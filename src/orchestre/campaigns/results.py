@@ -40,6 +40,8 @@ class ResultRow:
     clicks: float | None = None
     impressions: float | None = None
     currency: str = "EUR"
+    # The window the source counted conversions with ("7d_click,1d_view"); "" if not said.
+    attribution: str = ""
 
     @property
     def key(self) -> tuple[uuid.UUID, date, str]:
@@ -113,6 +115,10 @@ def _row_errors(
                 actual=row.currency,
             )
         )
+    if len(row.attribution) > 64:
+        errors.append(
+            FieldError(f"{where}.attribution", "length", "At most 64 characters.", limit=64)
+        )
     for name in FIGURES:
         value = getattr(row, name)
         if value is None:
@@ -175,7 +181,7 @@ def _values(row: ResultRow) -> dict[str, object]:
     return {
         f.name: getattr(row, f.name)
         for f in fields(row)
-        if f.name in FIGURES or f.name == "currency"
+        if f.name in FIGURES or f.name in ("currency", "attribution")
     }
 
 

@@ -147,6 +147,9 @@ class CampaignResult(IdMixin, Base):
     impressions: Mapped[float | None] = mapped_column(default=None)
     clicks: Mapped[float | None] = mapped_column(default=None)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    # The window the source counted conversions with, as it names it (e.g. "7d_click,1d_view");
+    # "" when it does not say.
+    attribution: Mapped[str] = mapped_column(String(64), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
