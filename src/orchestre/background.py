@@ -2,8 +2,8 @@
 nothing depends on cron: the publishing ticker, the token refresher, the sweeper of
 stalled webhook deliveries, the collector of published posts' metrics, the channel
 metrics loop (followers and profile visits), the inbox poller, the inbox's first-response
-sweeper, the crisis watch of the inbox, the sender of scheduled reports and the campaign
-pacing check.
+sweeper, the crisis watch of the inbox, the sender of scheduled reports, the campaign
+pacing check and the sync of campaign results from the ad platforms.
 `orchestre serve` starts them with its embedded pool, each `orchestre worker` once its
 broker link is up."""
 
@@ -32,6 +32,7 @@ class Background:
 
 def start_background(settings: Settings, factory: sessionmaker[Session]) -> Background:
     from orchestre.analytics.report_schedule import start_report_sender
+    from orchestre.campaigns.ad_sync import start_ad_sync
     from orchestre.campaigns.pacing_alerts import start_pacing_watch
     from orchestre.channels.refresher import start_refresher
     from orchestre.delivery.sweeper import start_sweeper
@@ -51,4 +52,5 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     background.loops.append(start_crisis_watch(settings, factory))
     background.loops.append(start_report_sender(settings, factory))
     background.loops.append(start_pacing_watch(settings, factory))
+    background.loops.append(start_ad_sync(settings, factory))
     return background
