@@ -390,3 +390,18 @@ def plan(
         raise Invalid(
             str(exc), code="bad_plan", errors=[FieldError("mde", "range", message)]
         ) from exc
+
+
+@dataclass(frozen=True)
+class ArmChoices:
+    variants: list[repo.VariantChoice]
+    campaigns: list[tuple[uuid.UUID, str]]
+
+
+def arm_choices(session: Session, actor: Actor, limit: int = 200) -> ArmChoices:
+    """What an arm can point at: published variants with figures, and campaigns."""
+    actor.require(Permission.ANALYTICS_VIEW)
+    return ArmChoices(
+        repo.published_variants(session, actor.workspace_id, limit),
+        repo.campaign_choices(session, actor.workspace_id),
+    )

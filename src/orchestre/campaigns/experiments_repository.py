@@ -184,3 +184,35 @@ def paid_totals(
         row[0]: Totals(float(row[1] or 0), float(row[2] or 0), days=row[3])
         for row in session.execute(query)
     }
+
+
+@dataclass(frozen=True)
+class VariantChoice:
+    variant_id: uuid.UUID
+    text: str
+    network: str
+    published_at: Any
+
+
+def published_variants(
+    session: Session, workspace_id: uuid.UUID, limit: int
+) -> list[VariantChoice]:
+    """The latest published variants that have a row of figures, for choosing arms."""
+    rows = session.execute(
+        select(S.variant_id, PostVariant.text, S.network, func.max(S.published_at))
+        .join(PostVariant, PostVariant.id == S.variant_id)
+        .where(S.workspace_id == workspace_id)
+        .group_by(S.variant_id, PostVariant.text, S.network)
+        .order_by(func.max(S.published_at).desc(), S.variant_id)
+        .limit(limit)
+    )
+    return [VariantChoice(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def campaign_choices(session: Session, workspace_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    rows = session.execute(
+        select(Campaign.id, Campaign.name)
+        .where(Campaign.workspace_id == workspace_id)
+        .order_by(Campaign.name, Campaign.id)
+    )
+    return [(r[0], r[1]) for r in rows]

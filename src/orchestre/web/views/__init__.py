@@ -13,6 +13,7 @@ from orchestre.web.views import (
     channels,
     compose,
     crisis,
+    experiments,
     inbox,
     insights,
     media,
@@ -45,5 +46,6 @@ ROUTERS: list[APIRouter] = [
     crisis.router,
     analytics.router,
     reports.router,
+    experiments.router,
     areas.router,
 ]
