@@ -84,3 +84,19 @@ def test_bad_rows_are_refused_with_row_and_rule_and_nothing_written(db: Session)
 def test_empty_batch_records_nothing(db: Session) -> None:
     shop = make_shop(db)
     assert record_results(db, shop.workspace.id, [], "csv") == RecordSummary()
+
+
+def test_each_source_states_its_attribution_window(db: Session) -> None:
+    from orchestre.campaigns.budgets import Source, result_sources
+
+    shop = make_shop(db)
+    spring = shop.campaign()
+    ws = shop.workspace.id
+    record_results(db, ws, [ResultRow(spring.id, D1, spend=1.0, attribution="7d_click")], "meta")
+    record_results(db, ws, [ResultRow(spring.id, D2, revenue=5.0)], "webhook")
+    assert result_sources(db, shop.actor("analyst"), spring.id) == [
+        Source("meta", "7d_click", D1, D1),
+        Source("webhook", "", D2, D2),
+    ]
+    with pytest.raises(Invalid):
+        record_results(db, ws, [ResultRow(spring.id, D1, attribution="x" * 65)], "meta")

@@ -206,3 +206,30 @@ def all_pacing(
     zone = workspace_zone(session, actor.workspace_id)
     at = now or utcnow()
     return [(c, pacing_of(session, c, budgets, zone, at)) for c in found]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a campaign's results came from, the window its conversions were counted with
+    ("" when the source does not say) and the days it covers."""
+
+    source: str
+    attribution: str
+    first: date
+    last: date
+
+
+def result_sources(session: Session, actor: Actor, campaign_id: uuid.UUID) -> list[Source]:
+    actor.require(Permission.ANALYTICS_VIEW)
+    found = _campaign(session, actor, campaign_id)
+    return [Source(*row) for row in repository.sources(session, actor.workspace_id, found.id)]
+
+
+def spend_by_channel(
+    session: Session, actor: Actor, campaign_id: uuid.UUID, first: date, last: date
+) -> dict[uuid.UUID, float]:
+    """Each channel's spend over these local days (channel rows of the results)."""
+    actor.require(Permission.ANALYTICS_VIEW)
+    found = _campaign(session, actor, campaign_id)
+    zone = workspace_zone(session, actor.workspace_id)
+    return repository.spend_by(session, actor.workspace_id, found.id, first, last, zone, "channel")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from orchestre.models import (
     CampaignHookReceipt,
     CampaignHookSecret,
     CampaignPacingAlert,
+    CampaignResult,
     Channel,
 )
 
@@ -139,3 +140,24 @@ def forget_receipts(session: Session, before: datetime) -> int:
         delete(CampaignHookReceipt).where(CampaignHookReceipt.received_at < before)
     )
     return int(getattr(done, "rowcount", 0) or 0)
+
+
+def sources(
+    session: Session, workspace_id: uuid.UUID, campaign_id: uuid.UUID
+) -> list[tuple[str, str, date, date]]:
+    """(source, attribution window, first day, last day) of the campaign's results."""
+    query = (
+        select(
+            CampaignResult.source,
+            CampaignResult.attribution,
+            func.min(CampaignResult.day),
+            func.max(CampaignResult.day),
+        )
+        .where(
+            CampaignResult.workspace_id == workspace_id,
+            CampaignResult.campaign_id == campaign_id,
+        )
+        .group_by(CampaignResult.source, CampaignResult.attribution)
+        .order_by(CampaignResult.source, CampaignResult.attribution)
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]

@@ -2,7 +2,8 @@
 
 Columns are read by header, in any order, in English or French (see HEADERS): date,
 campaign (name or id), channel (handle, name or id; empty = the whole campaign), spend,
-revenue, conversions, clicks, impressions, currency (empty = the campaign's). Dates are
+revenue, conversions, clicks, impressions, currency (empty = the campaign's), attribution
+(the window conversions were counted with, e.g. "7d_click"; optional). Dates are
 YYYY-MM-DD or DD/MM/YYYY; numbers take a decimal point or a decimal comma and spaces or
 the other mark between thousands ("1 234,56", "1,234.56"), and a currency sign is ignored.
 
@@ -50,6 +51,7 @@ HEADERS = {
     "clicks": ("clicks", "link_clicks", "clics", "clics_sur_le_lien"),
     "impressions": ("impressions",),
     "currency": ("currency", "devise", "monnaie"),
+    "attribution": ("attribution", "attribution_window", "fenetre_d_attribution"),
 }
 _ALIASES = {alias: column for column, aliases in HEADERS.items() for alias in aliases}
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -183,7 +185,18 @@ def _parse(number: int, cells: dict[str, str], names: _Names) -> ResultRow | lis
     if errors or day is None or campaign_id is None:
         return errors
     currency = cells.get("currency", "").upper() or names.currencies[campaign_id]
-    return ResultRow(campaign_id, day, channel_id, currency=currency, **figures)
+    return ResultRow(
+        campaign_id,
+        day,
+        channel_id,
+        spend=figures["spend"],
+        revenue=figures["revenue"],
+        conversions=figures["conversions"],
+        clicks=figures["clicks"],
+        impressions=figures["impressions"],
+        currency=currency,
+        attribution=cells.get("attribution", ""),
+    )
 
 
 def import_results(session: Session, actor: Actor, data: bytes) -> ImportReport:

@@ -3,7 +3,8 @@ workspace, `POST /api/v1/hooks/campaign-results/{workspace_id}`.
 
 The body is JSON, `{"rows": [{"date": "2030-03-01", "campaign": "<id or utm_campaign>",
 "revenue": 120.5, "conversions": 3, "currency": "EUR"}, ...]}` (also accepted per row:
-channel_id, spend, clicks, impressions). It is signed like Orchestre's own outgoing
+channel_id, spend, clicks, impressions, and attribution: the window the tool counted
+conversions with, e.g. "30d_click"). It is signed like Orchestre's own outgoing
 webhooks (delivery/webhooks.py): header `Orchestre-Signature: t=<unix seconds>,v1=<hex>`,
 the HMAC-SHA256 of `"<t>.<raw body>"` keyed with the workspace's secret. A signature more
 than TOLERANCE_SECONDS away from our clock is refused, and a signed body already taken is
@@ -152,4 +153,15 @@ def _row(
     currency = item.get("currency", "EUR")
     if len(errors) > size:
         return None
-    return ResultRow(campaign_id, day, channel_id, currency=str(currency), **figures)
+    return ResultRow(
+        campaign_id,
+        day,
+        channel_id,
+        spend=figures.get("spend"),
+        revenue=figures.get("revenue"),
+        conversions=figures.get("conversions"),
+        clicks=figures.get("clicks"),
+        impressions=figures.get("impressions"),
+        currency=str(currency),
+        attribution=str(item.get("attribution", "")),
+    )
