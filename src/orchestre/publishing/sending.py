@@ -56,6 +56,7 @@ from orchestre.models import (
     VariantState,
     Workspace,
 )
+from orchestre.models.delivery import WebhookEndpoint
 from orchestre.models.publication import Publication, PublicationState, PublishingPause
 from orchestre.posts import states
 from orchestre.publishing import notices, recurrence
@@ -117,6 +118,26 @@ _LOAD = _load_statement()
 _LOAD_LOCKED = _LOAD.order_by(Publication.id).with_for_update(of=Publication)
 
 
+def _reload_statement() -> Select[Publication, PostVariant, bool]:
+    """After the network call: the rows and whether any webhook endpoint of the workspace
+    may want the event (none in most workspaces: then the event costs no query). The
+    channel is not read again: the session keeps it from before the call."""
+    listened = exists().where(
+        WebhookEndpoint.workspace_id == Publication.workspace_id,
+        WebhookEndpoint.enabled.is_(True),
+    )
+    return (
+        select(Publication, PostVariant, listened)
+        .outerjoin(PostVariant, PostVariant.id == Publication.variant_id)
+        .where(Publication.id.in_(bindparam("publication_ids", expanding=True)))
+        .execution_options(populate_existing=True)
+    )
+
+
+_RELOAD = _reload_statement()
+_RELOAD_LOCKED = _RELOAD.order_by(Publication.id).with_for_update(of=Publication)
+
+
 def _load_many(session: Session, publication_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, _Loaded]:
     """The publications under their row locks, each with its variant, its channel, whether
     its workspace or channel is paused and whether the variant has media: one query.
@@ -125,8 +146,7 @@ def _load_many(session: Session, publication_ids: Sequence[uuid.UUID]) -> dict[u
     worker may have taken a row over, and the fencing check must see it."""
     if not publication_ids:
         return {}
-    postgres = session.get_bind().dialect.name == "postgresql"
-    stmt = _LOAD_LOCKED if postgres else _LOAD
+    stmt = _LOAD_LOCKED if _postgres(session) else _LOAD
     found = {}
     for publication, variant, channel, paused_now, with_media, track in session.execute(
         stmt, {"publication_ids": list(publication_ids)}
@@ -135,6 +155,31 @@ def _load_many(session: Session, publication_ids: Sequence[uuid.UUID]) -> dict[u
             publication, variant, channel, bool(paused_now), bool(with_media), bool(track)
         )
     return found
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+@dataclass(frozen=True)
+class _Reloaded:
+    publication: Publication
+    variant: PostVariant | None
+    listened: bool
+
+
+def _reload_many(
+    session: Session, publication_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, _Reloaded]:
+    """The publications under their row locks again after their network calls, read
+    afresh (another worker may have taken a row over, and the fencing check must see it)."""
+    stmt = _RELOAD_LOCKED if _postgres(session) else _RELOAD
+    return {
+        publication.id: _Reloaded(publication, variant, bool(listened))
+        for publication, variant, listened in session.execute(
+            stmt, {"publication_ids": list(publication_ids)}
+        )
+    }
 
 
 def _release(publication: Publication, not_before: datetime | None = None) -> None:
@@ -371,7 +416,7 @@ def _ask_all(ready: list[_Ready], clock: Callable[[], datetime]) -> list[_Answer
 def _finish_all(session: Session, ctx: SendContext, answers: list[_Answer]) -> dict[uuid.UUID, str]:
     """Step 3 for each answered publication, read afresh under its lock (another worker
     may have taken a row over during the call, and the fencing check must see it)."""
-    reloaded = _load_many(session, [item.publication_id for item, _ in answers])
+    reloaded = _reload_many(session, [item.publication_id for item, _ in answers])
     outcomes: dict[uuid.UUID, str] = {}
     for item, reply in answers:
         found = reloaded.get(item.publication_id)
@@ -394,6 +439,7 @@ def _finish_all(session: Session, ctx: SendContext, answers: list[_Answer]) -> d
             item.token,
             result,
             from_lookup,
+            listened=found.listened,
         )
     return outcomes
 
@@ -473,10 +519,12 @@ def _record(
     token: str,
     result: PublishedRef | BaseException,
     from_lookup: bool,
+    *,
+    listened: bool = True,
 ) -> str:
     now = ctx.clock()
     if isinstance(result, PublishedRef):
-        return _published(session, publication, variant, result, now)
+        return _published(session, publication, variant, result, now, listened=listened)
     if publication.claim_token != token or publication.state != P.SENDING.value:
         return "fenced"  # taken over after our lease lapsed: the new holder decides
     if isinstance(result, CredentialError) and result.definitive:
@@ -539,7 +587,11 @@ def _published(
     variant: PostVariant,
     ref: PublishedRef,
     now: datetime,
+    *,
+    listened: bool = True,
 ) -> str:
+    """`listened` False: no webhook endpoint of the workspace is enabled, so the
+    `publication.published` event would reach nobody (and is not looked up)."""
     if publication.state == P.PUBLISHED.value:
         if publication.external_id != ref.external_id:
             log.error(
@@ -568,7 +620,8 @@ def _published(
     variant.last_error = None
     # Queueing: a repeating variant's next occurrence is planned now.
     recurrence.after_published(session, publication, variant, now)
-    delivery_events.publication_published(session, publication, variant)
+    if listened:
+        delivery_events.publication_published(session, publication, variant)
     session.flush()
     return "published"
 
