@@ -184,7 +184,11 @@ def _verdicts(found: analysis.Analysis, fmt: Formatter) -> list[dict[str, Any]]:
                 "relative_interval": "[{}, {}]".format(*relative),
                 "absolute": fmt.change(c.lift),
                 "absolute_interval": f"[{fmt.change(c.lift_low)}, {fmt.change(c.lift_high)}]",
-                "p_value": i18n.format_number(round(c.p_value, 4)),
+                "p_value": (
+                    "< " + i18n.format_number(0.0001)
+                    if c.p_value < 0.0001
+                    else i18n.format_number(round(c.p_value, 4))
+                ),
                 "days_needed": verdict.days_needed,
             }
         )
