@@ -57,7 +57,7 @@ def test_create_an_ab_test_and_read_its_verdict(
     page.locator("form[action='/login'] button[type=submit]").click()
     page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
     page.get_by_role("link", name="Experiments").first.click()
-    page.wait_for_url(re.compile(r"/experiments$"))
+    page.wait_for_url(f"{live_site.url}/w/{workspace_id}/experiments")
     assert "No experiment yet" in page.content()
 
     page.fill("#x-name", "Photo or reel")
