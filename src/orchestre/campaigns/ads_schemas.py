@@ -1,0 +1,64 @@
+"""Request and response bodies of the ad platforms' API (links, sync, boosts)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from orchestre.apischema import InputModel, Lax, LaxUUID, OutputModel
+
+
+class AdLinkIn(InputModel):
+    channel_id: LaxUUID = Field(description="the connected channel that can read the ad account")
+    ad_account_id: str = Field(min_length=1, max_length=64, examples=["act_1029384756"])
+    external_campaign_id: str = Field(
+        min_length=1, max_length=128, description="the campaign's id on the ad platform"
+    )
+
+
+class AdLink(OutputModel):
+    id: uuid.UUID
+    campaign_id: uuid.UUID
+    channel_id: uuid.UUID
+    network: str
+    ad_account_id: str
+    external_campaign_id: str
+    next_sync_at: datetime
+    last_synced_at: datetime | None
+    last_error: str | None
+
+
+class SyncOut(OutputModel):
+    synced: int = Field(description="links read")
+    rows: int = Field(description="result rows written or changed")
+    postponed: int = Field(description="links waiting after a failure")
+    skipped: int
+    needs_reconnection: int
+    errors: list[str]
+
+
+class BoostIn(InputModel):
+    ad_account_id: str = Field(min_length=1, max_length=64)
+    budget: Lax[Decimal] = Field(gt=0, le=1_000_000, description="in `currency` units")
+    currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
+    days: int = Field(ge=1, le=90)
+    budget_kind: str = Field(default="lifetime", pattern="^(daily|lifetime)$")
+    countries: list[str] = Field(default_factory=list, max_length=25, examples=[["FR", "BE"]])
+    activate: bool = Field(
+        default=False, description="start spending now; otherwise the boost waits, paused"
+    )
+    campaign_id: LaxUUID | None = Field(
+        default=None, description="link the boost to this campaign so its results are synced"
+    )
+
+
+class BoostOut(OutputModel):
+    network: str
+    ad_account_id: str
+    external_campaign_id: str
+    active: bool
+    ends_at: datetime
+    link_id: uuid.UUID | None
