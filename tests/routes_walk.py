@@ -229,6 +229,20 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     )
     db.add(tracked_link)
     db.flush()
+    # A link from the campaign to a campaign on the channel's ad platform.
+    from orchestre.models import CampaignAdLink
+
+    ad_link = CampaignAdLink(
+        workspace_id=ws.id,
+        campaign_id=campaign.id,
+        channel_id=channel.id,
+        network=channel.network,
+        ad_account_id=f"act-{marker}",
+        external_campaign_id=f"{marker}-1",
+        next_sync_at=utcnow() + timedelta(days=365),
+    )
+    db.add(ad_link)
+    db.flush()
     from orchestre.models import ApiToken
 
     token_row = db.query(ApiToken).filter_by(workspace_id=ws.id).first()
@@ -262,6 +276,7 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "link_id": tracked_link.id,
         "report_id": report.id,
         "experiment_id": experiment.id,
+        "ad_link_id": ad_link.id,
     }
     return Tenant(workspace=ws, token=token, ids=ids, marker=marker)
 

@@ -127,6 +127,13 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"GET {W}/campaigns/{{campaign_id}}/pacing": (P.ANALYTICS_VIEW,),
     f"POST {W}/campaign-results/import": (P.CAMPAIGNS_MANAGE,),
     f"POST {W}/campaign-results/hook-secret": (P.CAMPAIGNS_MANAGE,),
+    # Ad platforms: whoever reads posts sees a campaign's links; campaign managers link,
+    # sync and boost (a boost spends money).
+    f"GET {W}/campaigns/{{campaign_id}}/ad-links": (P.POSTS_VIEW,),
+    f"POST {W}/campaigns/{{campaign_id}}/ad-links": (P.CAMPAIGNS_MANAGE,),
+    f"DELETE {W}/campaigns/{{campaign_id}}/ad-links/{{ad_link_id}}": (P.CAMPAIGNS_MANAGE,),
+    f"POST {W}/campaigns/{{campaign_id}}/ad-sync": (P.CAMPAIGNS_MANAGE,),
+    f"POST {W}/publications/{{publication_id}}/boost": (P.CAMPAIGNS_MANAGE,),
     f"GET {W}/experiments": (P.ANALYTICS_VIEW,),
     f"POST {W}/experiments": (P.ANALYTICS_MANAGE,),
     f"POST {W}/experiments/plan": (P.ANALYTICS_VIEW,),

@@ -15,6 +15,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.audit.api import router as audit_router
     from orchestre.calendar.api import feed_router as calendar_feed_router
     from orchestre.calendar.api import router as calendar_router
+    from orchestre.campaigns.ads_api import router as ads_router
     from orchestre.campaigns.api import hook_router as campaign_hook_router
     from orchestre.campaigns.api import router as campaigns_router
     from orchestre.campaigns.experiments_api import router as experiments_router
@@ -45,6 +46,7 @@ def include_all(app: FastAPI) -> None:
         reports_router,
         experiments_router,
         campaigns_router,
+        ads_router,
         calendar_router,
         approvals_router,
         audit_router,
