@@ -10,6 +10,7 @@ from orchestre.web.views import (
     approvals,
     areas,
     calendar,
+    campaigns,
     channels,
     compose,
     crisis,
@@ -47,5 +48,6 @@ ROUTERS: list[APIRouter] = [
     analytics.router,
     reports.router,
     experiments.router,
+    campaigns.router,
     areas.router,
 ]

@@ -57,26 +57,6 @@ def listening(request: Request, view: CurrentWorkspace) -> Response:
     )
 
 
-@router.get("/campaigns", response_class=HTMLResponse)
-def campaigns(request: Request, view: CurrentWorkspace) -> Response:
-    return _area(
-        request,
-        view,
-        "campaigns",
-        _("Campaigns"),
-        "campaigns",
-        _("Group posts into campaigns"),
-        _(
-            "Budgets, pacing, A/B tests and return on investment per campaign. Today you can "
-            "already tag each post with a campaign from the post editor."
-        ),
-        [
-            _("Filter the posts list by campaign to follow one."),
-            _("UTM parameters are added to links automatically."),
-        ],
-    )
-
-
 @router.get("/notifications", response_class=HTMLResponse)
 def notification_list(request: Request, view: CurrentWorkspace) -> Response:
     page, unread = notifications.list_notifications(
