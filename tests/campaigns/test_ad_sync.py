@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.campaigns.ad_sync import (
     EVERY,
     LOOKBACK_DAYS,
+    AdSyncLoop,
     LinkInput,
     link_campaign,
     list_links,
@@ -218,3 +219,16 @@ def test_links_are_checked_scoped_and_audited(world: World, db: Session) -> None
     assert list_links(db, owner(world), spring.id) == []
     actions = set(db.scalars(select(AuditEntry.action)))
     assert {"campaign.ad_link.create", "campaign.ad_link.delete"} <= actions
+
+
+def test_the_loop_syncs_due_links_in_its_own_session(
+    world: World, session_factory: sessionmaker[Session]
+) -> None:
+    spring = campaign(world)
+    link(world, spring, f"{AD_ACCOUNT}-1")
+    world.db.commit()
+    loop = AdSyncLoop(session_factory, world.opener, clock=world.clock.now)
+    first = loop.run_once()
+    assert (first.synced, first.postponed) == (1, 0)
+    assert first.rows == len(results(world, spring)) > 0
+    assert loop.run_once().synced == 0  # not due again before its next slot
