@@ -15,7 +15,7 @@
     chart.setOption({
       animation: false,
       tooltip: { trigger: "axis", valueFormatter: show },
-      legend: { data: [data.text.planned, data.text.actual] },
+      legend: { top: 0, left: "center", data: [data.text.planned, data.text.actual] },
       grid: { left: 60, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: data.days },
       yAxis: { type: "value", axisLabel: { formatter: show } },
