@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -31,7 +31,7 @@ from tests.connectors.meta.test_facebook import PAGE, _open
 V = f"/{GRAPH_VERSION}"
 ACT = "act_1029384756"
 INSIGHTS = f"{V}/{ACT}/insights"
-START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+START = datetime(2026, 11, 27, 9, 0, 0, 345678, tzinfo=UTC)
 
 
 def test_facebook_declares_ad_reporting_and_boosts() -> None:
@@ -170,13 +170,20 @@ def test_a_boost_is_paused_unless_asked_with_a_lifetime_budget_in_cents(replay: 
     assert ad_set["lifetime_budget"] == "2550"
     assert "daily_budget" not in ad_set
     assert ad_set["campaign_id"] == "120210000000777"
+    assert ad_set["start_time"] == "2026-11-27T09:00:00+00:00"
     assert ad_set["end_time"] == "2026-11-30T09:00:00+00:00"
+    assert (ad_set["optimization_goal"], ad_set["destination_type"]) == (
+        "POST_ENGAGEMENT",
+        "ON_POST",
+    )
+    assert campaign["objective"] == "OUTCOME_ENGAGEMENT"
+    assert campaign["is_adset_budget_sharing_enabled"] == "false"
     assert json.loads(ad_set["targeting"]) == {"geo_locations": {"countries": ["FR", "BE"]}}
     assert creative["object_story_id"] == f"{PAGE}_9988776655"
     assert json.loads(ad["creative"]) == {"creative_id": "120210000000779"}
     assert ref.external_campaign_id == "120210000000777"
     assert not ref.active
-    assert ref.ends_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert ref.ends_at == START + timedelta(days=3)
     assert ref.parts == {
         "ad_set": "120210000000778",
         "creative": "120210000000779",

@@ -11,9 +11,10 @@ the leads (`lead`, else `offsite_conversion.fb_pixel_lead`); revenue is the purc
 `action_values`.
 
 Boost: an existing Page post promoted as one campaign (objective `OUTCOME_ENGAGEMENT`),
-one ad set (the budget, daily or lifetime, in the currency's minimum unit, with a start
-and an end time, shown in the asked countries), one creative (`object_story_id`
-`{page}_{post}`) and one ad; all `PAUSED` unless the request says to activate.
+one ad set (`POST_ENGAGEMENT` on the post; the budget, daily or lifetime, in the
+currency's minimum unit and not shared at the campaign level; a start and an end time,
+whole seconds; the asked countries), one creative (`object_story_id` `{page}_{post}`)
+and one ad; all `PAUSED` unless the request says to activate.
 
 Marketing API calls need a user or system-user token with `ads_read` (`ads_management`
 to boost): `Credentials.extra["ads_access_token"]` when the operator gives one, else
@@ -181,6 +182,8 @@ class MetaAds:
                 "objective": "OUTCOME_ENGAGEMENT",
                 "status": status,
                 "special_ad_categories": [],
+                # The budget is the ad set's, not shared at the campaign level.
+                "is_adset_budget_sharing_enabled": False,
             },
         )
         budget_field = (
@@ -194,9 +197,10 @@ class MetaAds:
                 budget_field: budget,
                 "billing_event": "IMPRESSIONS",
                 "optimization_goal": "POST_ENGAGEMENT",
+                "destination_type": "ON_POST",
                 "bid_strategy": "LOWEST_COST_WITHOUT_CAP",
-                "start_time": request.start.isoformat(),
-                "end_time": ends_at.isoformat(),
+                "start_time": request.start.replace(microsecond=0).isoformat(),
+                "end_time": ends_at.replace(microsecond=0).isoformat(),
                 "targeting": {"geo_locations": {"countries": list(request.countries)}},
                 "status": status,
             },
