@@ -58,6 +58,11 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 _NUMBER_NOISE = re.compile(r"[\s\u00a0\u202f'€$£%]")
 
 
+def _(message: str) -> str:
+    """Marks a message for the catalog; the page translates it when it shows it."""
+    return message
+
+
 @dataclass
 class ImportReport:
     rows: int = 0
@@ -166,22 +171,22 @@ def _parse(number: int, cells: dict[str, str], names: _Names) -> ResultRow | lis
 
     day = _parse_date(cells.get("date", ""))
     if day is None:
-        refuse("date", "date", "A date is YYYY-MM-DD or DD/MM/YYYY.")
+        refuse("date", "date", _("A date is YYYY-MM-DD or DD/MM/YYYY."))
     campaign_id = names.campaigns.get(fold(cells.get("campaign", "")))
     if campaign_id is None:
-        refuse("campaign", "exists", "No campaign of this name or id here.")
+        refuse("campaign", "exists", _("No campaign of this name or id here."))
     channel_id = None
     if cells.get("channel"):
         channel_id = names.channels.get(fold(cells["channel"]).lstrip("@"))
         channel_id = channel_id or names.channels.get(fold(cells["channel"]))
         if channel_id is None:
-            refuse("channel", "exists", "No channel of this handle, name or id here.")
+            refuse("channel", "exists", _("No channel of this handle, name or id here."))
     figures: dict[str, float | None] = {}
     for column in FIGURES:
         try:
             figures[column] = parse_number(cells.get(column, ""))
         except ValueError:
-            refuse(column, "number", "Not a number.")
+            refuse(column, "number", _("Not a number."))
     if errors or day is None or campaign_id is None:
         return errors
     currency = cells.get("currency", "").upper() or names.currencies[campaign_id]
