@@ -4,7 +4,7 @@ ad platform (idempotent, late days read again), and its failure rules."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from orchestre.campaigns.ad_sync import (
     sync_campaign_now,
     sync_due,
     unlink_campaign,
+    window,
 )
 from orchestre.connectors.base import (
     AdResult,
@@ -79,11 +80,9 @@ def results(world: World, spring: Campaign) -> list[tuple[Any, ...]]:
 
 def expected(world: World, externals: list[str]) -> dict[object, tuple[Decimal, int]]:
     """What the sandbox says for these platform campaigns over the sync's window."""
-    today = world.clock.now().date()
+    since, until = window(world.clock.now(), LOOKBACK_DAYS)
     reader = ad_reporting(world.opener.open(world.db, world.channel))
-    found: list[AdResult] = reader.read_ad_results(
-        AD_ACCOUNT, today - timedelta(days=LOOKBACK_DAYS), today, externals
-    )
+    found: list[AdResult] = reader.read_ad_results(AD_ACCOUNT, since, until, externals)
     by_day: dict[object, tuple[Decimal, int]] = {}
     for r in found:
         spend, clicks = by_day.get(r.day, (Decimal(0), 0))
@@ -132,11 +131,17 @@ def test_the_next_round_reads_the_last_days_again_and_adds_the_new_one(world: Wo
     world.move_to(linked.next_sync_at + timedelta(days=1))
     assert sync_due(world.db, world.opener, clock=world.clock.now, commit=False).synced == 1
     after = {r[0] for r in results(world, spring)}
-    window_start = world.clock.now().date() - timedelta(days=LOOKBACK_DAYS)
+    window_start = window(world.clock.now(), LOOKBACK_DAYS)[0]
     assert before <= after  # days that left the window keep their figures
     assert {d for d in after if d >= window_start} == set(expected(world, [f"{AD_ACCOUNT}-1"]))
     assert max(after) > max(before)
     assert linked.next_sync_at - world.clock.now() <= EVERY
+
+
+def test_the_window_never_reaches_a_day_some_zone_has_not_begun() -> None:
+    at = datetime(2030, 3, 15, 9, 0, tzinfo=UTC)  # 23:00 on the 14th in UTC-10
+    assert window(at, 7) == (date(2030, 3, 7), date(2030, 3, 14))
+    assert window(at.replace(hour=13), 7) == (date(2030, 3, 8), date(2030, 3, 15))
 
 
 def test_a_rate_limit_waits_its_retry_after_and_keeps_the_channel(world: World) -> None:

@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 
 EVERY = timedelta(hours=6)
 LOOKBACK_DAYS = 7
+LATEST_ZONE_BEHIND = timedelta(hours=12)
 BATCH = 100
 # How often the loop looks for due links (each link is read every EVERY).
 ROUND_SECONDS = 300.0
@@ -303,6 +304,15 @@ def sync_due(
     return report
 
 
+def window(now: datetime, lookback: int) -> tuple[date, date]:
+    """The days read: the last `lookback` days up to the latest day that has begun in every
+    time zone (ad accounts in UTC-12 are still on yesterday when UTC's day starts), so no
+    platform is asked about a day it has not reached. Today, where it has begun, is read
+    by the next rounds."""
+    until = (now - LATEST_ZONE_BEHIND).date()
+    return until - timedelta(days=lookback), until
+
+
 def _groups(links: Sequence[CampaignAdLink]) -> list[list[CampaignAdLink]]:
     groups: dict[tuple[uuid.UUID, uuid.UUID], list[CampaignAdLink]] = defaultdict(list)
     for link in links:
@@ -326,8 +336,7 @@ def _sync_group(
         for link in _links_of(session, first.workspace_id, first.campaign_id)
         if link.channel_id == first.channel_id
     ]
-    until = now.date()
-    since = until - timedelta(days=lookback)
+    since, until = window(now, lookback)
 
     def read(installation: Installation) -> list[AdResult]:
         reader = ad_reporting(installation, network=first.network)
