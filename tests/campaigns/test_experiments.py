@@ -250,3 +250,40 @@ def test_api_plan_create_start_analyse(web: TestClient, shop: Shop, clock: Froze
     assert web.post(url + "/stop", headers=headers).json()["status"] == "stopped"
     assert web.delete(url, headers=headers).status_code == 204
     assert web.get(url, headers=headers).status_code == 404
+
+
+def test_abn_compares_each_variant_with_the_control_at_a_corrected_level(
+    shop: Shop, clock: FrozenClock
+) -> None:
+    owner = shop.actor()
+    arms = _two_posts(shop, (100_000, 2_000), (100_000, 2_400))
+    flat = shop.post(at("2030-03-01 12:00"), impressions=100_000, clicks=2_030)
+    arms.append(service.ArmInput("Carousel", variant_id=flat.variant_id))
+    made = service.create_experiment(shop.db, owner, _design(shop, *arms))
+    service.start_experiment(shop.db, owner, made.experiment.id)
+    clock.advance(days=5)
+    found = analysis.analyse(shop.db, owner, made.experiment.id)
+    assert found.alpha_per_comparison == pytest.approx(0.025)
+    assert [v.outcome for v in found.verdicts] == ["wins", "no_difference_yet"]
+    # no daily sample planned: the days left come from the trials seen per day running
+    carousel = found.verdicts[1]
+    assert carousel.days_needed is not None
+    assert carousel.days_needed >= 1
+    assert f"about {carousel.days_needed} more day" in carousel.sentence
+    shares = [f.share for f in found.figures]
+    assert shares[1] == max(shares)
+    assert sum(shares) == pytest.approx(1)
+
+
+def test_a_draft_s_arms_are_replaced(shop: Shop) -> None:
+    owner = shop.actor()
+    arms = _two_posts(shop, (10, 1), (10, 1))
+    made = service.create_experiment(shop.db, owner, _design(shop, *arms))
+    swapped = service.update_experiment(
+        shop.db, owner, made.experiment.id, service.ExperimentChanges(arms=arms[::-1])
+    )
+    assert [a.name for a in swapped.arms] == ["Short video", "Image"]
+    assert [a.name for a in service.get_experiment(shop.db, owner, made.experiment.id).arms] == [
+        "Short video",
+        "Image",
+    ]
