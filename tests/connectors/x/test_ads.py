@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,12 +11,15 @@ import pytest
 from orchestre.connectors.base import (
     AccountRef,
     AdResult,
+    BoostRequest,
+    BudgetKind,
     Capability,
     CredentialError,
     Credentials,
     PermanentError,
     RetryableError,
     ad_reporting,
+    boosting,
 )
 from orchestre.connectors.x import XConnector, XInstallation
 from tests.connectors.x.conftest import APP, FakeTime, Replay, answer
@@ -23,6 +27,8 @@ from tests.connectors.x.conftest import APP, FakeTime, Replay, answer
 AD_ACCOUNT = "18ce54d4x5t"
 BASE = f"/12/accounts/{AD_ACCOUNT}"
 STATS = f"/12/stats/accounts/{AD_ACCOUNT}"
+TWEET = "1458284157922156544"
+START = datetime(2026, 11, 27, 9, 0, 0, 120000, tzinfo=UTC)
 KEYS = {
     "ads_consumer_key": "ads-consumer-key",
     "ads_consumer_secret": "ads-consumer-secret",
@@ -119,3 +125,78 @@ def test_without_ads_keys_nothing_is_sent(replay: Replay, x: XInstallation) -> N
         ad_reporting(x).read_ad_results(AD_ACCOUNT, date(2026, 11, 20), date(2026, 11, 21))
     assert caught.value.code == "ads_keys"
     assert replay.requests == []
+
+
+def _boost_answers(replay: Replay) -> None:
+    replay.on("GET", f"{BASE}/funding_instruments", answer(200, "ads/funding_instruments_two.json"))
+    replay.on("GET", "/12/targeting_criteria/locations", answer(200, "ads/location_fr.json"))
+    replay.on("POST", f"{BASE}/campaigns", answer(200, "ads/campaign_created.json"))
+    replay.on("POST", f"{BASE}/line_items", answer(200, "ads/line_item_created.json"))
+    replay.on("POST", f"{BASE}/targeting_criteria", answer(200, "ads/targeting_created.json"))
+    replay.on("POST", f"{BASE}/promoted_tweets", answer(200, "ads/promoted_tweet_created.json"))
+
+
+def _request(**changes: object) -> BoostRequest:
+    asked = BoostRequest(
+        post_external_id=TWEET,
+        ad_account_id=AD_ACCOUNT,
+        budget=Decimal("25.50"),
+        currency="EUR",
+        days=3,
+        start=START,
+        countries=("FR",),
+    )
+    return replace(asked, **changes)  # type: ignore[arg-type]
+
+
+def test_a_promoted_post_is_paused_with_its_budget_in_micros(
+    replay: Replay, ads: XInstallation
+) -> None:
+    assert Capability.BOOST_POST in XConnector().capabilities
+    _boost_answers(replay)
+    ref = boosting(ads).boost_post(_request())
+    (campaign,) = replay.sent("POST", f"{BASE}/campaigns")
+    asked = campaign.url.params
+    assert asked["funding_instrument_id"] == "lygyi"  # the one able to fund, in euros
+    assert asked["entity_status"] == "PAUSED"
+    assert asked["daily_budget_amount_local_micro"] == "25500000"
+    assert asked["total_budget_amount_local_micro"] == "25500000"
+    (line_item,) = replay.sent("POST", f"{BASE}/line_items")
+    item = line_item.url.params
+    assert (item["campaign_id"], item["objective"]) == ("hwtbm", "ENGAGEMENTS")
+    assert (item["start_time"], item["end_time"]) == (
+        "2026-11-27T09:00:00Z",
+        "2026-11-30T09:00:00Z",
+    )
+    (criterion,) = replay.sent("POST", f"{BASE}/targeting_criteria")
+    assert criterion.url.params["targeting_value"] == "f3bfc7dcc928977f"
+    (promoted,) = replay.sent("POST", f"{BASE}/promoted_tweets")
+    assert promoted.url.params["tweet_ids"] == TWEET
+    assert promoted.headers["Authorization"].startswith("OAuth ")
+    assert ref.external_campaign_id == "hwtbm"
+    assert not ref.active
+    assert ref.parts == {"line_item": "i3hdr", "promoted_tweet": "1gp8a5"}
+
+
+def test_a_daily_boost_runs_when_asked(replay: Replay, ads: XInstallation) -> None:
+    _boost_answers(replay)
+    ref = boosting(ads).boost_post(_request(budget_kind=BudgetKind.DAILY, activate=True))
+    asked = replay.sent("POST", f"{BASE}/campaigns")[0].url.params
+    assert asked["daily_budget_amount_local_micro"] == "25500000"
+    assert asked["total_budget_amount_local_micro"] == "76500000"
+    assert asked["entity_status"] == "ACTIVE"
+    assert ref.active
+
+
+def test_a_boost_x_cannot_pay_or_place_creates_nothing(replay: Replay, ads: XInstallation) -> None:
+    _boost_answers(replay)
+    with pytest.raises(PermanentError, match=r"no funding instrument in USD \(it pays in EUR\)"):
+        boosting(ads).boost_post(_request(currency="USD"))
+    replay.routes[("GET", "/12/targeting_criteria/locations")] = [
+        answer(200, "ads/location_none.json")
+    ]
+    with pytest.raises(PermanentError, match="country ZZ"):
+        boosting(ads).boost_post(_request(countries=("ZZ",)))
+    with pytest.raises(PermanentError, match="country"):
+        boosting(ads).boost_post(_request(countries=()))
+    assert [r for r in replay.requests if r.method == "POST"] == []

@@ -13,6 +13,12 @@ ENGAGEMENT`, `placement=ALL_ON_TWITTER` and a window of at most 7 days starting 
 at midnight in the account's time zone. Each metric is a list with one value per day
 (null for a day without delivery); `billed_charge_local_micro` is the spend in millionths
 of the account's currency. X reports no conversions in these groups.
+
+Boost: a promoted post, paid by the account's first funding instrument in the asked
+currency: a campaign (daily cap and total budget in micros, exact), an `ENGAGEMENTS`
+line item of `PROMOTED_TWEETS` from now for the asked days, a `LOCATION` targeting
+criterion per country (its key looked up in `targeting_criteria/locations`), and the
+promoted post; all `PAUSED` unless the request says to activate.
 """
 
 from __future__ import annotations
@@ -26,7 +32,15 @@ from zoneinfo import ZoneInfo
 import httpx
 from authlib.oauth1.rfc5849.client_auth import ClientAuth
 
-from orchestre.connectors.base import AccountRef, AdResult, PermanentError, from_micros
+from orchestre.connectors.base import (
+    AccountRef,
+    AdResult,
+    BoostRef,
+    BoostRequest,
+    BudgetKind,
+    PermanentError,
+    from_micros,
+)
 from orchestre.connectors.http import make_client
 from orchestre.connectors.x.wire import NETWORK, call
 
@@ -174,3 +188,126 @@ class XAds:
                         conversions=Decimal(0),
                         revenue=None,
                     )
+
+    # Boost --------------------------------------------------------------------------------
+
+    def boost_post(self, request: BoostRequest) -> BoostRef:
+        if not request.countries:
+            raise PermanentError(
+                "X needs at least one country to show a promoted post in.",
+                network=NETWORK,
+                code="targeting",
+            )
+        with ads_client(self._account, self._transport) as client:
+            base = f"/{VERSION}/accounts/{request.ad_account_id}"
+            instrument = self._instrument(client, base, request.currency)
+            locations = [self._location(client, c) for c in request.countries]
+            daily, total = _budgets(request)
+            status = "ACTIVE" if request.activate else "PAUSED"
+            name = request.name or f"Boost {request.post_external_id}"
+            ends_at = request.start + timedelta(days=request.days)
+            campaign = self._create(
+                client,
+                f"{base}/campaigns",
+                {
+                    "funding_instrument_id": instrument,
+                    "name": name,
+                    "entity_status": status,
+                    "daily_budget_amount_local_micro": daily,
+                    "total_budget_amount_local_micro": total,
+                },
+            )
+            line_item = self._create(
+                client,
+                f"{base}/line_items",
+                {
+                    "campaign_id": campaign,
+                    "name": name,
+                    "objective": "ENGAGEMENTS",
+                    "product_type": "PROMOTED_TWEETS",
+                    "placements": "ALL_ON_TWITTER",
+                    "bid_strategy": "AUTO",
+                    "start_time": _instant(request.start),
+                    "end_time": _instant(ends_at),
+                    "entity_status": status,
+                },
+            )
+            for location in locations:
+                self._create(
+                    client,
+                    f"{base}/targeting_criteria",
+                    {
+                        "line_item_id": line_item,
+                        "targeting_type": "LOCATION",
+                        "targeting_value": location,
+                    },
+                )
+            promoted = self._create(
+                client,
+                f"{base}/promoted_tweets",
+                {"line_item_id": line_item, "tweet_ids": request.post_external_id},
+            )
+        return BoostRef(
+            external_campaign_id=campaign,
+            ad_account_id=request.ad_account_id,
+            active=request.activate,
+            ends_at=ends_at,
+            parts={"line_item": line_item, "promoted_tweet": promoted},
+        )
+
+    def _instrument(self, client: httpx.Client, base: str, currency: str) -> str:
+        """The first funding instrument able to fund, in the boost's currency."""
+        body = call(client, "GET", f"{base}/funding_instruments")
+        found = [i for i in body.get("data") or () if isinstance(i, dict)]
+        for instrument in found:
+            if instrument.get("able_to_fund") and instrument.get("currency") == currency.upper():
+                return str(instrument["id"])
+        have = sorted({str(i.get("currency")) for i in found if i.get("able_to_fund")})
+        raise PermanentError(
+            f"This X ad account has no funding instrument in {currency.upper()}"
+            + (f" (it pays in {', '.join(have)})." if have else "."),
+            network=NETWORK,
+            code="funding",
+        )
+
+    def _location(self, client: httpx.Client, country: str) -> str:
+        body = call(
+            client,
+            "GET",
+            f"/{VERSION}/targeting_criteria/locations",
+            params={"location_type": "COUNTRIES", "country_code": country.upper()},
+        )
+        for location in body.get("data") or ():
+            if isinstance(location, dict) and location.get("targeting_value"):
+                return str(location["targeting_value"])
+        raise PermanentError(
+            f"X does not target the country {country}.", network=NETWORK, code="targeting"
+        )
+
+    def _create(self, client: httpx.Client, path: str, params: dict[str, Any]) -> str:
+        body = call(client, "POST", path, params=params)
+        data = body.get("data")
+        if isinstance(data, list):
+            data = data[0] if data else None
+        if not isinstance(data, dict) or not data.get("id"):
+            raise PermanentError("X's answer names nothing created.", network=NETWORK)
+        return str(data["id"])
+
+
+def _instant(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _budgets(request: BoostRequest) -> tuple[int, int]:
+    """The daily cap and the total, in micros: exactly, or a `PermanentError`."""
+    micros = request.budget * 1_000_000
+    if micros != micros.to_integral_value() or micros <= 0:
+        raise PermanentError(
+            f"A budget of {request.budget} {request.currency} cannot be spent on X.",
+            network=NETWORK,
+            code="budget",
+        )
+    amount = int(micros)
+    if request.budget_kind is BudgetKind.DAILY:
+        return amount, amount * request.days
+    return amount, amount

@@ -90,6 +90,7 @@ class XConnector:
             Capability.READ_METRICS,
             Capability.SEARCH_POSTS,
             Capability.AD_REPORTING,
+            Capability.BOOST_POST,
         }
     )
     oauth2 = OAUTH2
