@@ -1,7 +1,8 @@
 """Boosting a published post: promote it on its network with a budget and a duration.
 
 Where the network's API allows it (the connector declares `Capability.BOOST_POST`: the
-Facebook Page channel through Meta's Marketing API, and the sandbox), the publication's
+Facebook Page channel through Meta's Marketing API, X through its Ads API, and the
+sandbox), the publication's
 post is promoted from the ad account the person names, with a daily or lifetime budget
 for a number of days from now, in the named countries. Nothing is spent unless the person
 asks to start it at once (`activate`): otherwise the platform keeps it paused for a review
