@@ -92,6 +92,28 @@ def test_a_channel_opened_again_is_not_read_again(
     assert second == []
 
 
+def test_channels_of_one_network_share_one_lookup_of_the_app(
+    db: Session, access: NetworkAccess, clock: FrozenClock, network: SandboxNetwork
+) -> None:
+    first = _channel(db, access, clock, "token-1")
+    second = _channel(db, access, clock, "token-2")
+    ticks = Ticks()
+    gateway = ChannelGateway(access, keep_seconds=60, monotonic=ticks)
+    with counted(db) as looked_up:
+        assert _token(gateway, db, first) == "token-1"
+    with counted(db) as shared:
+        assert _token(gateway, db, second) == "token-2"
+    assert looked_up
+    assert shared == []  # its credentials decrypted, the app as read for the first
+    ticks.now += 61
+    with counted(db) as again:
+        assert _token(gateway, db, second) == "token-2"
+    with counted(db) as kept:
+        assert _token(gateway, db, first) == "token-1"
+    assert again  # read once more after the keeping time, for the whole network
+    assert kept == []
+
+
 def test_new_credentials_sealed_on_the_channel_are_used_at_once(
     db: Session, access: NetworkAccess, clock: FrozenClock, network: SandboxNetwork
 ) -> None:

@@ -11,22 +11,24 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestre.channels.apps import NetworkAccess
+from orchestre.channels.apps import NetworkAccess, app_credentials
 from orchestre.channels.credentials import (
     Opening,
     channel_opening,
+    from_stored,
     install,
     needs_refresh,
     open_channel,
 )
-from orchestre.connectors.base import DraftPost, Installation, MediaRef
+from orchestre.channels.service import read_credentials
+from orchestre.connectors.base import AppCredentials, DraftPost, Installation, MediaRef
 from orchestre.models import Channel, ChannelStatus, MediaAsset, PostVariant, VariantMedia
 
 
@@ -40,6 +42,11 @@ class Gateway(Protocol):
 class _Kept:
     sealed: bytes
     opening: Opening
+
+
+@dataclass(frozen=True)
+class _App:
+    app: AppCredentials | None
     until: float
 
 
@@ -47,11 +54,12 @@ class ChannelGateway:
     """The channel's connector with fresh credentials (refreshed first when they expire
     within minutes; see channels.credentials for what a refusal does to the channel).
 
-    Reading a channel's credentials costs two queries and two decryptions, so each
-    process keeps what it read per channel while the channel's sealed credentials are
-    the same bytes (any refresh or reconnection seals new ones) and for at most
-    `keep_seconds` (an operator's app changed in the settings). A token about to expire
-    is always opened afresh, which refreshes it. Installations are not shared: each send
+    Opening a channel costs a decryption of its credentials and one or two queries for
+    the operator's app, so each process keeps what it read: a channel's credentials while its
+    sealed credentials are the same bytes (any refresh or reconnection seals new ones), and
+    the app of each network (and server) for at most `keep_seconds` (an operator's app
+    changed in the settings), shared by all its channels. A token about to expire is
+    always opened afresh, which refreshes it. Installations are not shared: each send
     opens its own, so connectors need not be thread-safe."""
 
     def __init__(
@@ -67,6 +75,7 @@ class ChannelGateway:
         self._monotonic = monotonic
         self._max_kept = max_kept
         self._kept: dict[uuid.UUID, _Kept] = {}
+        self._apps: dict[tuple[str, str | None], _App] = {}
         self._lock = threading.Lock()
 
     def open(self, session: Session, channel: Channel) -> Installation:
@@ -78,18 +87,45 @@ class ChannelGateway:
         if (
             kept is not None
             and kept.sealed == sealed
-            and kept.until > self._monotonic()
             and not needs_refresh(kept.opening, self._access.clock())
         ):
-            return install(self._access, channel, kept.opening)
-        opening = channel_opening(session, self._access, channel)
+            opening = kept.opening
+            app = self._app(session, channel.network, opening.base_url)
+            if app is not opening.app:
+                opening = replace(opening, app=app)
+                with self._lock:
+                    self._kept[channel.id] = _Kept(sealed, opening)
+            return install(self._access, channel, opening)
+        opening = self._read(session, channel)
         fresh = channel.credentials_encrypted  # new bytes when it was just refreshed
         if fresh is not None:
             with self._lock:
                 if len(self._kept) >= self._max_kept:
                     self._kept.clear()
-                self._kept[channel.id] = _Kept(fresh, opening, self._monotonic() + self._keep)
+                self._kept[channel.id] = _Kept(fresh, opening)
         return install(self._access, channel, opening)
+
+    def _read(self, session: Session, channel: Channel) -> Opening:
+        """The channel's credentials decrypted (refreshed first when they expire soon) with
+        the operator's app as kept."""
+        credentials, base_url = from_stored(read_credentials(session, self._access.box, channel))
+        read = Opening(credentials, base_url, None)
+        if needs_refresh(read, self._access.clock()):
+            return channel_opening(session, self._access, channel)  # refreshes the token
+        return replace(read, app=self._app(session, channel.network, base_url))
+
+    def _app(self, session: Session, network: str, base_url: str | None) -> AppCredentials | None:
+        """The operator's app for the network (and server), read again once kept too long."""
+        key = (network, base_url)
+        with self._lock:
+            kept = self._apps.get(key)
+        if kept is not None and kept.until > self._monotonic():
+            return kept.app
+        with session.no_autoflush:  # reads only the apps: no pending change matters to it
+            app = app_credentials(session, self._access, network, base_url)
+        with self._lock:
+            self._apps[key] = _App(app, self._monotonic() + self._keep)
+        return app
 
 
 def draft_of(
