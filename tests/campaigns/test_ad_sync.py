@@ -73,7 +73,7 @@ def results(world: World, spring: Campaign) -> list[tuple[Any, ...]]:
     )
     return [
         (r.day, r.channel_key, r.source, r.spend, r.revenue, r.conversions, r.clicks,
-         r.impressions, r.currency)
+         r.impressions, r.currency, r.attribution)
         for r in rows
     ]  # fmt: skip
 
@@ -99,8 +99,9 @@ def test_a_sync_writes_one_row_per_day_summing_the_linked_campaigns(world: World
     rows = results(world, spring)
     want = expected(world, [f"{AD_ACCOUNT}-1", f"{AD_ACCOUNT}-2"])
     assert report.rows == len(rows) == len(want) > 0
-    for day, channel_key, source, spend, revenue, conversions, clicks, _, currency in rows:
+    for day, channel_key, source, spend, revenue, conversions, clicks, _, currency, counted in rows:
         assert (channel_key, source, currency) == (str(world.channel.id), "sandbox", "EUR")
+        assert counted == "7d_click,1d_view"
         assert spend == pytest.approx(float(want[day][0]))
         assert clicks == want[day][1]
         assert revenue is not None

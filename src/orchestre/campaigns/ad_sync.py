@@ -4,8 +4,9 @@ A link (`CampaignAdLink`) says that a campaign on an ad platform, in an ad accou
 connected channel can read, counts towards an Orchestre campaign. Every `EVERY` (6 hours)
 each link's channel is asked again for the last `LOOKBACK_DAYS` days (conversions arrive
 late, and platforms correct spend for a few days), and the figures are written through
-`campaigns.results.record_results` with source = the network's name: a day read again
-replaces that day's figures, never adds to them.
+`campaigns.results.record_results` with source = the network's name and the attribution
+window the platform counted conversions with: a day read again replaces that day's
+figures, never adds to them.
 
 The sync works per (campaign, channel): the platform campaigns linked to one Orchestre
 campaign through one channel are summed by day (exactly, as decimals) into one result row
@@ -68,6 +69,7 @@ BATCH = 100
 # How often the loop looks for due links (each link is read every EVERY).
 ROUND_SECONDS = 300.0
 LINKS_PER_CAMPAIGN_MAX = 200
+ATTRIBUTION_MAX = 64  # campaign_results.attribution
 _AD_ACCOUNT = re.compile(r"^[A-Za-z0-9_:.-]{1,64}$")
 _EXTERNAL = re.compile(r"^[A-Za-z0-9_:.-]{1,128}$")
 
@@ -400,6 +402,9 @@ def _rows(
                 clicks=float(sum(r.clicks for r in found)),
                 impressions=float(sum(r.impressions for r in found)),
                 currency=found[0].currency,
+                attribution="; ".join(sorted({r.attribution for r in found if r.attribution}))[
+                    :ATTRIBUTION_MAX
+                ],
             )
         )
     return rows, None
