@@ -5,25 +5,14 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.campaigns.results import ResultRow, record_results
 from orchestre.models import Campaign, Report, User, Workspace
-from orchestre.web.views import campaigns as campaigns_page
-from tests.factories import make_channel, make_member
+from tests.factories import add_member, make_channel, make_member, make_user
 from tests.web.conftest import csrf_of, open_session
-
-
-@pytest.fixture(autouse=True)
-def mounted(app: FastAPI) -> None:
-    # Ahead of the old placeholder, whichever mounts first in this checkout.
-    paths = [getattr(r, "path", "") for r in app.routes]
-    if "/w/{workspace_id}/campaigns/{campaign_id}" not in paths:
-        app.router.routes[:0] = campaigns_page.router.routes
 
 
 def _create(signed_in: TestClient, workspace: Workspace, **more: str) -> str:
@@ -138,3 +127,19 @@ def test_readers_see_pacing_but_no_forms(
     assert 'data-testid="results-import"' not in page.text
     listing = client.get(f"/w/{workspace.id}/campaigns")
     assert 'data-testid="campaign-form"' not in listing.text
+
+
+def test_the_page_speaks_french(
+    client: TestClient, db: Session, settings: object, workspace: Workspace
+) -> None:
+    campaign = Campaign(workspace_id=workspace.id, name="Soldes", objective="sales")
+    db.add(campaign)
+    db.flush()
+    reader = make_user(db, locale="fr")
+    add_member(db, workspace, reader, "owner")
+    client.headers.update({"Accept": "text/html"})
+    open_session(client, db, settings, reader)  # type: ignore[arg-type]
+    page = client.get(f"/w/{workspace.id}/campaigns/{campaign.id}")
+    assert "Rythme de dépense" in page.text
+    assert 'data-testid="objective">Ventes<' in page.text
+    assert "Pas de budget prévu" in page.text
