@@ -72,6 +72,8 @@ def test_create_an_ab_test_and_read_its_verdict(
     plan = page.get_by_test_id("plan")
     plan.get_by_test_id("plan-days").wait_for()
     assert "per arm" in plan.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "experiments-form-en.png"), full_page=True)
     page.get_by_test_id("save-experiment").click()
     page.wait_for_url(re.compile(r"/experiments/[0-9a-f-]+"))
     assert "Not started" in page.get_by_test_id("verdict").inner_text()
@@ -84,6 +86,5 @@ def test_create_an_ab_test_and_read_its_verdict(
     shares = page.get_by_test_id("budget-share").all_inner_texts()
     assert len(shares) == 2
     assert float(shares[1].rstrip("%")) > float(shares[0].rstrip("%"))
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "experiment-en.png"), full_page=True)
     context.close()
