@@ -21,7 +21,7 @@ from orchestre.models.campaigns import (
     CampaignObjective,
     CampaignPacingAlert,
 )
-from orchestre.models.campaigns_ads import CampaignAdLink
+from orchestre.models.campaigns_ads import CampaignAdLink, ChannelAdCredentials
 from orchestre.models.campaigns_experiments import Experiment, ExperimentArm, ExperimentStatus
 from orchestre.models.channel import Channel, ChannelStatus
 from orchestre.models.delivery import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -76,6 +76,7 @@ __all__ = [
     "CampaignPacingAlert",
     "CampaignResult",
     "Channel",
+    "ChannelAdCredentials",
     "ChannelMetricSample",
     "ChannelMetricSchedule",
     "ChannelStatus",
