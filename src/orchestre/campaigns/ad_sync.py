@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.analytics.channel_metrics import next_slot
 from orchestre.audit.service import record
+from orchestre.campaigns.ad_credentials import AdOpener
 from orchestre.campaigns.results import ResultRow, record_results
 from orchestre.channels.apps import access_for
 from orchestre.config import Settings
@@ -46,7 +47,6 @@ from orchestre.insights.collection import (
     CLAIM_LEASE,
     MAX_FAILURES,
     WAIT_FOR_RECONNECTION,
-    ChannelOpener,
     Failure,
     Opener,
     reach,
@@ -470,6 +470,6 @@ class AdSyncLoop(PeriodicLoop[SyncReport]):
 
 def start_ad_sync(settings: Settings, factory: sessionmaker[Session]) -> AdSyncLoop:
     """The production loop of a process that runs workers, started (stop it on exit)."""
-    loop = AdSyncLoop(factory, ChannelOpener(access_for(settings)))
+    loop = AdSyncLoop(factory, AdOpener(access_for(settings)))
     loop.start()
     return loop

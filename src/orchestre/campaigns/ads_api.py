@@ -7,12 +7,13 @@ import uuid
 from fastapi import APIRouter, Request, Response
 
 from orchestre.apischema import problems
-from orchestre.campaigns import ad_sync, boosts
+from orchestre.campaigns import ad_credentials, ad_sync, boosts
 from orchestre.campaigns import ads_schemas as s
+from orchestre.campaigns.ad_credentials import AdOpener
 from orchestre.channels.apps import access_for
 from orchestre.connectors.base import BudgetKind
 from orchestre.deps import DB, AppSettings, CurrentActor
-from orchestre.insights.collection import ChannelOpener
+from orchestre.kit.keys import secret_box
 from orchestre.models.campaigns_ads import CampaignAdLink
 
 router = APIRouter(tags=["campaigns"])
@@ -20,10 +21,11 @@ router = APIRouter(tags=["campaigns"])
 CAMPAIGN = "/workspaces/{workspace_id}/campaigns/{campaign_id}"
 LINKS = CAMPAIGN + "/ad-links"
 BOOST = "/workspaces/{workspace_id}/publications/{publication_id}/boost"
+SECRETS = "/workspaces/{workspace_id}/channels/{channel_id}/ad-secrets"
 
 
-def _opener(request: Request, settings: AppSettings) -> ChannelOpener:
-    return ChannelOpener(access_for(settings, request.app.state))
+def _opener(request: Request, settings: AppSettings) -> AdOpener:
+    return AdOpener(access_for(settings, request.app.state))
 
 
 @router.get(LINKS, response_model=list[s.AdLink], responses=problems(404))
@@ -112,3 +114,26 @@ def boost_publication(
         ends_at=made.ref.ends_at,
         link_id=made.link.id if made.link else None,
     )
+
+
+@router.get(SECRETS, response_model=s.AdSecretsOut, responses=problems(404))
+def get_ad_secrets(
+    workspace_id: uuid.UUID, channel_id: uuid.UUID, actor: CurrentActor, db: DB
+) -> s.AdSecretsOut:
+    """The names of the ad platform secrets the channel holds, never their values."""
+    return s.AdSecretsOut.model_validate(ad_credentials.secret_names(db, actor, channel_id))
+
+
+@router.put(SECRETS, response_model=s.AdSecretsOut, responses=problems(404, 422))
+def put_ad_secrets(
+    workspace_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    body: s.AdSecretsIn,
+    actor: CurrentActor,
+    db: DB,
+    settings: AppSettings,
+) -> s.AdSecretsOut:
+    """Replace the channel's ad platform secrets (`ads_access_token`, X's OAuth 1.0a keys,
+    Google Ads' developer token...); an empty object clears them (channels.manage)."""
+    names = ad_credentials.set_secrets(db, actor, secret_box(settings), channel_id, body.values)
+    return s.AdSecretsOut.model_validate(names)

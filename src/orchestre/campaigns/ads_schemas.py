@@ -62,3 +62,17 @@ class BoostOut(OutputModel):
     active: bool
     ends_at: datetime
     link_id: uuid.UUID | None
+
+
+class AdSecretsIn(InputModel):
+    values: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=10,
+        description="ads_* names and their secrets; replaces every one; {} clears them",
+        examples=[{"ads_access_token": "EAAB..."}],
+    )
+
+
+class AdSecretsOut(OutputModel):
+    channel_id: uuid.UUID
+    names: list[str]
