@@ -134,6 +134,9 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"DELETE {W}/campaigns/{{campaign_id}}/ad-links/{{ad_link_id}}": (P.CAMPAIGNS_MANAGE,),
     f"POST {W}/campaigns/{{campaign_id}}/ad-sync": (P.CAMPAIGNS_MANAGE,),
     f"POST {W}/publications/{{publication_id}}/boost": (P.CAMPAIGNS_MANAGE,),
+    # A channel's ad platform secrets: their names for channel readers, set by its managers.
+    f"GET {W}/channels/{{channel_id}}/ad-secrets": (P.CHANNELS_VIEW,),
+    f"PUT {W}/channels/{{channel_id}}/ad-secrets": (P.CHANNELS_MANAGE,),
     f"GET {W}/experiments": (P.ANALYTICS_VIEW,),
     f"POST {W}/experiments": (P.ANALYTICS_MANAGE,),
     f"POST {W}/experiments/plan": (P.ANALYTICS_VIEW,),
