@@ -30,7 +30,7 @@ from orchestre.calendar.csv_io import MAX_BYTES as CSV_MAX_BYTES
 from orchestre.campaigns import budgets, results_import
 from orchestre.campaigns.pacing import Pacing, Status
 from orchestre.campaigns.results_import import ImportReport
-from orchestre.errors import FieldError
+from orchestre.errors import FieldError, Invalid
 from orchestre.models import Campaign, CampaignObjective
 from orchestre.posts import campaigns as campaign_service
 from orchestre.posts.schemas import CampaignCreate
@@ -198,7 +198,10 @@ def _span(found: budgets.Plan, pacing: Pacing) -> tuple[date, date] | None:
 
 
 def _paid_cards(view: WorkspaceView, campaign: Campaign, span: tuple[date, date]) -> list[Card]:
-    period = custom(span[0], span[1], query.workspace_zone(view.db, view.workspace.id))
+    try:
+        period = custom(span[0], span[1], query.workspace_zone(view.db, view.workspace.id))
+    except Invalid:
+        return []  # a plan longer than an analytics period (two years): no cards
     filters = query.Filters(campaign_id=campaign.id)
     paid = query.kpi_table(view.db, view.actor, kpis=PAID_KPIS, period=period, filters=filters)
     return [card(paid.total.value(kpi.name), kpi, None) for kpi in paid.kpis]
