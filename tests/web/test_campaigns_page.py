@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.campaigns.results import ResultRow, record_results
+from orchestre.delivery.webhooks import signature
+from orchestre.kit.clock import FrozenClock
 from orchestre.models import Campaign, Report, User, Workspace
 from tests.factories import add_member, make_channel, make_member, make_user
 from tests.web.conftest import csrf_of, open_session
@@ -143,3 +145,31 @@ def test_the_page_speaks_french(
     assert "Rythme de dépense" in page.text
     assert 'data-testid="objective">Ventes<' in page.text
     assert "Pas de budget prévu" in page.text
+
+
+def test_the_webhook_secret_is_shown_once_and_signs(
+    signed_in: TestClient, db: Session, workspace: Workspace, clock: FrozenClock
+) -> None:
+    campaign = Campaign(workspace_id=workspace.id, name="Shop", utm_campaign="shop")
+    db.add(campaign)
+    db.flush()
+    page = signed_in.get(f"/w/{workspace.id}/campaigns")
+    assert f"/api/v1/hooks/campaign-results/{workspace.id}" in page.text
+    made = signed_in.post(
+        f"/w/{workspace.id}/campaigns/hook-secret", data={"csrf_token": csrf_of(page.text)}
+    )
+    found = re.search(r'data-testid="hook-secret">(whsec_[^<]+)<', made.text)
+    assert found
+    secret = found.group(1)
+    again = signed_in.get(f"/w/{workspace.id}/campaigns")
+    assert secret not in again.text
+    assert f"The current secret starts with {secret[:10]}" in again.text
+    body = b'{"rows": [{"date": "2030-03-01", "campaign": "shop", "revenue": 42}]}'
+    at = int(clock.now().timestamp())
+    sent = signed_in.post(
+        f"/api/v1/hooks/campaign-results/{workspace.id}",
+        content=body,
+        headers={"Orchestre-Signature": signature(secret, at, body)},
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["recorded"]["inserted"] == 1

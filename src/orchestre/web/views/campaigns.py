@@ -27,10 +27,12 @@ from orchestre.analytics import kpis as k
 from orchestre.analytics import query, reports
 from orchestre.analytics.periods import custom
 from orchestre.calendar.csv_io import MAX_BYTES as CSV_MAX_BYTES
-from orchestre.campaigns import budgets, results_import
+from orchestre.campaigns import budgets, results_import, results_webhook
 from orchestre.campaigns.pacing import Pacing, Status
 from orchestre.campaigns.results_import import ImportReport
+from orchestre.deps import AppSettings
 from orchestre.errors import FieldError, Invalid
+from orchestre.kit.keys import secret_box
 from orchestre.models import Campaign, CampaignObjective
 from orchestre.posts import campaigns as campaign_service
 from orchestre.posts.schemas import CampaignCreate
@@ -41,6 +43,7 @@ from orchestre.web.render import render
 from orchestre.web.session import CurrentWorkspace, WorkspaceView, WorkspaceWrite
 from orchestre.web.shell import list_channels, shell_context
 from orchestre.web.views.analytics import PAID_KPIS, Card, card, figure
+from orchestre.workspaces.permissions import Permission
 
 router = APIRouter(prefix="/w/{workspace_id}")
 PAGE = "/campaigns"
@@ -116,9 +119,17 @@ def _list(
     form: Any = None,
     errors: list[FieldError] | None = None,
     status_code: int = 200,
+    secret: str | None = None,
 ) -> Response:
     rows = budgets.all_pacing(view.db, view.actor)
-    extra = {"rows": rows, "form": form or {}, "form_errors": errors or []}
+    extra: dict[str, Any] = {"rows": rows, "form": form or {}, "form_errors": errors or []}
+    if view.can(Permission.CAMPAIGNS_MANAGE):
+        hook = f"/api/v1/hooks/campaign-results/{view.workspace.id}"
+        extra.update(
+            hook_url=str(request.base_url).rstrip("/") + hook,
+            hook_hint=results_webhook.secret_hint_of(view.db, view.actor),
+            hook_secret=secret,
+        )
     return _page(request, view, "campaigns/list.html", extra, status_code)
 
 
@@ -182,6 +193,13 @@ def create(request: Request, view: WorkspaceWrite, form: Form) -> Response:
     if errors or created is None:
         return _list(request, view, form, errors, status_code=422)
     return redirect(f"{view.base}{PAGE}/{created.id}", "created")
+
+
+@router.post(PAGE + "/hook-secret", response_class=HTMLResponse)
+def make_hook_secret(request: Request, view: WorkspaceWrite, settings: AppSettings) -> Response:
+    """A new signing secret for the results webhook, shown once on the page."""
+    secret = results_webhook.make_secret(view.db, view.actor, secret_box(settings))
+    return _list(request, view, secret=secret)
 
 
 # --- one campaign -----------------------------------------------------------------------------
