@@ -15,7 +15,7 @@ from orchestre.campaigns.results import ResultRow, record_results
 from orchestre.errors import Forbidden, Invalid
 from orchestre.models import Notification
 from tests.analytics.kpi_support import Shop, make_shop
-from tests.factories import make_member
+from tests.factories import make_channel, make_member
 
 MARCH = Flight(date(2030, 3, 1), date(2030, 3, 10), 1000.0)  # 100 a day
 
@@ -179,3 +179,30 @@ def test_alerts_go_to_managers_once_per_direction_per_day(
     assert told[0].payload["projected"] == pytest.approx(100 + 20 * 26)
     assert check_round(session_factory, morning + timedelta(days=1)) == 1
     assert _told(db) == 4
+
+
+def test_each_channel_paces_on_its_own_flights(db: Session) -> None:
+    shop = make_shop(db, timezone="UTC")
+    second = make_channel(db, shop.workspace)
+    campaign = shop.campaign()
+    service.set_plan(
+        db,
+        shop.actor(),
+        campaign.id,
+        None,
+        [
+            service.BudgetInput(310, d(1), d(31), channel_id=shop.channel.id),  # 10 a day
+            service.BudgetInput(620, d(1), d(31), channel_id=second.id),  # 20 a day
+        ],
+    )
+    rows = [ResultRow(campaign.id, d(n), shop.channel.id, spend=15.0) for n in range(1, 11)]
+    rows += [ResultRow(campaign.id, d(n), second.id, spend=10.0) for n in range(1, 11)]
+    record_results(db, shop.workspace.id, rows, "meta")
+    now = datetime(2030, 3, 11, 12, 0, tzinfo=UTC)
+    by_channel = service.channel_pacing(db, shop.actor(), campaign.id, now)
+    first, other = by_channel[shop.channel.id], by_channel[second.id]
+    assert (first.planned, first.actual, first.status) == (100, 150, Status.AHEAD)
+    assert (other.planned, other.actual, other.status) == (200, 100, Status.BEHIND)
+    # The campaign adds its channels' flights up: 300 planned, 250 spent.
+    whole = service.campaign_pacing(db, shop.actor(), campaign.id, now)
+    assert (whole.planned, whole.actual, whole.status) == (300, 250, Status.BEHIND)

@@ -233,3 +233,29 @@ def spend_by_channel(
     found = _campaign(session, actor, campaign_id)
     zone = workspace_zone(session, actor.workspace_id)
     return repository.spend_by(session, actor.workspace_id, found.id, first, last, zone, "channel")
+
+
+def channel_pacing(
+    session: Session, actor: Actor, campaign_id: uuid.UUID, now: datetime | None = None
+) -> dict[uuid.UUID, Pacing]:
+    """Each channel with budgets of its own, paced on its own flights and spend."""
+    actor.require(Permission.ANALYTICS_VIEW)
+    found = _campaign(session, actor, campaign_id)
+    flights: dict[uuid.UUID, list[Flight]] = {}
+    for b in repository.budgets(session, actor.workspace_id, [found.id]):
+        if b.channel_id is not None:
+            flights.setdefault(b.channel_id, []).append(Flight(b.starts_on, b.ends_on, b.amount))
+    if not flights:
+        return {}
+    zone = workspace_zone(session, actor.workspace_id)
+    as_of = today_in(zone, now or utcnow()) - timedelta(days=1)
+    first = min(f.starts_on for fs in flights.values() for f in fs)
+    spend = repository.spend_by(
+        session, actor.workspace_id, found.id, first, as_of, zone, "channel_day"
+    )
+    return {
+        channel_id: pace(
+            mine, {day: v for (cid, day), v in spend.items() if cid == channel_id}, as_of
+        )
+        for channel_id, mine in flights.items()
+    }

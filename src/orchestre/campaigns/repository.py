@@ -70,8 +70,9 @@ def spend_by(
     zone: str,
     by: str,
 ) -> dict[Any, float]:
-    """The campaign's spend by local day (`by` "day") or by channel ("channel"), counted
-    as analytics counts it."""
+    """The campaign's spend by local day (`by` "day"), by channel ("channel") or by
+    channel and day ("channel_day", keyed (channel id, day)), counted as analytics counts
+    it."""
     if last < first:
         return {}
     sums = analytics.campaign_sums(
@@ -79,10 +80,15 @@ def spend_by(
         workspace_id,
         _span(first, last, zone),
         Filters(campaign_id=campaign_id),
-        group_by="channel" if by == "channel" else None,
-        interval="day" if by == "day" else None,
+        group_by="channel" if by.startswith("channel") else None,
+        interval="day" if by.endswith("day") else None,
     )
-    return {key[-1]: s.spend.total for key, s in sums.items() if s.spend.total is not None}
+    whole_key = by == "channel_day"
+    return {
+        (key if whole_key else key[-1]): s.spend.total
+        for key, s in sums.items()
+        if s.spend.total is not None
+    }
 
 
 def running_campaigns(session: Session, since: date) -> list[Campaign]:

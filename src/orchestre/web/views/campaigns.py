@@ -253,6 +253,7 @@ def _detail(
         "campaign": found.campaign,
         "budgets": found.budgets,
         "channel_spend": spent,
+        "channel_pacing": budgets.channel_pacing(view.db, view.actor, campaign_id),
         "channel_names": {cid: c.display_name for cid, c in channels.items()},
         "pacing": pacing,
         "chart": _json(_chart(pacing)),
