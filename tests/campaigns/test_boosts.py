@@ -87,6 +87,14 @@ def test_a_network_without_boosts_is_named_in_the_refusal(world: World) -> None:
         boost(world, published)
     assert refused.value.detail == "Boosting is not available on Mastodon."
     assert [(e.field, e.rule) for e in refused.value.errors] == [("publication", "boost_supported")]
+    world.channel.network = "friendica"  # no connector installed for it
+
+    def unknown(network: str) -> frozenset[Capability]:
+        raise KeyError(network)
+
+    world.opener.capabilities = unknown  # type: ignore[method-assign]
+    with pytest.raises(Invalid, match="not available on friendica"):
+        boost(world, published)
 
 
 def test_bad_input_and_unpublished_posts_are_refused_with_each_rule(world: World) -> None:

@@ -114,6 +114,14 @@ def _links_of(
     return list(session.scalars(query))
 
 
+def capabilities_of(opener: Opener, network: str) -> frozenset[Capability]:
+    """What the network's connector declares; nothing when it is not installed here."""
+    try:
+        return opener.capabilities(network)
+    except Exception:  # an unknown or broken connector: it reads no ad results
+        return frozenset()
+
+
 def link_campaign(
     session: Session,
     actor: Actor,
@@ -129,7 +137,7 @@ def link_campaign(
     errors = []
     if channel is None or channel.workspace_id != actor.workspace_id:
         errors.append(FieldError("channel_id", "exists", "No such channel here."))
-    elif Capability.AD_REPORTING not in opener.capabilities(channel.network):
+    elif Capability.AD_REPORTING not in capabilities_of(opener, channel.network):
         errors.append(
             FieldError(
                 "channel_id",

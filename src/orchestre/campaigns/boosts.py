@@ -24,7 +24,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from orchestre.audit.service import record
-from orchestre.campaigns.ad_sync import LinkInput, link_campaign
+from orchestre.campaigns.ad_sync import LinkInput, capabilities_of, link_campaign
 from orchestre.channels.credentials import ChannelUnavailable
 from orchestre.channels.service import mark_needs_reconnection
 from orchestre.connectors.base import (
@@ -89,7 +89,7 @@ def boost_publication(
         raise NotFound("No such publication.")
     channel = session.get(Channel, publication.channel_id)
     assert channel is not None
-    if Capability.BOOST_POST not in opener.capabilities(channel.network):
+    if Capability.BOOST_POST not in capabilities_of(opener, channel.network):
         name = network_name(channel.network)
         raise Invalid(
             f"Boosting is not available on {name}.",
