@@ -76,9 +76,7 @@ class CampaignHookReceipt(IdMixin, Base):
     __tablename__ = "campaign_hook_receipts"
     __table_args__ = (UniqueConstraint("workspace_id", "digest"),)
 
-    workspace_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE")
-    )
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     # SHA-256 of the signature header's timestamp and the raw body.
     digest: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
