@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from orchestre.campaigns.ad_credentials import AdOpener
 from orchestre.campaigns.ad_sync import (
     EVERY,
     LOOKBACK_DAYS,
@@ -19,11 +20,13 @@ from orchestre.campaigns.ad_sync import (
     LinkInput,
     link_campaign,
     list_links,
+    start_ad_sync,
     sync_campaign_now,
     sync_due,
     unlink_campaign,
     window,
 )
+from orchestre.config import Settings
 from orchestre.connectors.base import (
     AdResult,
     Capability,
@@ -238,3 +241,14 @@ def test_the_loop_syncs_due_links_in_its_own_session(
     assert (first.synced, first.postponed) == (1, 0)
     assert first.rows == len(results(world, spring)) > 0
     assert loop.run_once().synced == 0  # not due again before its next slot
+
+
+def test_the_production_loop_opens_channels_with_their_ad_secrets(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    loop = start_ad_sync(settings, session_factory)
+    try:
+        assert isinstance(loop._opener, AdOpener)
+        assert loop.name == "orchestre-ad-sync"
+    finally:
+        loop.stop()
