@@ -16,8 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from orchestre.connectors.base import AdResult, BoostRef, BoostRequest, PermanentError
+from orchestre.connectors.base import (
+    AdResult,
+    BoostRef,
+    BoostRequest,
+    BudgetKind,
+    PermanentError,
+)
 from orchestre.connectors.sandbox import audience
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.connectors.sandbox.refusals import NETWORK
@@ -149,3 +156,85 @@ class SandboxAds:
         )
         desk.add(_Boost(ref, request.currency.upper(), request.start.date()))
         return ref
+
+
+# Over HTTP (`server.py`, `remote.py`) ---------------------------------------------------------
+
+
+def result_to_json(row: AdResult) -> dict[str, Any]:
+    return {
+        "campaign": row.external_campaign_id,
+        "day": row.day.isoformat(),
+        "spend": str(row.spend),
+        "currency": row.currency,
+        "impressions": row.impressions,
+        "clicks": row.clicks,
+        "conversions": str(row.conversions),
+        "revenue": None if row.revenue is None else str(row.revenue),
+        "attribution": row.attribution,
+    }
+
+
+def result_from_json(body: dict[str, Any]) -> AdResult:
+    revenue = body.get("revenue")
+    return AdResult(
+        external_campaign_id=str(body["campaign"]),
+        day=date.fromisoformat(str(body["day"])),
+        spend=Decimal(str(body["spend"])),
+        currency=str(body["currency"]),
+        impressions=int(body["impressions"]),
+        clicks=int(body["clicks"]),
+        conversions=Decimal(str(body["conversions"])),
+        revenue=None if revenue is None else Decimal(str(revenue)),
+        attribution=str(body.get("attribution") or ""),
+    )
+
+
+def boost_request_to_json(request: BoostRequest) -> dict[str, Any]:
+    return {
+        "post_id": request.post_external_id,
+        "ad_account_id": request.ad_account_id,
+        "budget": str(request.budget),
+        "currency": request.currency,
+        "days": request.days,
+        "start": request.start.isoformat(),
+        "budget_kind": request.budget_kind.value,
+        "activate": request.activate,
+        "name": request.name,
+        "countries": list(request.countries),
+    }
+
+
+def boost_request_from_json(body: dict[str, Any]) -> BoostRequest:
+    return BoostRequest(
+        post_external_id=str(body["post_id"]),
+        ad_account_id=str(body["ad_account_id"]),
+        budget=Decimal(str(body["budget"])),
+        currency=str(body["currency"]),
+        days=int(body["days"]),
+        start=datetime.fromisoformat(str(body["start"])),
+        budget_kind=BudgetKind(str(body.get("budget_kind") or "lifetime")),
+        activate=bool(body.get("activate")),
+        name=str(body.get("name") or ""),
+        countries=tuple(str(c) for c in body.get("countries") or ()),
+    )
+
+
+def boost_ref_to_json(ref: BoostRef) -> dict[str, Any]:
+    return {
+        "campaign": ref.external_campaign_id,
+        "ad_account_id": ref.ad_account_id,
+        "active": ref.active,
+        "ends_at": ref.ends_at.isoformat(),
+        "parts": dict(ref.parts),
+    }
+
+
+def boost_ref_from_json(body: dict[str, Any]) -> BoostRef:
+    return BoostRef(
+        external_campaign_id=str(body["campaign"]),
+        ad_account_id=str(body["ad_account_id"]),
+        active=bool(body["active"]),
+        ends_at=datetime.fromisoformat(str(body["ends_at"])),
+        parts={str(k): str(v) for k, v in (body.get("parts") or {}).items()},
+    )

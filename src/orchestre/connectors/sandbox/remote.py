@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +13,9 @@ import httpx
 from orchestre.connectors.base import (
     AccountProfile,
     AccountRef,
+    AdResult,
+    BoostRef,
+    BoostRequest,
     CredentialError,
     Credentials,
     DraftPost,
@@ -23,7 +26,7 @@ from orchestre.connectors.base import (
     PublishedRef,
 )
 from orchestre.connectors.http import make_client, send
-from orchestre.connectors.sandbox import wire
+from orchestre.connectors.sandbox import ads, wire
 from orchestre.connectors.sandbox.refusals import NETWORK
 
 _clients: dict[tuple[str, str], httpx.Client] = {}
@@ -175,6 +178,23 @@ class RemoteSandboxInstallation:
 
     def read_account_metrics(self) -> list[MetricSample]:
         return self.read_metrics([self._account.external_id])
+
+    def read_ad_results(
+        self, ad_account_id: str, since: date, until: date, campaign_ids: Sequence[str] = ()
+    ) -> list[AdResult]:
+        params: dict[str, Any] = {
+            "ad_account_id": ad_account_id,
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+        }
+        if campaign_ids:
+            params["campaign_ids"] = list(campaign_ids)
+        body = self._call("GET", "/ad-results", params=params)
+        return [ads.result_from_json(row) for row in body["results"]]
+
+    def boost_post(self, request: BoostRequest) -> BoostRef:
+        body = self._call("POST", "/boosts", json=ads.boost_request_to_json(request))
+        return ads.boost_ref_from_json(body)
 
     def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
         params = {"q": query, "limit": limit, **({"cursor": cursor} if cursor else {})}

@@ -10,21 +10,25 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from orchestre.connectors.base import (
+    AccountRef,
     AmbiguousError,
     ConnectorError,
     CredentialError,
     PermanentError,
     RetryableError,
 )
-from orchestre.connectors.sandbox import wire
+from orchestre.connectors.sandbox import ads, wire
+from orchestre.connectors.sandbox.connector import SandboxInstallation
 from orchestre.connectors.sandbox.inbound_routes import inbound_router
 from orchestre.connectors.sandbox.network import SandboxNetwork, SandboxUnavailable
+from orchestre.connectors.sandbox.refusals import NETWORK
 
 T = TypeVar("T")
 JsonBody = Annotated[dict[str, Any], Body()]
@@ -55,6 +59,7 @@ def create_sandbox_app(
 
     app.include_router(_account_routes(network))
     app.include_router(_writing_routes(network, hold_seconds))
+    app.include_router(_ads_routes(network))
     app.include_router(_reading_routes(network))
     app.include_router(inbound_router(network, webhook_url=webhook_url))
     return app
@@ -122,6 +127,34 @@ def _writing_routes(network: SandboxNetwork, hold_seconds: float) -> APIRouter:
     @router.post("/accounts/{account_id}/likes", status_code=204)
     def like(account_id: str, body: JsonBody) -> None:
         network.like(account_id, str(body.get("id", "")))
+
+    return router
+
+
+def _ads_routes(network: SandboxNetwork) -> APIRouter:
+    """The sandbox's ad platform (`ads.py`): daily results and boosts."""
+    router = APIRouter()
+
+    def installation(account_id: str) -> SandboxInstallation:
+        return SandboxInstallation(AccountRef(NETWORK, account_id), network)
+
+    @router.get("/accounts/{account_id}/ad-results")
+    def ad_results(
+        account_id: str,
+        ad_account_id: str,
+        since: date,
+        until: date,
+        campaign_ids: Annotated[list[str] | None, Query()] = None,
+    ) -> dict[str, Any]:
+        rows = installation(account_id).read_ad_results(
+            ad_account_id, since, until, campaign_ids or ()
+        )
+        return {"results": [ads.result_to_json(r) for r in rows]}
+
+    @router.post("/accounts/{account_id}/boosts", status_code=201)
+    def boost(account_id: str, body: JsonBody) -> dict[str, Any]:
+        ref = installation(account_id).boost_post(ads.boost_request_from_json(body))
+        return ads.boost_ref_to_json(ref)
 
     return router
 
