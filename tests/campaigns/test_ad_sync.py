@@ -252,3 +252,15 @@ def test_the_production_loop_opens_channels_with_their_ad_secrets(
         assert loop.name == "orchestre-ad-sync"
     finally:
         loop.stop()
+
+
+def test_the_sync_asks_for_ad_reporting_not_for_post_metrics(world: World) -> None:
+    spring = campaign(world)
+    linked = link(world, spring, f"{AD_ACCOUNT}-1")
+    world.opener.capabilities_of["sandbox"] = frozenset(Capability) - {Capability.READ_METRICS}
+    assert sync_due(world.db, world.opener, clock=world.clock.now, commit=False).synced == 1
+    world.opener.capabilities_of["sandbox"] = frozenset(Capability) - {Capability.AD_REPORTING}
+    world.move_to(linked.next_sync_at)
+    report = sync_due(world.db, world.opener, clock=world.clock.now, commit=False)
+    assert (report.synced, report.skipped) == (0, 1)
+    assert linked.last_error == "sandbox does not report ad results."
