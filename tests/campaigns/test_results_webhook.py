@@ -44,12 +44,18 @@ def _revenue(db: Session) -> list[tuple[date, str, float | None, float | None]]:
     return [(r[0], r[1], r[2], r[3]) for r in db.execute(query)]
 
 
+def _currencies(db: Session) -> list[str]:
+    query = select(CampaignResult.currency).order_by(CampaignResult.day)
+    return list(db.scalars(query))
+
+
 def test_signed_rows_are_recorded_once_and_replays_ignored(
     client: TestClient, db: Session, clock: FrozenClock
 ) -> None:
     shop = make_shop(db)
     spring = shop.campaign("Spring")
     spring.utm_campaign = "spring-2030"
+    spring.currency = "USD"  # what a row that names no currency is counted in
     secret = _secret(client, db, shop)
     now = int(clock.now().timestamp())
     body = json.dumps(
@@ -80,6 +86,7 @@ def test_signed_rows_are_recorded_once_and_replays_ignored(
         (date(2030, 3, 1), "webhook", 99.0, None),
         (date(2030, 3, 2), "webhook", None, None),
     ]
+    assert _currencies(db) == ["USD", "USD"]
 
 
 def test_bad_signatures_and_old_timestamps_are_refused(

@@ -129,15 +129,21 @@ def take_receipt(session: Session, workspace_id: uuid.UUID, digest: str) -> bool
     return True
 
 
-def campaign_keys(session: Session, workspace_id: uuid.UUID) -> dict[str, uuid.UUID]:
-    """Each campaign by its id (as text) and by its utm_campaign tag."""
-    query = select(Campaign.id, Campaign.utm_campaign).where(Campaign.workspace_id == workspace_id)
+def campaign_keys(
+    session: Session, workspace_id: uuid.UUID
+) -> tuple[dict[str, uuid.UUID], dict[uuid.UUID, str]]:
+    """Each campaign by its id (as text) and by its utm_campaign tag; and its currency."""
+    query = select(Campaign.id, Campaign.utm_campaign, Campaign.currency).where(
+        Campaign.workspace_id == workspace_id
+    )
     found: dict[str, uuid.UUID] = {}
-    for campaign_id, tag in session.execute(query):
+    currencies: dict[uuid.UUID, str] = {}
+    for campaign_id, tag, currency in session.execute(query):
         found[str(campaign_id)] = campaign_id
+        currencies[campaign_id] = currency
         if tag:
             found.setdefault(tag, campaign_id)
-    return found
+    return found, currencies
 
 
 def forget_receipts(session: Session, before: datetime) -> int:

@@ -2,14 +2,15 @@
 workspace, `POST /api/v1/hooks/campaign-results/{workspace_id}`.
 
 The body is JSON, `{"rows": [{"date": "2030-03-01", "campaign": "<id or utm_campaign>",
-"revenue": 120.5, "conversions": 3, "currency": "EUR"}, ...]}` (also accepted per row:
-channel_id, spend, clicks, impressions, and attribution: the window the tool counted
-conversions with, e.g. "30d_click"). It is signed like Orchestre's own outgoing
+"revenue": 120.5, "conversions": 3}, ...]}` (also accepted per row: channel_id, spend,
+clicks, impressions, currency (default: the campaign's) and attribution: the window the
+tool counted conversions with, e.g. "30d_click"). It is signed like Orchestre's own outgoing
 webhooks (delivery/webhooks.py): header `Orchestre-Signature: t=<unix seconds>,v1=<hex>`,
 the HMAC-SHA256 of `"<t>.<raw body>"` keyed with the workspace's secret. A signature more
-than TOLERANCE_SECONDS away from our clock is refused, and a signed body already taken is
-answered `duplicate` and ignored (a captured request cannot be replayed). Rows go through
-record_results() with source "webhook": sending a day again replaces that day's figures.
+than 5 minutes (delivery.webhooks.TOLERANCE_SECONDS) away from our clock is refused, and a
+signed body already taken is answered `duplicate` and ignored (a captured request cannot
+be replayed). Rows go through record_results() with source "webhook": sending a day
+again replaces that day's figures.
 The secret is stored Fernet-encrypted; it is shown once, when made or rotated.
 """
 
@@ -115,16 +116,20 @@ def _rows(session: Session, workspace_id: uuid.UUID, body: bytes) -> list[Result
     items = payload.get("rows") if isinstance(payload, dict) else None
     if not isinstance(items, list) or len(items) > MAX_ROWS:
         raise _invalid("rows", "list", f"The body holds `rows`, a list of at most {MAX_ROWS}.")
-    tags = repository.campaign_keys(session, workspace_id)
+    tags, currencies = repository.campaign_keys(session, workspace_id)
     errors: list[FieldError] = []
-    rows = [_row(i, item, tags, errors) for i, item in enumerate(items)]
+    rows = [_row(i, item, tags, currencies, errors) for i, item in enumerate(items)]
     if errors:
         raise Invalid("Some campaign results are refused.", code="campaign_results", errors=errors)
     return [r for r in rows if r is not None]
 
 
 def _row(
-    i: int, item: Any, tags: dict[str, uuid.UUID], errors: list[FieldError]
+    i: int,
+    item: Any,
+    tags: dict[str, uuid.UUID],
+    currencies: dict[uuid.UUID, str],
+    errors: list[FieldError],
 ) -> ResultRow | None:
     where = f"rows[{i}]"
     if not isinstance(item, dict):
@@ -150,7 +155,7 @@ def _row(
             errors.append(FieldError(f"{where}.{name}", "number", "Not a number."))
         else:
             figures[name] = None if value is None else float(value)
-    currency = item.get("currency", "EUR")
+    currency = item.get("currency") or currencies.get(campaign_id, "EUR")
     if len(errors) > size:
         return None
     return ResultRow(
