@@ -15,11 +15,13 @@ sandbox stamps on the post). Duplicates and losses are counted on the network it
     python bench/publish.py [--quick] [--mode embedded|scaled|both] [--publications N]
         [--channels M] [--spread SECONDS] [--workers W] [--threads T]
     python bench/publish.py --mode sequential [--postgres] [--publications N] [--channels M]
+        [--batch B]
 
 `--mode sequential` is the instrument for changes to the engine on a shared machine: one
 thread claims and sends in turn (no pool, no ticker) against a sandbox server without
 latency or faults, on SQLite (or PostgreSQL), and prints the engine's CPU milliseconds and
-SQL statements per publication.
+SQL statements per publication. `--batch 8` sends the claims in jobs of eight, as the
+workers do (`EnginePolicy.send_batch`); the default sends each alone.
 
 Prints one JSON object on its last line. CPU is counted per process (the engine, the
 sandbox server) and divided by the publications: on a shared machine the rate varies with
@@ -372,7 +374,7 @@ def sequential(args: argparse.Namespace) -> dict[str, Any]:
     from orchestre.kit.db import transaction
     from orchestre.publishing.claims import claim_due
     from orchestre.publishing.runtime import start_publishing
-    from orchestre.publishing.sending import send
+    from orchestre.publishing.sending import send_many
 
     key = new_key()
     n, m = args.publications, args.channels
@@ -406,10 +408,11 @@ def sequential(args: argparse.Namespace) -> dict[str, Any]:
                     claims = claim_due(session, now=utcnow(), worker="bench", policy=context.policy)
                 if not claims:
                     break
-                for claim in claims:
+                for at in range(0, len(claims), args.batch):
+                    batch = [(c.publication_id, c.token) for c in claims[at : at + args.batch]]
                     with transaction(factory) as session:
-                        outcome = send(session, context, claim.publication_id, claim.token)
-                    outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                        for outcome in send_many(session, context, batch):
+                            outcomes[outcome] = outcomes.get(outcome, 0) + 1
             cpu = own_cpu_seconds() - cpu
         finally:
             publishing.stop()
@@ -419,6 +422,7 @@ def sequential(args: argparse.Namespace) -> dict[str, Any]:
         "benchmark": "publish-sequential",
         "database": "postgresql" if args.postgres else "sqlite",
         "publications": n,
+        "send_batch": args.batch,
         "outcomes": outcomes,
         "engine_cpu_ms_per_publication": round(1000 * cpu / done, 2),
         "statements_per_publication": round(statements[0] / done, 2),
@@ -433,6 +437,9 @@ def main() -> int:
         "--mode", choices=["embedded", "scaled", "both", "sequential"], default="both"
     )
     parser.add_argument("--postgres", action="store_true", help="sequential: on PostgreSQL")
+    parser.add_argument(
+        "--batch", type=int, default=1, help="sequential: claims per send job (workers: 8)"
+    )
     parser.add_argument("--publications", type=int, default=50_000)
     parser.add_argument("--channels", type=int, default=1_000)
     parser.add_argument(

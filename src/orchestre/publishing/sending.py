@@ -622,7 +622,7 @@ def _published(
     recurrence.after_published(session, publication, variant, now)
     if listened:
         delivery_events.publication_published(session, publication, variant)
-    session.flush()
+    # Flushed with the job's other outcomes (one UPDATE for the rows of a batch).
     return "published"
 
 
