@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from orchestre.models import User, Workspace
+from orchestre.workspaces.notifications import notify
 from tests.factories import PASSWORD, add_member, make_channel, make_user, make_workspace
 from tests.web.conftest import HTML, csrf_of, sign_in
 
@@ -275,3 +276,25 @@ def test_crisis_mode_shows_a_red_band(
 def test_login_page_signs_in(client: TestClient, owner: User, workspace: Workspace) -> None:
     csrf = sign_in(client, owner)
     assert csrf
+
+
+def test_a_campaign_pacing_alert_reads_as_a_sentence_with_a_link(
+    signed_in: TestClient, db: Session, workspace: Workspace, owner: User
+) -> None:
+    payload = {"campaign_id": "c-1", "title": "Soldes", "budget": 1000, "currency": "EUR"}
+    notify(db, workspace.id, [owner.id], "campaign_pacing", {**payload, "direction": "over",
+           "projected": 1234.5})  # fmt: skip
+    notify(db, workspace.id, [owner.id], "campaign_pacing", {**payload, "direction": "under",
+           "projected": 400})  # fmt: skip
+    db.flush()
+    html = signed_in.get(f"/w/{workspace.id}/notifications").text
+    assert (
+        "The campaign Soldes is heading for an overspend: 1234.50 EUR projected for a budget "
+        "of 1000.00 EUR."
+    ) in html
+    assert "is heading for an underspend: 400.00 EUR projected" in html
+    assert f'href="/w/{workspace.id}/campaigns/c-1"' in html
+    owner.locale = "fr"
+    db.flush()
+    french = signed_in.get(f"/w/{workspace.id}/notifications").text
+    assert "La campagne Soldes va dépasser son budget" in french
