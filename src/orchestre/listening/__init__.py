@@ -1,0 +1,1 @@
+"""Listening: tracked queries, collected mentions, brand health."""
