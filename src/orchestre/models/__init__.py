@@ -41,6 +41,7 @@ from orchestre.models.inbox import (
     WebhookReceipt,
 )
 from orchestre.models.insights import MetricCollection, PostMetricSample
+from orchestre.models.listening import ListeningCursor, ListeningQuery, Mention
 from orchestre.models.media import MediaAsset
 from orchestre.models.moderation import (
     CrisisAlert,
@@ -97,9 +98,12 @@ __all__ = [
     "InboxNote",
     "KpiGoal",
     "LinkClick",
+    "ListeningCursor",
+    "ListeningQuery",
     "LoginAttempt",
     "MediaAsset",
     "Membership",
+    "Mention",
     "MetricCollection",
     "ModerationAction",
     "ModerationRule",
