@@ -42,11 +42,20 @@ class Permission(enum.StrEnum):
     INBOX_VIEW = "inbox.view"
     INBOX_REPLY = "inbox.reply"
     INBOX_MODERATE = "inbox.moderate"
+    LISTENING_VIEW = "listening.view"  # listening queries, mentions, brand health
+    LISTENING_MANAGE = "listening.manage"  # create, change, delete queries; collect now
 
 
 P = Permission
 
-_READ = {P.WORKSPACE_VIEW, P.MEMBERS_VIEW, P.CHANNELS_VIEW, P.POSTS_VIEW, P.ANALYTICS_VIEW}
+_READ = {
+    P.WORKSPACE_VIEW,
+    P.MEMBERS_VIEW,
+    P.CHANNELS_VIEW,
+    P.POSTS_VIEW,
+    P.ANALYTICS_VIEW,
+    P.LISTENING_VIEW,
+}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
@@ -70,6 +79,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.INBOX_VIEW,
             P.INBOX_REPLY,
             P.INBOX_MODERATE,
+            P.LISTENING_MANAGE,
         }
     ),
     Role.COMMUNITY_MANAGER: frozenset(
@@ -83,6 +93,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.INBOX_REPLY,
             P.INBOX_MODERATE,
             P.PUBLISHING_PAUSE,  # the community manager is the first to see a crisis
+            P.LISTENING_MANAGE,
         }
     ),
     Role.CONTENT_CREATOR: frozenset(
