@@ -10,6 +10,7 @@ from orchestre.web.views import (
     approvals,
     areas,
     calendar,
+    campaign_ads,
     campaigns,
     channels,
     compose,
@@ -49,5 +50,6 @@ ROUTERS: list[APIRouter] = [
     reports.router,
     experiments.router,
     campaigns.router,
+    campaign_ads.router,
     areas.router,
 ]
