@@ -100,7 +100,7 @@ def test_synthetic_burst_found_at_its_hour_and_steady_terms_not_flagged() -> Non
 
 
 def test_no_burst_during_warm_up() -> None:
-    posts = _stream(30, 60, seed=4, burst=("#tot", 5, 40))
+    posts = _stream(30, 60, seed=4, burst=("#tot", 3, 40))
     assert _replay(TrendCounter(), posts) == []
 
 

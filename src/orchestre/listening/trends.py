@@ -1,39 +1,46 @@
 """Trends: emerging terms, hashtags and key phrases in a stream of posts.
 
 Pure computation, like `orchestre.moderation.detect`: no database, no clock, no network.
-The caller feeds posts in time order (`add`, or `add_many` for a batch); each closed time
-bucket (an hour by default) is scored at once and gives back its bursts; `trends()`
-classifies the tracked terms as new, rising, falling or steady with the figures behind it.
+The caller feeds posts in time order (`add`, or `add_many` for a batch); each closed
+time bucket (an hour by default) is scored at once and gives back its bursts; `trends()`
+classifies the tracked terms as new, rising, falling or steady with the figures behind
+it.
 
-Tokens (`tokens`): accents and case folded (``Été`` -> ``ete``, ``Œuvre`` -> ``oeuvre``),
-links and @handles dropped, hashtags kept whole with their ``#``, words of three letters
-or more outside a short French + English stop list, and the bigrams of consecutive kept
-words (``boston marathon``) as key phrases. A post counts once per token, however often
-it repeats it (document frequency), so one long rant cannot make a trend.
+Tokens (`tokens`): accents and case folded (``Été`` -> ``ete``, ``Œuvre`` ->
+``oeuvre``), links and @handles dropped, hashtags kept whole with their ``#``, words of
+three letters or more outside a short French + English stop list (and the crisis
+detector's), and the bigrams of consecutive kept words (``boston marathon``) as key
+phrases. A post counts once per token, however often it repeats it (document frequency),
+so one long rant cannot make a trend. The stop words are the commonest function words,
+not a full list: Spanish, Italian or Tagalog ones may still rank in a multilingual
+stream.
 
 Baselines: each tracked term keeps one small state, its *share* of the bucket's posts as
 two EWMAs (a slow one, half-life `baseline_half_life`, the baseline; a fast one,
 half-life `recent_half_life`, the recent rate), decayed lazily: an EWMA fed zeros for
-`k` buckets is its value times ``(1 - a) ** k``, so a term costs nothing in the buckets it
-is absent from. A share, not a count, so the day's rhythm and a growing audience move
-every term alike and do not look like trends; a term's expected count in a bucket is its
-baseline share times the bucket's posts, with a floor of `min_expected` posts (a term
-never seen has that floor).
+`k` buckets is its value times ``(1 - a) ** k``, so a term costs nothing in the buckets
+it is absent from (hours without any post decay it too). A share, not a count, so the
+day's rhythm and a growing audience move every term alike and do not look like trends; a
+term's expected count in a bucket is its baseline share times the bucket's posts, with a
+floor of `min_expected` posts (a term never seen has that floor).
 
 Burst test: a term is *bursting* in a bucket when it is seen in at least `min_count`
 posts, `min_ratio` times its expected count, and the Poisson upper tail of that count
 (`detect.count_tail`) clears `burst_z` raised Bonferroni-fashion over the distinct terms
 of the bucket (`detect.bonferroni`), so a bucket with 20,000 distinct terms alarms by
-chance no more often than a single test at `burst_z`. Nothing is raised during the
-first `warmup` of the stream. Only the few terms past the count and ratio gates reach the
-tail function, so scoring a bucket costs one pass over its counter.
+chance no more often than a single test at `burst_z`. Nothing is raised during the first
+`warmup` of the stream (six hours: the baselines start at zero and are divided by the
+weight they have gathered, so a few hours are enough; docs/models.md compares a day).
+Only the few terms past the count and ratio gates reach the tail function, so scoring a
+bucket costs one pass over its counter.
 
 Memory bound: the tracked terms are at most `max_terms`. A term enters the table when a
 bucket sees it in at least `admit_count` posts (a word seen once is never tracked); when
 the table overflows it is cut back to `prune_to` of `max_terms`, keeping the largest
 baseline + recent shares (a top-K by decayed share). A pruned term that comes back is
-new again. The open bucket's counter is bounded too: past `bucket_max_terms` distinct
-tokens, those seen once are dropped (they cannot reach `min_count`).
+new again. The open bucket's counter is bounded too: when a batch leaves it past
+`bucket_max_terms` distinct tokens, those seen once so far are dropped (one that comes
+back later in the hour is undercounted by one: a cost paid only in hours that busy).
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from orchestre.moderation.detect import STOPWORDS as CRISIS_STOPWORDS
 from orchestre.moderation.detect import bonferroni, count_tail, tail_z
 
 TrendStatus = Literal["new", "rising", "falling", "steady"]
@@ -87,12 +95,15 @@ _STOPWORDS = """
     mon ton mes tes notre votre nos vos lui eux moi toi rien tous toutes entre vers
     depuis alors apres avant pendant peu peut tout non oui the rt via http https www com
 """
-STOPWORDS = frozenset(_STOPWORDS.split())
 
 
 def fold(text: str) -> str:
     """Lower case without accents: ``"Été À Paris"`` -> ``"ete a paris"``."""
     return text.translate(FOLD).lower()
+
+
+# Ours, plus the crisis detector's (which has a few Spanish and Italian ones), folded.
+STOPWORDS = frozenset(_STOPWORDS.split()) | {fold(word) for word in CRISIS_STOPWORDS}
 
 
 def tokens(text: str, bigrams: bool = True) -> list[str]:
@@ -117,7 +128,7 @@ class TrendConfig:
     """Parameters; docs/models.md ("Trends") says why each has its value."""
 
     bucket: timedelta = timedelta(hours=1)
-    warmup: timedelta = timedelta(hours=24)
+    warmup: timedelta = timedelta(hours=6)
     baseline_half_life: timedelta = timedelta(hours=72)
     recent_half_life: timedelta = timedelta(hours=3)
     min_expected: float = 0.5
