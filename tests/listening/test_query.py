@@ -94,9 +94,11 @@ def test_bad_queries_name_the_rule(query: str, rule: str) -> None:
 
 
 def test_search_terms_cover_broadly() -> None:
-    assert search_terms(parse("élection (macron OR lepen) -sondage")) == ["élection"]
+    assert search_terms(parse("élection (macron OR lepen) -sondage")) == ["élection", "election"]
+    assert search_terms(parse("(macron OR lepen OR melenchon) vote")) == ["vote"]
     assert search_terms(parse('#vélo OR "pistes cyclables" OR @mairie')) == [
         "#vélo",
+        "#velo",
         "pistes cyclables",
         "@mairie",
     ]

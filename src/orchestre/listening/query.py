@@ -23,7 +23,7 @@ from orchestre.errors import FieldError, Invalid
 MAX_QUERY_CHARS = 500
 FIELD = "query"
 _WORD = re.compile(r"\w+")
-_HASHTAG = re.compile(r"#(\w+)")
+HASHTAG = re.compile(r"#(\w+)")
 _MENTION = re.compile(r"@([\w.\-]+(?:@[\w.\-]+)?)")
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|("[^"]*"?)|([^\s()"]+))')
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
@@ -31,8 +31,14 @@ _OPERATORS = frozenset({"AND", "OR", "NOT"})
 
 def fold(text: str) -> str:
     """Accents and case out: NFKD, drop combining marks, casefold."""
+    return _strip_accents(text).casefold()
+
+
+def _strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -225,7 +231,7 @@ class _Document:
 def _document(text: str, hashtags: Iterable[str], author: str | None) -> _Document:
     words = _words(text)
     tags = {"".join(_words(h.lstrip("#"))) for h in hashtags}
-    tags.update("".join(_words(t)) for t in _HASHTAG.findall(text))
+    tags.update("".join(_words(t)) for t in HASHTAG.findall(text))
     accounts = {fold(m) for m in _MENTION.findall(text)}
     if author:
         handle = fold(author.lstrip("@"))
@@ -267,7 +273,10 @@ def _search_text(node: Words | Hashtag | Account) -> str:
 def _cover(node: Node) -> list[str] | None:
     """Search strings whose results hold every match, or None when none can (pure NOT)."""
     if isinstance(node, Words | Hashtag | Account):
-        return [_search_text(node)]
+        text = _search_text(node)
+        bare = _strip_accents(text)
+        # Not every network folds accents: ask for both spellings.
+        return [text] if bare == text else [text, bare]
     if isinstance(node, Not):
         return None
     if isinstance(node, Any_):
