@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -29,22 +30,28 @@ from orchestre.connectors.http import make_client, send
 from orchestre.connectors.sandbox import ads, wire
 from orchestre.connectors.sandbox.refusals import NETWORK
 
-_clients: dict[tuple[str, str], httpx.Client] = {}
 _registered: set[tuple[str, str]] = set()
 UNKNOWN_ACCOUNT = "knows no account"
 _lock = threading.Lock()
+# Each thread has its own clients: one pool shared by dozens of sending threads spent
+# more CPU finding a free connection (httpcore scans every connection and every waiting
+# request under one lock, on each request and each response closed) than the requests.
+_local = threading.local()
+_shared: weakref.WeakSet[httpx.Client] = weakref.WeakSet()
 
 
 def _shared_client(base_url: str, timeout: httpx.Timeout | None) -> httpx.Client:
+    clients: dict[tuple[str, str], httpx.Client] | None = getattr(_local, "clients", None)
+    if clients is None:
+        clients = _local.clients = {}
     key = (base_url, repr(timeout))
-    with _lock:
-        client = _clients.get(key)
-        if client is None:
-            limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-            pooled = httpx.HTTPTransport(limits=limits)
-            client = make_client(base_url=base_url, transport=pooled, timeout=timeout)
-            _clients[key] = client
-        return client
+    client = clients.get(key)
+    if client is None:
+        client = make_client(base_url=base_url, timeout=timeout)
+        clients[key] = client
+        with _lock:
+            _shared.add(client)
+    return client
 
 
 def timeout_from(extra: Mapping[str, str]) -> httpx.Timeout | None:
@@ -75,8 +82,9 @@ class RemoteSandboxInstallation:
             self._client = make_client(base_url=base_url, transport=transport, timeout=timeout)
             self._call("PUT", "", json={"handle": account.handle})
             return
-        # One pooled client per server and timeout, one registration per account: opening an
-        # installation for each publication costs no connection and no extra request.
+        # One client per server, timeout and thread, one registration per account and
+        # process: opening an installation for each publication costs no connection and no
+        # extra request.
         self._client = _shared_client(base_url, timeout)
         key = (str(self._client.base_url), account.external_id)
         if key not in _registered:
@@ -88,7 +96,7 @@ class RemoteSandboxInstallation:
         return self._account
 
     def close(self) -> None:
-        if self._client not in _clients.values():
+        if self._client not in _shared:
             self._client.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
