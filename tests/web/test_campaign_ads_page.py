@@ -20,7 +20,7 @@ from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.kit.clock import FrozenClock
 from orchestre.models import AuditEntry, Campaign, Channel, User, Workspace
 from orchestre.models.campaigns_ads import CampaignAdLink, ChannelAdCredentials
-from tests.factories import make_channel, make_member
+from tests.factories import add_member, make_channel, make_member, make_user
 from tests.insights.conftest import World, build_world
 from tests.web.conftest import HTML, csrf_of, open_session
 
@@ -260,3 +260,24 @@ def test_readers_cannot_boost(
     assert panel.status_code == 200
     assert 'data-testid="boost-panel"' in panel.text
     assert 'data-testid="boost-form"' not in panel.text
+
+
+def test_the_card_speaks_french(
+    client: TestClient,
+    db: Session,
+    settings: Settings,
+    workspace: Workspace,
+    sandbox: SandboxNetwork,
+    clock: FrozenClock,
+) -> None:
+    _channel(db, workspace, sandbox)
+    campaign = _campaign(db, workspace, clock.now().date())
+    reader = make_user(db, locale="fr")
+    add_member(db, workspace, reader, "owner")
+    signed = _as(client, db, settings, reader)
+    card = signed.get(f"/w/{workspace.id}/campaigns/{campaign.id}/ads?ad_sync=2-9-1-0")
+    assert "Depuis les régies publicitaires" in card.text
+    assert "Lier une campagne de plateforme" in card.text
+    assert "2 campagnes de la plateforme lues" in card.text
+    assert "9 jours de résultats écrits ou modifiés" in card.text
+    assert "1 attend après un échec" in card.text
