@@ -210,6 +210,7 @@ def evaluate(config: TrendConfig, top_n: int) -> dict[str, Any]:
         for burst in sorted(day, key=lambda b: -b.z):
             top.setdefault(burst.term, burst.z)
         top_terms = list(top)[:top_n]
+        labels = list(dict.fromkeys(b.topic for b in sorted(day, key=lambda b: -b.z)))
         own = [b for b in after if b.term in forms and b.bucket_start < onset + timedelta(hours=48)]
         first = own[0] if own else None
         delay = (first.bucket_start + config.bucket - onset) if first else None
@@ -229,6 +230,7 @@ def evaluate(config: TrendConfig, top_n: int) -> dict[str, Any]:
                 "delay_h": None if delay is None else round(delay.total_seconds() / 3600, 1),
                 "own_in_top": [t for t in top_terms if t in forms],
                 "top_emerging": top_terms,
+                "topics": labels[:5],
             }
         )
     for row in rows:

@@ -168,3 +168,24 @@ def test_posts_out_of_order_are_refused() -> None:
     counter.add(START + timedelta(hours=2), "colis")
     with pytest.raises(ValueError, match="time order"):
         counter.add(START, "colis")
+
+
+def test_bursting_terms_carried_by_the_same_posts_make_one_topic() -> None:
+    rng = random.Random(13)
+    stamps, texts = [], []
+    for hour in range(30):
+        base = (START + timedelta(hours=hour)).timestamp()
+        for i in range(80):
+            words = rng.sample(WORDS, 3)
+            if hour == 20 and i < 15:
+                words += ["#pannereseau", "antenne coupee"]  # one story, two tags
+            if hour == 20 and 40 <= i < 52:
+                words.append("#soldes")  # another story in the same hour
+            stamps.append(base + i * 40)
+            texts.append(" ".join(words))
+    counter = TrendCounter()
+    bursts = counter.add_many(stamps, texts) + counter.flush()
+    topic = {burst.term: burst.topic for burst in bursts}
+    assert topic["#pannereseau"] == "antenne coupee"
+    assert topic["antenne"] == topic["coupee"] == "antenne coupee"
+    assert topic["#soldes"] == "#soldes"

@@ -41,6 +41,12 @@ baseline + recent shares (a top-K by decayed share). A pruned term that comes ba
 new again. The open bucket's counter is bounded too: when a batch leaves it past
 `bucket_max_terms` distinct tokens, those seen once so far are dropped (one that comes
 back later in the hour is undercounted by one: a cost paid only in hours that busy).
+
+Topics (`topics`): the bursting terms of an hour that are carried by the same posts (at
+least `topic_overlap` of the rarer one's) form one topic, labelled by its most carried key
+phrase. The open hour keeps its posts' token sets for this, the first `topic_max_posts`
+of them (in a busier hour the grouping sees those). It is co-occurrence, not sentence
+embeddings: related posts that share no bursting term are not joined.
 """
 
 from __future__ import annotations
@@ -49,9 +55,9 @@ import itertools
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -139,6 +145,8 @@ class TrendConfig:
     max_terms: int = 50_000
     prune_to: float = 0.8
     bucket_max_terms: int = 200_000
+    topic_overlap: float = 0.5
+    topic_max_posts: int = 10_000
     new_within: timedelta = timedelta(hours=24)
     trend_ratio: float = 2.0
     trend_min_count: float = 3.0
@@ -165,6 +173,7 @@ class Burst:
     z: float
     bar: float
     new: bool
+    topic: str = ""  # the label of the bursting terms carried by the same posts
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +216,7 @@ class TrendCounter:
         self._first: int | None = None
         self._counts: Counter[str] = Counter()
         self._posts = 0
+        self._sets: list[set[str]] = []  # the open bucket's posts, for topics
         self._volume = 0.0  # slow EWMA of posts per bucket
         self._closed: int | None = None  # the last closed bucket
         self.posts_seen = 0
@@ -224,6 +234,7 @@ class TrendCounter:
         seconds = self._seconds
         bigrams = self.config.bigrams
         update = self._counts.update
+        sets, keep = self._sets, self.config.topic_max_posts
         bucket = self._bucket
         posts = self._posts
         for stamp, text in zip(stamps, texts, strict=True):
@@ -234,12 +245,15 @@ class TrendCounter:
                         raise ValueError("posts must come in time order")
                     self._posts = posts
                     bursts.extend(self._close())
-                    update = self._counts.update
+                    update, sets = self._counts.update, self._sets
                     posts = 0
                 self._bucket = bucket = index
                 if self._first is None:
                     self._first = index
-            update(set(tokens(text, bigrams)))
+            found = set(tokens(text, bigrams))
+            update(found)
+            if posts < keep:
+                sets.append(found)
             posts += 1
         self._posts = posts
         self.posts_seen += len(texts)
@@ -263,8 +277,8 @@ class TrendCounter:
         assert index is not None
         assert self._first is not None
         posts = self._posts
-        counts = self._counts
-        self._counts = Counter()
+        counts, kept = self._counts, self._sets
+        self._counts, self._sets = Counter(), []
         self._posts = 0
         if not posts:
             return []
@@ -342,7 +356,7 @@ class TrendCounter:
         if len(terms) > c.max_terms:
             self._prune(index)
         bursts.sort(key=lambda burst: (-burst.z, burst.term))
-        return bursts
+        return topics(bursts, kept, c.topic_overlap) if bursts else bursts
 
     def _prune(self, index: int) -> None:
         limit = int(self.config.max_terms * self.config.prune_to)
@@ -417,3 +431,36 @@ class TrendCounter:
             )
         found.sort(key=lambda item: (item[1].status == "steady", -item[0], item[1].term))
         return [trend for _, trend in found[:top_n]]
+
+
+def topics(bursts: list[Burst], posts: Sequence[set[str]], overlap: float) -> list[Burst]:
+    """The bursts with their topic: bursting terms that share at least `overlap` of the
+    posts of the rarer one are one topic (transitively), labelled by its most carried key
+    phrase, or its most carried term when it has no phrase (`#lax`, `#laxshooting`,
+    `airport` and `lax shooting` make one topic, "lax shooting")."""
+    wanted = {burst.term for burst in bursts}
+    carriers: dict[str, set[int]] = {term: set() for term in wanted}
+    for i, found in enumerate(posts):
+        for term in found & wanted:
+            carriers[term].add(i)
+    parent = {term: term for term in wanted}
+
+    def root(term: str) -> str:
+        while parent[term] != term:
+            term = parent[term]
+        return term
+
+    ordered = sorted(wanted)
+    for i, first in enumerate(ordered):
+        for second in ordered[i + 1 :]:
+            a, b = carriers[first], carriers[second]
+            if a and b and len(a & b) >= overlap * min(len(a), len(b)):
+                parent[root(second)] = root(first)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for term in ordered:
+        groups[root(term)].append(term)
+    labels: dict[str, str] = {}
+    for members in groups.values():
+        label = max(members, key=lambda t: (" " in t, len(carriers[t]), t))
+        labels.update(dict.fromkeys(members, label))
+    return [replace(burst, topic=labels[burst.term]) for burst in bursts]
