@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,7 @@ from orchestre.connectors.http import (
     make_client,
     retry_after_seconds,
     send,
+    tls_context,
 )
 from orchestre.kit.clock import FrozenClock
 
@@ -159,3 +161,17 @@ def test_a_request_that_never_left_is_retryable_even_when_not_idempotent(
     with _client(_raiser(exc_type)) as c, pytest.raises(RetryableError) as caught:
         send(c, "POST", "/posts", network="demo")
     assert not isinstance(caught.value, AmbiguousError)
+
+
+def test_clients_share_one_verifying_tls_context() -> None:
+    first, second = make_client(), make_client(base_url="https://example.org")
+    try:
+        context = tls_context()
+        assert context.verify_mode == ssl.CERT_REQUIRED
+        assert context.check_hostname
+        for client in (first, second):
+            pool = client._transport._pool  # type: ignore[attr-defined]
+            assert pool._ssl_context is context
+    finally:
+        first.close()
+        second.close()
