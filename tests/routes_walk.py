@@ -244,7 +244,22 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     db.add(ad_link)
     db.flush()
     from orchestre.models import ApiToken
+    from orchestre.models.listening import ListeningQuery, Mention
 
+    listening_query = ListeningQuery(workspace_id=ws.id, name=f"{marker} query", query=marker)
+    db.add(listening_query)
+    db.flush()
+    db.add(
+        Mention(
+            workspace_id=ws.id,
+            query_id=listening_query.id,
+            network="sandbox",
+            external_id=f"{marker}-mention",
+            text=f"{marker} mention",
+            published_at=utcnow(),
+        )
+    )
+    db.flush()
     token_row = db.query(ApiToken).filter_by(workspace_id=ws.id).first()
     assert token_row is not None
     ids = {
@@ -277,6 +292,7 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "report_id": report.id,
         "experiment_id": experiment.id,
         "ad_link_id": ad_link.id,
+        "query_id": listening_query.id,
     }
     return Tenant(workspace=ws, token=token, ids=ids, marker=marker)
 

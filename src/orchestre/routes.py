@@ -25,6 +25,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.inbox.api import router as inbox_router
     from orchestre.inbox.webhooks_api import router as inbox_webhooks_router
     from orchestre.insights.api import router as insights_router
+    from orchestre.listening.api import router as listening_router
     from orchestre.moderation.api import router as moderation_router
     from orchestre.moderation.crisis_api import router as crisis_router
     from orchestre.posts.api import router as posts_router
@@ -54,6 +55,7 @@ def include_all(app: FastAPI) -> None:
         inbox_router,
         moderation_router,
         crisis_router,
+        listening_router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(calendar_feed_router)

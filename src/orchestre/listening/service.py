@@ -113,6 +113,10 @@ def _check(session: Session, actor: Actor, data: QueryInput, but: uuid.UUID | No
         raise Invalid("The listening query is not valid.", errors=errors)
 
 
+def require_view(actor: Actor) -> None:
+    actor.require(Permission.LISTENING_VIEW)
+
+
 def list_queries(session: Session, actor: Actor) -> list[ListeningQuery]:
     actor.require(Permission.LISTENING_VIEW)
     return repo.queries(session, actor.workspace_id)
