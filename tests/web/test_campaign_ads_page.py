@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.config import Settings
+from orchestre.connectors.base import RetryableError
 from orchestre.connectors.sandbox.connector import use_network
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.kit.clock import FrozenClock
@@ -281,3 +282,22 @@ def test_the_card_speaks_french(
     assert "2 campagnes de la plateforme lues" in card.text
     assert "9 jours de résultats écrits ou modifiés" in card.text
     assert "1 attend après un échec" in card.text
+
+
+def test_a_platform_that_asks_to_wait_is_said_under_the_form(
+    client: TestClient, db: Session, settings: Settings, world: World
+) -> None:
+    published = world.publish_now()
+    signed = _as(client, db, settings, world.owner)
+    base = f"/w/{world.workspace.id}/posts/{_post_of(db, published.variant_id)}"
+    token = csrf_of(signed.get(base).text)
+    ask = {"csrf_token": token, "ad_account_id": "act_77", "budget": "10", "currency": "EUR"}
+    world.sandbox.fail_next(RetryableError("slow down", retry_after=90, network="sandbox"))
+    answer = signed.post(f"{base}/boosts/{published.id}", data={**ask, "days": "2"})
+    assert answer.status_code == 422
+    assert "asks to try again later: slow down" in answer.text
+    assert 'data-testid="boost-form"' in answer.text
+    assert (
+        db.scalars(select(AuditEntry).where(AuditEntry.action == "publication.boost")).first()
+        is None
+    )

@@ -27,7 +27,7 @@ from orchestre.campaigns.ad_credentials import AdOpener
 from orchestre.channels.apps import access_for
 from orchestre.connectors.base import BudgetKind, Capability
 from orchestre.deps import AppSettings
-from orchestre.errors import FieldError
+from orchestre.errors import FieldError, RateLimited
 from orchestre.kit.keys import secret_box
 from orchestre.models import Channel, Publication
 from orchestre.models.publication import PublicationState
@@ -395,10 +395,13 @@ def boost(
     data = _boost_input(form, errors)
     made = None
     if data is not None:
-        with attempt(view.db) as errors:
-            made = boosts.boost_publication(
-                view.db, view.actor, publication_id, data, _opener(request, settings)
-            )
+        try:
+            with attempt(view.db) as errors:
+                made = boosts.boost_publication(
+                    view.db, view.actor, publication_id, data, _opener(request, settings)
+                )
+        except RateLimited as exc:  # the platform asks to wait: said under the form
+            errors = [FieldError("form", exc.code, _(exc.detail))]
     if errors or made is None:
         return _boost_card(
             request, view, settings, post_id, errors=errors, failed=publication_id, form=form
