@@ -128,6 +128,8 @@ def test_trends_classify_new_rising_falling_steady() -> None:
                 words.append("soldes")  # falls silent for the last six hours
             if hour >= 66 and i < 20:
                 words.append("#rappelproduit")  # new in the last six hours
+            if i >= 55 or (hour >= 66 and i >= 35):
+                words.append("meteo")  # 5 posts an hour, then 25
             stamps.append(base + i * 59)
             texts.append(" ".join(words))
     counter.add_many(stamps, texts)
@@ -137,6 +139,8 @@ def test_trends_classify_new_rising_falling_steady() -> None:
     assert by_term["soldes"].status == "falling"
     assert by_term["soldes"].baseline > by_term["soldes"].recent
     assert by_term["livraison"].status == "steady"
+    assert by_term["meteo"].status == "rising"
+    assert by_term["meteo"].ratio >= 2
     assert [t.status for t in counter.trends(statuses=["new"])] == ["new"]
 
 
