@@ -3,7 +3,8 @@ nothing depends on cron: the publishing ticker, the token refresher, the sweeper
 stalled webhook deliveries, the collector of published posts' metrics, the channel
 metrics loop (followers and profile visits), the inbox poller, the inbox's first-response
 sweeper, the crisis watch of the inbox, the sender of scheduled reports, the campaign
-pacing check and the sync of campaign results from the ad platforms.
+pacing check, the sync of campaign results from the ad platforms and the listening
+collector.
 `orchestre serve` starts them with its embedded pool, each `orchestre worker` once its
 broker link is up."""
 
@@ -38,6 +39,7 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     from orchestre.delivery.sweeper import start_sweeper
     from orchestre.inbox.runtime import start_inbox_poller, start_inbox_sweeper
     from orchestre.insights.runtime import start_channel_metrics, start_collector
+    from orchestre.listening.runtime import start_listening
     from orchestre.moderation.crisis_runtime import start_crisis_watch
     from orchestre.publishing.runtime import start_publishing
 
@@ -53,4 +55,5 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     background.loops.append(start_report_sender(settings, factory))
     background.loops.append(start_pacing_watch(settings, factory))
     background.loops.append(start_ad_sync(settings, factory))
+    background.loops.append(start_listening(settings, factory))
     return background

@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.connectors.base import CredentialError, RetryableError
 from orchestre.errors import Forbidden
 from orchestre.listening import service
 from orchestre.listening.collect import EVERY, CollectReport, collect
 from orchestre.listening.repository import MentionFilters
+from orchestre.listening.runtime import ListeningLoop
 from orchestre.listening.service import QueryInput
 from orchestre.models import Channel, ChannelStatus
 from orchestre.models.listening import ListeningCursor, Mention
@@ -135,3 +137,16 @@ def test_collect_now_needs_manage_and_mentions_need_view(listening: Listening) -
     page = service.list_mentions(lx.db, analyst, MentionFilters(sentiment="negative"))
     assert [m.text for m in page.items] == ["vélo nul"]
     assert service.list_mentions(lx.db, analyst, MentionFilters(sentiment="positive")).items == []
+
+
+def test_the_loop_collects_in_a_session_of_its_own(
+    listening: Listening, session_factory: sessionmaker[Session]
+) -> None:
+    lx = listening
+    qid = add_query(lx, "Cargo", "cargo")
+    lx.post("cargo loop")
+    lx.db.commit()
+    loop = ListeningLoop(session_factory, lx.world.opener, clock=lx.world.clock.now)
+    report = loop.run_once()
+    assert report.stored == 1
+    assert [m.text for m in mentions(lx, qid)] == ["cargo loop"]
