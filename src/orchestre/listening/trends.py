@@ -113,7 +113,7 @@ STOPWORDS = frozenset(_STOPWORDS.split()) | {fold(word) for word in CRISIS_STOPW
 
 
 def tokens(text: str, bigrams: bool = True) -> list[str]:
-    """The post's tokens in order: hashtags (``#name``), words, then bigrams of words."""
+    """The post's hashtags (``#name``) and words in their order, then its bigrams of words."""
     found = _TOKEN.findall(_DROP.sub(" ", text.translate(FOLD).lower()))
     kept = [token for token in found if token not in STOPWORDS]
     if bigrams:
@@ -242,6 +242,7 @@ class TrendCounter:
             if index != bucket:
                 if bucket is not None:
                     if index < bucket:
+                        self._posts = posts
                         raise ValueError("posts must come in time order")
                     self._posts = posts
                     bursts.extend(self._close())
