@@ -1,6 +1,7 @@
 """In a real browser against `orchestre serve`: link a sandbox platform campaign to a
 campaign, sync it now and see the platform's spend in the pacing and the paid cards; boost
-a published sandbox post into the campaign and see the boost listed among its links."""
+a published sandbox post into the campaign and see the boost listed among its links; give
+the channel an ad secret and see only its name again."""
 
 from __future__ import annotations
 
@@ -136,4 +137,13 @@ def test_link_sync_and_boost(browser: Any, live_site: LiveSite, e2e_database: st
     page.goto(f"{base}/campaigns/{campaign_id}")
     page.locator(f'[data-testid="ad-link"][data-external="{found.group(1)}"]').wait_for()
     assert page.get_by_test_id("ad-link").count() == 2
+
+    page.goto(f"{base}/channels")
+    secrets = page.get_by_test_id("ad-secrets")
+    secrets.get_by_test_id("ad-secret-ads_access_token").fill("EAAB-e2e-secret")
+    secrets.get_by_test_id("ad-secrets-save").click()
+    page.get_by_test_id("ad-secrets-clear").wait_for()
+    assert "ads_access_token" in page.get_by_test_id("ad-secret-names").inner_text()
+    assert "EAAB-e2e-secret" not in page.content()
+    page.screenshot(path=str(ARTIFACTS / "campaign-ads-03-secrets.png"), full_page=True)
     context.close()
