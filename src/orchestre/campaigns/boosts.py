@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.audit.service import record
@@ -46,6 +47,7 @@ from orchestre.kit.clock import utcnow
 from orchestre.models import Channel, Publication
 from orchestre.models.campaigns_ads import CampaignAdLink
 from orchestre.models.publication import PublicationState
+from orchestre.posts import service as posts
 from orchestre.workspaces.permissions import Actor, Permission
 
 BUDGET_MAX = Decimal(1_000_000)
@@ -232,3 +234,24 @@ def _boost(session: Session, opener: Opener, channel: Channel, request: BoostReq
         ) from exc
     except ConnectorError as exc:
         raise Conflict(f"{name} could not boost the post: {exc.message}") from exc
+
+
+def boostable_of(
+    session: Session, actor: Actor, post_id: uuid.UUID
+) -> list[tuple[Publication, Channel]]:
+    """A post's published publications with their channels, first published first: what a
+    boost can start from. Reading the post checks `posts.view` and the workspace."""
+    current = posts.get_post(session, actor, post_id)
+    channels = {item.variant.id: item.channel for item in current.variants}
+    if not channels:
+        return []
+    query = (
+        select(Publication)
+        .where(
+            Publication.workspace_id == actor.workspace_id,
+            Publication.variant_id.in_(list(channels)),
+            Publication.state == PublicationState.PUBLISHED.value,
+        )
+        .order_by(Publication.published_at, Publication.id)
+    )
+    return [(p, channels[p.variant_id]) for p in session.scalars(query)]

@@ -19,7 +19,6 @@ from typing import Any
 from babel.dates import format_datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from orchestre.campaigns import ad_credentials, ad_sync, boosts
@@ -30,9 +29,7 @@ from orchestre.deps import AppSettings
 from orchestre.errors import FieldError, RateLimited
 from orchestre.kit.keys import secret_box
 from orchestre.models import Channel, Publication
-from orchestre.models.publication import PublicationState
 from orchestre.posts import campaigns as campaign_service
-from orchestre.posts import service as posts
 from orchestre.web import i18n
 from orchestre.web.forms import Form, attempt, text, texts
 from orchestre.web.i18n import gettext as _
@@ -282,23 +279,6 @@ class BoostRow:
     refusal: str | None  # why it cannot be boosted, in words; None where it can
 
 
-def _published(view: WorkspaceView, post_id: uuid.UUID) -> list[tuple[Publication, Channel]]:
-    current = posts.get_post(view.db, view.actor, post_id)  # checks posts.view and the tenant
-    channels = {item.variant.id: item.channel for item in current.variants}
-    if not channels:
-        return []
-    query = (
-        select(Publication)
-        .where(
-            Publication.workspace_id == view.workspace.id,
-            Publication.variant_id.in_(list(channels)),
-            Publication.state == PublicationState.PUBLISHED.value,
-        )
-        .order_by(Publication.published_at, Publication.id)
-    )
-    return [(p, channels[p.variant_id]) for p in view.db.scalars(query)]
-
-
 def _boost_card(
     request: Request,
     view: WorkspaceView,
@@ -313,7 +293,7 @@ def _boost_card(
 ) -> Response:
     opener = _opener(request, settings)
     rows = []
-    for publication, channel in _published(view, post_id):
+    for publication, channel in boosts.boostable_of(view.db, view.actor, post_id):
         able = Capability.BOOST_POST in ad_sync.capabilities_of(opener, channel.network)
         refusal = (
             None
