@@ -97,6 +97,11 @@ class CompiledQuery:
 # Parsing ---------------------------------------------------------------------------------------
 
 
+def _(message: str) -> str:
+    """Marks a message for the catalogs; pages translate it when they show the error."""
+    return message
+
+
 def _error(rule: str, message: str, *, limit: object = None, actual: object = None) -> Invalid:
     return Invalid(message, errors=[FieldError(FIELD, rule, message, limit, actual)])
 
@@ -110,7 +115,9 @@ def _tokenize(text: str) -> list[str]:
             break
         lexeme = next(g for g in found.groups() if g is not None)
         if lexeme.startswith('"') and (len(lexeme) == 1 or not lexeme.endswith('"')):
-            raise _error("unclosed_quote", "A quotation mark opens a phrase that is never closed.")
+            raise _error(
+                "unclosed_quote", _("A quotation mark opens a phrase that is never closed.")
+            )
         lexemes.append(lexeme)
         pos = found.end()
     return lexemes
@@ -132,7 +139,7 @@ class _Parser:
     def parse(self) -> Node:
         node = self.any_()
         if self.peek() is not None:  # only a stray ")" stops the top level early
-            raise _error("unbalanced_parenthesis", "A closing parenthesis has no opening one.")
+            raise _error("unbalanced_parenthesis", _("A closing parenthesis has no opening one."))
         return node
 
     def any_(self) -> Node:
@@ -158,7 +165,7 @@ class _Parser:
             operator = after or lexeme or "NOT"
             raise _error(
                 "missing_operand",
-                f"{operator} needs a term on each side.",
+                _("AND, OR and NOT need a term on each side."),
                 actual=operator,
             )
         if lexeme == "NOT":
@@ -170,10 +177,10 @@ class _Parser:
         if lexeme == "(":
             self.take()
             if self.peek() == ")":
-                raise _error("empty_group", "A pair of parentheses holds nothing.")
+                raise _error("empty_group", _("A pair of parentheses holds nothing."))
             node = self.any_()
             if self.peek() != ")":
-                raise _error("unbalanced_parenthesis", "An opening parenthesis is never closed.")
+                raise _error("unbalanced_parenthesis", _("An opening parenthesis is never closed."))
             self.take()
             return node
         return _atom(self.take())
@@ -183,7 +190,7 @@ def _atom(lexeme: str) -> Node:
     if lexeme.startswith('"'):
         words = _words(lexeme[1:-1])
         if not words:
-            raise _error("empty_phrase", "A quoted phrase holds no word.")
+            raise _error("empty_phrase", _("A quoted phrase holds no word."))
         return Words(words, lexeme)
     if lexeme.startswith("#") and len(lexeme) > 1:
         tag = "".join(_words(lexeme[1:]))
@@ -193,7 +200,7 @@ def _atom(lexeme: str) -> Node:
         return Account(fold(lexeme[1:]), lexeme)
     words = _words(lexeme)
     if not words:
-        raise _error("no_word", f"“{lexeme}” holds no letter or digit to look for.", actual=lexeme)
+        raise _error("no_word", _("A word holds no letter or digit to look for."), actual=lexeme)
     return Words(words, lexeme)
 
 
@@ -201,11 +208,11 @@ def parse(text: str) -> CompiledQuery:
     """Parse and check a query; `Invalid` names the broken rule (field "query")."""
     stripped = text.strip()
     if not stripped:
-        raise _error("required", "Write at least one term, phrase, #hashtag or @account.")
+        raise _error("required", _("Write at least one term, phrase, #hashtag or @account."))
     if len(stripped) > MAX_QUERY_CHARS:
         raise _error(
             "max_length",
-            f"A query holds at most {MAX_QUERY_CHARS} characters.",
+            _("A query holds at most 500 characters."),
             limit=MAX_QUERY_CHARS,
             actual=len(stripped),
         )
@@ -213,7 +220,7 @@ def parse(text: str) -> CompiledQuery:
     if _cover(root) is None:
         raise _error(
             "no_positive_term",
-            "The query only excludes: say what to look for, then what to leave out.",
+            _("The query only excludes: say what to look for, then what to leave out."),
         )
     return CompiledQuery(stripped, root)
 

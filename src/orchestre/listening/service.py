@@ -91,7 +91,7 @@ def _check(session: Session, actor: Actor, data: QueryInput, but: uuid.UUID | No
         errors.append(FieldError("name", "required", "Give the query a name."))
     elif len(name) > MAX_NAME:
         errors.append(
-            FieldError("name", "max_length", f"At most {MAX_NAME} characters.", MAX_NAME, len(name))
+            FieldError("name", "max_length", "At most 120 characters.", MAX_NAME, len(name))
         )
     elif repo.name_taken(session, actor.workspace_id, name, but):
         errors.append(FieldError("name", "unique", "Another query already has this name."))

@@ -18,6 +18,7 @@ from orchestre.web.views import (
     experiments,
     inbox,
     insights,
+    listening,
     media,
     members,
     moderation,
@@ -51,5 +52,6 @@ ROUTERS: list[APIRouter] = [
     experiments.router,
     campaigns.router,
     campaign_ads.router,
+    listening.router,
     areas.router,
 ]

@@ -1,0 +1,90 @@
+"""The listening page: a query saved from the form (its parse errors shown in place and by
+the live check), collect now from the sandbox, mentions with filters, brand health, and a
+read-only view for a role without listening.manage."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from orchestre.config import Settings
+from orchestre.connectors.base import DraftPost
+from orchestre.connectors.sandbox.network import SandboxNetwork
+from orchestre.kit.clock import FrozenClock
+from orchestre.listening.api import opener_for
+from orchestre.models import User, Workspace
+from tests.factories import make_channel, make_member
+from tests.insights.conftest import SandboxOpener
+from tests.web.conftest import HTML, csrf_of, open_session
+
+
+def test_create_collect_filter_and_see_health(
+    app: FastAPI,
+    signed_in: TestClient,
+    db: Session,
+    clock: FrozenClock,
+    workspace: Workspace,
+) -> None:
+    client = signed_in
+    channel = make_channel(db, workspace, handle="@acme")
+    sandbox = SandboxNetwork(seed=3, clock=clock, sleep=lambda _s: None)
+    sandbox.account(channel.external_id, channel.handle)
+    app.dependency_overrides[opener_for] = lambda: SandboxOpener(sandbox)
+    page = f"/w/{workspace.id}/listening"
+
+    empty = client.get(page)
+    assert empty.status_code == 200
+    assert 'data-testid="no-mentions"' in empty.text
+    token = csrf_of(empty.text)
+
+    check = client.get(f"{page}/check", params={"query": "café (paris"})
+    assert "parenthesis" in check.text
+    ok = client.get(f"{page}/check", params={"query": "café -thé"})
+    assert "<code>café</code>" in ok.text
+
+    bad = client.post(
+        f"{page}/queries", data={"csrf_token": token, "name": "Café", "query": "café OR"}
+    )
+    assert bad.status_code == 422
+    assert "need a term on each side" in bad.text
+    saved = client.post(
+        f"{page}/queries",
+        data={"csrf_token": token, "name": "Café", "query": "café -thé", "languages": ""},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+
+    sandbox.publish(channel.external_id, DraftPost(text="Un café super bon"))
+    sandbox.publish(channel.external_id, DraftPost(text="Café ou thé ?"))
+    collected = client.post(f"{page}/collect", data={"csrf_token": token})
+    assert collected.status_code == 200
+    assert "1 new mention." in collected.text
+    assert collected.text.count('data-testid="mention"') == 1
+    assert "Un café super bon" in collected.text
+    assert 'data-testid="health-total">1<' in collected.text
+
+    none = client.get(
+        page, params={"sentiment": "negative" if "Positive" in collected.text else "positive"}
+    )
+    assert none.status_code == 200
+    app.dependency_overrides.clear()
+
+
+def test_french_and_read_only_for_an_analyst(
+    client: TestClient, db: Session, settings: Settings, workspace: Workspace, owner: User
+) -> None:
+    analyst = make_member(db, workspace, "analyst")
+    client.headers.update(HTML)
+    open_session(client, db, settings, analyst)
+    english = client.get(f"/w/{workspace.id}/listening")
+    assert english.status_code == 200
+    assert 'data-testid="query-form"' not in english.text
+    assert 'data-testid="collect-now"' not in english.text
+    refused = client.post(
+        f"/w/{workspace.id}/listening/queries",
+        data={"csrf_token": csrf_of(english.text), "name": "x", "query": "x"},
+    )
+    assert refused.status_code == 403
+    french = client.get(f"/w/{workspace.id}/listening", headers={"Accept-Language": "fr"})
+    assert "Santé de la marque" in french.text
