@@ -1,0 +1,99 @@
+"""In a real browser against `orchestre serve`, with a sandbox network the test runs itself
+over HTTP: a listening query is written (the live check names a broken rule first), saved,
+collected at once, and the matching public posts arrive as mentions with brand health."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+
+from orchestre.channels import service as channels
+from orchestre.channels.credentials import to_stored
+from orchestre.connectors.base import Credentials, DraftPost
+from orchestre.connectors.sandbox.network import SandboxNetwork
+from orchestre.kit.crypto import SecretBox
+from orchestre.kit.db import make_engine, make_session_factory, transaction
+from orchestre.workspaces import auth
+from orchestre.workspaces import service as workspaces
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.test_inbox import sandbox_over_http
+
+pytestmark = pytest.mark.e2e
+
+ACCOUNT = "listening-roastery"
+
+
+def _arrange(url: str, key: str, sandbox_url: str) -> tuple[uuid.UUID, Person]:
+    owner = Person(f"ines.listening.{uuid.uuid4().hex[:6]}@example.com", "Inès Moreau")
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as db:
+        user = workspaces.create_user(
+            db, owner.email, owner.name, owner.password, locale="en", timezone="Europe/Paris"
+        )
+        workspace = workspaces.create_workspace(
+            db, user, "Torréfaction Nord", timezone="Europe/Paris"
+        )
+        actor = auth.actor_for(db, user.id, workspace.id)
+        channels.connect_channel(
+            db,
+            actor,
+            SecretBox([key]),
+            "sandbox",
+            ACCOUNT,
+            "@torrefaction",
+            "Torréfaction Nord",
+            credentials=to_stored(Credentials(), sandbox_url),
+        )
+        workspace_id = workspace.id
+    engine.dispose()
+    return workspace_id, owner
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"listening-{name}.png"), full_page=True)
+
+
+def test_a_query_collects_mentions_from_the_sandbox(
+    browser: Any, live_site: LiveSite, e2e_database: str
+) -> None:
+    network = SandboxNetwork(seed=5)
+    network.account(ACCOUNT, "@torrefaction", "Torréfaction Nord")
+    network.publish(ACCOUNT, DraftPost(text="Un CROISSANT au beurre, super matin #Lille"))
+    network.publish(ACCOUNT, DraftPost(text="Croissant ou galette ? La galette gagne"))
+    network.publish(ACCOUNT, DraftPost(text="Des croissants partout"))  # not the word
+    with sandbox_over_http(network) as sandbox_url:
+        workspace_id, owner = _arrange(e2e_database, live_site.encryption_key, sandbox_url)
+        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+        page = context.new_page()
+        page.goto(f"{live_site.url}/login")
+        page.fill("#email", owner.email)
+        page.fill("#password", owner.password)
+        page.locator("form[action='/login'] button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+        page.goto(f"{live_site.url}/w/{workspace_id}/listening")
+        page.get_by_test_id("no-mentions").wait_for()
+        _shot(page, "01-empty")
+
+        page.fill("#q-name", "Croissants")
+        page.fill("#q-query", "croissant (galette")
+        page.get_by_test_id("query-check").filter(has_text="never closed").wait_for()
+        page.fill("#q-query", "croissant -galette")
+        page.get_by_test_id("query-ok").wait_for()
+        page.get_by_test_id("save-query").click()
+        page.get_by_test_id("notice").wait_for()
+        assert page.get_by_test_id("query").count() == 1
+
+        page.get_by_test_id("collect-now").click()
+        page.get_by_test_id("mention").first.wait_for()
+        mentions = page.get_by_test_id("mention")
+        assert mentions.count() == 1
+        assert "CROISSANT au beurre" in mentions.first.inner_text()
+        assert page.get_by_test_id("health-total").inner_text() == "1"
+        assert "#lille" in page.get_by_test_id("top-hashtags").inner_text()
+        page.wait_for_function("document.body.dataset.listeningReady === 'true'")
+        _shot(page, "02-collected")
+        context.close()
