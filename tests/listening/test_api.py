@@ -46,6 +46,7 @@ def test_queries_collect_and_read_over_http(
     assert health["total"] == 1
     assert len(health["days"]) == 7
     assert health["days"][-1]["total"] == 1
+    assert health["bursts"] == []
 
     paused = client.patch(
         f"{base}/queries/{made.json()['id']}", json={"active": False}, headers=auth

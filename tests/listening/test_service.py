@@ -78,3 +78,22 @@ def test_brand_health_counts_days_sentiment_and_hashtags(listening: Listening) -
     assert health.top_hashtags == [("#paris", 2)]
     assert ("velo", 3) in health.top_terms
     assert health.end - health.start == timedelta(days=6)
+
+
+def test_brand_health_shows_the_bursts_of_the_period(listening: Listening) -> None:
+    lx = listening
+    row = service.create_query(lx.db, lx.actor, QueryInput("Vélo", "vélo"))
+    for hour in range(10):  # a steady background: four ordinary mentions an hour
+        for k in range(4):
+            lx.post(f"vélo au quotidien numéro {hour} {k}")
+            lx.world.later(minutes=15)
+    for n in range(12):  # then, in one hour, a burst about a strike
+        lx.post(f"vélo bloqué par la grève des transports {n}")
+        lx.world.later(minutes=4)
+    lx.world.later(hours=1)
+    service.collect_now(lx.db, lx.actor, lx.world.opener, classifier=lx.classifier)
+    health = service.brand_health(lx.db, lx.actor, MentionFilters(query_id=row.id), days=3)
+    assert health.total == 52
+    bursting = {b.term for b in health.bursts}
+    assert {"greve", "greve transports"} <= bursting
+    assert not bursting & {"quotidien", "numero", "velo"}

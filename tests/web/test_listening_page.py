@@ -63,6 +63,7 @@ def test_create_collect_filter_and_see_health(
     assert collected.text.count('data-testid="mention"') == 1
     assert "Un café super bon" in collected.text
     assert 'data-testid="health-total">1<' in collected.text
+    assert "No burst in this period." in collected.text
 
     none = client.get(
         page, params={"sentiment": "negative" if "Positive" in collected.text else "positive"}

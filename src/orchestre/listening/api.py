@@ -44,6 +44,7 @@ def health_out(health: Health) -> s.Health:
         days=[s.DayFigures.model_validate(d) for d in health.days],
         top_hashtags=[s.Count(value=v, count=c) for v, c in health.top_hashtags],
         top_terms=[s.Count(value=v, count=c) for v, c in health.top_terms],
+        bursts=[s.BurstOut.model_validate(b) for b in health.bursts],
     )
 
 

@@ -87,6 +87,15 @@ class Count(OutputModel):
     count: int
 
 
+class BurstOut(OutputModel):
+    term: str
+    kind: str = Field(description="hashtag, term or phrase")
+    bucket_start: datetime = Field(description="Start of the hour it burst in")
+    observed: int = Field(description="Mentions carrying it in that hour")
+    expected: float = Field(description="Mentions its baseline expected")
+    topic: str
+
+
 class Health(OutputModel):
     start: date = Field(description="First day, on the workspace's clock")
     end: date = Field(description="Last day, inclusive")
@@ -96,6 +105,7 @@ class Health(OutputModel):
     days: list[DayFigures]
     top_hashtags: list[Count]
     top_terms: list[Count]
+    bursts: list[BurstOut] = Field(description="Terms far above their baseline (trends.py)")
 
 
 class Collected(OutputModel):

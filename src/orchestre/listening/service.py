@@ -22,6 +22,7 @@ from orchestre.listening import trends
 from orchestre.listening.collect import CollectReport, collect
 from orchestre.listening.query import parse
 from orchestre.listening.repository import MentionFilters
+from orchestre.listening.trends import Burst, Trend
 from orchestre.models import Workspace
 from orchestre.models.listening import ListeningQuery, Mention
 from orchestre.workspaces.permissions import Actor, Permission
@@ -74,6 +75,9 @@ class Health:
     sentiment: dict[str, int]
     top_hashtags: list[tuple[str, int]] = field(default_factory=list)
     top_terms: list[tuple[str, int]] = field(default_factory=list)
+    # Terms new or rising at the end of the period, and the period's bursts (trends.py).
+    rising: list[Trend] = field(default_factory=list)
+    bursts: list[Burst] = field(default_factory=list)
 
     @property
     def negative_share(self) -> float | None:
@@ -248,10 +252,13 @@ def brand_health(
     per_day: dict[date, Counter[str]] = {first + timedelta(days=i): Counter() for i in range(days)}
     tags: Counter[str] = Counter()
     terms: Counter[str] = Counter()
+    counter = trends.TrendCounter()
+    bursts = counter.add_many([row[0].timestamp() for row in rows], [row[2] for row in rows])
+    bursts += counter.flush()
     for at, sentiment, text, hashtags in rows:
-        counter = per_day.setdefault(at.astimezone(zone).date(), Counter())
-        counter["total"] += 1
-        counter[sentiment or "unknown"] += 1
+        day = per_day.setdefault(at.astimezone(zone).date(), Counter())
+        day["total"] += 1
+        day[sentiment or "unknown"] += 1
         tags.update({f"#{trends.fold(t)}" for t in hashtags})
         terms.update({t for t in trends.tokens(text) if trends.kind_of(t) != "hashtag"})
     figures = [
@@ -266,6 +273,8 @@ def brand_health(
         sentiment={s: sum(getattr(f, s) for f in figures) for s in SENTIMENTS},
         top_hashtags=tags.most_common(TOP),
         top_terms=terms.most_common(TOP),
+        rising=counter.trends(TOP, statuses=("new", "rising")),
+        bursts=sorted(bursts, key=lambda b: (-b.z, b.term))[:TOP],
     )
 
 
