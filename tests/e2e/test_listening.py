@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from orchestre.channels import service as channels
 from orchestre.channels.credentials import to_stored
 from orchestre.connectors.base import Credentials, DraftPost
 from orchestre.connectors.sandbox.network import SandboxNetwork
+from orchestre.kit.clock import FrozenClock, utcnow
 from orchestre.kit.crypto import SecretBox
 from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.workspaces import auth
@@ -96,4 +98,48 @@ def test_a_query_collects_mentions_from_the_sandbox(
         assert "#lille" in page.get_by_test_id("top-hashtags").inner_text()
         page.wait_for_function("document.body.dataset.listeningReady === 'true'")
         _shot(page, "02-collected")
+        context.close()
+
+
+def test_a_burst_of_mentions_shows_as_a_trend(
+    browser: Any, live_site: LiveSite, e2e_database: str
+) -> None:
+    # The network's clock starts half a day ago, on the hour (the trends count by the
+    # hour): ten ordinary hours, then a burst inside one hour.
+    hour = utcnow().replace(minute=0, second=0, microsecond=0)
+    clock = FrozenClock(hour - timedelta(hours=12))
+    network = SandboxNetwork(seed=6, clock=clock, sleep=lambda _s: None)
+    network.account(ACCOUNT, "@torrefaction", "Torréfaction Nord")
+    for h in range(10):
+        for k in range(4):
+            network.publish(ACCOUNT, DraftPost(text=f"Un café filtre ce matin {h} {k}"))
+            clock.advance(minutes=15)
+    for n in range(12):
+        network.publish(ACCOUNT, DraftPost(text=f"Café fermé, grève des livreurs {n}"))
+        clock.advance(minutes=4)
+    clock.advance(hours=1)
+    with sandbox_over_http(network) as sandbox_url:
+        workspace_id, owner = _arrange(e2e_database, live_site.encryption_key, sandbox_url)
+        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+        page = context.new_page()
+        page.goto(f"{live_site.url}/login")
+        page.fill("#email", owner.email)
+        page.fill("#password", owner.password)
+        page.locator("form[action='/login'] button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+        page.goto(f"{live_site.url}/w/{workspace_id}/listening")
+        page.fill("#q-name", "Café")
+        page.fill("#q-query", "café")
+        page.get_by_test_id("query-ok").wait_for()
+        page.get_by_test_id("save-query").click()
+        page.get_by_test_id("collect-now").click()
+        page.get_by_test_id("mention").first.wait_for()
+        assert page.get_by_test_id("health-total").inner_text() == "52"
+        bursts = page.get_by_test_id("burst")
+        shown = " ".join(bursts.all_inner_texts())
+        assert "greve" in shown
+        assert "filtre" not in shown
+        assert "12 mentions in the hour of" in shown
+        page.wait_for_function("document.body.dataset.listeningReady === 'true'")
+        _shot(page, "03-burst")
         context.close()
