@@ -97,3 +97,23 @@ def test_brand_health_shows_the_bursts_of_the_period(listening: Listening) -> No
     bursting = {b.term for b in health.bursts}
     assert {"greve", "greve transports"} <= bursting
     assert not bursting & {"quotidien", "numero", "velo"}
+
+
+def test_mentions_page_newest_first_without_gaps_or_repeats(listening: Listening) -> None:
+    lx = listening
+    service.create_query(lx.db, lx.actor, QueryInput("Vélo", "vélo"))
+    for n in range(5):
+        lx.post(f"vélo {n}")
+        lx.world.later(minutes=1)
+    service.collect_now(lx.db, lx.actor, lx.world.opener, classifier=lx.classifier)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = service.list_mentions(lx.db, lx.actor, MentionFilters(), cursor, limit=2)
+        seen.extend(m.text for m in page.items)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [f"vélo {n}" for n in reversed(range(5))]
+    with pytest.raises(Invalid):
+        service.list_mentions(lx.db, lx.actor, MentionFilters(), "not-a-cursor")
