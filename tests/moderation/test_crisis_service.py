@@ -3,7 +3,7 @@ their evidence, who is told, and feeding that never counts a bucket twice."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, delete, select
@@ -14,6 +14,7 @@ from orchestre.delivery import tasks as delivery_tasks
 from orchestre.delivery.email import Notice
 from orchestre.kit.clock import FrozenClock
 from orchestre.models import Notification, WebhookDelivery, WebhookEndpoint, Workspace
+from orchestre.models.listening import ListeningQuery, Mention
 from orchestre.models.moderation import CrisisAlert, CrisisWatch
 from orchestre.moderation.crisis_runtime import watch_round
 from orchestre.moderation.crisis_watch import WatchPolicy, feed, start_watches
@@ -291,3 +292,51 @@ def test_an_alert_reaches_each_told_person_by_email_in_their_language_and_hooks_
         select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
     ).all()
     assert len(deliveries) == len(alerts)  # the fan-out adds no second webhook
+
+
+def _mentions(
+    inbox: Inbox, queries: list[ListeningQuery], text: str, times: list[datetime]
+) -> None:
+    """Each post found by every one of `queries` (one mention row per query)."""
+    for n, at in enumerate(times):
+        for query in queries:
+            inbox.db.add(
+                Mention(
+                    workspace_id=inbox.workspace.id,
+                    query_id=query.id,
+                    network="mastodon",
+                    external_id=f"{text[:10]}-{at.isoformat()}-{n}",
+                    text=text,
+                    sentiment="negative" if "refund" in text else "neutral",
+                    published_at=at,
+                    collected_at=at,
+                )
+            )
+    inbox.db.flush()
+
+
+def test_a_burst_of_brand_mentions_raises_an_alert_of_its_own_key(
+    db: Session, inbox: Inbox
+) -> None:
+    now = inbox.clock.now()
+    brand = ListeningQuery(workspace_id=inbox.workspace.id, name="Brand", query="brand")
+    boycott = ListeningQuery(workspace_id=inbox.workspace.id, name="Boycott", query="#boycott")
+    db.add_all([brand, boycott])
+    db.flush()
+    inbox.baseline(now - timedelta(hours=5), buckets=24)  # the inbox stays calm
+    quiet = now - timedelta(hours=5)
+    _mentions(inbox, [brand], "saw the brand today", [quiet + i * BUCKET for i in range(24)])
+    burst_start = now - timedelta(hours=1)
+    storm = [burst_start + timedelta(seconds=15 * i) for i in range(30)]
+    # Both queries find the storm's posts: each post counts once.
+    _mentions(inbox, [brand, boycott], "brand refused my refund #BoycottBrand", storm)
+
+    _watch_and_feed(inbox)
+
+    alerts = _alerts(db, inbox)
+    volume = [a for a in alerts if a.kind == "volume"]
+    assert {a.key for a in volume} >= {"mentions"}
+    assert "workspace" not in {a.key for a in alerts}  # the inbox itself was calm
+    mentions = next(a for a in volume if a.key == "mentions")
+    assert mentions.evidence["observed"] == 30
+    assert all(s["mention"] and s["channel_id"] is None for s in mentions.evidence["samples"])

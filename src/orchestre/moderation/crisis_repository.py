@@ -17,6 +17,7 @@ from orchestre.kit.db import for_update
 from orchestre.kit.pagination import Cursor
 from orchestre.models import Channel, Membership, Workspace
 from orchestre.models.inbox import Direction, InboxMessage, SavedReply
+from orchestre.models.listening import Mention
 from orchestre.models.moderation import CrisisAlert, CrisisWatch
 
 OPEN_STATUSES = ("open", "acknowledged")
@@ -90,14 +91,16 @@ def watch(session: Session, workspace_id: uuid.UUID) -> CrisisWatch | None:
 
 @dataclass(frozen=True)
 class MessageLine:
-    """What the detector and the evidence need of one inbound message."""
+    """What the detector and the evidence need of one inbound message, or of one brand
+    mention found by listening (`channel_id` None, `mention` True)."""
 
     id: uuid.UUID
-    channel_id: uuid.UUID
+    channel_id: uuid.UUID | None
     received_at: datetime
     text: str
     sentiment: str | None
     toxicity: str | None
+    mention: bool = False
 
 
 def inbound_between(
@@ -123,7 +126,42 @@ def inbound_between(
         )
         .order_by(InboxMessage.received_at, InboxMessage.id)
     )
-    return [MessageLine(*row) for row in session.execute(stmt)]
+    lines = [MessageLine(*row) for row in session.execute(stmt)]
+    mentions = mentions_between(session, workspace_id, start, end)
+    if not mentions:
+        return lines
+    return sorted([*lines, *mentions], key=lambda line: (line.received_at, line.id))
+
+
+def mentions_between(
+    session: Session, workspace_id: uuid.UUID, start: datetime, end: datetime
+) -> list[MessageLine]:
+    """Listening mentions that reached us in [start, end) (by when they were collected: an
+    old post found late is news now), each post once however many queries found it."""
+    stmt = (
+        select(
+            Mention.id,
+            Mention.collected_at,
+            Mention.text,
+            Mention.sentiment,
+            Mention.network,
+            Mention.external_id,
+        )
+        .where(
+            Mention.workspace_id == workspace_id,
+            Mention.collected_at >= start,
+            Mention.collected_at < end,
+        )
+        .order_by(Mention.collected_at, Mention.id)
+    )
+    seen: set[tuple[str, str]] = set()
+    lines = []
+    for id_, at, text, sentiment, network, external_id in session.execute(stmt):
+        if (network, external_id) in seen:
+            continue
+        seen.add((network, external_id))
+        lines.append(MessageLine(id_, None, at, text, sentiment, None, mention=True))
+    return lines
 
 
 def channels(

@@ -159,9 +159,10 @@ def observation(line: MessageLine) -> Observation:
     return Observation(
         message_id=str(line.id),
         text=line.text or "",
-        channel=str(line.channel_id),
+        channel=str(line.channel_id) if line.channel_id else None,
         negative=line.sentiment == "negative",
         toxic=line.toxicity in TOXIC_LABELS,
+        inbox=not line.mention,
     )
 
 
@@ -266,7 +267,8 @@ def _evidence(
         "samples": [
             {
                 "id": str(line.id),
-                "channel_id": str(line.channel_id),
+                "channel_id": str(line.channel_id) if line.channel_id else None,
+                "mention": line.mention,
                 "received_at": line.received_at.isoformat(),
                 "text": (line.text or "")[:SAMPLE_TEXT_MAX],
                 "sentiment": line.sentiment,

@@ -65,6 +65,7 @@ from scipy import special  # type: ignore[import-untyped]
 
 STATE_VERSION = 1
 WORKSPACE_KEY = "workspace"
+MENTIONS_KEY = "mentions"  # brand mentions found by listening, all queries together
 EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday at midnight: buckets align to it
 
 AlertKind = Literal["volume", "negative_share", "toxic_share"]
@@ -134,6 +135,9 @@ class Observation:
     topics: tuple[str, ...] = ()
     negative: bool = False
     toxic: bool = False
+    # False for a brand mention found by listening: it counts under its own key
+    # (MENTIONS_KEY) and its topics, not in the workspace's inbox volume and shares.
+    inbox: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +208,9 @@ class _Key:
 
 
 def keys_of(observation: Observation, hashtag_topics: bool = True) -> list[str]:
-    """The keys a message counts under: the workspace, its channel, its topics."""
-    keys = [WORKSPACE_KEY]
+    """The keys a message counts under: the workspace, its channel, its topics; a
+    listening mention: the mentions' key and its topics."""
+    keys = [WORKSPACE_KEY if observation.inbox else MENTIONS_KEY]
     if observation.channel:
         keys.append(f"channel:{observation.channel}")
     topics = {topic.lstrip("#").casefold() for topic in observation.topics if topic.strip("#")}

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from orchestre.models.moderation import CrisisAlert
 from orchestre.moderation import crisis
+from orchestre.moderation.detect import MENTIONS_KEY
 from orchestre.publishing import service as publishing
 from orchestre.web.forms import Form, redirect, text, texts
 from orchestre.web.i18n import gettext as _
@@ -112,6 +113,8 @@ def key_label(key: str, handles: dict[str, str]) -> str:
         return handles.get(key.removeprefix("channel:"), _("A channel"))
     if key.startswith("topic:"):
         return "#" + key.removeprefix("topic:")
+    if key == MENTIONS_KEY:
+        return _("Brand mentions (listening)")
     return _("All channels")
 
 
