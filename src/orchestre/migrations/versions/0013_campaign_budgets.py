@@ -15,7 +15,7 @@ from alembic import op
 import orchestre.kit.db
 
 
-revision: str = "55d12915f4f4"
+revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -16,7 +16,7 @@ import orchestre.kit.db
 
 
 revision: str = "0014"
-down_revision: str | None = "55d12915f4f4"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

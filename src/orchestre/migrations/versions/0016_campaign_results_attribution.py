@@ -14,7 +14,7 @@ from alembic import op
 
 
 
-revision: str = "7b1e41cd42bb"
+revision: str = "0016"
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

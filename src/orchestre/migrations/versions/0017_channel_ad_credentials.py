@@ -1,7 +1,7 @@
 """channel ad credentials
 
 Revision ID: 0017
-Revises: 7b1e41cd42bb
+Revises: 0016
 Create Date: 2026-11-26 21:18:26.181621
 """
 
@@ -16,7 +16,7 @@ import orchestre.kit.db
 
 
 revision: str = "0017"
-down_revision: str | None = "7b1e41cd42bb"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
