@@ -144,7 +144,7 @@ def test_series_top_posts_heatmap_and_formats_as_json(web: TestClient, shop: Sho
     assert len(formats["groups"]) == 5
     catalogue = web.get(_url(shop, "catalogue"), headers=headers).json()
     sov = next(k for k in catalogue if k["name"] == "share_of_voice")
-    assert sov["available"] is False
+    assert sov["available"] is True
 
 
 REFUSED = [

@@ -81,9 +81,9 @@ def test_bad_goals_are_refused_with_each_rule(db: Session) -> None:
         ("scope", "one_of"),
         ("channel_id", "exists"),
     }
-    # Follower counts cannot be cut by campaign; share of voice does not exist yet.
+    # Neither follower counts nor share of voice (other people's posts) cut by campaign.
     spring = shop.campaign()
-    for kpi, campaign in (("followers", spring.id), ("share_of_voice", None)):
+    for kpi, campaign in (("followers", spring.id), ("share_of_voice", spring.id)):
         with pytest.raises(Invalid) as unmeasurable:
             goals.create_goal(db, actor, goals.GoalInput(kpi, 1, campaign_id=campaign, **APRIL))
         assert unmeasurable.value.errors[0].rule == "scope"

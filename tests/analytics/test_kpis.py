@@ -107,10 +107,9 @@ def test_sentiment_share_of_classified_messages() -> None:
     assert k.sentiment_share("sentiment_negative", {}) == k.Measured(None, 0)
 
 
-def test_share_of_voice_is_declared_not_available() -> None:
+def test_share_of_voice_comes_from_listening() -> None:
     kpi = k.CATALOGUE["share_of_voice"]
-    assert kpi.available is False
-    assert "listening" in kpi.why_unavailable
+    assert (kpi.available, kpi.source, kpi.unit) == (True, k.Source.LISTENING, k.Unit.RATIO)
 
 
 def test_a_day_in_paris_lasts_23_hours_when_clocks_go_forward() -> None:

@@ -4,15 +4,17 @@ source (posts, campaign results, follower counts, inbox), and time zones at the 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy.orm import Session
 
 from orchestre.analytics import query
 from orchestre.analytics.periods import Period
+from orchestre.analytics.repository import Filters
 from orchestre.errors import Invalid
-from tests.analytics.kpi_support import at, make_shop
+from orchestre.models.listening import ListeningQuery, Mention
+from tests.analytics.kpi_support import Shop, at, make_shop
 from tests.factories import make_channel
 
 MARCH = Period("custom", date(2030, 3, 1), date(2030, 3, 31), "Europe/Paris")
@@ -254,14 +256,54 @@ def test_sentiment_share_and_response_figures_from_the_inbox(db: Session) -> Non
     assert total.value("median_first_response").value == 1800
 
 
-def test_share_of_voice_says_why_it_is_missing(db: Session) -> None:
-    shop = make_shop(db)
-    value = query.kpi_table(db, shop.actor(), kpis=["share_of_voice"], period=MARCH).total.value(
-        "share_of_voice"
+def _mention(
+    shop: Shop, found_by: ListeningQuery, post: str, when: datetime, network: str = "mastodon"
+) -> None:
+    shop.db.add(
+        Mention(
+            workspace_id=shop.workspace.id,
+            query_id=found_by.id,
+            network=network,
+            external_id=post,
+            text=post,
+            published_at=when,
+            collected_at=when,
+        )
     )
-    assert value.available is False
-    assert value.value is None
-    assert "listening" in value.note
+
+
+def test_share_of_voice_counts_each_post_once_on_each_side(db: Session) -> None:
+    shop = make_shop(db)
+    ws = shop.workspace.id
+    ours = ListeningQuery(workspace_id=ws, name="Us", query="brand", about="brand")
+    also = ListeningQuery(workspace_id=ws, name="Us again", query="#brand", about="brand")
+    rival = ListeningQuery(workspace_id=ws, name="Rival", query="rival", about="competitor")
+    topic = ListeningQuery(workspace_id=ws, name="Bikes", query="bike", about="topic")
+    db.add_all([ours, also, rival, topic])
+    db.flush()
+    for post in ("p1", "p2", "p3"):
+        _mention(shop, ours, post, at("2030-03-05 10:00"))
+    _mention(shop, also, "p1", at("2030-03-05 10:00"))  # found twice: one post
+    _mention(shop, rival, "r1", at("2030-03-06 10:00"))
+    _mention(shop, rival, "p3", at("2030-03-05 10:00"))  # names both: on both sides, once
+    _mention(shop, topic, "t1", at("2030-03-06 10:00"))  # a topic is no brand: left out
+    _mention(shop, rival, "r2", at("2030-02-27 10:00"))  # before the period
+    _mention(shop, rival, "b1", at("2030-03-06 10:00"), network="bluesky")
+    db.flush()
+    table = query.kpi_table(db, shop.actor(), kpis=["share_of_voice"], period=MARCH)
+    value = table.total.value("share_of_voice")
+    # Ours: p1, p2, p3; tracked: p1, p2, p3, r1, b1.
+    assert (value.value, value.coverage) == (pytest.approx(3 / 5), 5)
+    assert value.previous == pytest.approx(0.0)  # February: only the rival's r2
+    on_mastodon = query.kpi_table(
+        db, shop.actor(), kpis=["share_of_voice"], period=MARCH, filters=Filters(network="mastodon")
+    ).total.value("share_of_voice")
+    assert on_mastodon.value == pytest.approx(3 / 4)
+    by_channel = query.kpi_table(
+        db, shop.actor(), kpis=["share_of_voice"], period=MARCH,
+        filters=Filters(channel_ids=(shop.channel.id,)),
+    ).total.value("share_of_voice")  # fmt: skip
+    assert (by_channel.available, by_channel.value) == (False, None)
 
 
 def test_series_by_day_across_the_clock_change(db: Session) -> None:
@@ -376,8 +418,9 @@ def test_series_of_every_source_by_week(db: Session) -> None:
     assert (first["follower_growth"], second["follower_growth"]) == (30, 0)
     assert (first["sentiment_negative"], second["sentiment_negative"]) == (1, 0)
     assert (first["response_rate"], second["response_rate"]) == (0, 1)
+    # No mention in the week: not available (no share of nothing), resting on 0 posts.
     assert first["share_of_voice"] is None
-    assert found.points[0].coverage["share_of_voice"] is None
+    assert found.points[0].coverage["share_of_voice"] == 0
 
 
 def test_filters_from_stored_json() -> None:

@@ -41,7 +41,7 @@ class Source(enum.StrEnum):
     CAMPAIGNS = "campaigns"  # CampaignResult
     CHANNELS = "channels"  # ChannelMetricSample
     INBOX = "inbox"  # inbox messages (inbox.targets for the response figures)
-    LISTENING = "listening"  # not built yet
+    LISTENING = "listening"  # listening mentions (listening_mentions)
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,6 @@ class Kpi:
 
 ENGAGEMENT_METRICS = ("likes", "comments", "reposts", "saves")
 ENGAGEMENT_FORMULA = "likes + comments + reposts + saves"
-_NO_LISTENING = _("Not available until listening exists.")
 
 
 def _kpis(*items: Kpi) -> dict[str, Kpi]:
@@ -119,8 +118,8 @@ CATALOGUE: dict[str, Kpi] = _kpis(
     Kpi("sentiment_positive", _("Positive sentiment share"), Unit.RATIO, True, IN,
         "positive / classified inbound messages"),
     Kpi("share_of_voice", _("Share of voice"), Unit.RATIO, True, Source.LISTENING,
-        "our mentions / all mentions of the tracked brands", available=False,
-        why_unavailable=_NO_LISTENING),
+        "posts found by the brand's queries / posts found by the brand's or competitors' "
+        "queries (listening; each post once)"),
 )  # fmt: skip
 DEFAULT_KPIS = ("engagement_rate_reach", "reach", "impressions", "engagement", "ctr", "posts")
 ENGAGEMENT_BASES = {

@@ -193,6 +193,9 @@ def cuttable(kpi: k.Kpi, filters: Filters, group_by: str | None) -> bool:
         return True
     if filters.post_level:
         return False
+    if kpi.source is k.Source.LISTENING:
+        # Mentions are other people's posts: no channel or campaign of ours; a network, yes.
+        return not filters.channel_ids and filters.campaign_id is None
     if kpi.name in ("response_rate", "median_first_response"):
         return filters.network is None and len(filters.channel_ids) <= 1 and group_by != "network"
     return kpi.source is k.Source.CAMPAIGNS or filters.campaign_id is None
@@ -252,6 +255,11 @@ def _values(
             for name in names:
                 if name.startswith("sentiment_"):
                     _put(found, key, name, k.sentiment_share(name, by_label))
+    if "share_of_voice" in names:
+        for key, (ours, tracked) in repo.mention_shares(
+            session, ws, span, filters, interval
+        ).items():
+            _put(found, key, "share_of_voice", k.Measured(k.ratio(ours, tracked), tracked))
     if names & {"response_rate", "median_first_response"} and interval is None:
         for key, fig in _response_figures(session, actor, period, filters, group_by).items():
             if "response_rate" in names:

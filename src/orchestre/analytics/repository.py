@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, null, or_, select
+from sqlalchemy import ColumnElement, and_, case, distinct, exists, func, null, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 
@@ -24,6 +24,7 @@ from orchestre.analytics.kpis import (
 )
 from orchestre.models import Campaign, Channel, ContentPillar, InboxMessage, PostVariant
 from orchestre.models.analytics import CampaignResult, ChannelMetricSample, PublicationStats
+from orchestre.models.listening import ListeningQuery, Mention
 
 S = PublicationStats
 GROUPS = ("channel", "network", "campaign", "pillar", "format", "post")
@@ -532,6 +533,47 @@ def sentiment_counts(
     found: dict[tuple[Key, ...], dict[str, int]] = {}
     for key, (sentiment, count) in _keyed(session.execute(query), len(keys), interval):
         found.setdefault(key, {})[str(sentiment)] = int(count)
+    return found
+
+
+# --- listening mentions ---------------------------------------------------------------------
+
+
+def mention_shares(
+    session: Session,
+    workspace_id: uuid.UUID,
+    span: Span,
+    filters: Filters,
+    interval: str | None = None,
+) -> dict[tuple[Key, ...], tuple[int, int]]:
+    """(posts found by the brand's queries, posts found by the brand's or competitors'
+    queries) published in the span, by bucket; a post found by several queries counts once
+    on each side."""
+    post = Mention.network + ":" + Mention.external_id
+    keys: list[Any] = []
+    if interval is not None:
+        name = dialect(session)
+        at = localtime.local(Mention.published_at, name, span.timezone, span.start, span.end)
+        keys.append(localtime.bucket(at, name, interval))
+    ours = func.count(distinct(case((ListeningQuery.about == "brand", post))))
+    query = (
+        select(*keys, ours, func.count(distinct(post)))
+        .join(ListeningQuery, ListeningQuery.id == Mention.query_id)
+        .where(
+            Mention.workspace_id == workspace_id,
+            ListeningQuery.about.in_(("brand", "competitor")),
+            Mention.published_at >= span.start,
+            Mention.published_at < span.end,
+        )
+    )
+    if filters.network is not None:
+        query = query.where(Mention.network == filters.network)
+    if keys:
+        query = query.group_by(*keys)
+    found: dict[tuple[Key, ...], tuple[int, int]] = {}
+    for key, (brand, tracked) in _keyed(session.execute(query), len(keys), interval):
+        if tracked:
+            found[key] = (int(brand), int(tracked))
     return found
 
 

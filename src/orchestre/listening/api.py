@@ -59,7 +59,12 @@ def create_query(
 ) -> s.Query:
     """A query to follow (listening.manage); a broken rule of the language is a 422."""
     data = QueryInput(
-        body.name, body.query, tuple(body.networks), tuple(body.languages), body.active
+        body.name,
+        body.query,
+        tuple(body.networks),
+        tuple(body.languages),
+        body.active,
+        body.about,
     )
     return s.Query.model_validate(service.create_query(db, actor, data))
 

@@ -20,6 +20,11 @@ class QueryCreate(InputModel):
     networks: list[str] = Field(default_factory=list, description="Empty: every network")
     languages: list[str] = Field(default_factory=list, description="Two-letter codes; empty: all")
     active: bool = True
+    about: str = Field(
+        default="brand",
+        description="brand (ours), competitor or topic: share of voice is the brand's "
+        "mentions among the brand's and its competitors'",
+    )
 
 
 class QueryUpdate(InputModel):
@@ -28,6 +33,7 @@ class QueryUpdate(InputModel):
     networks: list[str] | None = None
     languages: list[str] | None = None
     active: bool | None = None
+    about: str | None = None
 
 
 class QueryCheck(InputModel):
@@ -47,6 +53,7 @@ class Query(OutputModel):
     networks: list[str]
     languages: list[str]
     active: bool
+    about: str
     created_by: uuid.UUID | None
     created_at: datetime
     last_collected_at: datetime | None

@@ -29,6 +29,7 @@ from orchestre.workspaces.permissions import Actor, Permission
 
 MAX_NAME = 120
 MAX_LANGUAGES = 20
+ABOUT = ("brand", "competitor", "topic")
 SENTIMENTS = ("positive", "neutral", "negative")
 HEALTH_DAYS = 30
 HEALTH_MAX_ROWS = 50_000
@@ -42,6 +43,7 @@ class QueryInput:
     networks: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     active: bool = True
+    about: str = "brand"  # one of ABOUT
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class QueryChanges:
     networks: tuple[str, ...] | None = None
     languages: tuple[str, ...] | None = None
     active: bool | None = None
+    about: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,9 @@ def _check(session: Session, actor: Actor, data: QueryInput, but: uuid.UUID | No
                 actual=bad or None,
             )
         )
+    if data.about not in ABOUT:
+        message = "A query follows the brand, a competitor or a topic."
+        errors.append(FieldError("about", "enum", message, list(ABOUT), data.about))
     if errors:
         raise Invalid("The listening query is not valid.", errors=errors)
 
@@ -144,6 +150,7 @@ def create_query(session: Session, actor: Actor, data: QueryInput) -> ListeningQ
         networks=sorted(set(data.networks)),
         languages=sorted({lang.lower() for lang in data.languages}),
         active=data.active,
+        about=data.about,
         created_by=actor.user_id,
     )
     session.add(row)
@@ -166,6 +173,7 @@ def update_query(
         networks=tuple(row.networks) if changes.networks is None else changes.networks,
         languages=tuple(row.languages) if changes.languages is None else changes.languages,
         active=row.active if changes.active is None else changes.active,
+        about=row.about if changes.about is None else changes.about,
     )
     _check(session, actor, data, row.id)
     row.name = data.name.strip()
@@ -173,6 +181,7 @@ def update_query(
     row.networks = sorted(set(data.networks))
     row.languages = sorted({lang.lower() for lang in data.languages})
     row.active = data.active
+    row.about = data.about
     session.flush()
     record(
         session,

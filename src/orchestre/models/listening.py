@@ -34,6 +34,9 @@ class ListeningQuery(IdMixin, TimestampMixin, Base):
     # Empty = every language; else keep only posts in these (ISO 639-1) languages.
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What the query follows: "brand" (ours), "competitor" or "topic". Share of voice is
+    # the brand's mentions among the brand's and its competitors' (docs/kpis.md).
+    about: Mapped[str] = mapped_column(String(12), default="brand", server_default="brand")
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from alembic import op
 
 
-
 revision: str = "0016"
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None

@@ -146,7 +146,9 @@ def check_query(request: Request, view: CurrentWorkspace) -> Response:
 @router.post(PAGE + "/queries")
 def add_query(request: Request, view: WorkspaceWrite, form: Form) -> Response:
     languages = tuple(x.strip().lower() for x in text(form, "languages").split(",") if x.strip())
-    data = QueryInput(text(form, "name"), text(form, "query"), (), languages)
+    data = QueryInput(
+        text(form, "name"), text(form, "query"), (), languages, about=text(form, "about", "brand")
+    )
     with attempt(view.db) as errors:
         service.create_query(view.db, view.actor, data)
     if errors:
