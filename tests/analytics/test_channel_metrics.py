@@ -17,6 +17,7 @@ from orchestre.analytics.channel_metrics import (
     collect_channels,
     next_slot,
     phase,
+    schedule_new,
 )
 from orchestre.config import Settings
 from orchestre.connectors.base import (
@@ -34,7 +35,7 @@ from orchestre.insights.collection import (
 )
 from orchestre.insights.runtime import ChannelMetricsLoop, start_channel_metrics
 from orchestre.kit.clock import FrozenClock
-from orchestre.models import ChannelStatus
+from orchestre.models import Channel, ChannelStatus
 from orchestre.models.analytics import ChannelMetricSample, ChannelMetricSchedule
 from tests.insights.conftest import World, build_world
 
@@ -96,7 +97,7 @@ def test_a_channel_is_measured_within_the_hour_then_every_period(world: World) -
     now = world.clock.now()
     assert collect(world).scheduled == 1
     first = schedule(world).next_at
-    assert now <= first < now + FIRST_WITHIN
+    assert now < first < now + FIRST_WITHIN
     assert collect(world).measured == 0  # not due yet
     world.move_to(first)
     report = collect(world)
@@ -196,3 +197,24 @@ def test_start_channel_metrics_takes_the_setting(
         assert loop._period == timedelta(hours=12)
     finally:
         loop.stop()
+
+
+def test_a_channel_whose_phase_is_zero_waits_for_the_next_round(db: Session, world: World) -> None:
+    # One channel id in 3,600 falls on the hour's first second: it is scheduled a second
+    # later, not measured in the round that scheduled it.
+    channel = Channel(
+        id=uuid.UUID(int=3600 * 123_457),
+        workspace_id=world.workspace.id,
+        network="sandbox",
+        external_id="acct-phase-zero",
+        handle="@phase0",
+        display_name="Phase zero",
+    )
+    db.add(channel)
+    db.flush()
+    assert phase(channel.id, FIRST_WITHIN) == timedelta(0)
+    now = world.clock.now()
+    assert schedule_new(db, now, EVERY) == 2  # with the world's own channel
+    row = db.get(ChannelMetricSchedule, channel.id)
+    assert row is not None
+    assert row.next_at == now + timedelta(seconds=1)

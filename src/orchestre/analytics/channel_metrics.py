@@ -98,7 +98,9 @@ def schedule_new(session: Session, now: datetime, every: timedelta, limit: int =
             ChannelMetricSchedule(
                 channel_id=channel_id,
                 workspace_id=workspace_id,
-                next_at=now + phase(channel_id, first),
+                # Never this very round (a phase of 0, one channel in 3,600): a new
+                # channel is measured from the next round on, like every other.
+                next_at=now + max(phase(channel_id, first), timedelta(seconds=1)),
             )
         )
     session.flush()
