@@ -52,9 +52,9 @@ from orchestre.insights.collection import (
     reach,
     retry_delay,
 )
+from orchestre.insights.runtime import MeasuringLoop
 from orchestre.kit.clock import utcnow
 from orchestre.kit.db import for_update
-from orchestre.kit.loops import PeriodicLoop
 from orchestre.models import Channel
 from orchestre.models.campaigns_ads import CampaignAdLink
 from orchestre.posts import campaigns as campaigns_service
@@ -460,28 +460,12 @@ def _failed(
 # The loop ------------------------------------------------------------------------------------
 
 
-class AdSyncLoop(PeriodicLoop[SyncReport]):
+class AdSyncLoop(MeasuringLoop[SyncReport]):
     name = "orchestre-ad-sync"
+    round = timedelta(seconds=ROUND_SECONDS)
 
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        opener: Opener,
-        *,
-        every: float = ROUND_SECONDS,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        super().__init__(every=every)
-        self._factory = factory
-        self._opener = opener
-        self._clock = clock
-
-    def run_once(self) -> SyncReport:
-        session = self._factory()
-        try:
-            return sync_due(session, self._opener, clock=self._clock)
-        finally:
-            session.close()
+    def measure(self, session: Session) -> SyncReport:
+        return sync_due(session, self._opener, clock=self._clock)
 
     def after_round(self, result: SyncReport) -> None:
         if result.synced or result.postponed:

@@ -35,18 +35,22 @@ EVERY = timedelta(minutes=10)
 R = TypeVar("R")
 
 
-class _MeasuringLoop(PeriodicLoop[R]):
-    """A loop whose round measures through `opener` in a session of its own."""
+class MeasuringLoop(PeriodicLoop[R]):
+    """A loop whose round reaches the networks through `opener` in a session of its own
+    (the metrics collectors here, listening's collector, the ad platforms' sync); `every`
+    defaults to the class's `round`."""
+
+    round: timedelta = EVERY
 
     def __init__(
         self,
         factory: sessionmaker[Session],
         opener: Opener,
         *,
-        every: timedelta = EVERY,
+        every: timedelta | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        super().__init__(every=every.total_seconds())
+        super().__init__(every=(every or self.round).total_seconds())
         self._factory = factory
         self._opener = opener
         self._clock = clock
@@ -66,7 +70,7 @@ class _MeasuringLoop(PeriodicLoop[R]):
         return report
 
 
-class Collector(_MeasuringLoop[CollectReport]):
+class Collector(MeasuringLoop[CollectReport]):
     name = "orchestre-metrics"
 
     def measure(self, session: Session) -> CollectReport:
@@ -89,7 +93,7 @@ def start_collector(settings: Settings, factory: sessionmaker[Session]) -> Colle
     return collector
 
 
-class ChannelMetricsLoop(_MeasuringLoop[ChannelReport]):
+class ChannelMetricsLoop(MeasuringLoop[ChannelReport]):
     name = "orchestre-channel-metrics"
 
     def __init__(
@@ -98,7 +102,7 @@ class ChannelMetricsLoop(_MeasuringLoop[ChannelReport]):
         opener: Opener,
         *,
         period: timedelta,
-        every: timedelta = EVERY,
+        every: timedelta | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         super().__init__(factory, opener, every=every, clock=clock)

@@ -6,16 +6,14 @@ metrics collector); several may run at once since each run claims its cursors.""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.channels.apps import access_for
 from orchestre.config import Settings
-from orchestre.insights.collection import ChannelOpener, Opener
-from orchestre.kit.clock import utcnow
-from orchestre.kit.loops import PeriodicLoop
+from orchestre.insights.collection import ChannelOpener
+from orchestre.insights.runtime import MeasuringLoop
 from orchestre.listening.collect import CollectReport, collect
 
 log = logging.getLogger(__name__)
@@ -23,28 +21,12 @@ log = logging.getLogger(__name__)
 ROUND = timedelta(minutes=5)
 
 
-class ListeningLoop(PeriodicLoop[CollectReport]):
+class ListeningLoop(MeasuringLoop[CollectReport]):
     name = "orchestre-listening"
+    round = ROUND
 
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        opener: Opener,
-        *,
-        every: timedelta = ROUND,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        super().__init__(every=every.total_seconds())
-        self._factory = factory
-        self._opener = opener
-        self._clock = clock
-
-    def run_once(self) -> CollectReport:
-        session = self._factory()
-        try:
-            return collect(session, self._opener, clock=self._clock)
-        finally:
-            session.close()
+    def measure(self, session: Session) -> CollectReport:
+        return collect(session, self._opener, clock=self._clock)
 
     def after_round(self, report: CollectReport) -> None:
         if report.searched or report.postponed:
