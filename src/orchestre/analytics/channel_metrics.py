@@ -43,7 +43,7 @@ from orchestre.insights.collection import (
     retry_delay,
 )
 from orchestre.kit.clock import utcnow
-from orchestre.kit.db import for_update
+from orchestre.kit.db import claim_leased
 from orchestre.models import Channel, ChannelStatus
 from orchestre.models.analytics import ChannelMetricSample, ChannelMetricSchedule
 
@@ -118,12 +118,7 @@ def claim_due(
         .order_by(ChannelMetricSchedule.next_at, ChannelMetricSchedule.channel_id)
         .limit(limit)
     )
-    due = list(session.scalars(for_update(session, stmt, skip_locked=True)))
-    for row in due:
-        row.next_at = now + CLAIM_LEASE
-    if commit:
-        session.commit()
-    return due
+    return claim_leased(session, stmt, "next_at", now + CLAIM_LEASE, commit=commit)
 
 
 def collect_channels(

@@ -54,7 +54,7 @@ from orchestre.insights.collection import (
 )
 from orchestre.insights.runtime import MeasuringLoop
 from orchestre.kit.clock import utcnow
-from orchestre.kit.db import for_update
+from orchestre.kit.db import claim_leased
 from orchestre.models import Channel
 from orchestre.models.campaigns_ads import CampaignAdLink
 from orchestre.posts import campaigns as campaigns_service
@@ -278,12 +278,7 @@ def claim_due(
         .order_by(CampaignAdLink.next_sync_at, CampaignAdLink.id)
         .limit(limit)
     )
-    due = list(session.scalars(for_update(session, stmt, skip_locked=True)))
-    for link in due:
-        link.next_sync_at = now + CLAIM_LEASE
-    if commit:
-        session.commit()
-    return due
+    return claim_leased(session, stmt, "next_sync_at", now + CLAIM_LEASE, commit=commit)
 
 
 def sync_due(

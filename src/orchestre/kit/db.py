@@ -18,6 +18,7 @@ from orchestre.kit.clock import utcnow
 
 # Any SELECT, whatever its columns.
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+RowT = TypeVar("RowT")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -139,3 +140,22 @@ def for_update(
     if session.get_bind().dialect.name != "postgresql":
         return stmt
     return stmt.with_for_update(skip_locked=skip_locked, of=of)
+
+
+def claim_leased(
+    session: Session,
+    stmt: Select[RowT],
+    due_attribute: str,
+    until: datetime,
+    *,
+    commit: bool = True,
+) -> list[RowT]:
+    """The rows `stmt` selects, locked without waiting on rows another worker holds, their
+    `due_attribute` moved to `until` (a lease: a worker that dies leaves them to the next
+    run once it is over), committed unless the caller keeps the transaction."""
+    rows = list(session.scalars(for_update(session, stmt, skip_locked=True)))
+    for row in rows:
+        setattr(row, due_attribute, until)
+    if commit:
+        session.commit()
+    return rows

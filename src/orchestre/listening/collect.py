@@ -37,7 +37,7 @@ from orchestre.insights.collection import (
     retry_delay,
 )
 from orchestre.kit.clock import utcnow
-from orchestre.kit.db import for_update
+from orchestre.kit.db import claim_leased
 from orchestre.listening import repository as repo
 from orchestre.listening.query import HASHTAG, CompiledQuery, matches, parse, search_terms
 from orchestre.models import Channel
@@ -148,11 +148,7 @@ def collect(
         session.rollback()
         return report
     stmt = repo.due_cursors(session, now, BATCH, seen if now_for_all else None)
-    due = list(session.scalars(for_update(session, stmt, skip_locked=True)))
-    for row in due:
-        row.next_collect_at = now + CLAIM_LEASE
-    if commit:
-        session.commit()
+    due = claim_leased(session, stmt, "next_collect_at", now + CLAIM_LEASE, commit=commit)
     queries = {q.id: q for q in repo.active_queries(session, workspace_id, query_id)}
     compiled = {qid: parse(q.query) for qid, q in queries.items()}
     for row in due:
