@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -45,6 +47,15 @@ class Person:
     email: str
     name: str
     password: str = PASSWORD
+
+
+def sign_in(page: Any, site_url: str, person: Person) -> None:
+    """Sign `person` in through the login page and wait for their workspace."""
+    page.goto(f"{site_url}/login")
+    page.fill("#email", person.email)
+    page.fill("#password", person.password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from orchestre.posts import service as posts
 from orchestre.posts.schemas import PostCreate, ScheduleCreate
 from orchestre.workspaces import auth
 from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
 
 pytestmark = pytest.mark.e2e
 ZONE = "Europe/Paris"
@@ -84,11 +84,7 @@ def test_link_sync_and_boost(browser: Any, live_site: LiveSite, e2e_database: st
     workspace_id, campaign_id, post_id = _arrange(e2e_database, live_site.encryption_key, person)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
-    page.goto(f"{live_site.url}/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    sign_in(page, live_site.url, person)
     base = f"{live_site.url}/w/{workspace_id}"
 
     page.goto(f"{base}/campaigns/{campaign_id}")

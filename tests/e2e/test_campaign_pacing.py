@@ -14,7 +14,7 @@ import pytest
 
 from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
 
 pytestmark = pytest.mark.e2e
 ZONE = "Europe/Paris"
@@ -42,11 +42,7 @@ def test_create_a_campaign_import_spend_and_see_its_pacing(
     first, last = today - timedelta(days=10), today + timedelta(days=19)  # 30 days, 100 a day
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    page.goto(f"{live_site.url}/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    sign_in(page, live_site.url, person)
     page.get_by_role("link", name="Campaigns").first.click()
     page.wait_for_url(f"{live_site.url}/w/{workspace_id}/campaigns")
     assert "No campaign yet" in page.content()

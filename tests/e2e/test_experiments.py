@@ -17,7 +17,7 @@ from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.workspaces import auth
 from orchestre.workspaces import service as workspaces
 from tests.analytics.kpi_support import Shop
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -51,11 +51,7 @@ def test_create_an_ab_test_and_read_its_verdict(
     workspace_id, person = studio
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    page.goto(f"{live_site.url}/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    sign_in(page, live_site.url, person)
     page.get_by_role("link", name="Experiments").first.click()
     page.wait_for_url(f"{live_site.url}/w/{workspace_id}/experiments")
     assert "No experiment yet" in page.content()

@@ -4,7 +4,6 @@ collected at once, and the matching public posts arrive as mentions with brand h
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -20,7 +19,7 @@ from orchestre.kit.crypto import SecretBox
 from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.workspaces import auth
 from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
 from tests.e2e.test_inbox import sandbox_over_http
 
 pytestmark = pytest.mark.e2e
@@ -71,11 +70,7 @@ def test_a_query_collects_mentions_from_the_sandbox(
         workspace_id, owner = _arrange(e2e_database, live_site.encryption_key, sandbox_url)
         context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
         page = context.new_page()
-        page.goto(f"{live_site.url}/login")
-        page.fill("#email", owner.email)
-        page.fill("#password", owner.password)
-        page.locator("form[action='/login'] button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+        sign_in(page, live_site.url, owner)
         page.goto(f"{live_site.url}/w/{workspace_id}/listening")
         page.get_by_test_id("no-mentions").wait_for()
         _shot(page, "01-empty")
@@ -122,11 +117,7 @@ def test_a_burst_of_mentions_shows_as_a_trend(
         workspace_id, owner = _arrange(e2e_database, live_site.encryption_key, sandbox_url)
         context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
         page = context.new_page()
-        page.goto(f"{live_site.url}/login")
-        page.fill("#email", owner.email)
-        page.fill("#password", owner.password)
-        page.locator("form[action='/login'] button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+        sign_in(page, live_site.url, owner)
         page.goto(f"{live_site.url}/w/{workspace_id}/listening")
         page.fill("#q-name", "Café")
         page.fill("#q-query", "café")

@@ -22,7 +22,7 @@ from orchestre.models.analytics import Report
 from orchestre.workspaces import auth
 from orchestre.workspaces import service as workspaces
 from tests.analytics.kpi_support import Shop
-from tests.e2e.conftest import LiveSite, Person
+from tests.e2e.conftest import LiveSite, Person, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -65,11 +65,7 @@ def test_the_pdf_downloads_from_the_page_with_the_figures(
     workspace_id, person = bakery
     context = browser.new_context(locale="en-US", accept_downloads=True)
     page = context.new_page()
-    page.goto(f"{live_site.url}/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    sign_in(page, live_site.url, person)
     page.goto(f"{live_site.url}/w/{workspace_id}/reports")
     row = page.get_by_test_id("report-row")
     assert "Bilan" in row.inner_text()
@@ -91,11 +87,7 @@ def test_a_report_is_built_from_blocks_without_writing_json(
     workspace_id, person = bakery
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    page.goto(f"{live_site.url}/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/"))
+    sign_in(page, live_site.url, person)
     page.goto(f"{live_site.url}/w/{workspace_id}/reports")
     form = page.get_by_test_id("report-form")
     blocks = form.get_by_test_id("report-block")
