@@ -362,10 +362,9 @@ def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> di
     grouped = query.kpi_table(
         db, actor, kpis=card_kpis, period=period, filters=filters, group_by=selection.group_by
     )
-    table = grouped
-    posts_value = table.total.value("posts").value
+    posts_value = grouped.total.value("posts").value
     posts = int(posts_value) if posts_value is not None else None
-    cards = [card(table.total.value(kpi.name), kpi, posts) for kpi in table.kpis]
+    cards = [card(grouped.total.value(kpi.name), kpi, posts) for kpi in grouped.kpis]
     shown = grouped.groups[:GROUP_ROWS]
     paid_cards = _paid_cards(db, actor, period, filters)
     series = query.series(
@@ -415,7 +414,7 @@ def dashboard(request: Request, view: WorkspaceView, selection: Selection) -> di
         "selection": selection,
         "params": params,
         "period_text": period_text(period),
-        "previous_text": period_text(table.previous_period),
+        "previous_text": period_text(grouped.previous_period),
         "cards": cards,
         "paid_cards": paid_cards,
         "posts": posts,
