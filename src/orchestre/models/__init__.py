@@ -12,6 +12,7 @@ from orchestre.models.analytics import (
     TrackedLink,
 )
 from orchestre.models.approval import ApprovalDecision, ApprovalStep, PostComment
+from orchestre.models.assistant import AssistantCall, AssistantProvider, PostAssistantCall
 from orchestre.models.audit import AuditEntry
 from orchestre.models.calendar import CalendarFeed
 from orchestre.models.campaigns import (
@@ -66,6 +67,8 @@ __all__ = [
     "ApiToken",
     "ApprovalDecision",
     "ApprovalStep",
+    "AssistantCall",
+    "AssistantProvider",
     "AuditEntry",
     "CalendarFeed",
     "Campaign",
@@ -111,6 +114,7 @@ __all__ = [
     "Notification",
     "OutboundState",
     "Post",
+    "PostAssistantCall",
     "PostComment",
     "PostFormat",
     "PostMetricSample",
