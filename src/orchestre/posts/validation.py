@@ -44,6 +44,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class UgcUse:
+    """A creator's content used by a post: whether they granted the rights, and the
+    mention (or name) that credits them on the variant's network."""
+
+    creator: str
+    granted: bool
+    mention: str
+
+
+@dataclass(frozen=True)
 class VariantContent:
     """What is checked: the variant's publishable content and where it goes."""
 
@@ -61,6 +71,9 @@ class VariantContent:
     media_limits: InstanceMediaLimits | None = None
     # Each attached file's status: a file fixed for a network may still be converting.
     media_status: tuple[str, ...] = ()
+    # The user-generated content the post was made from (orchestre.ugc): each creator's
+    # rights and how this variant's network credits them.
+    ugc: tuple[UgcUse, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -287,6 +300,36 @@ def check_media_ready(content: VariantContent, rules: EditorialRules) -> list[Fi
     return findings
 
 
+def check_ugc_rights(content: VariantContent, rules: EditorialRules) -> list[Finding]:
+    """Content by someone else goes out only with their consent, and credited to them."""
+    findings = []
+    both = f"{content.text}\n{content.first_comment or ''}".casefold()
+    for use in content.ugc:
+        if not use.granted:
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "text",
+                    "ugc.rights",
+                    f"This post uses content by {use.creator}, who has not granted the rights "
+                    "to share it: it cannot be scheduled until they agree.",
+                    actual=use.creator,
+                )
+            )
+        if use.mention and use.mention.casefold() not in both:
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "text",
+                    "ugc.credit",
+                    f"Credit the creator: write \u201c{use.mention}\u201d in the text or the "
+                    "first comment.",
+                    limit=use.mention,
+                )
+            )
+    return findings
+
+
 DEFAULT_CHECKERS: tuple[Checker, ...] = (
     check_not_empty,
     check_banned_words,
@@ -294,6 +337,7 @@ DEFAULT_CHECKERS: tuple[Checker, ...] = (
     check_network_text,
     check_network_media,
     check_media_ready,
+    check_ugc_rights,
 )
 
 
