@@ -44,6 +44,11 @@ class Permission(enum.StrEnum):
     INBOX_MODERATE = "inbox.moderate"
     LISTENING_VIEW = "listening.view"  # listening queries, mentions, brand health
     LISTENING_MANAGE = "listening.manage"  # create, change, delete queries; collect now
+    ASSISTANT_USE = "assistant.use"  # ask the assistant for drafts, plans, replies, summaries
+    ASSISTANT_MANAGE = "assistant.manage"  # set up the model provider, review the call log
+    UGC_VIEW = "ugc.view"  # the UGC board, rights requests, contests and their entries
+    UGC_MANAGE = "ugc.manage"  # collect UGC, ask for rights, run contests, review submissions
+    REVIEW_LINKS_MANAGE = "review_links.manage"  # signed links for reviewers without an account
 
 
 P = Permission
@@ -55,6 +60,7 @@ _READ = {
     P.POSTS_VIEW,
     P.ANALYTICS_VIEW,
     P.LISTENING_VIEW,
+    P.UGC_VIEW,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {
@@ -80,6 +86,10 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.INBOX_REPLY,
             P.INBOX_MODERATE,
             P.LISTENING_MANAGE,
+            P.ASSISTANT_USE,
+            P.ASSISTANT_MANAGE,
+            P.UGC_MANAGE,
+            P.REVIEW_LINKS_MANAGE,
         }
     ),
     Role.COMMUNITY_MANAGER: frozenset(
@@ -94,13 +104,15 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.INBOX_MODERATE,
             P.PUBLISHING_PAUSE,  # the community manager is the first to see a crisis
             P.LISTENING_MANAGE,
+            P.ASSISTANT_USE,
+            P.UGC_MANAGE,
         }
     ),
     Role.CONTENT_CREATOR: frozenset(
-        _READ | {P.POSTS_CREATE, P.POSTS_SUBMIT, P.POSTS_COMMENT, P.MEDIA_UPLOAD}
+        _READ | {P.POSTS_CREATE, P.POSTS_SUBMIT, P.POSTS_COMMENT, P.MEDIA_UPLOAD, P.ASSISTANT_USE}
     ),
     Role.REVIEWER: frozenset(_READ | {P.POSTS_APPROVE, P.POSTS_COMMENT}),
-    Role.ANALYST: frozenset(_READ | {P.AUDIT_VIEW, P.ANALYTICS_MANAGE}),
+    Role.ANALYST: frozenset(_READ | {P.AUDIT_VIEW, P.ANALYTICS_MANAGE, P.ASSISTANT_USE}),
 }
 
 
