@@ -37,6 +37,7 @@ class CommentView:
     body: str
     mentioned_user_ids: list[uuid.UUID]
     created_at: datetime
+    via_review_link: bool = False
 
 
 def mentioned_emails(body: str) -> list[str]:
@@ -49,10 +50,13 @@ def _view(comment: PostComment, names: dict[uuid.UUID, str]) -> CommentView:
         id=comment.id,
         post_id=comment.post_id,
         author_id=comment.author_id,
-        author_name=names.get(comment.author_id) if comment.author_id else None,
+        author_name=(
+            names.get(comment.author_id) if comment.author_id else (comment.author_label or None)
+        ),
         body=comment.body,
         mentioned_user_ids=[uuid.UUID(u) for u in comment.mentioned_user_ids],
         created_at=comment.created_at,
+        via_review_link=comment.review_link_id is not None,
     )
 
 
@@ -159,6 +163,41 @@ def add_comment(
     )
     record(session, actor, "comment.created", "post_comment", comment.id, after=snapshot(comment))
     return _view(comment, repo.user_names(session, [actor.user_id]))
+
+
+def add_external_comment(
+    session: Session,
+    workspace_id: uuid.UUID,
+    post_id: uuid.UUID,
+    link_id: uuid.UUID,
+    author_label: str,
+    body: str,
+) -> CommentView:
+    """A comment written through a review link: no member account, nobody mentioned."""
+    body = _check_body(body)
+    comment = repo.add_comment(
+        session,
+        PostComment(
+            workspace_id=workspace_id,
+            post_id=post_id,
+            author_id=None,
+            body=body,
+            mentioned_user_ids=[],
+            created_at=utcnow(),
+            review_link_id=link_id,
+            author_label=author_label,
+        ),
+    )
+    record(
+        session,
+        None,
+        "comment.created",
+        "post_comment",
+        comment.id,
+        after=snapshot(comment),
+        workspace_id=workspace_id,
+    )
+    return _view(comment, {})
 
 
 def delete_comment(

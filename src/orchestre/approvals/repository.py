@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from orchestre.kit.pagination import Cursor
 from orchestre.models import (
@@ -91,6 +91,20 @@ def lock_post(session: Session, workspace_id: uuid.UUID, post_id: uuid.UUID) -> 
         .with_for_update()
     )
     return session.scalar(stmt) is not None
+
+
+def post_with_variants(
+    session: Session, workspace_id: uuid.UUID, post_id: uuid.UUID, *, lock: bool = False
+) -> Post | None:
+    """The post with its variants loaded; `lock` takes its row lock first (see lock_post)."""
+    if lock and not lock_post(session, workspace_id, post_id):
+        return None
+    stmt = (
+        select(Post)
+        .where(Post.workspace_id == workspace_id, Post.id == post_id)
+        .options(selectinload(Post.variants))
+    )
+    return session.scalar(stmt)
 
 
 def submitted_times(session: Session, workspace_id: uuid.UUID) -> dict[uuid.UUID, datetime | None]:

@@ -65,6 +65,10 @@ class DecisionView:
     decided_by: uuid.UUID | None
     decided_by_name: str | None
     decided_at: datetime
+    # Through a review link: the reviewer's email, and whether the decision only advises.
+    via_review_link: bool = False
+    reviewer_email: str = ""
+    advisory: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,16 +113,21 @@ def deciders(
     return found
 
 
-def _ask_deciders(session: Session, actor: Actor, post: Post, step: ApprovalStep) -> None:
+def _ask_deciders(session: Session, actor: Actor | None, post: Post, step: ApprovalStep) -> None:
     """Tell who can decide this step that a post waits for them (not the one acting)."""
-    ws = actor.workspace_id
+    ws = post.workspace_id
     notify(
         session,
         ws,
-        deciders(session, ws, step, post.created_by) - {actor.user_id},
+        deciders(session, ws, step, post.created_by) - {_user_of(actor)},
         "review_requested",
         _post_payload(post, step_id=str(step.id), step_name=step.name, round=post.review_round),
     )
+
+
+def _user_of(actor: Actor | None) -> uuid.UUID | None:
+    """Who acts: None for a reviewer without an account, through a review link."""
+    return actor.user_id if actor is not None else None
 
 
 def _post_payload(post: Post, **extra: Any) -> dict[str, Any]:
@@ -209,7 +218,7 @@ def _decisions_by_post(
 
 def _approve(
     session: Session,
-    actor: Actor,
+    actor: Actor | None,
     post: Post,
     variants: Sequence[PostVariant],
     automatic: str | None = None,
@@ -232,11 +241,12 @@ def _approve(
         post.id,
         before={"variant_states": before, "review_round": post.review_round},
         after=after,
+        workspace_id=post.workspace_id,
     )
-    if post.created_by is not None and post.created_by != actor.user_id:
+    if post.created_by is not None and post.created_by != _user_of(actor):
         notify(
             session,
-            actor.workspace_id,
+            post.workspace_id,
             [post.created_by],
             "post_approved",
             _post_payload(post, round=post.review_round),
@@ -383,9 +393,109 @@ def decide(
     return _review(session, post)
 
 
+@dataclass(frozen=True)
+class ExternalReviewer:
+    """Someone without an account deciding through a review link (approvals.review_links)."""
+
+    link_id: uuid.UUID
+    name: str
+    email: str
+    step_id: uuid.UUID | None  # the step the link was made to decide, if any
+    granted_by: Actor | None  # who made the link, with the roles they hold today
+
+
+ADVISORY_STEP_NAME = "Outside review"
+
+
+def counts_for_step(
+    reviewer: ExternalReviewer, step: ApprovalStep | None, post: Post, decision: str
+) -> bool:
+    """An external decision decides a step only when the link was made for that very step
+    by someone who may, today, take this decision on this post; otherwise it advises."""
+    return (
+        step is not None
+        and reviewer.step_id == step.id
+        and reviewer.granted_by is not None
+        and refusal_to_decide(reviewer.granted_by, step, post.created_by, decision) is None
+    )
+
+
+def decide_external(
+    session: Session,
+    workspace_id: uuid.UUID,
+    post_id: uuid.UUID,
+    reviewer: ExternalReviewer,
+    decision: Decision,
+    comment: str = "",
+) -> bool:
+    """Record a review link's decision in the post's history; True when it decided the
+    current step (as `decide` would), False when it is advisory and changes nothing."""
+    post = repo.post_with_variants(session, workspace_id, post_id, lock=True)
+    if post is None:
+        raise NotFound("Post not found in this workspace.", code="post_not_found")
+    comment = comment.strip()
+    check_comment(decision, comment)
+    variants = in_review(post)
+    steps = repo.list_steps(session, workspace_id)
+    decisions = repo.decisions_for(session, workspace_id, [post.id])
+    step = current_step(steps, decisions, post.review_round) if variants else None
+    counted = counts_for_step(reviewer, step, post, decision)
+    row = repo.add_decision(
+        session,
+        ApprovalDecision(
+            workspace_id=workspace_id,
+            post_id=post.id,
+            step_id=step.id if counted and step is not None else None,
+            step_name=step.name if step is not None else ADVISORY_STEP_NAME,
+            round=post.review_round,
+            decision=decision,
+            comment=comment,
+            decided_by=None,
+            decided_at=utcnow(),
+            review_link_id=reviewer.link_id,
+            reviewer_name=reviewer.name,
+            reviewer_email=reviewer.email,
+            advisory=not counted,
+        ),
+    )
+    decided = {
+        "step": step_dict(step),
+        "decision": decision,
+        "comment": comment,
+        "review_link_id": str(reviewer.link_id),
+        "reviewer": reviewer.name,
+        "advisory": not counted,
+    }
+    before = {"variant_states": states_of(post), "review_round": post.review_round}
+    action = "post.advisory_decision"
+    if counted and step is not None:
+        if decision == CHANGES_REQUESTED:
+            _request_changes(session, None, post, variants, step, comment)
+            action = "post.changes_requested"
+        else:
+            nxt = current_step(steps, [*decisions, row], post.review_round)
+            if nxt is None:
+                _approve(session, None, post, variants)
+            else:
+                _ask_deciders(session, None, post, nxt)
+            action = "post.step_approved"
+    record(
+        session,
+        None,
+        action,
+        "post",
+        post.id,
+        before=before,
+        after={"variant_states": states_of(post), "decision": decided},
+        workspace_id=workspace_id,
+    )
+    session.flush()
+    return counted
+
+
 def _request_changes(
     session: Session,
-    actor: Actor,
+    actor: Actor | None,
     post: Post,
     variants: Sequence[PostVariant],
     step: ApprovalStep,
@@ -393,10 +503,10 @@ def _request_changes(
 ) -> None:
     for variant in variants:
         move(variant, S.DRAFT)
-    if post.created_by is not None and post.created_by != actor.user_id:
+    if post.created_by is not None and post.created_by != _user_of(actor):
         notify(
             session,
-            actor.workspace_id,
+            post.workspace_id,
             [post.created_by],
             "changes_requested",
             _post_payload(
@@ -405,7 +515,7 @@ def _request_changes(
                 step_name=step.name,
                 round=post.review_round,
                 comment=excerpt(comment),
-                decided_by=str(actor.user_id),
+                decided_by=str(actor.user_id) if actor is not None else None,
             ),
         )
 
@@ -444,8 +554,13 @@ def _review(session: Session, post: Post) -> Review:
             decision=d.decision,
             comment=d.comment,
             decided_by=d.decided_by,
-            decided_by_name=names.get(d.decided_by) if d.decided_by else None,
+            decided_by_name=(
+                names.get(d.decided_by) if d.decided_by else (d.reviewer_name or None)
+            ),
             decided_at=d.decided_at,
+            via_review_link=d.review_link_id is not None,
+            reviewer_email=d.reviewer_email,
+            advisory=d.advisory,
         )
         for d in ordered
     ]

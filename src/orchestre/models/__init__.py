@@ -60,6 +60,7 @@ from orchestre.models.publication import (
     RateBucket,
 )
 from orchestre.models.queueing import PostingSlot, RepeatKind, VariantRepeat
+from orchestre.models.review_link import ReviewLink, ReviewLinkPost
 from orchestre.models.user import LoginAttempt, User, WebSession
 from orchestre.models.workspace import ApiToken, Membership, Workspace
 
@@ -129,6 +130,8 @@ __all__ = [
     "RepeatKind",
     "Report",
     "ResponseTarget",
+    "ReviewLink",
+    "ReviewLinkPost",
     "SavedReply",
     "Severity",
     "TrackedLink",

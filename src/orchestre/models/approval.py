@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orchestre.kit.clock import utcnow
@@ -45,6 +45,12 @@ class ApprovalDecision(IdMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A decision taken through a review link by someone without an account: who they said
+    # they are, and whether it only advises (it then decides no step; docs/review-links.md).
+    review_link_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    reviewer_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    reviewer_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    advisory: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PostComment(IdMixin, Base):
@@ -62,3 +68,6 @@ class PostComment(IdMixin, Base):
     body: Mapped[str] = mapped_column(Text)
     mentioned_user_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A comment written through a review link: the reviewer's name stands for the author.
+    review_link_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    author_label: Mapped[str] = mapped_column(String(160), default="", server_default="")
