@@ -228,6 +228,13 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"POST {W}/crisis/alerts/{{alert_id}}/acknowledge": (P.INBOX_MODERATE,),
     f"POST {W}/crisis/alerts/{{alert_id}}/resolve": (P.INBOX_MODERATE,),
     f"POST {W}/crisis/alerts/{{alert_id}}/crisis-mode": (P.PUBLISHING_PAUSE,),
+    # The community assistant drafts for the inbox's readers who may use the assistant.
+    f"POST {W}/inbox/conversations/{{conversation_id}}/reply-suggestions": (
+        P.INBOX_VIEW,
+        P.ASSISTANT_USE,
+    ),
+    f"POST {W}/inbox/conversations/{{conversation_id}}/summary": (P.INBOX_VIEW, P.ASSISTANT_USE),
+    f"POST {W}/crisis/alerts/{{alert_id}}/summary": (P.INBOX_VIEW, P.ASSISTANT_USE),
 }
 
 

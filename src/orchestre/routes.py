@@ -12,6 +12,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.analytics.reports_api import public_router as shared_reports_router
     from orchestre.analytics.reports_api import router as reports_router
     from orchestre.approvals.api import router as approvals_router
+    from orchestre.assistant.community_api import router as assistant_community_router
     from orchestre.audit.api import router as audit_router
     from orchestre.calendar.api import feed_router as calendar_feed_router
     from orchestre.calendar.api import router as calendar_router
@@ -56,6 +57,7 @@ def include_all(app: FastAPI) -> None:
         moderation_router,
         crisis_router,
         listening_router,
+        assistant_community_router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(calendar_feed_router)
