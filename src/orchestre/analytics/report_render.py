@@ -2,9 +2,10 @@
 
 `build` reads each block through the KPI engine (orchestre.analytics.query, goals, tables)
 and the inbox tables (notable comments), once: the HTML page, the PDF, the CSV and the XLSX
-all show the same `Built` result. Each block keeps its flat table (header and rows) for the
-exports, and the words, numbers and dates of the HTML follow the report's language through
-the interface's Babel catalogs, like the notice emails.
+all show the same `Built` result (an explanation block is written then, from the period's
+figures). Each block keeps its flat table (header and rows) for the exports, and the
+words, numbers and dates of the HTML follow the report's language through the interface's
+Babel catalogs, like the notice emails.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from orchestre.analytics import goals, query, tables
 from orchestre.analytics import kpis as k
 from orchestre.analytics import report_charts as charts
 from orchestre.analytics.periods import Period
+from orchestre.assistant import explain
 from orchestre.delivery.email import translations
 from orchestre.kit.clock import utcnow
 from orchestre.kit.timezones import zone as zone_of
@@ -328,6 +330,43 @@ def _text_block(ctx: _Context, block: dict[str, Any]) -> BuiltBlock:
     return BuiltBlock("text", ctx.gt.gettext("Summary"), (["text"], [[text]]), text=text)
 
 
+def _explanation_block(ctx: _Context, block: dict[str, Any]) -> BuiltBlock:
+    """The assistant's explanation of this period's figures, written now: a scheduled
+    report explains the period it covers. A reader who may use the assistant gets the
+    workspace's provider (checked, else the offline text); a share link's visitor or a
+    scheduled email gets the offline text, so nobody outside the team spends the
+    workspace's model."""
+    ask = explain.explain if ctx.actor.can(Permission.ASSISTANT_USE) else explain.explain_offline
+    found = ask(
+        ctx.session,
+        ctx.actor,
+        period=ctx.period,
+        filters=ctx.filters,
+        basis=ctx.basis,
+        language=ctx.report.language,
+        now=ctx.now,
+    )
+    drafted = found.drafted
+    source = (
+        ctx.gt.gettext("the offline assistant")
+        if drafted.offline
+        else drafted.source.removeprefix("provider:")
+    )
+    label = ctx.gt.gettext(
+        "AI draft, written by %(source)s (prompt %(prompt)s): check it before you share it."
+    ) % {"source": source, "prompt": drafted.prompt_id}
+    sections: list[tuple[str, tuple[str, ...]]] = [
+        (ctx.gt.gettext(explain.SECTION_TITLES[name]), items)
+        for name in explain.SECTIONS
+        if (items := drafted.value.section(name))
+    ]
+    flat: list[list[tables.Cell]] = [[title, item] for title, items in sections for item in items]
+    flat.append([ctx.gt.gettext("AI draft"), label])
+    title = ctx.gt.gettext("Explanation")
+    rows = [{"title": t, "items": list(items)} for t, items in sections]
+    return BuiltBlock("explanation", title, (["section", "text"], flat), rows=rows, text=label)
+
+
 @dataclass
 class _Context:
     session: Session
@@ -351,6 +390,7 @@ BUILDERS = {
     "comments": _comments_block,
     "text": _text_block,
     "goals": _goals_block,
+    "explanation": _explanation_block,
 }
 
 

@@ -1,6 +1,6 @@
 """Reports: a named, ordered list of blocks (KPIs, charts, top posts, notable comments, a
-written summary, goals) over a period, in French or English, with a schedule that emails
-it and a read-only share link.
+written summary, goals, the assistant's explanation of the results) over a period, in
+French or English, with a schedule that emails it and a read-only share link.
 
 Blocks are checked one by one; every broken rule of every block is reported at once, named
 `blocks[i].field`, so a form can point at it. A share link's token is shown once: only its
@@ -34,7 +34,7 @@ from orchestre.workspaces.permissions import Actor, Permission
 _ = k._
 LANGUAGES = ("en", "fr")
 SCHEDULES = ("weekly", "monthly")
-KINDS = ("kpis", "chart", "top_posts", "comments", "text", "goals")
+KINDS = ("kpis", "chart", "top_posts", "comments", "text", "goals", "explanation")
 CHARTS = ("series", "formats", "heatmap", "by_channel")
 ORDERS = ("top", "bottom")
 MAX_BLOCKS = 30
@@ -54,6 +54,8 @@ BLOCK_KEYS: dict[str, frozenset[str]] = {
     "comments": frozenset({"limit"}),
     "text": frozenset({"markdown", "text"}),
     "goals": frozenset(),
+    # Written when the report is built, from that period's figures (docs/reports.md).
+    "explanation": frozenset(),
 }
 # Which KPIs each chart can draw.
 CHART_KPIS: dict[str, tuple[str, ...]] = {

@@ -1,9 +1,12 @@
-"""The reports page: the workspace's reports with their downloads (PDF, CSV, XLSX), schedule
-and share link, and a form that creates or edits one. Its blocks are built in a guided editor
-(static/js/reports.js) that writes them as JSON into the form's `blocks` field, which can also
-be edited by hand; the server checks them with `orchestre.analytics.reports` like the API's.
+"""The reports page: the workspace's reports with their preview, downloads (PDF, CSV, XLSX),
+schedule and share link, and a form that creates or edits one. Its blocks are built in a
+guided editor (static/js/reports.js) that writes them as JSON into the form's `blocks` field,
+which can also be edited by hand; the server checks them with `orchestre.analytics.reports`
+like the API's.
 
 A new share link's address is shown once, on the page that made it: only its hash is kept.
+The analytics page's "Explain this period" answer (an htmx fragment) is here too: it is the
+report's explanation block for the dashboard's own selection.
 """
 
 from __future__ import annotations
@@ -18,16 +21,19 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from orchestre.analytics import kpis as k
-from orchestre.analytics import query, reports
+from orchestre.analytics import query, report_render, reports
 from orchestre.analytics.periods import PERIOD_NAMES
+from orchestre.assistant import explain
 from orchestre.errors import FieldError, Invalid
+from orchestre.kit.clock import utcnow
 from orchestre.models.analytics import Report
+from orchestre.web import i18n
 from orchestre.web.forms import Form, attempt, redirect, text
 from orchestre.web.i18n import gettext as _
 from orchestre.web.render import render
 from orchestre.web.session import CurrentWorkspace, WorkspaceView, WorkspaceWrite
 from orchestre.web.shell import shell_context
-from orchestre.web.views.analytics import basis_labels, period_labels, weekday_name
+from orchestre.web.views.analytics import basis_labels, period_labels, read_selection, weekday_name
 from orchestre.workspaces.permissions import Permission
 
 router = APIRouter(prefix="/w/{workspace_id}")
@@ -111,6 +117,7 @@ def builder_data() -> dict[str, Any]:
             "comments": _("Negative comments"),
             "text": _("Written summary"),
             "goals": _("Goals"),
+            "explanation": _("Explanation (AI draft)"),
         },
         "charts": {
             "series": _("Over time"),
@@ -138,6 +145,11 @@ def builder_data() -> dict[str, Any]:
             "limit": _("How many"),
             "text": _("Text"),
             "goals": _("Every goal's progress, target and status."),
+            "explanation": _(
+                "What worked, what did not and what to try next, written by the assistant "
+                "from the period's figures each time the report is made, and labelled as "
+                "an AI draft."
+            ),
         },
     }
 
@@ -206,6 +218,47 @@ def save(request: Request, view: WorkspaceWrite, form: Form, report_id: uuid.UUI
             request, view, editing=editing, form=form, form_errors=errors, status_code=422
         )
     return redirect(f"{view.base}{PAGE}", "saved")
+
+
+@router.get(PAGE + "/{report_id}/preview", response_class=HTMLResponse)
+def preview(view: CurrentWorkspace, report_id: uuid.UUID) -> Response:
+    """The report as its readers will get it, made now with the reader's own permissions
+    (an explanation block asks the workspace's assistant when the reader may use it)."""
+    report = reports.get_report(view.db, view.actor, report_id)
+    built = report_render.build(view.db, view.actor, report)
+    return HTMLResponse(report_render.html(built), headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/analytics/explain", response_class=HTMLResponse)
+def explain_period(request: Request, view: CurrentWorkspace) -> Response:
+    """The explanation of the analytics page's period and filters (analytics.view and
+    assistant.use), in the reader's language, labelled as an AI draft."""
+    selection = read_selection(request, view)
+    found = explain.explain(
+        view.db,
+        view.actor,
+        period=selection.period,
+        filters=selection.filters,
+        basis=k.ENGAGEMENT_BASES[selection.basis],
+        language=i18n.current().locale,
+        now=utcnow(),
+    )
+    drafted = found.drafted
+    source = (
+        _("the offline assistant") if drafted.offline else drafted.source.removeprefix("provider:")
+    )
+    context = {
+        "label": _(
+            "AI draft, written by %(source)s (prompt %(prompt)s): check it before you share it."
+        )
+        % {"source": source, "prompt": drafted.prompt_id},
+        "sections": [
+            {"title": _(explain.SECTION_TITLES[name]), "items": items}
+            for name in explain.SECTIONS
+            if (items := drafted.value.section(name))
+        ],
+    }
+    return render(request, "reports/_explanation.html", context)
 
 
 @router.post(PAGE + "/{report_id}/delete")

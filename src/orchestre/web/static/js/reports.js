@@ -124,6 +124,7 @@
       return [labelled(W.text, text)];
     }
     if (kind === "goals") return [el("p", { "class": "muted small", text: W.goals })];
+    if (kind === "explanation") return [el("p", { "class": "muted small", text: W.explanation })];
     return [];
   }
 
