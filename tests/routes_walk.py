@@ -260,6 +260,20 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         )
     )
     db.flush()
+    from orchestre.models import AssistantCall
+
+    assistant_call = AssistantCall(
+        workspace_id=ws.id,
+        user_id=owner.id,
+        feature="writing.caption",
+        prompt_id="writing.caption/1",
+        source="offline",
+        outcome="offline",
+        request_text=f"{marker} prompt",
+        response_text=f"{marker} answer",
+    )
+    db.add(assistant_call)
+    db.flush()
     token_row = db.query(ApiToken).filter_by(workspace_id=ws.id).first()
     assert token_row is not None
     ids = {
@@ -293,6 +307,7 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "experiment_id": experiment.id,
         "ad_link_id": ad_link.id,
         "query_id": listening_query.id,
+        "call_id": assistant_call.id,
     }
     return Tenant(workspace=ws, token=token, ids=ids, marker=marker)
 

@@ -12,6 +12,8 @@ def include_all(app: FastAPI) -> None:
     from orchestre.analytics.reports_api import public_router as shared_reports_router
     from orchestre.analytics.reports_api import router as reports_router
     from orchestre.approvals.api import router as approvals_router
+    from orchestre.assistant.api import router as assistant_router
+    from orchestre.assistant.runtime import use_box
     from orchestre.assistant.community_api import router as assistant_community_router
     from orchestre.audit.api import router as audit_router
     from orchestre.calendar.api import feed_router as calendar_feed_router
@@ -32,6 +34,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.posts.api import router as posts_router
     from orchestre.publishing.api import router as publishing_router
     from orchestre.queueing.api import router as queueing_router
+    from orchestre.kit.keys import secret_box
     from orchestre.web.pages import mount_web
     from orchestre.workspaces.api import router as workspaces_router
 
@@ -57,6 +60,7 @@ def include_all(app: FastAPI) -> None:
         moderation_router,
         crisis_router,
         listening_router,
+        assistant_router,
         assistant_community_router,
     ):
         app.include_router(router, prefix="/api/v1")
@@ -69,4 +73,6 @@ def include_all(app: FastAPI) -> None:
     app.include_router(links_redirect_router)
     # Reports shared by a read-only link: the token in the address is the only key.
     app.include_router(shared_reports_router)
+    # The assistant reads its providers' keys with this application's keys (see runtime).
+    use_box(secret_box(app.state.settings))
     mount_web(app)

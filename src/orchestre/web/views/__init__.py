@@ -9,6 +9,7 @@ from orchestre.web.views import (
     analytics,
     approvals,
     areas,
+    assistant,
     calendar,
     campaign_ads,
     campaigns,
@@ -53,5 +54,6 @@ ROUTERS: list[APIRouter] = [
     campaigns.router,
     campaign_ads.router,
     listening.router,
+    assistant.router,
     areas.router,
 ]

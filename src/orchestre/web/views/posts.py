@@ -32,6 +32,7 @@ from orchestre.web.render import render
 from orchestre.web.session import CurrentWorkspace, WorkspaceView, WorkspaceWrite
 from orchestre.web.shell import list_channels, shell_context
 from orchestre.web.status import STATES, post_status
+from orchestre.web.views import assistant as assistant_views
 from orchestre.web.views.compose import OPTION_KEYS, live_for, variant_options
 from orchestre.workspaces.permissions import Permission
 
@@ -277,6 +278,7 @@ def new_post(request: Request, view: CurrentWorkspace) -> Response:
 def _after_save(
     request: Request, view: WorkspaceView, current: PostView, form: FormData
 ) -> Response:
+    assistant_views.record_drafts(view, current.post.id, form)
     if text(form, "action") != "submit":
         return redirect(f"{view.base}/posts/{current.post.id}/edit", "draft_saved")
     with attempt(view.db) as errors:
