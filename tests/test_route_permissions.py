@@ -80,6 +80,8 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"DELETE {W}/media/{{media_id}}": (P.POSTS_EDIT_ANY,),
     f"POST {W}/media/{{media_id}}/fix": (P.MEDIA_UPLOAD,),
     f"GET {W}/media/{{media_id}}/thumbnail": (P.POSTS_VIEW,),
+    f"GET {W}/media/{{media_id}}/usage": (P.POSTS_VIEW,),
+    f"GET {W}/media-library/facets": (P.POSTS_VIEW,),
     f"GET {W}/audit": (P.AUDIT_VIEW,),
     f"GET {W}/publishing": (P.POSTS_VIEW,),
     f"POST {W}/publishing/pause": (P.PUBLISHING_PAUSE,),

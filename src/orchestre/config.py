@@ -77,6 +77,19 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     mail_from: str = "orchestre@localhost"
+    # Media files: a local folder (data_dir/media) or an S3-compatible bucket. With S3,
+    # downloads are streamed through the application, or redirected to a presigned address
+    # valid media_s3_url_seconds (the bucket must then be reachable by browsers).
+    media_storage: Literal["local", "s3"] = "local"
+    media_s3_bucket: str | None = None
+    media_s3_endpoint_url: str | None = None
+    media_s3_region: str = "us-east-1"
+    media_s3_access_key_id: str | None = None
+    media_s3_secret_access_key: SecretStr | None = None
+    media_s3_prefix: str = ""
+    media_s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    media_s3_downloads: Literal["stream", "redirect"] = "stream"
+    media_s3_url_seconds: int = Field(default=300, ge=10, le=3600)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

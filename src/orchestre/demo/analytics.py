@@ -35,6 +35,7 @@ from orchestre.demo.story import PARIS, Cast, TimeMachine
 from orchestre.demo.story import _go_out as go_out
 from orchestre.insights.collection import collect_due
 from orchestre.kit.clock import utcnow
+from orchestre.media.storage import media_storage
 from orchestre.models import Channel
 from orchestre.models.analytics import CampaignResult
 from orchestre.models.editorial import Campaign
@@ -200,6 +201,7 @@ class _Library:
             filename,
             media_root=self._settings.media_dir,
             max_bytes=self._settings.max_upload_bytes,
+            storage=media_storage(self._settings),
         )
         return asset.id
 

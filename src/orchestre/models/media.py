@@ -5,6 +5,12 @@ A file fixed for a network ("Fix for Instagram") is a new asset derived from the
 `status` follows a video's conversion by a background job (processing -> ready | failed,
 `status_reason` saying why it failed). A video's cover frame is stored beside it
 (`thumbnail_key`).
+
+The library's columns: a title, a description, a folder (a slash-separated path, "" for
+the top), tags (stored as `,tag,tag,` so one LIKE finds a tag on every database), the
+licence of a bought or borrowed asset (source, licensor, expiry), and what is computed from
+the content: the orientation, the networks whose feed rules the file meets (`fits`, the same
+`,network,` shape; NULL until computed) and `search_text`, the folded words a search reads.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from __future__ import annotations
 import enum
 import uuid
 
-from sqlalchemy import BigInteger, ForeignKey, Numeric, String
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orchestre.kit.db import Base, IdMixin, TimestampMixin
@@ -22,6 +30,12 @@ class MediaStatus(enum.StrEnum):
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
+
+
+class Orientation(enum.StrEnum):
+    PORTRAIT = "portrait"
+    LANDSCAPE = "landscape"
+    SQUARE = "square"
 
 
 class MediaAsset(IdMixin, TimestampMixin, Base):
@@ -59,3 +73,15 @@ class MediaAsset(IdMixin, TimestampMixin, Base):
         String(16), default=MediaStatus.READY.value, server_default=MediaStatus.READY.value
     )
     status_reason: Mapped[str | None] = mapped_column(String(1000), default=None)
+    # The library: what people write about the asset, where they file it, its licence.
+    title: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    folder: Mapped[str] = mapped_column(String(255), default="", server_default="", index=True)
+    tags: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    licence_source: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    licensor: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    licence_expires_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    # Computed from the content and the text above (see posts.media_library).
+    orientation: Mapped[str | None] = mapped_column(String(16), default=None)
+    fits: Mapped[str | None] = mapped_column(String(500), default=None)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -160,6 +160,7 @@ def check(session: Session, actor: Actor, data: ComposeCheck) -> CheckResult:
         media=tuple(facts_of(asset) for asset in media),
         media_limits=instance_media_limits(target.network, target.settings),
         media_status=tuple(asset.status for asset in media),
+        media_licence_expiry=tuple(asset.licence_expires_at for asset in media),
     )
     rules = EditorialRules.from_line(repository.editorial_line(session, actor.workspace_id))
     try:

@@ -1,17 +1,19 @@
 """Media use cases: upload (streamed, checked by content), list, serve, alt text, delete.
 
-Files live under `<media root>/<workspace id>/<media id>.<ext>` (a video's thumbnail
-beside it as `<media id>.thumb.jpg`). The file system is not transactional, so file moves
-follow the database: an upload's file is removed if the request's transaction rolls back,
-and a deleted media's files (and those of the files fixed from it) go only once the
-deletion is committed.
+Files are kept by a `MediaStorage` (`orchestre.media.storage`: a local folder by default,
+an S3-compatible bucket when configured) under the key `<workspace id>/<media id>.<ext>`
+(a video's thumbnail beside it as `<media id>.thumb.jpg`). Storage is not transactional,
+so file writes follow the database: an upload's file is removed if the request's
+transaction rolls back, and a deleted media's files (and those of the files fixed from it)
+go only once the deletion is committed.
+
+Callers that pass only `media_root` get the local folder; the routes pass the configured
+storage (`media_storage(settings)`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -24,8 +26,10 @@ from sqlalchemy.orm import Session, SessionTransaction
 from orchestre.audit.service import record, snapshot
 from orchestre.errors import Conflict, Forbidden, NotFound, TooLarge
 from orchestre.kit.pagination import Page, clamp_limit, decode_cursor_or_invalid
+from orchestre.media.storage import LocalStorage, MediaStorage
 from orchestre.models import MediaAsset
 from orchestre.posts import repository
+from orchestre.posts.media_library import compute
 from orchestre.posts.media_probe import measure, measured_columns
 from orchestre.workspaces.permissions import Actor, Permission
 
@@ -58,27 +62,45 @@ def when_transaction_ends(
 
 
 def remove_files(*paths: Path) -> Callable[[], None]:
+    """Local files to remove (kept for callers that store in the local folder)."""
+
     def remove() -> None:
         for path in paths:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+            path.unlink(missing_ok=True)
 
     return remove
 
 
 def stored_paths(asset: MediaAsset, media_root: Path) -> list[Path]:
-    """Every file stored for an asset: the media itself and its thumbnail if any."""
-    keys = [asset.storage_key, asset.thumbnail_key]
-    return [media_root / key for key in keys if key]
+    """The local files of an asset in the folder `media_root` (local storage only)."""
+    return [media_root / key for key in stored_keys(asset)]
 
 
-def stored_path(media_root: Path, key: str | None, missing: str) -> Path:
-    """The path of a stored key, refused (NotFound) outside the media root or when absent."""
-    root = media_root.resolve()
-    path = (root / key).resolve() if key else root
-    if not key or not path.is_relative_to(root) or not path.is_file():
+def remove_keys(storage: MediaStorage, *keys: str) -> Callable[[], None]:
+    def remove() -> None:
+        storage.delete(*keys)
+
+    return remove
+
+
+def storage_of(media_root: Path, storage: MediaStorage | None) -> MediaStorage:
+    """The storage to use: the one given, or the local folder `media_root`."""
+    return storage if storage is not None else LocalStorage(media_root)
+
+
+def stored_keys(asset: MediaAsset) -> list[str]:
+    """Every object stored for an asset: the media itself and its thumbnail if any."""
+    return [key for key in (asset.storage_key, asset.thumbnail_key) if key]
+
+
+def stored_path(storage: MediaStorage, key: str | None, missing: str) -> Path:
+    """A local file with a stored key's bytes (NotFound with `missing` when absent)."""
+    if not key:
         raise NotFound(missing, code="media_file_missing")
-    return path
+    try:
+        return storage.local_path(key)
+    except NotFound as exc:
+        raise NotFound(missing, code="media_file_missing") from exc
 
 
 def _receive(stream: BinaryIO, folder: Path, max_bytes: int) -> tuple[Path, int, str]:
@@ -119,20 +141,20 @@ def upload(
     media_root: Path,
     max_bytes: int,
     alt_text: str = "",
+    storage: MediaStorage | None = None,
 ) -> MediaAsset:
     """Store an uploaded file after identifying it by its content; returns the new asset."""
     actor.require(P.MEDIA_UPLOAD)
-    temp, size, sha256 = _receive(stream, media_root / INCOMING, max_bytes)
+    store = storage_of(media_root, storage)
+    temp, size, sha256 = _receive(stream, store.work_dir, max_bytes)
     try:
         measured = measure(temp)
         media_id = uuid.uuid4()
         key = f"{actor.workspace_id}/{media_id}.{measured.extension}"
-        final = media_root / key
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp, final)
+        store.put_file(key, temp, measured.content_type)
     finally:
         temp.unlink(missing_ok=True)
-    when_transaction_ends(session, on_rollback=remove_files(final))
+    when_transaction_ends(session, on_rollback=remove_keys(store, key))
     asset = MediaAsset(
         id=media_id,
         workspace_id=actor.workspace_id,
@@ -143,6 +165,7 @@ def upload(
         storage_key=key,
         alt_text=alt_text[:1500],
     )
+    compute(asset)
     repository.add(session, asset)
     record(session, actor, "media.upload", "media", asset.id, after=snapshot(asset))
     return asset
@@ -176,23 +199,32 @@ def get_media(session: Session, actor: Actor, media_id: uuid.UUID) -> MediaAsset
     return _asset(session, actor, media_id)
 
 
+MISSING_FILE = "The file of this media is missing from storage; upload it again."
+MISSING_THUMBNAIL = "The thumbnail of this media is missing from storage."
+
+
 def media_file(
-    session: Session, actor: Actor, media_id: uuid.UUID, *, media_root: Path
+    session: Session,
+    actor: Actor,
+    media_id: uuid.UUID,
+    *,
+    media_root: Path,
+    storage: MediaStorage | None = None,
 ) -> tuple[MediaAsset, Path]:
-    """The asset and the path of its stored file, for serving."""
+    """The asset and a local file with its bytes (with S3: a cached copy), for work on it."""
     asset = get_media(session, actor, media_id)
-    path = stored_path(
-        media_root,
-        asset.storage_key,
-        "The file of this media is missing from storage; upload it again.",
-    )
+    path = stored_path(storage_of(media_root, storage), asset.storage_key, MISSING_FILE)
     return asset, path
 
 
-def thumbnail_file(
-    session: Session, actor: Actor, media_id: uuid.UUID, *, media_root: Path
-) -> Path:
-    """The JPEG cover frame of a video (stored when it was fixed), for previews."""
+def media_object(session: Session, actor: Actor, media_id: uuid.UUID) -> tuple[MediaAsset, str]:
+    """The asset and its storage key, for serving (the route asks the storage how)."""
+    asset = get_media(session, actor, media_id)
+    return asset, asset.storage_key
+
+
+def thumbnail_key(session: Session, actor: Actor, media_id: uuid.UUID) -> str:
+    """The storage key of a video's JPEG cover frame (stored when it was fixed)."""
     asset = get_media(session, actor, media_id)
     if asset.thumbnail_key is None and asset.status == "processing":
         raise NotFound(
@@ -204,9 +236,20 @@ def thumbnail_file(
             "This media has no thumbnail: thumbnails are made for videos fixed for a network.",
             code="thumbnail_missing",
         )
-    return stored_path(
-        media_root, asset.thumbnail_key, "The thumbnail of this media is missing from storage."
-    )
+    return asset.thumbnail_key
+
+
+def thumbnail_file(
+    session: Session,
+    actor: Actor,
+    media_id: uuid.UUID,
+    *,
+    media_root: Path,
+    storage: MediaStorage | None = None,
+) -> Path:
+    """A local file with the JPEG cover frame of a video, for previews."""
+    key = thumbnail_key(session, actor, media_id)
+    return stored_path(storage_of(media_root, storage), key, MISSING_THUMBNAIL)
 
 
 def update_alt_text(
@@ -218,12 +261,20 @@ def update_alt_text(
     _require_owner(actor, asset)
     before = snapshot(asset)
     asset.alt_text = alt_text
+    compute(asset)
     session.flush()
     record(session, actor, "media.update", "media", asset.id, before=before, after=snapshot(asset))
     return asset
 
 
-def delete_media(session: Session, actor: Actor, media_id: uuid.UUID, *, media_root: Path) -> None:
+def delete_media(
+    session: Session,
+    actor: Actor,
+    media_id: uuid.UUID,
+    *,
+    media_root: Path,
+    storage: MediaStorage | None = None,
+) -> None:
     """Refused while a variant uses it or a file fixed from it; the files go after commit.
 
     The files fixed from this media (for a network) go with it: they are copies of it.
@@ -239,7 +290,7 @@ def delete_media(session: Session, actor: Actor, media_id: uuid.UUID, *, media_r
             "remove it from them first."
         )
         raise Conflict(message, code="media_in_use")
-    paths = [path for m in [asset, *derived] for path in stored_paths(m, media_root)]
+    keys = [key for m in [asset, *derived] for key in stored_keys(m)]
     for row in derived:
         derived_id, before = row.id, snapshot(row)
         repository.delete(session, row)
@@ -247,4 +298,4 @@ def delete_media(session: Session, actor: Actor, media_id: uuid.UUID, *, media_r
     before = snapshot(asset)
     repository.delete(session, asset)
     record(session, actor, "media.delete", "media", media_id, before=before)
-    when_transaction_ends(session, on_commit=remove_files(*paths))
+    when_transaction_ends(session, on_commit=remove_keys(storage_of(media_root, storage), *keys))

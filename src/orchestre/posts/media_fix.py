@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,17 +37,19 @@ from orchestre.connectors.rules.media_fix import ImageFix, VideoFix, fix_for
 from orchestre.connectors.rules.media_limits import FORMAT_NAMES, NAMES
 from orchestre.errors import Conflict, FieldError, Invalid, TooLarge, UnsupportedMedia
 from orchestre.media.images import ImageTarget, OutputFormat, process_image
+from orchestre.media.storage import MediaStorage
 from orchestre.media.video import VideoTarget, thumbnail, transcode
 from orchestre.models import MediaAsset
 from orchestre.models.media import MediaStatus
 from orchestre.posts import repository
 from orchestre.posts.media import (
-    INCOMING,
     get_media,
     media_file,
-    remove_files,
+    remove_keys,
+    storage_of,
     when_transaction_ends,
 )
+from orchestre.posts.media_library import compute
 from orchestre.posts.media_probe import Measured, facts_of, measure, measured_columns
 from orchestre.worker import enqueue
 from orchestre.workspaces.permissions import Actor, Permission
@@ -120,9 +122,11 @@ def fix_media(
     format: str = "feed",
     *,
     media_root: Path,
+    storage: MediaStorage | None = None,
 ) -> FixResult:
     """Make (or find) the asset derived from `media_id` for `network`'s `format`."""
     actor.require(P.MEDIA_UPLOAD)
+    store = storage_of(media_root, storage)
     _check_target(network, format)
     source = _original(session, actor, media_id)
     existing = _existing(session, actor, source, network, format)
@@ -140,9 +144,9 @@ def fix_media(
     if too_short:  # converting never lengthens a video
         raise _refuse(f"This file cannot be fixed for {_what(network, format)}: {too_short[0]}")
     if isinstance(plan, ImageFix):
-        asset = _fix_image(session, actor, source, network, format, plan, media_root)
+        asset = _fix_image(session, actor, source, network, format, plan, media_root, store)
     else:
-        asset = _start_video_fix(session, actor, source, network, format, media_root)
+        asset = _start_video_fix(session, actor, source, network, format, media_root, store)
     record(session, actor, "media.fix", "media", asset.id, after=snapshot(asset))
     return FixResult(asset, created=True)
 
@@ -188,8 +192,9 @@ def _fix_image(
     format: str,
     plan: ImageFix,
     media_root: Path,
+    store: MediaStorage,
 ) -> MediaAsset:
-    _, path = media_file(session, actor, source.id, media_root=media_root)
+    _, path = media_file(session, actor, source.id, media_root=media_root, storage=store)
     target = ImageTarget(
         format=_output_format(plan.format),
         max_width=plan.max_width,
@@ -202,14 +207,17 @@ def _fix_image(
     except (UnsupportedMedia, TooLarge) as exc:
         raise _refuse(exc.detail) from exc
     asset = _derived(actor, source, network, format, processed.extension)
-    final = media_root / asset.storage_key
-    final.parent.mkdir(parents=True, exist_ok=True)
-    final.write_bytes(processed.data)
-    when_transaction_ends(session, on_rollback=remove_files(final))
-    measured = measure(final)
+    store.work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=store.work_dir, suffix=".part") as out:
+        out.write(processed.data)
+        out.flush()
+        measured = measure(Path(out.name))
     _refuse_if_still_broken(network, format, measured)
+    store.put_bytes(asset.storage_key, processed.data, measured.content_type)
+    when_transaction_ends(session, on_rollback=remove_keys(store, asset.storage_key))
     _fill(asset, measured, hashlib.sha256(processed.data).hexdigest())
     asset.status = MediaStatus.READY.value
+    compute(asset)
     repository.add(session, asset)
     return asset
 
@@ -253,8 +261,10 @@ def _start_video_fix(
     network: str,
     format: str,
     media_root: Path,
+    store: MediaStorage,
 ) -> MediaAsset:
-    media_file(session, actor, source.id, media_root=media_root)  # refuse a missing file now
+    if not store.exists(source.storage_key):  # refuse a missing file now
+        media_file(session, actor, source.id, media_root=media_root, storage=store)
     asset = _derived(actor, source, network, format, "mp4")
     asset.kind = "video"
     asset.content_type = "video/mp4"
@@ -269,6 +279,7 @@ def _start_video_fix(
         media_id=str(asset.id),
         media_root=str(media_root),
         preset=VIDEO_PRESET,
+        storage="local" if storage_is_local(store) else "configured",
     )
     return asset
 
@@ -282,11 +293,13 @@ def finish_video_fix(
     media_id: uuid.UUID,
     media_root: Path,
     preset: str = VIDEO_PRESET,
+    storage: MediaStorage | None = None,
 ) -> None:
     """Convert a `processing` video asset from its original; ready or failed with the reason.
 
     Run again (a retry, a duplicate nudge), it does nothing once the asset is not processing.
     """
+    store = storage_of(media_root, storage)
     asset = repository.get_media(session, workspace_id, media_id)
     if asset is None or asset.status != MediaStatus.PROCESSING:
         return
@@ -308,11 +321,11 @@ def finish_video_fix(
         max_seconds=plan.max_seconds,
         preset=preset,
     )
-    incoming = media_root / INCOMING
+    incoming = store.work_dir
     incoming.mkdir(parents=True, exist_ok=True)
     temp = incoming / f"{asset.id}.mp4.part"
     try:
-        measured = transcode(media_root / source.storage_key, temp, target)
+        measured = transcode(store.local_path(source.storage_key), temp, target)
         cover = thumbnail(
             temp,
             min(THUMBNAIL_AT_SECONDS, (measured.duration_seconds or 0) / 2),
@@ -331,7 +344,7 @@ def finish_video_fix(
         temp.unlink(missing_ok=True)
         _fail(asset, "even converted, " + " ".join(broken))
         return
-    _store_video(session, asset, temp, cover, measured, media_root)
+    _store_video(session, asset, temp, cover, measured, store)
 
 
 def _store_video(
@@ -340,24 +353,29 @@ def _store_video(
     temp: Path,
     cover: bytes,
     measured: Measured,
-    media_root: Path,
+    store: MediaStorage,
 ) -> None:
-    final = media_root / asset.storage_key
     thumb_key = f"{asset.workspace_id}/{asset.id}.thumb.jpg"
-    thumb = media_root / thumb_key
-    final.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     with temp.open("rb") as handle:
         while chunk := handle.read(1024 * 1024):
             digest.update(chunk)
-    os.replace(temp, final)
-    thumb.write_bytes(cover)
-    when_transaction_ends(session, on_rollback=remove_files(final, thumb))
+    store.put_file(asset.storage_key, temp, "video/mp4")
+    store.put_bytes(thumb_key, cover, "image/jpeg")
+    when_transaction_ends(session, on_rollback=remove_keys(store, asset.storage_key, thumb_key))
     _fill(asset, measured, digest.hexdigest())
     asset.thumbnail_key = thumb_key
     asset.status = MediaStatus.READY.value
     asset.status_reason = None
+    compute(asset)
     session.flush()
+
+
+def storage_is_local(store: MediaStorage) -> bool:
+    """Whether the job may rebuild the storage from its media root alone."""
+    from orchestre.media.storage import LocalStorage
+
+    return isinstance(store, LocalStorage)
 
 
 def _fail(asset: MediaAsset, reason: str) -> None:

@@ -17,7 +17,7 @@ from orchestre.errors import FieldError, Invalid, NotFound, TransitionRefused
 from orchestre.kit.clock import as_utc, utcnow
 from orchestre.kit.timezones import local_to_utc
 from orchestre.models import Post, PostVariant, VariantState
-from orchestre.posts import repository, service, states
+from orchestre.posts import media_library, repository, service, states
 from orchestre.posts.schemas import ScheduleCreate, UnscheduleCreate
 from orchestre.publishing import planning
 from orchestre.workspaces.permissions import Actor, Permission
@@ -128,6 +128,7 @@ def schedule(
             code="review_required",
             errors=[error for _, error in refused],
         )
+    media_library.refuse_expired_licences(session, targets, when)
     before = service.audit_picture(post)
     for variant in targets:
         if variant.state != S.SCHEDULED:

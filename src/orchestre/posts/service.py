@@ -123,6 +123,7 @@ def findings_of(
         media=tuple(facts_of(asset) for asset in media) if media is not None else (),
         media_limits=instance_media_limits(channel.network, channel.settings or {}),
         media_status=tuple(asset.status for asset in media or ()),
+        media_licence_expiry=tuple(asset.licence_expires_at for asset in media or ()),
     )
     return check_variant(content, rules)
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from orchestre.connectors.rules import NETWORKS, MediaFacts, check_media, check_text
 from orchestre.connectors.rules.media import formats_for
 from orchestre.connectors.rules.media_limits import InstanceMediaLimits, mastodon_instance_limits
+from orchestre.kit.clock import utcnow
 from orchestre.kit.text import fold
 from orchestre.models import EditorialLine, Severity
 
@@ -71,6 +73,8 @@ class VariantContent:
     media_limits: InstanceMediaLimits | None = None
     # Each attached file's status: a file fixed for a network may still be converting.
     media_status: tuple[str, ...] = ()
+    # Each attached file's licence expiry (None: no limit): an expired file is refused.
+    media_licence_expiry: tuple[datetime | None, ...] = ()
     # The user-generated content the post was made from (orchestre.ugc): each creator's
     # rights and how this variant's network credits them.
     ugc: tuple[UgcUse, ...] = ()
@@ -330,6 +334,29 @@ def check_ugc_rights(content: VariantContent, rules: EditorialRules) -> list[Fin
     return findings
 
 
+def check_media_licence(content: VariantContent, rules: EditorialRules) -> list[Finding]:
+    """A file whose licence is over (the media library's expiry date) cannot go out."""
+    now = utcnow()
+    findings = []
+    for index, expires in enumerate(content.media_licence_expiry):
+        if expires is not None and expires <= now:
+            message = (
+                "The licence of this file ended on "
+                f"{expires:%Y-%m-%d %H:%M} UTC; renew it in the media library or remove the file."
+            )
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    f"media[{index}]",
+                    "media.licence",
+                    message,
+                    expires.isoformat(),
+                    now.isoformat(),
+                )
+            )
+    return findings
+
+
 DEFAULT_CHECKERS: tuple[Checker, ...] = (
     check_not_empty,
     check_banned_words,
@@ -337,6 +364,7 @@ DEFAULT_CHECKERS: tuple[Checker, ...] = (
     check_network_text,
     check_network_media,
     check_media_ready,
+    check_media_licence,
     check_ugc_rights,
 )
 

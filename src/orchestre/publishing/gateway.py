@@ -7,6 +7,7 @@ refreshed when they are about to expire). Tests and the benchmark give their own
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -29,6 +30,8 @@ from orchestre.channels.credentials import (
 )
 from orchestre.channels.service import read_credentials
 from orchestre.connectors.base import AppCredentials, DraftPost, Installation, MediaRef
+from orchestre.errors import NotFound
+from orchestre.media.storage import MediaStorage
 from orchestre.models import Channel, ChannelStatus, MediaAsset, PostVariant, VariantMedia
 
 
@@ -135,9 +138,11 @@ def draft_of(
     media_root: Path | None,
     *,
     media: bool = True,
+    storage: MediaStorage | None = None,
 ) -> DraftPost:
     """What the network is asked to publish for this variant (`media` False: the caller
-    knows it has none, so they are not looked up)."""
+    knows it has none, so they are not looked up). With a `storage`, each file is a local
+    copy it gives (an object store's files are downloaded once to its cache)."""
     options = dict(variant.options or {})
     thread = options.pop("thread", None)
     parts: Sequence[str] = (
@@ -145,7 +150,7 @@ def draft_of(
     )
     return DraftPost(
         text=variant.text,
-        media=_media_refs(session, variant, media_root) if media else [],
+        media=_media_refs(session, variant, media_root, storage) if media else [],
         link=variant.link_url,
         first_comment=variant.first_comment or None,
         thread=parts,
@@ -154,7 +159,12 @@ def draft_of(
     )
 
 
-def _media_refs(session: Session, variant: PostVariant, media_root: Path | None) -> list[MediaRef]:
+def _media_refs(
+    session: Session,
+    variant: PostVariant,
+    media_root: Path | None,
+    storage: MediaStorage | None = None,
+) -> list[MediaRef]:
     rows = session.execute(
         select(MediaAsset)
         .join(VariantMedia, VariantMedia.media_id == MediaAsset.id)
@@ -164,6 +174,10 @@ def _media_refs(session: Session, variant: PostVariant, media_root: Path | None)
     refs = []
     for asset in rows:
         path = (media_root / asset.storage_key) if media_root else Path(asset.storage_key)
+        if storage is not None:
+            # A missing object keeps the plain path: the connector says the file is missing.
+            with contextlib.suppress(NotFound):
+                path = storage.local_path(asset.storage_key)
         refs.append(
             MediaRef(
                 uri=str(path),

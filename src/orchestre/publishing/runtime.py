@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from orchestre.channels.apps import access_for
 from orchestre.config import Settings
 from orchestre.connectors import registry
+from orchestre.media.storage import media_storage
 from orchestre.publishing import tasks
 from orchestre.publishing.gateway import ChannelGateway, Gateway
 from orchestre.publishing.policy import EnginePolicy
@@ -72,6 +73,7 @@ def start_publishing(
         policy=policy,
         limiter=limiter_from(settings, factory),
         media_root=settings.media_dir,
+        media_storage=media_storage(settings),
         link_base_url=settings.base_url,
     )
     tasks.configure(context)

@@ -48,6 +48,7 @@ from orchestre.connectors.base import (
 )
 from orchestre.delivery import events as delivery_events
 from orchestre.kit.clock import utcnow
+from orchestre.media.storage import MediaStorage
 from orchestre.models import (
     Channel,
     ChannelStatus,
@@ -78,6 +79,8 @@ class SendContext:
     policy: EnginePolicy = field(default_factory=EnginePolicy)
     limiter: Limiter | None = None
     media_root: Path | None = None
+    # Where media files are kept (None: the folder media_root).
+    media_storage: MediaStorage | None = None
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], datetime] = utcnow
     # Where the short-link redirector answers (None: links are never rewritten).
@@ -306,7 +309,12 @@ def _prepare(
     # only after finding nothing), so the account's posts since it are enough to look at.
     earlier_attempt = publication.sending_started_at or publication.due_at
     draft = draft_of(
-        session, variant, publication.client_ref, ctx.media_root, media=loaded.has_media
+        session,
+        variant,
+        publication.client_ref,
+        ctx.media_root,
+        media=loaded.has_media,
+        storage=ctx.media_storage,
     )
     if loaded.track_links and ctx.link_base_url:
         # The same short links on every attempt, so a lookup by content still matches.

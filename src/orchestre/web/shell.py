@@ -38,6 +38,7 @@ def _nav(view: WorkspaceView, section: str, queue_count: int) -> list[NavItem]:
         ("calendar", _("Calendar"), "calendar", f"{base}/calendar", 0),
         ("compose", _("Compose"), "compose", f"{base}/posts/new", 0),
         ("posts", _("Posts"), "posts", f"{base}/posts", 0),
+        ("media", _("Media library"), "posts", f"{base}/media", 0),
         ("approvals", _("Approvals"), "approvals", f"{base}/approvals", queue_count),
         (
             "publishing",

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from orchestre.errors import FieldError
+from orchestre.media.storage import media_storage
 from orchestre.posts import media_fix, media_panel
 from orchestre.web.forms import Form, attempt, text
 from orchestre.web.render import render
@@ -70,6 +71,7 @@ def fix(
             panel.channel.network,
             panel.format,
             media_root=view.viewer.settings.media_dir,
+            storage=media_storage(view.viewer.settings),
         )
     return _panel(request, view, post_id, variant_id, errors)
 
