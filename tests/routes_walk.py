@@ -274,6 +274,32 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     )
     db.add(assistant_call)
     db.flush()
+    from orchestre.models import AssistantPlan, AssistantPlanItem
+
+    plan = AssistantPlan(
+        workspace_id=ws.id,
+        weeks=1,
+        starts_at=utcnow() + timedelta(days=1),
+        ends_at=utcnow() + timedelta(days=8),
+        timezone="UTC",
+        language="en",
+        shares="equal",
+        source="offline",
+        prompt_id="planning.items/1",
+    )
+    db.add(plan)
+    db.flush()
+    plan_item = AssistantPlanItem(
+        workspace_id=ws.id,
+        plan_id=plan.id,
+        channel_id=channel.id,
+        slot_at=utcnow() + timedelta(days=2),
+        text=f"{marker} plan item",
+        source="offline",
+        prompt_id="planning.items/1",
+    )
+    db.add(plan_item)
+    db.flush()
     token_row = db.query(ApiToken).filter_by(workspace_id=ws.id).first()
     assert token_row is not None
     ids = {
@@ -307,6 +333,8 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "experiment_id": experiment.id,
         "ad_link_id": ad_link.id,
         "query_id": listening_query.id,
+        "plan_id": plan.id,
+        "plan_item_id": plan_item.id,
         "call_id": assistant_call.id,
     }
     return Tenant(workspace=ws, token=token, ids=ids, marker=marker)

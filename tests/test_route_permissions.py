@@ -120,6 +120,21 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"GET {W}/listening/mentions": (P.LISTENING_VIEW,),
     f"GET {W}/listening/health": (P.LISTENING_VIEW,),
     f"POST {W}/listening/collect": (P.LISTENING_MANAGE,),
+    # Content plans: the assistant proposes drafts (so posts.create too); readers of
+    # posts see plans and their AI drafts on the calendar.
+    f"POST {W}/assistant/plans": (P.ASSISTANT_USE, P.POSTS_CREATE),
+    f"GET {W}/assistant/plans/{{plan_id}}": (P.POSTS_VIEW,),
+    f"POST {W}/assistant/plans/{{plan_id}}/accept": (P.ASSISTANT_USE, P.POSTS_CREATE),
+    f"POST {W}/assistant/plans/{{plan_id}}/discard": (P.ASSISTANT_USE, P.POSTS_CREATE),
+    f"GET {W}/assistant/plan-items": (P.POSTS_VIEW,),
+    f"POST {W}/assistant/plan-items/{{plan_item_id}}/accept": (
+        P.ASSISTANT_USE,
+        P.POSTS_CREATE,
+    ),
+    f"POST {W}/assistant/plan-items/{{plan_item_id}}/discard": (
+        P.ASSISTANT_USE,
+        P.POSTS_CREATE,
+    ),
     # The assistant: its provider and call log for assistant.manage; writing for
     # assistant.use; a post's links to the calls that drafted it for its readers and writers.
     f"GET {W}/assistant/status": (P.ASSISTANT_USE,),

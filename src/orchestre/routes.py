@@ -13,8 +13,9 @@ def include_all(app: FastAPI) -> None:
     from orchestre.analytics.reports_api import router as reports_router
     from orchestre.approvals.api import router as approvals_router
     from orchestre.assistant.api import router as assistant_router
-    from orchestre.assistant.runtime import use_box
     from orchestre.assistant.community_api import router as assistant_community_router
+    from orchestre.assistant.planning_api import router as assistant_planning_router
+    from orchestre.assistant.runtime import use_box
     from orchestre.audit.api import router as audit_router
     from orchestre.calendar.api import feed_router as calendar_feed_router
     from orchestre.calendar.api import router as calendar_router
@@ -28,13 +29,13 @@ def include_all(app: FastAPI) -> None:
     from orchestre.inbox.api import router as inbox_router
     from orchestre.inbox.webhooks_api import router as inbox_webhooks_router
     from orchestre.insights.api import router as insights_router
+    from orchestre.kit.keys import secret_box
     from orchestre.listening.api import router as listening_router
     from orchestre.moderation.api import router as moderation_router
     from orchestre.moderation.crisis_api import router as crisis_router
     from orchestre.posts.api import router as posts_router
     from orchestre.publishing.api import router as publishing_router
     from orchestre.queueing.api import router as queueing_router
-    from orchestre.kit.keys import secret_box
     from orchestre.web.pages import mount_web
     from orchestre.workspaces.api import router as workspaces_router
 
@@ -62,6 +63,7 @@ def include_all(app: FastAPI) -> None:
         listening_router,
         assistant_router,
         assistant_community_router,
+        assistant_planning_router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(calendar_feed_router)

@@ -13,6 +13,7 @@ from orchestre.models.analytics import (
 )
 from orchestre.models.approval import ApprovalDecision, ApprovalStep, PostComment
 from orchestre.models.assistant import AssistantCall, AssistantProvider, PostAssistantCall
+from orchestre.models.assistant_plans import AssistantPlan, AssistantPlanItem, PlanItemStatus
 from orchestre.models.audit import AuditEntry
 from orchestre.models.calendar import CalendarFeed
 from orchestre.models.campaigns import (
@@ -69,6 +70,8 @@ __all__ = [
     "ApprovalDecision",
     "ApprovalStep",
     "AssistantCall",
+    "AssistantPlan",
+    "AssistantPlanItem",
     "AssistantProvider",
     "AuditEntry",
     "CalendarFeed",
@@ -114,6 +117,7 @@ __all__ = [
     "NetworkApp",
     "Notification",
     "OutboundState",
+    "PlanItemStatus",
     "Post",
     "PostAssistantCall",
     "PostComment",

@@ -115,6 +115,9 @@ def calendar_page(request: Request, view: CurrentWorkspace) -> Response:
             "eventsUrl": f"/api/v1/workspaces/{view.workspace.id}/calendar",
             "scheduleUrl": f"/api/v1/workspaces/{view.workspace.id}/posts/{{post_id}}/schedule",
             "postUrl": f"{view.base}/posts/{{post_id}}",
+            # The assistant's proposed drafts, a second source of events (assistant_plan).
+            "planItemsUrl": f"/api/v1/workspaces/{view.workspace.id}/assistant/plan-items",
+            "planItemUrl": f"{view.base}/assistant/plan-items/{{item_id}}",
             "timeZone": view.workspace.timezone,
             "locale": view.viewer.language.locale,
             **_opening(request),
@@ -123,6 +126,7 @@ def calendar_page(request: Request, view: CurrentWorkspace) -> Response:
                 "refused": _("This post cannot move there:"),
                 "loadFailed": _("The calendar could not load its posts. Try again."),
                 "attention": _("Needs attention"),
+                "aiDraft": _("AI draft"),
                 # The refusals a drop meets most, in the reader's language ({value}: the
                 # wall time of the drop); other refusals show the API's own words.
                 "reasons": _drop_refusals(view.workspace.timezone),

@@ -69,6 +69,27 @@
     };
   }
 
+  function toPlanEvent(item, label) {
+    var text = item.text.replace(/\s+/g, " ");
+    return {
+      id: "plan-" + item.id,
+      title: label + " · " + item.handle + " · " + (text.length > 60 ? text.slice(0, 60) + "…" : text),
+      start: item.slot_at,
+      allDay: false,
+      startEditable: false,
+      durationEditable: false,
+      className: "cal-event cal-ai-draft net-" + item.network + " plan-" + item.status,
+      extendedProps: { kind: "plan", plan_item_id: item.id, network: item.network, status: item.status, local_start: item.local_slot, variant_id: "", occurrence: 0 }
+    };
+  }
+
+  function openPlanItem(config, itemId) {
+    var dialog = document.getElementById("plan-item-dialog");
+    if (!dialog || !window.htmx) return;
+    window.htmx.ajax("GET", config.planItemUrl.replace("{item_id}", itemId), { target: "#plan-item-panel", swap: "innerHTML" })
+      .then(function () { if (!dialog.open) dialog.showModal(); });
+  }
+
   function updateExportLinks(start, end) {
     var range = "from=" + encodeURIComponent(start.toISOString()) + "&to=" + encodeURIComponent(end.toISOString());
     ["csv-export", "csv-export-semicolon"].forEach(function (id) {
@@ -97,26 +118,57 @@
       editable: true,
       eventDurationEditable: false,
       eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
-      events: function (info, success, failure) {
-        var params = filters();
-        params.from = info.start.toISOString();
-        params.to = info.end.toISOString();
-        updateExportLinks(info.start, info.end);
-        document.dispatchEvent(new CustomEvent("calendar:range", {
-          detail: { start: info.start, end: info.end, channelId: params.channel_id || null }
-        }));
-        fetch(config.eventsUrl + "?" + query(params), { credentials: "same-origin", headers: { Accept: "application/json" } })
-          .then(function (response) {
-            if (!response.ok) throw new Error(String(response.status));
-            return response.json();
-          })
-          .then(function (body) {
-            success(body.events.map(function (item) { return toEvent(item, config.postUrl); }));
-          })
-          .catch(function (error) { toast(messages.loadFailed, "error"); failure(error); });
-      },
+      eventSources: [
+        function (info, success, failure) {
+          var params = filters();
+          params.from = info.start.toISOString();
+          params.to = info.end.toISOString();
+          updateExportLinks(info.start, info.end);
+          document.dispatchEvent(new CustomEvent("calendar:range", {
+            detail: { start: info.start, end: info.end, channelId: params.channel_id || null }
+          }));
+          fetch(config.eventsUrl + "?" + query(params), { credentials: "same-origin", headers: { Accept: "application/json" } })
+            .then(function (response) {
+              if (!response.ok) throw new Error(String(response.status));
+              return response.json();
+            })
+            .then(function (body) {
+              success(body.events.map(function (item) { return toEvent(item, config.postUrl); }));
+            })
+            .catch(function (error) { toast(messages.loadFailed, "error"); failure(error); });
+        },
+        // The assistant's proposed drafts: shown apart ("AI draft"), never dragged.
+        function (info, success, failure) {
+          var params = filters();
+          if (!config.planItemsUrl || params.status) { success([]); return; }
+          var range = "from=" + encodeURIComponent(info.start.toISOString()) + "&to=" + encodeURIComponent(info.end.toISOString());
+          fetch(config.planItemsUrl + "?" + range, { credentials: "same-origin", headers: { Accept: "application/json" } })
+            .then(function (response) {
+              if (!response.ok) throw new Error(String(response.status));
+              return response.json();
+            })
+            .then(function (body) {
+              success(body.events.filter(function (item) {
+                return (!params.channel_id || item.channel_id === params.channel_id) &&
+                  (!params.pillar_id || item.pillar_id === params.pillar_id);
+              }).map(function (item) { return toPlanEvent(item, messages.aiDraft); }));
+            })
+            .catch(function (error) { toast(messages.loadFailed, "error"); failure(error); });
+        }
+      ],
       eventDidMount: function (info) {
         var item = info.event.extendedProps;
+        if (item.kind === "plan") {
+          info.el.setAttribute("data-plan-item", item.plan_item_id);
+          info.el.setAttribute("data-status", "ai-draft");
+          info.el.setAttribute("data-local-start", item.local_start);
+          info.el.setAttribute("tabindex", "0");
+          info.el.setAttribute("role", "button");
+          info.el.addEventListener("keydown", function (e) {
+            if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openPlanItem(config, item.plan_item_id); }
+          });
+          return;
+        }
         info.el.setAttribute("data-variant", item.variant_id);
         info.el.setAttribute("data-occurrence", item.occurrence);
         info.el.setAttribute("data-status", item.status);
@@ -128,6 +180,7 @@
       },
       eventClick: function (info) {
         if (info.jsEvent) info.jsEvent.preventDefault();
+        if (info.event.extendedProps.kind === "plan") { openPlanItem(config, info.event.extendedProps.plan_item_id); return; }
         window.location.href = config.postUrl.replace("{post_id}", info.event.extendedProps.post_id);
       },
       eventDrop: function (info) {
@@ -162,6 +215,8 @@
     window.orchestreCalendar = calendar;
     var form = document.getElementById("calendar-filters");
     if (form) form.addEventListener("change", function () { calendar.refetchEvents(); });
+    // A plan was proposed, or a draft accepted or discarded: show the calendar as it is now.
+    document.body.addEventListener("plan:changed", function () { calendar.refetchEvents(); });
     // An import's report arrived: show the posts it scheduled.
     document.body.addEventListener("htmx:afterSwap", function (event) {
       if (event.target && event.target.id === "import-report") calendar.refetchEvents();
