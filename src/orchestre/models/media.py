@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import enum
 import uuid
-
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text
