@@ -39,18 +39,34 @@ def _orientation(width: int | None, height: int | None) -> str | None:
 
 def upgrade() -> None:
     with op.batch_alter_table("media_assets", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("title", sa.String(length=255), server_default="", nullable=False))
+        batch_op.add_column(
+            sa.Column("title", sa.String(length=255), server_default="", nullable=False)
+        )
         batch_op.add_column(sa.Column("description", sa.Text(), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("folder", sa.String(length=255), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("tags", sa.String(length=2000), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("licence_source", sa.String(length=255), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("licensor", sa.String(length=255), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("licence_expires_at", orchestre.kit.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("folder", sa.String(length=255), server_default="", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("tags", sa.String(length=2000), server_default="", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("licence_source", sa.String(length=255), server_default="", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("licensor", sa.String(length=255), server_default="", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column(
+                "licence_expires_at", orchestre.kit.db.UTCDateTime(timezone=True), nullable=True
+            )
+        )
         batch_op.add_column(sa.Column("orientation", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("fits", sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column("search_text", sa.Text(), server_default="", nullable=False))
         batch_op.create_index("ix_media_assets_folder", ["folder"], unique=False)
-        batch_op.create_index("ix_media_assets_licence_expires_at", ["licence_expires_at"], unique=False)
+        batch_op.create_index(
+            "ix_media_assets_licence_expires_at", ["licence_expires_at"], unique=False
+        )
     # Existing assets: orientation and the words a search reads; `fits` stays NULL and is
     # computed by the application the first time a search needs it.
     media = sa.table(
@@ -64,7 +80,9 @@ def upgrade() -> None:
         sa.column("search_text", sa.Text()),
     )
     bind = op.get_bind()
-    rows = bind.execute(sa.select(media.c.id, media.c.filename, media.c.alt_text, media.c.width, media.c.height)).all()
+    rows = bind.execute(
+        sa.select(media.c.id, media.c.filename, media.c.alt_text, media.c.width, media.c.height)
+    ).all()
     for row in rows:
         bind.execute(
             media.update()
@@ -80,6 +98,16 @@ def downgrade() -> None:
     with op.batch_alter_table("media_assets", schema=None) as batch_op:
         batch_op.drop_index("ix_media_assets_licence_expires_at")
         batch_op.drop_index("ix_media_assets_folder")
-        for column in ("search_text", "fits", "orientation", "licence_expires_at", "licensor",
-                       "licence_source", "tags", "folder", "description", "title"):
+        for column in (
+            "search_text",
+            "fits",
+            "orientation",
+            "licence_expires_at",
+            "licensor",
+            "licence_source",
+            "tags",
+            "folder",
+            "description",
+            "title",
+        ):
             batch_op.drop_column(column)
