@@ -300,6 +300,18 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     )
     db.add(plan_item)
     db.flush()
+    from orchestre.models import ReviewLink, ReviewLinkPost
+
+    review_link = ReviewLink(
+        workspace_id=ws.id,
+        reviewer_name=f"{marker} reviewer",
+        token_hash=uuid.uuid4().hex + uuid.uuid4().hex,
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    db.add(review_link)
+    db.flush()
+    db.add(ReviewLinkPost(link_id=review_link.id, post_id=post.id))
+    db.flush()
     token_row = db.query(ApiToken).filter_by(workspace_id=ws.id).first()
     assert token_row is not None
     ids = {
@@ -333,6 +345,7 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "experiment_id": experiment.id,
         "ad_link_id": ad_link.id,
         "query_id": listening_query.id,
+        "review_link_id": review_link.id,
         "plan_id": plan.id,
         "plan_item_id": plan_item.id,
         "call_id": assistant_call.id,

@@ -12,6 +12,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.analytics.reports_api import public_router as shared_reports_router
     from orchestre.analytics.reports_api import router as reports_router
     from orchestre.approvals.api import router as approvals_router
+    from orchestre.approvals.review_links_api import router as review_links_router
     from orchestre.assistant.api import router as assistant_router
     from orchestre.assistant.community_api import router as assistant_community_router
     from orchestre.assistant.planning_api import router as assistant_planning_router
@@ -55,6 +56,7 @@ def include_all(app: FastAPI) -> None:
         ads_router,
         calendar_router,
         approvals_router,
+        review_links_router,
         audit_router,
         delivery_router,
         inbox_router,

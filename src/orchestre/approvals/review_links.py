@@ -232,6 +232,21 @@ def list_links(session: Session, actor: Actor) -> list[LinkView]:
     ]
 
 
+UNSHAREABLE = frozenset({"published", "publishing"})
+
+
+def candidate_posts(session: Session, actor: Actor, limit: int = 100) -> list[Post]:
+    """Posts worth showing a reviewer: recent ones not all published, posts in review first."""
+    actor.require(P.REVIEW_LINKS_MANAGE)
+    posts = [
+        p
+        for p in repo.recent_posts(session, actor.workspace_id, limit)
+        if p.variants and not all(v.state in UNSHAREABLE for v in p.variants)
+    ]
+    in_review = [p for p in posts if any(v.state == "in_review" for v in p.variants)]
+    return in_review + [p for p in posts if p not in in_review]
+
+
 def _own_link(session: Session, actor: Actor, link_id: uuid.UUID) -> ReviewLink:
     actor.require(P.REVIEW_LINKS_MANAGE)
     link = repo.get_link(session, actor.workspace_id, link_id)

@@ -88,6 +88,18 @@ def posts_of_link(session: Session, link: ReviewLink) -> list[Post]:
     return list(session.scalars(stmt))
 
 
+def recent_posts(session: Session, workspace_id: uuid.UUID, limit: int) -> list[Post]:
+    """The workspace's most recently changed posts, with their variants."""
+    stmt = (
+        select(Post)
+        .where(Post.workspace_id == workspace_id)
+        .order_by(Post.updated_at.desc(), Post.id)
+        .limit(limit)
+        .options(selectinload(Post.variants))
+    )
+    return list(session.scalars(stmt))
+
+
 def holds_post(session: Session, link: ReviewLink, post_id: uuid.UUID) -> bool:
     stmt = (
         select(ReviewLinkPost.post_id)

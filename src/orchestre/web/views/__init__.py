@@ -30,6 +30,7 @@ from orchestre.web.views import (
     publishing,
     queueing,
     reports,
+    review_links,
     settings,
     webhooks,
 )
@@ -60,6 +61,7 @@ ROUTERS: list[APIRouter] = [
     campaigns.router,
     campaign_ads.router,
     listening.router,
+    review_links.router,
     assistant.router,
     areas.router,
 ]
