@@ -174,3 +174,24 @@ def test_the_model_answer_is_read_as_json() -> None:
     for wrong in ("no json", "[]", '{"worked": "A."}'):
         with pytest.raises(ValueError, match=r"."):
             ex.parse(wrong)
+
+
+def test_too_few_posts_in_one_format_is_said(db: Session) -> None:
+    few = make_shop(db, timezone="UTC")
+    for n in range(6):
+        few.post(at(f"2030-03-{3 + n:02d} 10:00"), format="video", likes=50, reach=1000)
+    few.post(at("2030-03-20 10:00"), format="image", likes=10, reach=1000)
+    facts = gather(db, few.actor(), period=MARCH, now=NOW)
+    assert facts.comparisons == []
+    assert any("fewer than 5 measured posts" in s for s in ex.offline(facts).try_next)
+
+
+def test_one_format_with_enough_posts_is_not_called_thin(db: Session) -> None:
+    single = make_shop(db, timezone="UTC")
+    for n in range(6):
+        single.post(at(f"2030-03-{3 + n:02d} 10:00"), format="video", likes=50, reach=1000)
+    facts = gather(db, single.actor(), period=MARCH, now=NOW)
+    found = ex.offline(facts)
+    assert not any("fewer than" in s for s in found.try_next)
+    assert found.try_next[0].startswith("Try another format or pillar")
+    assert unmatched(found.text, facts.all(), "en", facts.names) == []

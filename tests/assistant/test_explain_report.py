@@ -17,8 +17,9 @@ from orchestre.models.analytics import Report
 from tests.analytics.kpi_support import Shop, at
 from tests.assistant.conftest import LLMServer, switch_on_provider
 from tests.assistant.test_explain import NOW, shop
+from tests.web.conftest import _catalogs  # the .mo files, for the French report
 
-__all__ = ["shop"]
+__all__ = ["_catalogs", "shop"]
 MARCH = {"period": "custom", "period_start": date(2030, 3, 1), "period_end": date(2030, 3, 31)}
 
 

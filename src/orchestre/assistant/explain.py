@@ -26,6 +26,7 @@ from orchestre.assistant import gateway
 from orchestre.assistant.explain_check import unmatched
 from orchestre.assistant.explain_facts import (
     MIN_CHANGE,
+    MIN_POSTS,
     Comparison,
     Facts,
     GroupFacts,
@@ -193,6 +194,17 @@ def _did_not_work(w: Writer, facts: Facts, compared: dict[str, Comparison]) -> l
     return found or [w.t(_("No figure fell markedly against the previous period."))]
 
 
+def _thin(facts: Facts) -> bool:
+    """Whether a format or pillar comparison was left out for want of posts: two or more
+    groups were used, but fewer than two had MIN_POSTS measured posts."""
+    for dimension in ("format", "pillar"):
+        measured = [g for g in facts.groups.get(dimension, []) if g.rate is not None]
+        enough = [g for g in measured if g.posts.value >= MIN_POSTS]
+        if len(measured) >= 2 and len(enough) < 2:
+            return True
+    return facts.posts.value < MIN_POSTS
+
+
 def _try_next(w: Writer, facts: Facts, compared: dict[str, Comparison]) -> list[str]:
     found = [_next_sentence(w, facts, c) for c in compared.values()]
     if facts.slot is not None:
@@ -212,7 +224,7 @@ def _try_next(w: Writer, facts: Facts, compared: dict[str, Comparison]) -> list[
                 "posts": s.posts.display,
             }
         )
-    if "format" not in compared or "pillar" not in compared:
+    if _thin(facts):
         found.append(
             w.t(
                 _(
@@ -223,7 +235,15 @@ def _try_next(w: Writer, facts: Facts, compared: dict[str, Comparison]) -> list[
             )
             % {"min": facts.min_posts.display, "posts": facts.posts.display}
         )
-    return found
+    return found or [
+        w.t(
+            _(
+                "Try another format or pillar on a few posts: with %(min)s measured posts or "
+                "more each, the next explanation can compare them."
+            )
+        )
+        % {"min": facts.min_posts.display}
+    ]
 
 
 def offline(facts: Facts) -> Explanation:
