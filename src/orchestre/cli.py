@@ -536,6 +536,7 @@ def rotate_key(
 
 
 def _reencrypt(settings: Settings, ring: list[str]) -> int:
+    from orchestre.assistant.configuration import rotate_keys as rotate_provider_keys
     from orchestre.channels.apps import AppsUnreadable, rotate_app_secrets
     from orchestre.channels.connect import rotate_attempt_secrets
     from orchestre.channels.service import CredentialsUnreadable, rotate_credentials
@@ -547,6 +548,7 @@ def _reencrypt(settings: Settings, ring: list[str]) -> int:
         channels = rotate_credentials(session, box)
         apps = rotate_app_secrets(session, box)
         rotate_attempt_secrets(session, box)  # connections under way survive the rotation
+        rotate_provider_keys(session, box)  # the assistant's model providers
         if apps:
             typer.echo(f"Re-encrypted the client secrets of {apps} network app(s).")
         return channels

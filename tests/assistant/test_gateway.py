@@ -233,3 +233,18 @@ def test_a_person_without_assistant_use_is_refused(db: Session, ws: Workspace) -
     reviewer = Actor(make_user(db).id, ws.id, frozenset({Role.REVIEWER}))
     with pytest.raises(Forbidden):
         _ask(db, reviewer)
+
+
+def test_key_rotation_moves_the_provider_key_to_the_new_key(
+    db: Session, actor: Actor, llm_server: LLMServer
+) -> None:
+    from orchestre.assistant import configuration, runtime
+    from orchestre.kit.crypto import SecretBox, new_key
+
+    old = runtime.box()
+    switch_on_provider(db, actor.workspace_id, llm_server.base_url, api_key="sk-rotated")
+    fresh = new_key()
+    assert configuration.rotate_keys(db, SecretBox([fresh, *old.keys])) >= 1
+    runtime.use_box(SecretBox([fresh]))
+    _ask(db, actor)
+    assert llm_server.requests[0].headers["Authorization"] == "Bearer sk-rotated"

@@ -252,3 +252,19 @@ def test_connection(session: Session, actor: Actor, box: SecretBox) -> Connectio
         return ConnectionTest(False, row.model, took, f"{exc.reason}: {exc.detail}")
     took = int((time.monotonic() - started) * 1000)
     return ConnectionTest(True, reply.model, took, reply.text.strip()[:200])
+
+
+def rotate_keys(session: Session, box: SecretBox) -> int:
+    """Re-encrypt every workspace's provider key under the box's newest key (key rotation,
+    `orchestre rotate-key`); a key no known key reads is left as it is. How many moved."""
+    moved = 0
+    for row in repository.providers_with_key(session):
+        if row.key_encrypted is None:
+            continue
+        try:
+            row.key_encrypted = box.rotate(row.key_encrypted)
+        except ValueError:
+            continue
+        moved += 1
+    session.flush()
+    return moved

@@ -229,3 +229,12 @@ def media(session: Session, workspace_id: uuid.UUID, media_id: uuid.UUID) -> Med
     return session.scalar(
         select(MediaAsset).where(MediaAsset.workspace_id == workspace_id, MediaAsset.id == media_id)
     )
+
+
+def providers_with_key(session: Session) -> list[AssistantProvider]:
+    """Every workspace's provider that holds a key (for key rotation, across workspaces)."""
+    return list(
+        session.scalars(
+            select(AssistantProvider).where(AssistantProvider.key_encrypted.is_not(None))
+        )
+    )
