@@ -312,6 +312,32 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     db.flush()
     db.add(ReviewLinkPost(link_id=review_link.id, post_id=post.id))
     db.flush()
+    # A contest taking entries, with one public entry.
+    from orchestre.models.ugc_contests import Contest, ContestEntry
+
+    contest = Contest(
+        workspace_id=ws.id,
+        kind="call_for_contributions",
+        title=f"{marker} contest",
+        opens_at=utcnow() - timedelta(days=1),
+        closes_at=utcnow() + timedelta(days=30),
+        status="open",
+        slug=f"contest-{uuid.uuid4().hex}",
+        ip_salt=uuid.uuid4().hex,
+    )
+    db.add(contest)
+    db.flush()
+    contest_entry = ContestEntry(
+        workspace_id=ws.id,
+        contest_id=contest.id,
+        source="public",
+        network="public",
+        external_id=f"{marker}-entry",
+        author_name=f"{marker} fan",
+        text=f"{marker} idea",
+    )
+    db.add(contest_entry)
+    db.flush()
     token_row = db.query(ApiToken).filter_by(workspace_id=ws.id).first()
     assert token_row is not None
     ids = {
@@ -345,6 +371,8 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "experiment_id": experiment.id,
         "ad_link_id": ad_link.id,
         "query_id": listening_query.id,
+        "contest_id": contest.id,
+        "entry_id": contest_entry.id,
         "review_link_id": review_link.id,
         "plan_id": plan.id,
         "plan_item_id": plan_item.id,

@@ -124,6 +124,21 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"GET {W}/listening/mentions": (P.LISTENING_VIEW,),
     f"GET {W}/listening/health": (P.LISTENING_VIEW,),
     f"POST {W}/listening/collect": (P.LISTENING_MANAGE,),
+    # Contests and calls for contributions (the public page is not an API route).
+    f"GET {W}/contests": (P.UGC_VIEW,),
+    f"POST {W}/contests": (P.UGC_MANAGE,),
+    f"GET {W}/contests/{{contest_id}}": (P.UGC_VIEW,),
+    f"PATCH {W}/contests/{{contest_id}}": (P.UGC_MANAGE,),
+    f"DELETE {W}/contests/{{contest_id}}": (P.UGC_MANAGE,),
+    f"POST {W}/contests/{{contest_id}}/collect": (P.UGC_MANAGE,),
+    f"GET {W}/contests/{{contest_id}}/entries": (P.UGC_VIEW,),
+    f"GET {W}/contests/{{contest_id}}/entries/{{entry_id}}": (P.UGC_VIEW,),
+    f"POST {W}/contests/{{contest_id}}/entries/{{entry_id}}/review": (P.UGC_MANAGE,),
+    f"PUT {W}/contests/{{contest_id}}/entries/{{entry_id}}/vote": (P.UGC_MANAGE,),
+    f"DELETE {W}/contests/{{contest_id}}/entries/{{entry_id}}/vote": (P.UGC_MANAGE,),
+    f"POST {W}/contests/{{contest_id}}/entries/{{entry_id}}/shortlist": (P.UGC_MANAGE,),
+    f"PUT {W}/contests/{{contest_id}}/winners": (P.UGC_MANAGE,),
+    f"POST {W}/contests/{{contest_id}}/announce": (P.UGC_MANAGE, P.POSTS_CREATE),
     # Content plans: the assistant proposes drafts (so posts.create too); readers of
     # posts see plans and their AI drafts on the calendar.
     f"POST {W}/assistant/plans": (P.ASSISTANT_USE, P.POSTS_CREATE),

@@ -62,6 +62,7 @@ from orchestre.models.publication import (
 )
 from orchestre.models.queueing import PostingSlot, RepeatKind, VariantRepeat
 from orchestre.models.review_link import ReviewLink, ReviewLinkPost
+from orchestre.models.ugc_contests import Contest, ContestEntry, ContestVote
 from orchestre.models.user import LoginAttempt, User, WebSession
 from orchestre.models.workspace import ApiToken, Membership, Workspace
 
@@ -90,6 +91,9 @@ __all__ = [
     "ChannelStatus",
     "ConnectAttempt",
     "ContentPillar",
+    "Contest",
+    "ContestEntry",
+    "ContestVote",
     "Conversation",
     "ConversationStatus",
     "CrisisAlert",

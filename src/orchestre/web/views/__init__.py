@@ -16,6 +16,8 @@ from orchestre.web.views import (
     campaigns,
     channels,
     compose,
+    contests,
+    contests_public,
     crisis,
     experiments,
     inbox,
@@ -63,5 +65,7 @@ ROUTERS: list[APIRouter] = [
     listening.router,
     review_links.router,
     assistant.router,
+    contests.router,
+    contests_public.router,
     areas.router,
 ]
