@@ -80,14 +80,20 @@ def address_hash(contest: Contest, address: str) -> str:
 
 
 def check_rate(
-    factory: sessionmaker[Session], contest: Contest, address: str, now: datetime | None = None
+    factory: sessionmaker[Session], slug: str, address: str, now: datetime | None = None
 ) -> None:
-    """Take a token for this address and this contest, in a transaction of its own."""
-    keys = [
-        (f"contest:{contest.id}:address:{address_hash(contest, address)}", PER_ADDRESS),
-        (f"contest:{contest.id}", PER_CONTEST),
-    ]
+    """Take a token for this address and this contest, in a transaction of its own.
+
+    Call it before the request's own transaction touches the database: on SQLite every
+    transaction takes the write lock when it begins, so a second one opened later by the
+    same request would wait for the first.
+    """
     with transaction(factory) as session:
+        contest = public_contest(session, slug)
+        keys = [
+            (f"contest:{contest.id}:address:{address_hash(contest, address)}", PER_ADDRESS),
+            (f"contest:{contest.id}", PER_CONTEST),
+        ]
         wait = take(session, keys, now or utcnow())
     if wait > 0:
         raise RateLimited(

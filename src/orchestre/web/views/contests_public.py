@@ -133,11 +133,11 @@ def _consent_version(form: FormData) -> int:
 @router.post(PAGE, response_class=HTMLResponse)
 async def submit(request: Request, slug: str, db: DB, settings: AppSettings) -> Response:
     locale = _language(request, settings)
-    contest = submissions.public_contest(db, slug)
     form = await request.form()
     sent, kept = form.get("submit_token"), request.cookies.get(COOKIE)
     if not (isinstance(sent, str) and kept and constant_time_equals(sent, kept)):
         problem = _("This form has expired. Reload the page and send it again.")
+        contest = submissions.public_contest(db, slug)
         return _page(request, contest, locale, form=form, problem=problem, status_code=403)
 
     def field(name: str) -> str:
@@ -145,13 +145,16 @@ async def submit(request: Request, slug: str, db: DB, settings: AppSettings) -> 
         return value if isinstance(value, str) else ""
 
     try:
-        submissions.check_rate(request.app.state.session_factory, contest, client_ip(request))
+        # Before `db` is first used: see check_rate.
+        submissions.check_rate(request.app.state.session_factory, slug, client_ip(request))
     except RateLimited as exc:
         headers = {"Retry-After": str(exc.retry_after)}
         problem = _(exc.detail)
+        contest = submissions.public_contest(db, slug)
         return _page(
             request, contest, locale, form=form, problem=problem, status_code=429, headers=headers
         )
+    contest = submissions.public_contest(db, slug)
     data = SubmissionInput(
         name=field("name"),
         email=field("email"),
