@@ -338,6 +338,22 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     )
     db.add(contest_entry)
     db.flush()
+    from orchestre.models.ugc import RightsTemplate, UgcItem
+
+    ugc_item = UgcItem(
+        workspace_id=ws.id,
+        source_kind="mention",
+        source_id=uuid.uuid4(),
+        network="sandbox",
+        external_id=f"{marker}-ugc",
+        author_handle=f"{marker}-creator",
+        text=f"{marker} ugc",
+    )
+    rights_template = RightsTemplate(
+        workspace_id=ws.id, name=f"{marker} template", language="en", body=f"{marker} #yes?"
+    )
+    db.add_all([ugc_item, rights_template])
+    db.flush()
     token_row = db.query(ApiToken).filter_by(workspace_id=ws.id).first()
     assert token_row is not None
     ids = {
@@ -371,6 +387,8 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "experiment_id": experiment.id,
         "ad_link_id": ad_link.id,
         "query_id": listening_query.id,
+        "item_id": ugc_item.id,
+        "template_id": rights_template.id,
         "contest_id": contest.id,
         "entry_id": contest_entry.id,
         "review_link_id": review_link.id,

@@ -286,6 +286,21 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     ),
     f"POST {W}/inbox/conversations/{{conversation_id}}/summary": (P.INBOX_VIEW, P.ASSISTANT_USE),
     f"POST {W}/crisis/alerts/{{alert_id}}/summary": (P.INBOX_VIEW, P.ASSISTANT_USE),
+    # The UGC board: every member sees it and the proof of the rights; its managers collect,
+    # ask creators (an answer in their thread) and make posts from granted items.
+    f"GET {W}/ugc/items": (P.UGC_VIEW,),
+    f"POST {W}/ugc/items": (P.UGC_MANAGE,),
+    f"GET {W}/ugc/proposals": (P.UGC_VIEW,),
+    f"GET {W}/ugc/items/{{item_id}}": (P.UGC_VIEW,),
+    f"PATCH {W}/ugc/items/{{item_id}}": (P.UGC_MANAGE,),
+    f"DELETE {W}/ugc/items/{{item_id}}": (P.UGC_MANAGE,),
+    f"POST {W}/ugc/items/{{item_id}}/rights/preview": (P.UGC_VIEW,),
+    f"POST {W}/ugc/items/{{item_id}}/rights": (P.UGC_MANAGE,),
+    f"POST {W}/ugc/items/{{item_id}}/posts": (P.UGC_MANAGE,),
+    f"GET {W}/ugc/templates": (P.UGC_VIEW,),
+    f"POST {W}/ugc/templates": (P.UGC_MANAGE,),
+    f"PUT {W}/ugc/templates/{{template_id}}": (P.UGC_MANAGE,),
+    f"DELETE {W}/ugc/templates/{{template_id}}": (P.UGC_MANAGE,),
 }
 
 

@@ -37,6 +37,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.posts.api import router as posts_router
     from orchestre.publishing.api import router as publishing_router
     from orchestre.queueing.api import router as queueing_router
+    from orchestre.ugc.api import router as ugc_router
     from orchestre.ugc.contests_api import router as contests_router
     from orchestre.web.pages import mount_web
     from orchestre.workspaces.api import router as workspaces_router
@@ -64,6 +65,7 @@ def include_all(app: FastAPI) -> None:
         moderation_router,
         crisis_router,
         listening_router,
+        ugc_router,
         contests_router,
         assistant_router,
         assistant_community_router,

@@ -20,7 +20,9 @@ messages: once each, threaded, with their authors, classified, then moderated.
    unclassified with `classify_error` (flagged), never lost.
 5. Moderation rules (`orchestre.moderation.rules.apply_rules`), in a savepoint: a failing
    rule leaves the messages in place.
-6. First-response bookkeeping (`orchestre.inbox.sla`): inbound messages start the timer,
+6. Answers to rights requests (`orchestre.ugc.rights.on_ingested`): a creator's #yes or
+   #no in the thread of a request decides it, with their message kept as proof.
+7. First-response bookkeeping (`orchestre.inbox.sla`): inbound messages start the timer,
    our own messages (written on the network, or sent from here) answer it.
 
 The caller owns the transaction: a poller commits the page together with its cursor.
@@ -131,6 +133,7 @@ def ingest_many(
     conversations = {c.id: c for c in threads.values()}
     inbound = [m for m in new if m.direction == Direction.INBOUND.value]
     _moderate(session, inbound)
+    _watch_rights(session, inbound)
     _bookkeep(session, new, conversations)
     session.flush()
     return new
@@ -649,6 +652,15 @@ def _moderate(session: Session, messages: list[InboxMessage]) -> None:
     except Exception:
         # The messages stay; a person sees them unmoderated rather than not at all.
         log.exception("moderation rules failed on %d message(s)", len(messages))
+
+
+def _watch_rights(session: Session, messages: list[InboxMessage]) -> None:
+    """A creator's answer to a rights request (orchestre.ugc) decides it as it arrives;
+    imported here, not above: the UGC package answers through the inbox."""
+    if messages:
+        from orchestre.ugc.rights import on_ingested
+
+        on_ingested(session, messages)
 
 
 def _bookkeep(

@@ -62,6 +62,14 @@ from orchestre.models.publication import (
 )
 from orchestre.models.queueing import PostingSlot, RepeatKind, VariantRepeat
 from orchestre.models.review_link import ReviewLink, ReviewLinkPost
+from orchestre.models.ugc import (
+    RightsRequest,
+    RightsState,
+    RightsTemplate,
+    UgcItem,
+    UgcPostLink,
+    UgcStatus,
+)
 from orchestre.models.ugc_contests import Contest, ContestEntry, ContestVote
 from orchestre.models.user import LoginAttempt, User, WebSession
 from orchestre.models.workspace import ApiToken, Membership, Workspace
@@ -140,9 +148,15 @@ __all__ = [
     "ResponseTarget",
     "ReviewLink",
     "ReviewLinkPost",
+    "RightsRequest",
+    "RightsState",
+    "RightsTemplate",
     "SavedReply",
     "Severity",
     "TrackedLink",
+    "UgcItem",
+    "UgcPostLink",
+    "UgcStatus",
     "User",
     "VariantMedia",
     "VariantRepeat",

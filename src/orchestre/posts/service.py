@@ -34,11 +34,13 @@ from orchestre.posts.schemas import (
 from orchestre.posts.validation import (
     EditorialRules,
     Finding,
+    UgcUse,
     VariantContent,
     check_variant,
     instance_media_limits,
     instance_options,
 )
+from orchestre.ugc import credits
 from orchestre.workspaces.permissions import Actor, Permission
 
 P = Permission
@@ -88,13 +90,15 @@ def post_views(session: Session, actor: Actor, posts: Sequence[Post]) -> list[Po
     media = repository.media_by_ids(
         session, actor.workspace_id, {link.media_id for v in variants for link in v.media}
     )
+    ugc = credits.uses_of_posts(session, actor.workspace_id, [p.id for p in posts])
     views = []
     for post in posts:
         items = []
         for variant in post.variants:
             channel = channels[variant.channel_id]
             assets = [media[link.media_id] for link in variant.media]
-            found = findings_of(variant, channel, rules, assets)
+            uses = credits.uses_on(ugc.get(post.id, ()), channel.network)
+            found = findings_of(variant, channel, rules, assets, uses)
             items.append(VariantView(variant, channel, assets, found))
         views.append(PostView(post, items))
     return views
@@ -109,8 +113,10 @@ def findings_of(
     channel: Channel,
     rules: EditorialRules,
     media: Sequence[MediaAsset] | None = None,
+    ugc: Sequence[UgcUse] = (),
 ) -> list[Finding]:
-    """The variant's findings; its media are checked when their assets are given."""
+    """The variant's findings; its media are checked when their assets are given, the
+    rights and credit of the creators' content it uses when `ugc` is given."""
     content = VariantContent(
         text=variant.text,
         first_comment=variant.first_comment,
@@ -124,6 +130,7 @@ def findings_of(
         media_limits=instance_media_limits(channel.network, channel.settings or {}),
         media_status=tuple(asset.status for asset in media or ()),
         media_licence_expiry=tuple(asset.licence_expires_at for asset in media or ()),
+        ugc=tuple(ugc),
     )
     return check_variant(content, rules)
 

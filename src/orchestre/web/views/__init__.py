@@ -34,6 +34,7 @@ from orchestre.web.views import (
     reports,
     review_links,
     settings,
+    ugc,
     webhooks,
 )
 
@@ -63,6 +64,7 @@ ROUTERS: list[APIRouter] = [
     campaigns.router,
     campaign_ads.router,
     listening.router,
+    ugc.router,
     review_links.router,
     assistant.router,
     contests.router,
