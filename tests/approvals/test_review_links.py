@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from orchestre.approvals import review_links as links
@@ -359,3 +360,49 @@ def test_a_revoked_link_cannot_act(db: Session, team: Team, signer: LinkSigner) 
     links.revoke_link(db, team.actor(db, team.smm), made.link.id)
     with pytest.raises(NotFound):
         links.act(db, signer, made.token, post.id, "comment", "late")
+
+
+# --- guessing ----------------------------------------------------------------------------
+
+
+def test_a_bad_signature_is_refused_without_reading_the_database(
+    db: Session, team: Team, signer: LinkSigner
+) -> None:
+    post = make_post(db, team.ws, team.author.user, team.channels)
+    made = _make(db, team, signer, [post.id])
+    token = made.token
+    db.expunge_all()  # nothing cached: any lookup would have to query
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    connection = db.connection()
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        with pytest.raises(NotFound):
+            links.resolve(db, signer, token[:-1] + ("A" if token[-1] != "A" else "B"))
+        assert statements == []
+        links.resolve(db, signer, token)
+        assert statements  # a good signature is looked up
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+
+
+def test_the_stored_hash_is_compared_in_constant_time(
+    db: Session, team: Team, signer: LinkSigner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post = make_post(db, team.ws, team.author.user, team.channels)
+    made = _make(db, team, signer, [post.id])
+    compared: list[tuple[str, str]] = []
+
+    def spy(a: str, b: str) -> bool:
+        compared.append((a, b))
+        return hmac.compare_digest(a.encode(), b.encode())
+
+    monkeypatch.setattr(links, "constant_time_equals", spy)
+    links.resolve(db, signer, made.token)
+    with pytest.raises(NotFound):
+        links.resolve(db, signer, signer.new_token(made.link.id))
+    assert len(compared) == 2
+    assert compared[0][0] == made.link.token_hash

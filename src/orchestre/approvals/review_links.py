@@ -4,7 +4,7 @@ A member with review_links.manage picks posts, names the reviewer, and gets an a
 (`/review/<token>`, shown once). Through it the reviewer sees those posts and approves
 them, requests changes or comments; each act lands in the post's approval history under
 the reviewer's name, "via review link". Whether an approval decides a review step is
-`service.counts_for_step`: only for the step the link was made for, by someone who may
+`rules.counts_for_step`: only for the step the link was made for, by someone who may
 decide it. Any failure to open a link (unknown, altered, expired, revoked) is the same
 404, so the answer tells a guesser nothing. See docs/review-links.md.
 """

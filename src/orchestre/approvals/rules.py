@@ -59,6 +59,33 @@ def refusal_to_decide(
     return None
 
 
+@dataclass(frozen=True)
+class ExternalReviewer:
+    """Someone without an account deciding through a review link (approvals.review_links)."""
+
+    link_id: uuid.UUID
+    name: str
+    email: str
+    step_id: uuid.UUID | None  # the step the link was made to decide, if any
+    granted_by: Actor | None  # who made the link, with the roles they hold today
+
+
+ADVISORY_STEP_NAME = "Outside review"
+
+
+def counts_for_step(
+    reviewer: ExternalReviewer, step: ApprovalStep | None, post: Post, decision: str
+) -> bool:
+    """An external decision decides a step only when the link was made for that very step
+    by someone who may, today, take this decision on this post; otherwise it advises."""
+    return (
+        step is not None
+        and reviewer.step_id == step.id
+        and reviewer.granted_by is not None
+        and refusal_to_decide(reviewer.granted_by, step, post.created_by, decision) is None
+    )
+
+
 def role_label(role: str) -> str:
     return role.replace("_", " ")
 

@@ -24,10 +24,12 @@ from sqlalchemy.orm import Session
 
 from orchestre.approvals import repository as repo
 from orchestre.approvals.rules import (
+    ADVISORY_STEP_NAME,
     APPROVED,
     CHANGES_REQUESTED,
     check_comment,
     clean_steps,
+    counts_for_step,
     current_step,
     excerpt,
     in_review,
@@ -37,6 +39,7 @@ from orchestre.approvals.rules import (
     step_dict,
 )
 from orchestre.approvals.rules import Decision as Decision  # re-exported for callers
+from orchestre.approvals.rules import ExternalReviewer as ExternalReviewer  # re-exported
 from orchestre.approvals.rules import StepSpec as StepSpec  # re-exported for callers
 from orchestre.audit.service import record
 from orchestre.errors import Forbidden, NotFound, TransitionRefused
@@ -391,33 +394,6 @@ def decide(
     )
     session.flush()
     return _review(session, post)
-
-
-@dataclass(frozen=True)
-class ExternalReviewer:
-    """Someone without an account deciding through a review link (approvals.review_links)."""
-
-    link_id: uuid.UUID
-    name: str
-    email: str
-    step_id: uuid.UUID | None  # the step the link was made to decide, if any
-    granted_by: Actor | None  # who made the link, with the roles they hold today
-
-
-ADVISORY_STEP_NAME = "Outside review"
-
-
-def counts_for_step(
-    reviewer: ExternalReviewer, step: ApprovalStep | None, post: Post, decision: str
-) -> bool:
-    """An external decision decides a step only when the link was made for that very step
-    by someone who may, today, take this decision on this post; otherwise it advises."""
-    return (
-        step is not None
-        and reviewer.step_id == step.id
-        and reviewer.granted_by is not None
-        and refusal_to_decide(reviewer.granted_by, step, post.created_by, decision) is None
-    )
 
 
 def decide_external(

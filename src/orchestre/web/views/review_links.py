@@ -172,7 +172,9 @@ def public_page(request: Request, token: str, db: DB, sign: Signer, language: La
         review = links.open_review(db, sign, token)
     except NotFound:
         return render(request, "review/gone.html", {}, status_code=404, headers=PUBLIC)
-    return render(request, "review/public.html", _public_context(review, token), headers=PUBLIC)
+    context = _public_context(review, token)
+    context["done_post"] = request.query_params.get("done", "")
+    return render(request, "review/public.html", context, headers=PUBLIC)
 
 
 @router.post("/review/{token}/posts/{post_id}", response_class=HTMLResponse)
@@ -205,6 +207,6 @@ def public_act(
     if not request.headers.get("hx-request"):
         if errors:
             raise Invalid(errors[0].message, code="invalid_review_act", errors=errors)
-        return redirect(f"/review/{token}#post-{post_id}")
+        return redirect(f"/review/{token}?done={post_id}#post-{post_id}")
     context.update(p=post, errors=errors, comment=comment if errors else "", done=not errors)
     return render(request, "review/_post.html", context, status_code=status, headers=PUBLIC)
