@@ -4,13 +4,25 @@ team's approval history and comments show what they did, "via review link"."""
 
 from __future__ import annotations
 
+import io
 import re
+import uuid
 
 from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.kit.clock import FrozenClock
-from orchestre.models import ApprovalStep, User, VariantState, Workspace
+from orchestre.models import (
+    ApprovalStep,
+    MediaAsset,
+    PostVariant,
+    User,
+    VariantMedia,
+    VariantState,
+    Workspace,
+)
 from tests.approvals.conftest import make_post
 from tests.factories import make_channel, make_member
 from tests.web.conftest import HTML, csrf_of
@@ -152,3 +164,73 @@ def test_a_form_error_is_shown_in_place(signed_in: TestClient, workspace: Worksp
     )
     assert bad.status_code == 422
     assert "A review link lasts 1 to 90 days." in bad.text
+
+
+def _png(size: tuple[int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_reviewer_sees_the_posts_images_and_nothing_else(
+    signed_in: TestClient, db: Session, workspace: Workspace, client: TestClient
+) -> None:
+    channel = make_channel(db, workspace)
+    author = make_member(db, workspace, "content_creator")
+    post = make_post(db, workspace, author, [channel], VariantState.IN_REVIEW, "Autumn menu")
+    other = make_post(db, workspace, author, [channel], VariantState.DRAFT, "Not shared")
+    library = signed_in.get(f"/w/{workspace.id}/media")
+    uploaded = signed_in.post(
+        f"/w/{workspace.id}/media/upload",
+        data={"csrf_token": csrf_of(library.text), "alt_text": "A pumpkin soup"},
+        files={"file": ("soup.png", _png((300, 200)), "image/png")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303
+    image_id = uuid.UUID(uploaded.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    video = MediaAsset(
+        workspace_id=workspace.id,
+        filename="clip.mp4",
+        kind="video",
+        content_type="video/mp4",
+        size_bytes=10,
+        sha256="0" * 64,
+        storage_key=f"{workspace.id}/clip-without-cover.mp4",
+    )
+    secret = MediaAsset(
+        workspace_id=workspace.id,
+        filename="secret.png",
+        kind="image",
+        content_type="image/png",
+        size_bytes=10,
+        sha256="1" * 64,
+        storage_key=f"{workspace.id}/secret.png",
+    )
+    db.add_all([video, secret])
+    db.flush()
+    variant, elsewhere = (
+        db.scalars(select(PostVariant).where(PostVariant.post_id == p.id)).one()
+        for p in (post, other)
+    )
+    db.add(VariantMedia(variant_id=variant.id, media_id=image_id, position=0))
+    db.add(VariantMedia(variant_id=variant.id, media_id=video.id, position=1))
+    db.add(VariantMedia(variant_id=elsewhere.id, media_id=secret.id, position=0))
+    db.flush()
+    db.expire_all()
+    path = _create(signed_in, workspace, post_ids=[str(post.id)])
+
+    reviewer = TestClient(client.app)
+    page = reviewer.get(path, headers=HTML)
+    assert page.status_code == 200
+    assert f'src="{path}/media/{image_id}" alt="A pumpkin soup"' in page.text
+    # The video has no cover frame: it is counted, not shown.
+    assert "1 photo or video attached (not shown here)." in page.text
+    shown = reviewer.get(f"{path}/media/{image_id}")
+    assert shown.status_code == 200
+    assert shown.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(shown.content)).size == (300, 200)
+    # A file of a post outside the link, a video without a cover, or a bad token: 404 alike.
+    assert reviewer.get(f"{path}/media/{secret.id}").status_code == 404
+    assert reviewer.get(f"{path}/media/{video.id}").status_code == 404
+    tampered = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
+    assert reviewer.get(f"{tampered}/media/{image_id}").status_code == 404

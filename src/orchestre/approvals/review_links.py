@@ -32,6 +32,7 @@ from orchestre.kit.crypto import constant_time_equals, token_hash
 from orchestre.models import (
     ApprovalDecision,
     Channel,
+    MediaAsset,
     Post,
     PostComment,
     PostVariant,
@@ -87,6 +88,7 @@ class LinkView:
 class PublicVariant:
     variant: PostVariant
     channel: Channel
+    media: tuple[MediaAsset, ...] = ()  # its files, in the variant's order
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,29 @@ def resolve(session: Session, signer: LinkSigner, token: str) -> ReviewLink:
     return link
 
 
+MISSING_FILE = "This file is no longer available."
+
+
+def viewable(asset: MediaAsset) -> bool:
+    """Whether a reviewer sees the file: an image, or a video with a cover frame."""
+    return asset.kind in ("image", "gif") or bool(asset.thumbnail_key)
+
+
+def shown_media(
+    session: Session, signer: LinkSigner, token: str, media_id: uuid.UUID
+) -> tuple[MediaAsset, str]:
+    """What the reviewer may see of a file attached to one of the link's posts: an image
+    itself, a video's cover frame when one was made; the asset and its storage key. Any
+    other file, or a link that does not work, is the same NotFound."""
+    link = resolve(session, signer, token)
+    asset = repo.media_in_link(session, link, media_id)
+    if asset is None:
+        raise _refused()
+    if not viewable(asset):
+        raise _refused()
+    return asset, asset.storage_key if asset.kind in ("image", "gif") else str(asset.thumbnail_key)
+
+
 def _reviewer(session: Session, link: ReviewLink) -> approvals.ExternalReviewer:
     granted_by: Actor | None = None
     if link.created_by is not None:
@@ -349,11 +374,19 @@ def review_of(session: Session, link: ReviewLink) -> PublicReview:
     )
     decisions = repo.decisions_via(session, link)
     written = repo.comments_via(session, link)
+    assets = repo.media_by_ids(
+        session, link.workspace_id, {m.media_id for p in posts for v in p.variants for m in v.media}
+    )
+
+    def files(variant: PostVariant) -> tuple[MediaAsset, ...]:
+        ordered = sorted(variant.media, key=lambda m: m.position)
+        return tuple(assets[m.media_id] for m in ordered if m.media_id in assets)
+
     shown = [
         PublicPost(
             post=post,
             variants=[
-                PublicVariant(v, channels[v.channel_id])
+                PublicVariant(v, channels[v.channel_id], files(v))
                 for v in post.variants
                 if v.channel_id in channels
             ],

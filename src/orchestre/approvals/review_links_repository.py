@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session, selectinload
 from orchestre.models import (
     ApprovalDecision,
     Channel,
+    MediaAsset,
     Post,
     PostComment,
     PostVariant,
     ReviewLink,
     ReviewLinkPost,
+    VariantMedia,
     Workspace,
 )
 
@@ -86,6 +88,34 @@ def posts_of_link(session: Session, link: ReviewLink) -> list[Post]:
         .options(selectinload(Post.variants).selectinload(PostVariant.media))
     )
     return list(session.scalars(stmt))
+
+
+def media_in_link(session: Session, link: ReviewLink, media_id: uuid.UUID) -> MediaAsset | None:
+    """A file attached to a variant of one of the link's posts, in the link's workspace."""
+    stmt = (
+        select(MediaAsset)
+        .join(VariantMedia, VariantMedia.media_id == MediaAsset.id)
+        .join(PostVariant, PostVariant.id == VariantMedia.variant_id)
+        .join(ReviewLinkPost, ReviewLinkPost.post_id == PostVariant.post_id)
+        .join(Post, Post.id == PostVariant.post_id)
+        .where(
+            MediaAsset.id == media_id,
+            MediaAsset.workspace_id == link.workspace_id,
+            ReviewLinkPost.link_id == link.id,
+            Post.workspace_id == link.workspace_id,
+        )
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def media_by_ids(
+    session: Session, workspace_id: uuid.UUID, ids: set[uuid.UUID]
+) -> dict[uuid.UUID, MediaAsset]:
+    if not ids:
+        return {}
+    stmt = select(MediaAsset).where(MediaAsset.workspace_id == workspace_id, MediaAsset.id.in_(ids))
+    return {asset.id: asset for asset in session.scalars(stmt)}
 
 
 def recent_posts(session: Session, workspace_id: uuid.UUID, limit: int) -> list[Post]:

@@ -200,7 +200,7 @@ def delete_campaign(
 # --- media ------------------------------------------------------------------------------------
 
 
-def _serve(
+def serve_stored(
     settings: Settings, key: str, content_type: str, filename: str | None, missing: str
 ) -> Response:
     """The stored bytes: a file response from the local folder, or from an object store a
@@ -379,7 +379,7 @@ def media_file(
 ) -> Response:
     """The stored file itself, served with the content type measured at upload."""
     asset, key = media.media_object(db, actor, media_id)
-    return _serve(settings, key, asset.content_type, asset.filename, media.MISSING_FILE)
+    return serve_stored(settings, key, asset.content_type, asset.filename, media.MISSING_FILE)
 
 
 @router.patch(
@@ -484,4 +484,4 @@ def media_thumbnail(
 ) -> Response:
     """The cover frame of a video fixed for a network, for previews."""
     key = media.thumbnail_key(db, actor, media_id)
-    return _serve(settings, key, "image/jpeg", None, media.MISSING_THUMBNAIL)
+    return serve_stored(settings, key, "image/jpeg", None, media.MISSING_THUMBNAIL)

@@ -22,6 +22,7 @@ from orchestre.deps import DB, AppSettings
 from orchestre.errors import FieldError, Forbidden, Invalid, NotFound
 from orchestre.kit.keys import load_keys
 from orchestre.models import ApprovalStep, Channel
+from orchestre.posts.library_api import serve_stored
 from orchestre.web import compose_preview, i18n
 from orchestre.web.forms import Form, attempt, redirect, text, texts
 from orchestre.web.i18n import gettext as _
@@ -126,11 +127,17 @@ class _Channel:
 
 @dataclass(frozen=True)
 class Shown:
-    """What posts/compose/_preview.html reads: a channel id and a network preview."""
+    """What posts/compose/_preview.html reads: a channel id and a network preview; and the
+    files the reviewer sees (images, videos' cover frames) beside those they cannot."""
 
     channel: _Channel
     preview: compose_preview.Preview
     media_count: int
+    shown_media: tuple[tuple[uuid.UUID, str], ...] = ()  # (media id, alt text)
+
+    @property
+    def hidden_media(self) -> int:
+        return self.media_count - len(self.shown_media)
 
 
 def _preview(variant: links.PublicVariant) -> Shown:
@@ -149,8 +156,9 @@ def _preview(variant: links.PublicVariant) -> Shown:
         link_url=v.link_url,
         options=options,
     )
-    # The reviewer does not see the files themselves: say how many there are instead.
-    return Shown(_Channel(f"{v.id}"), replace(built, needs_media=False), len(v.media))
+    # Images and videos' cover frames are shown through the link; other files are counted.
+    seen = tuple((a.id, a.alt_text) for a in variant.media if links.viewable(a))
+    return Shown(_Channel(f"{v.id}"), replace(built, needs_media=False), len(v.media), seen)
 
 
 def _public_context(review: links.PublicReview, token: str) -> dict[str, Any]:
@@ -175,6 +183,18 @@ def public_page(request: Request, token: str, db: DB, sign: Signer, language: La
     context = _public_context(review, token)
     context["done_post"] = request.query_params.get("done", "")
     return render(request, "review/public.html", context, headers=PUBLIC)
+
+
+@router.get("/review/{token}/media/{media_id}", response_class=Response)
+def public_media(
+    token: str, media_id: uuid.UUID, db: DB, sign: Signer, settings: AppSettings
+) -> Response:
+    """An image of one of the link's posts, or a video's cover frame; nothing else."""
+    asset, key = links.shown_media(db, sign, token, media_id)
+    content_type = asset.content_type if key == asset.storage_key else "image/jpeg"
+    response = serve_stored(settings, key, content_type, None, links.MISSING_FILE)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @router.post("/review/{token}/posts/{post_id}", response_class=HTMLResponse)
