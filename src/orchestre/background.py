@@ -42,7 +42,7 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     from orchestre.listening.runtime import start_listening
     from orchestre.moderation.crisis_runtime import start_crisis_watch
     from orchestre.publishing.runtime import start_publishing
-    from orchestre.ugc.contests_runtime import start_contest_collector
+    from orchestre.ugc.runtime import start_ugc_loop
 
     background = Background()
     background.loops.append(start_publishing(settings, factory))
@@ -57,5 +57,5 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     background.loops.append(start_pacing_watch(settings, factory))
     background.loops.append(start_ad_sync(settings, factory))
     background.loops.append(start_listening(settings, factory))
-    background.loops.append(start_contest_collector(settings, factory))
+    background.loops.append(start_ugc_loop(settings, factory))
     return background

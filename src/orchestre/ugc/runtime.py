@@ -1,6 +1,10 @@
-"""Contests collect their entries by themselves: every few minutes, each contest that is
-open, or closed within the last day (mentions published before the close are still
-arriving from listening), turns what listening and the inbox took in into entries.
+"""Community content's own clock, every few minutes:
+
+- rights requests whose wait ended without an answer expire (their items may be asked
+  again), so the board says so without anyone opening it;
+- contests collect their entries: each contest that is open, or closed within the last
+  day (mentions published before the close are still arriving from listening), turns
+  what listening and the inbox took in into entries.
 
 `orchestre serve` and each `orchestre worker` start one loop; a contest is locked while
 it is collected (PostgreSQL FOR UPDATE SKIP LOCKED; SQLite's single write lock), so
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -21,6 +26,7 @@ from orchestre.kit.db import for_update, transaction
 from orchestre.kit.loops import PeriodicLoop
 from orchestre.models.ugc_contests import Contest
 from orchestre.ugc.contests_collect import collect_contest
+from orchestre.ugc.rights import expire_overdue
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,19 @@ def due_contests(session: Session, now: datetime) -> list[uuid.UUID]:
     return [c.id for c in session.scalars(stmt) if c.hashtag or c.keywords]
 
 
+@dataclass(frozen=True)
+class Round:
+    expired: int  # rights requests that ended without an answer
+    added: int  # contest entries collected
+
+
+def run_round(factory: sessionmaker[Session], now: datetime | None = None) -> Round:
+    moment = now or utcnow()
+    with transaction(factory) as session:
+        expired = expire_overdue(session, None, moment)
+    return Round(expired=expired, added=collect_round(factory, moment))
+
+
 def collect_round(factory: sessionmaker[Session], now: datetime | None = None) -> int:
     """One round, one transaction per contest; how many entries were added."""
     moment = now or utcnow()
@@ -60,24 +79,28 @@ def collect_round(factory: sessionmaker[Session], now: datetime | None = None) -
     return added
 
 
-class ContestCollector(PeriodicLoop[int]):
-    name = "orchestre-contests"
+class UgcLoop(PeriodicLoop[Round]):
+    name = "orchestre-ugc"
 
     def __init__(self, factory: sessionmaker[Session], *, every: float = EVERY_SECONDS) -> None:
         super().__init__(every=every)
         self._factory = factory
 
-    def run_once(self) -> int:
-        return collect_round(self._factory)
+    def run_once(self) -> Round:
+        return run_round(self._factory)
 
-    def after_round(self, result: int) -> None:
-        if result:
-            log.info("contests: %d new entries collected", result)
+    def after_round(self, result: Round) -> None:
+        if result.expired or result.added:
+            log.info(
+                "ugc: %d rights requests expired, %d contest entries collected",
+                result.expired,
+                result.added,
+            )
 
 
-def start_contest_collector(settings: Settings, factory: sessionmaker[Session]) -> ContestCollector:
+def start_ugc_loop(settings: Settings, factory: sessionmaker[Session]) -> UgcLoop:
     """The production loop, started (stop it on exit)."""
     del settings
-    loop = ContestCollector(factory)
+    loop = UgcLoop(factory)
     loop.start()
     return loop

@@ -1,8 +1,10 @@
-"""Contests collect their entries in the background: open ones and those closed less than
-a day ago, each post once, drafts and long-closed contests left alone."""
+"""The UGC loop: contests collect their entries in the background (open ones and those
+closed less than a day ago, each post once, drafts and long-closed contests left alone),
+and rights requests whose wait ended expire."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -10,11 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.kit.clock import FrozenClock, utcnow
 from orchestre.models import ListeningQuery
-from orchestre.ugc import contests, contests_runtime
+from orchestre.models.ugc import RightsState, UgcStatus
+from orchestre.ugc import contests, rights, runtime, service
 from orchestre.ugc.contests import ContestChanges
+from orchestre.ugc.rights import RequestInput
 from orchestre.workspaces.permissions import Actor
 from tests.factories import make_workspace
 from tests.ugc.test_contests_service import actor, add_mention, contest_input, open_contest
+from tests.ugc.test_rights_stage import Stage, staged
 
 
 @pytest.fixture
@@ -57,8 +62,8 @@ def test_a_round_collects_open_and_just_closed_contests_once(
         add_mention(db, owner, query, text, at, external_id=f"m-{row.id}")
     db.commit()
 
-    assert contests_runtime.collect_round(session_factory) == 2
-    assert contests_runtime.collect_round(session_factory) == 0
+    assert runtime.collect_round(session_factory) == 2
+    assert runtime.collect_round(session_factory) == 0
     db.expire_all()
     counts = {
         row.title: len(contests.list_entries(db, owner, row.id))
@@ -66,4 +71,27 @@ def test_a_round_collects_open_and_just_closed_contests_once(
     }
     assert counts == {"Summer photos": 1, "Spring photos": 1, "Winter photos": 0, "Draft": 0}
     clock.advance(days=2)
-    assert contests_runtime.due_contests(db, utcnow()) == [running.id]
+    assert runtime.due_contests(db, utcnow()) == [running.id]
+
+
+@pytest.fixture
+def stage(db: Session, clock: FrozenClock) -> Iterator[Stage]:
+    yield from staged(db, clock)
+
+
+def test_a_round_expires_unanswered_rights_requests_without_anyone_looking(
+    stage: Stage, session_factory: sessionmaker[Session]
+) -> None:
+    message = stage.comment("My photo https://img.example/shot.jpg")
+    item = service.collect_message(stage.db, stage.actor, message.id)
+    request = rights.request_rights(stage.db, stage.actor, item.id, RequestInput(wait_days=1))
+    stage.send(request)
+    stage.db.flush()
+    assert runtime.run_round(session_factory).expired == 0
+    stage.world.clock.advance(days=1, minutes=1)
+    assert runtime.run_round(session_factory).expired == 1
+    stage.db.refresh(request)
+    stage.db.refresh(item)
+    assert request.state == RightsState.EXPIRED
+    assert item.status == UgcStatus.EXPIRED
+    assert runtime.run_round(session_factory).expired == 0
