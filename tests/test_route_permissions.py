@@ -139,6 +139,7 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"POST {W}/contests/{{contest_id}}/entries/{{entry_id}}/shortlist": (P.UGC_MANAGE,),
     f"PUT {W}/contests/{{contest_id}}/winners": (P.UGC_MANAGE,),
     f"POST {W}/contests/{{contest_id}}/announce": (P.UGC_MANAGE, P.POSTS_CREATE),
+    f"POST {W}/contests/{{contest_id}}/poll": (P.UGC_MANAGE, P.POSTS_CREATE),
     # Content plans: the assistant proposes drafts (so posts.create too); readers of
     # posts see plans and their AI drafts on the calendar.
     f"POST {W}/assistant/plans": (P.ASSISTANT_USE, P.POSTS_CREATE),

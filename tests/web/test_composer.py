@@ -237,3 +237,45 @@ def test_video_networks_and_facebook_previews(
     assert '<span class="pv-hashtag">#Printemps</span>' in threads
     live = _block(html, f"live-{found['tiktok'].id}")
     assert "/ 2,200 characters" in live
+
+
+def test_a_poll_is_saved_checked_live_and_shown_again_in_the_editor(
+    signed_in: TestClient, db: Session, workspace: Workspace, channels: dict[str, Channel]
+) -> None:
+    x, linkedin = channels["x"], channels["linkedin"]
+    html = _live(
+        signed_in,
+        workspace,
+        {
+            "base_text": "Which roast next?",
+            "channel_ids": [str(x.id), str(linkedin.id)],
+            f"poll-{x.id}": ["A very long choice of thirty chars", "Dark", "", ""],
+            f"poll-{linkedin.id}": ["Light", "Dark"],
+        },
+    )
+    assert 'data-rule="poll.option.length"' in _block(html, f"live-{x.id}")
+    assert "A choice of the poll has 34 characters; X takes 25." in html
+    assert 'data-rule="poll.unsupported"' in _block(html, f"live-{linkedin.id}")
+    assert 'data-testid="poll-linkedin"' not in signed_in.get(f"/w/{workspace.id}/posts/new").text
+
+    csrf = csrf_of(signed_in.get(f"/w/{workspace.id}/posts/new").text)
+    response = signed_in.post(
+        f"/w/{workspace.id}/posts/new",
+        data={
+            "csrf_token": csrf,
+            "base_text": "Which roast next?",
+            "channel_ids": [str(x.id)],
+            f"poll-{x.id}": ["Light", "Dark", " ", ""],
+            f"poll_minutes-{x.id}": "4320",
+            "action": "save",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    post_id = re.search(r"/posts/([0-9a-f-]{36})", response.headers["location"]).group(1)  # type: ignore[union-attr]
+    (variant,) = db.query(PostVariant).filter_by(post_id=uuid.UUID(post_id)).all()
+    assert variant.options == {"poll": {"options": ["Light", "Dark"], "duration_minutes": 4320}}
+    page = signed_in.get(f"/w/{workspace.id}/posts/{post_id}/edit").text
+    assert 'data-testid="poll-x" open' in page
+    assert 'value="Light"' in page
+    assert '<option value="4320" selected>' in page

@@ -24,6 +24,7 @@ from typing import Any
 from orchestre.connectors.rules import NETWORKS, MediaFacts, check_media, check_text
 from orchestre.connectors.rules.media import formats_for
 from orchestre.connectors.rules.media_limits import InstanceMediaLimits, mastodon_instance_limits
+from orchestre.connectors.rules.poll import check_poll
 from orchestre.kit.clock import utcnow
 from orchestre.kit.text import fold
 from orchestre.models import EditorialLine, Severity
@@ -357,12 +358,21 @@ def check_media_licence(content: VariantContent, rules: EditorialRules) -> list[
     return findings
 
 
+def check_network_poll(content: VariantContent, rules: EditorialRules) -> list[Finding]:
+    """A poll only where the network has them, with its choices and duration in bounds."""
+    return [
+        Finding(Severity(v.severity), v.field, v.rule, v.message, v.limit, v.actual)
+        for v in check_poll(content.network, content.options, content.media_count)
+    ]
+
+
 DEFAULT_CHECKERS: tuple[Checker, ...] = (
     check_not_empty,
     check_banned_words,
     check_required_tags,
     check_network_text,
     check_network_media,
+    check_network_poll,
     check_media_ready,
     check_media_licence,
     check_ugc_rights,

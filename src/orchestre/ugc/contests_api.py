@@ -187,3 +187,18 @@ def announce(
         db, actor, contest_id, list(body.channel_ids), body.language
     )
     return s.Announced(post_id=view.post.id)
+
+
+@router.post(
+    CONTEST + "/poll", status_code=201, response_model=s.Announced, responses=problems(409, 422)
+)
+def community_vote(
+    workspace_id: uuid.UUID, contest_id: uuid.UUID, body: s.PollIn, actor: CurrentActor, db: DB
+) -> s.Announced:
+    """A draft post whose poll lets the community vote among the first four shortlisted
+    entries, on channels whose network has polls (X, Mastodon); it goes through review and
+    scheduling like any post (ugc.manage and posts.create)."""
+    view = contests_announce.community_vote(
+        db, actor, contest_id, list(body.channel_ids), body.language, body.duration_minutes
+    )
+    return s.Announced(post_id=view.post.id)

@@ -114,6 +114,14 @@ class AnnounceIn(InputModel):
     language: str = Field(default="en", max_length=2, description="en or fr")
 
 
+class PollIn(InputModel):
+    channel_ids: list[LaxUUID] = Field(min_length=1, max_length=50)
+    language: str = Field(default="en", max_length=2, description="en or fr")
+    duration_minutes: int = Field(
+        default=1440, ge=5, le=43_829, description="How long the poll stays open"
+    )
+
+
 class Announced(OutputModel):
     post_id: uuid.UUID
 

@@ -17,6 +17,7 @@ NAMES = {
     "facebook": "Facebook",
     "tiktok": "TikTok",
     "youtube": "YouTube",
+    "sandbox": "Sandbox",
 }
 
 
@@ -49,6 +50,35 @@ def _too_long(v: Violation, name: str) -> str:
         _("Too long for %(network)s: %(actual)s of %(limit)s %(units)s. Shorten it by %(over)s.")
         % values
     )
+
+
+def _poll(v: Violation, name: str) -> str:
+    if v.rule == "poll.unsupported":
+        return _("%(network)s publishes no poll: remove the poll from this version.") % {
+            "network": name
+        }
+    if v.rule == "poll.options":
+        low, high = str(v.limit).split("-")
+        return _("A poll on %(network)s has %(low)s to %(high)s choices.") % {
+            "network": name,
+            "low": low,
+            "high": high,
+        }
+    if v.rule == "poll.option.empty":
+        return _("A choice of the poll is empty.")
+    if v.rule == "poll.option.length":
+        return _("A choice of the poll has %(actual)s characters; %(network)s takes %(limit)s.") % {
+            "network": name,
+            "actual": v.actual,
+            "limit": v.limit,
+        }
+    if v.rule == "poll.option.duplicate":
+        return _("Two choices of the poll are the same.")
+    if v.rule == "poll.duration":
+        return _("The poll's duration is outside what %(network)s allows.") % {"network": name}
+    if v.rule == "poll.media":
+        return _("A poll on %(network)s cannot go with photos or videos.") % {"network": name}
+    return _(v.message)
 
 
 def describe(v: Violation) -> str:
@@ -87,4 +117,6 @@ def describe(v: Violation) -> str:
         return _("The editorial line requires a mention of %(who)s.") % {"who": v.limit}
     if v.rule == "empty":
         return _("Write a text or attach a media.")
+    if v.rule.startswith("poll."):
+        return _poll(v, name)
     return _(v.message)

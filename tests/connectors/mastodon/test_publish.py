@@ -386,3 +386,19 @@ def test_a_first_comment_that_may_pass_later_is_retried_with_its_key(
     with pytest.raises(RetryableError):
         lumiere.publish(DraftPost(text="Le phare", first_comment="Crédits", client_ref="c-2"))
     assert [r for r in instance.requests if r.method == "DELETE"] == []
+
+
+def test_a_poll_goes_on_the_first_status_only(
+    lumiere: MastodonInstallation, instance: ReplayedInstance, statuses: StatusFactory
+) -> None:
+    lumiere.publish(
+        DraftPost(
+            text="Quel phare pour le prochain calendrier ?",
+            thread=["Votez avant dimanche !"],
+            options={"poll": {"options": ["Le Créac'h", "Ar-Men"], "duration_minutes": 1440}},
+        )
+    )
+    first, part = instance.sent("POST", STATUSES)
+    assert form(first)["poll[options][]"] == ["Le Créac'h", "Ar-Men"]
+    assert form(first)["poll[expires_in]"] == ["86400"]
+    assert not any(key.startswith("poll") for key in form(part))

@@ -289,3 +289,18 @@ def test_the_connector_declares_what_it_implements(x: XInstallation) -> None:
     assert Capability.HIDE_COMMENT in caps
     assert Capability.READ_MESSAGES not in caps
     assert Capability.PUBLISH_CAROUSEL not in caps
+
+
+def test_a_poll_is_sent_with_its_choices_and_duration(x: XInstallation, replay: Replay) -> None:
+    replay.on("POST", "/2/tweets", answer(201, "tweet_created.json"))
+    x.publish(
+        DraftPost(
+            text="Which colour next?",
+            options={"poll": {"options": ["Ochre", "Teal", "Plum"], "duration_minutes": 4320}},
+        )
+    )
+    (sent,) = replay.requests
+    assert replay.body(sent) == {
+        "text": "Which colour next?",
+        "poll": {"options": ["Ochre", "Teal", "Plum"], "duration_minutes": 4320},
+    }

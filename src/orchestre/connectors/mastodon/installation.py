@@ -35,6 +35,7 @@ from orchestre.connectors.mastodon.wire import (
     parse_time,
     public_post,
 )
+from orchestre.connectors.rules.poll import poll_of
 from orchestre.kit.clock import utcnow
 
 log = logging.getLogger("orchestre.connectors.mastodon")
@@ -125,7 +126,9 @@ class MastodonInstallation(BaseInstallation):
             text = f"{text}\n\n{draft.link}" if text else draft.link
         media_ids = [upload(self._client, media, self._media_wait) for media in draft.media]
         ref = draft.client_ref
-        root = self._post_status(text, settings, media_ids=media_ids, key=ref, ref=ref)
+        root = self._post_status(
+            text, settings, media_ids=media_ids, key=ref, ref=ref, extra=_poll_fields(draft.options)
+        )
         # The content warning introduces the post; the other statuses go without it.
         follow_up = {k: v for k, v in settings.items() if k != "spoiler_text"}
         parts = self._post_thread(root, draft.thread, follow_up, ref)
@@ -248,12 +251,14 @@ class MastodonInstallation(BaseInstallation):
         reply_to: str | None = None,
         key: str | None,
         ref: str | None,
+        extra: Sequence[tuple[str, str]] = (),
     ) -> dict[str, Any]:
         form: list[tuple[str, str]] = [("status", text)]
         form += [("media_ids[]", media_id) for media_id in media_ids]
         if reply_to:
             form.append(("in_reply_to_id", reply_to))
         form += list(settings.items())
+        form += extra
         headers = {"Idempotency-Key": key} if key else {}
         response = call(
             self._client,
@@ -344,6 +349,15 @@ def _status_settings(options: Mapping[str, Any]) -> dict[str, str]:
     if options.get("sensitive"):
         settings["sensitive"] = "true"
     return settings
+
+
+def _poll_fields(options: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A poll on the first status: `poll[options][]` and `poll[expires_in]` in seconds."""
+    poll = poll_of(options)
+    if poll is None:
+        return []
+    fields = [("poll[options][]", choice) for choice in poll.options]
+    return [*fields, ("poll[expires_in]", str(poll.duration_minutes * 60))]
 
 
 def _grouped(form: list[tuple[str, str]]) -> dict[str, str | list[str]]:

@@ -36,6 +36,7 @@ from orchestre.connectors.base import (
     RetryableError,
 )
 from orchestre.connectors.fingerprint import ListedPost, Listing, media_kind
+from orchestre.connectors.rules.poll import poll_of
 from orchestre.connectors.sandbox import audience
 from orchestre.connectors.sandbox.refusals import (
     BASE_URL,
@@ -102,6 +103,7 @@ class _Post:
     parts: list[str] = field(default_factory=list)
     first_comment_id: str | None = None
     deleted: bool = False
+    poll: tuple[str, ...] = ()  # the poll's choices, when the post has one
 
 
 class _ProcessClock:
@@ -260,6 +262,12 @@ class SandboxNetwork:
             if reply is not None and reply.external_id not in self._deleted:
                 return reply
             return None
+
+    def poll_choices(self, external_id: str) -> tuple[str, ...]:
+        """The choices of a post's poll (none when it has no poll), as the network shows them."""
+        with self._lock:
+            post = self._posts.get(external_id)
+            return post.poll if post is not None else ()
 
     def list_posts(self, account_id: str, start: datetime) -> Listing:
         """The account's own posts (not replies) created since `start`, newest first, as a
@@ -491,6 +499,9 @@ class SandboxNetwork:
             parent_id=parent_id,
             curve=curve,
         )
+        poll = poll_of(draft.options) if draft and parent_id is None else None
+        if poll is not None:
+            post.poll = poll.options
         self._posts[external_id] = post
         if post.client_ref:
             self._by_ref.setdefault((acc.external_id, post.client_ref), []).append(external_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from orchestre.connectors.base import DraftPost, PermanentError
+from orchestre.connectors.rules.poll import check_poll
 
 NETWORK = "sandbox"
 MAX_TEXT = 500
@@ -40,6 +41,9 @@ def check_draft(draft: DraftPost) -> None:
         check_text(part, f"thread part {number}")
     if draft.first_comment is not None:
         check_text(draft.first_comment, "first comment")
+    broken = check_poll(NETWORK, draft.options, len(draft.media))
+    if broken:
+        raise PermanentError(broken[0].message, network=NETWORK, code="invalid_poll")
     if len(draft.media) > MAX_MEDIA:
         raise PermanentError(
             f"The sandbox takes at most {MAX_MEDIA} media per post; this one has "

@@ -40,6 +40,7 @@ from orchestre.connectors.base import (
 )
 from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.oauth import OAuth2Spec, bearer_client, refresh
+from orchestre.connectors.rules.poll import poll_of
 from orchestre.connectors.x import reading
 from orchestre.connectors.x.ads import XAds
 from orchestre.connectors.x.listing import SETTLE, own_posts
@@ -227,6 +228,12 @@ class XInstallation(XAds, BaseInstallation):
             payload["media"] = {"media_ids": list(media_ids)}
         if reply_to:
             payload["reply"] = {"in_reply_to_tweet_id": reply_to}
+        poll = poll_of(options or {})
+        if poll is not None:
+            payload["poll"] = {
+                "options": list(poll.options),
+                "duration_minutes": poll.duration_minutes,
+            }
         settings = (options or {}).get("reply_settings")
         if settings:
             if settings not in REPLY_SETTINGS:

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from orchestre.connectors.rules.poll import KEY as POLL_KEY
 from orchestre.errors import DomainError
 from orchestre.models import Channel
 from orchestre.posts import compose
@@ -37,6 +38,8 @@ router = APIRouter(prefix="/w/{workspace_id}")
 # The network options the editor offers (what the connectors read from DraftPost.options).
 OPTION_KEYS = ("title", "privacy", "privacy_level", "format", "spoiler_text", "visibility")
 NEAR = 0.9  # a counter turns amber past 90 % of the limit
+POLL_MINUTES = 1440  # a poll stays open a day unless the person chose otherwise
+POLL_CHOICES = 4  # the editor offers four choice fields (the most X and Mastodon take)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,11 @@ def variant_options(form: FormData, cid: str) -> dict[str, Any]:
     thread = [part.strip() for part in texts(form, f"thread-{cid}") if part.strip()]
     if thread:
         options["thread"] = thread
+    choices = [choice.strip() for choice in texts(form, f"poll-{cid}") if choice.strip()]
+    if choices:
+        minutes = text(form, f"poll_minutes-{cid}").strip()
+        duration = int(minutes) if minutes.isdigit() else POLL_MINUTES
+        options[POLL_KEY] = {"options": choices, "duration_minutes": duration}
     return options
 
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from orchestre.connectors.rules.poll import supports_polls
 from orchestre.errors import FieldError, Invalid
 from orchestre.kit.timezones import local_to_utc
 from orchestre.models import ChannelStatus
@@ -121,6 +122,7 @@ def contest_page(request: Request, view: CurrentWorkspace, contest_id: uuid.UUID
     shown = request.query_params.get("show", "pending")
     shown = shown if shown in FILTERS else "pending"
     context = shell_context(request, view, "contests")
+    connected = [c for c in list_channels(view) if c.status == ChannelStatus.CONNECTED.value]
     context.update(
         contest=contest,
         entries=_entries(view, contest_id, shown),
@@ -133,13 +135,30 @@ def contest_page(request: Request, view: CurrentWorkspace, contest_id: uuid.UUID
         open_now=contests.accepting(contest),
         public_url=str(request.base_url).rstrip("/") + f"/c/{contest.slug}",
         can_manage=view.can(Permission.UGC_MANAGE),
-        announce_channels=[
-            c for c in list_channels(view) if c.status == ChannelStatus.CONNECTED.value
-        ],
+        announce_channels=connected,
+        poll_channels=[c for c in connected if supports_polls(c.network)],
         notice=notices().get(request.query_params.get("done", "")),
         here=f"{view.base}{PAGE}/{contest_id}?show={shown}",
     )
     return render(request, "ugc/contest.html", context)
+
+
+@router.post(PAGE + "/{contest_id}/poll")
+def community_vote(view: WorkspaceWrite, contest_id: uuid.UUID, form: Form) -> Response:
+    """The poll's draft post, opened in the editor for a last look before review."""
+    channel_ids = _uuids(texts(form, "channel_id"))
+    if not channel_ids:
+        raise Invalid("Choose at least one channel for the poll.")
+    minutes = text(form, "duration_minutes", "1440")
+    made = contests_announce.community_vote(
+        view.db,
+        view.actor,
+        contest_id,
+        channel_ids,
+        text(form, "language", "en"),
+        int(minutes) if minutes.isdigit() else contests_announce.POLL_MINUTES,
+    )
+    return redirect(f"{view.base}/posts/{made.post.id}/edit")
 
 
 def _back(view: WorkspaceView, contest_id: uuid.UUID, form: FormData, done: str) -> Response:

@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 
 from orchestre.approvals import comments as post_comments
 from orchestre.approvals import service as approvals
+from orchestre.connectors.rules.poll import poll_of
 from orchestre.errors import FieldError, Invalid
 from orchestre.posts import campaigns as campaign_service
 from orchestre.posts import editorial, scheduling
@@ -219,6 +220,10 @@ def _variant_values(item: Any) -> dict[str, Any]:
     for key in OPTION_KEYS:
         if options.get(key) is not None:
             values[f"opt-{cid}-{key}"] = str(options[key])
+    poll = poll_of(options)
+    if poll is not None:
+        values[f"poll-{cid}"] = list(poll.options)
+        values[f"poll_minutes-{cid}"] = str(poll.duration_minutes)
     return values
 
 
@@ -255,6 +260,7 @@ def _editor(
     if form is not None:
         for cid in selected:
             values[f"thread-{cid}"] = [p for p in texts(form, f"thread-{cid}") if p.strip()]
+            values[f"poll-{cid}"] = texts(form, f"poll-{cid}")
             values[f"media-{cid}"] = texts(form, f"media-{cid}")
     lives = live_for(view, form if form is not None else values, selected, current)
     context.update(
