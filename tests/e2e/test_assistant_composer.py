@@ -87,10 +87,16 @@ def test_offline_caption_from_a_brief(browser: Any, live_site: LiveSite, e2e_dat
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "assistant-composer-offline.png"), full_page=True)
 
+    # A short video's title and description, from the same text.
+    page.get_by_test_id("ai-video").click()
+    video = page.get_by_test_id("ai-video-text")
+    video.filter(has_text="sourdough").wait_for()
+    assert "Description" in video.inner_text()
+
     page.fill("#base_text", text + "\nSee you there!")
     page.get_by_test_id("save-draft").click()
     page.wait_for_url(re.compile(r"/posts/[0-9a-f-]+/edit"))
-    assert _linked_calls(e2e_database) == before + 1
+    assert _linked_calls(e2e_database) == before + 2  # the caption's call and the video's
     context.close()
 
 

@@ -16,6 +16,7 @@
       label: null,
       hashtags: [],
       alts: [],
+      video: null,
       callIds: [],
       previousBase: null,
 
@@ -154,6 +155,23 @@
             self.alts.push({ media_id: id, text: draft.text });
             self.remember(draft);
           });
+        });
+      },
+
+      videoText: function () {
+        var self = this;
+        if (!this.base.trim()) return this.toast(this.text.needText, "error");
+        var body = { text: this.base, language: this.brief.language };
+        this.run("video", "POST", "/writing/video", body, function (draft) {
+          self.video = { title: draft.title, description: draft.description };
+          // A YouTube channel's title field takes the title at once; the rest is offered.
+          self.$root.closest("form").querySelectorAll("input[name$='-title'][name^='opt-']").forEach(
+            function (input) {
+              if (!input.value.trim()) input.value = draft.title;
+            }
+          );
+          self.remember(draft);
+          self.refresh();
         });
       },
 
