@@ -101,6 +101,18 @@ def test_a_truncated_image_is_refused(client: TestClient, team: Team, fmt: str) 
     assert "damaged or incomplete" in response.json()["detail"]
 
 
+def test_a_truncated_image_is_refused_after_weasyprint_was_imported(
+    client: TestClient, team: Team
+) -> None:
+    # WeasyPrint (report PDFs) turns Pillow's LOAD_TRUNCATED_IMAGES on for the process.
+    import weasyprint.images  # noqa: F401
+
+    data = image_bytes("JPEG", size=(300, 300))
+    response = upload(client, team, data[: len(data) // 2])
+    assert response.status_code == 415
+    assert "damaged or incomplete" in response.json()["detail"]
+
+
 def _png_claiming(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims a huge canvas: a decompression bomb."""
 

@@ -19,7 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
 from orchestre.errors import TooLarge, UnsupportedMedia
 
@@ -86,6 +86,9 @@ def _bomb(detail: str) -> TooLarge:
 
 def _measure_image(path: Path) -> Measured | None:
     """None when the content is not an accepted image format at all."""
+    # WeasyPrint turns Pillow's process-wide LOAD_TRUNCATED_IMAGES on when it is imported
+    # (report PDFs): a truncated upload must still be refused, whatever ran before.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
