@@ -172,3 +172,48 @@ def test_a_video_shows_its_conversion_then_the_fixed_file_with_its_thumbnail(
     assert "1080×1920" in done.text
     assert "/thumbnail" in done.text
     assert "hx-trigger" not in done.text
+
+
+def test_library_files_are_attached_and_removed_from_the_panel(
+    signed_in: TestClient, db: Session, settings: Settings, workspace: Workspace, owner: User
+) -> None:
+    post_id, variant_id, media_id = _post_with(
+        db, settings, workspace, owner, "mastodon", _png((800, 600))
+    )
+    actor = Actor(owner.id, workspace.id, frozenset({Role.OWNER}))
+    other = media_service.upload(
+        db, actor, io.BytesIO(_png((600, 600))), "square.png", media_root=settings.media_dir,
+        max_bytes=50_000_000,
+    )  # fmt: skip
+    db.commit()
+    url = f"/w/{workspace.id}/posts/{post_id}/variants/{variant_id}/media"
+    panel = signed_in.get(url)
+    assert 'data-testid="library-pick"' in panel.text
+    offered = re.findall(r'name="media_id" value="([0-9a-f-]+)"', panel.text)
+    assert offered == [str(other.id)]  # the attached file is not offered again
+    csrf = csrf_of(panel.text)
+    version = re.search(r'name="version" value="(\d+)"', panel.text)
+    assert version
+
+    attached = signed_in.post(
+        f"{url}/attach",
+        data={"csrf_token": csrf, "version": version.group(1), "media_id": str(other.id)},
+    )
+    assert attached.status_code == 200, attached.text
+    assert attached.text.count('class="media-item"') == 2
+    assert 'data-testid="library-pick"' not in attached.text  # nothing left to offer
+    again = signed_in.post(
+        f"{url}/attach",
+        data={"csrf_token": csrf, "version": version.group(1), "media_id": str(other.id)},
+    )
+    assert again.status_code == 422  # a stale version (or the same file) is refused
+
+    version = re.search(r'name="version" value="(\d+)"', attached.text)
+    assert version
+    removed = signed_in.post(
+        f"{url}/{media_id}/detach", data={"csrf_token": csrf, "version": version.group(1)}
+    )
+    assert removed.status_code == 200, removed.text
+    assert removed.text.count('class="media-item"') == 1
+    assert f'data-media-id="{other.id}"' in removed.text
+    assert re.findall(r'name="media_id" value="([0-9a-f-]+)"', removed.text) == [media_id]

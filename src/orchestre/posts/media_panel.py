@@ -130,3 +130,51 @@ def use_fixed(
     return service.update_variant(
         session, actor, post_id, variant_id, VariantUpdate(version=version, media_ids=ids)
     )
+
+
+def _set_media(
+    session: Session,
+    actor: Actor,
+    post_id: uuid.UUID,
+    variant_id: uuid.UUID,
+    ids: list[uuid.UUID],
+    version: int,
+) -> service.PostView:
+    return service.update_variant(
+        session, actor, post_id, variant_id, VariantUpdate(version=version, media_ids=ids)
+    )
+
+
+def attach(
+    session: Session,
+    actor: Actor,
+    post_id: uuid.UUID,
+    variant_id: uuid.UUID,
+    media_id: uuid.UUID,
+    version: int,
+) -> service.PostView:
+    """Add a file of the library after the variant's others (an ordinary edit, so a
+    reviewed post goes back to draft and the network's rules are checked again)."""
+    panel = media_panel(session, actor, post_id, variant_id)
+    ids = [item.asset.id for item in panel.items]
+    if media_id in ids:
+        raise Invalid(
+            "This file is already attached.",
+            code="media_attached",
+            errors=[FieldError("media_id", "attached", "This file is already attached.")],
+        )
+    return _set_media(session, actor, post_id, variant_id, [*ids, media_id], version)
+
+
+def detach(
+    session: Session,
+    actor: Actor,
+    post_id: uuid.UUID,
+    variant_id: uuid.UUID,
+    media_id: uuid.UUID,
+    version: int,
+) -> service.PostView:
+    """Take a file off the variant; it stays in the library."""
+    panel = media_panel(session, actor, post_id, variant_id)
+    ids = [item.asset.id for item in panel.items if item.asset.id != media_id]
+    return _set_media(session, actor, post_id, variant_id, ids, version)

@@ -13,9 +13,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from orchestre.connectors.rules import NETWORKS
 from orchestre.errors import FieldError
 from orchestre.media.storage import media_storage
-from orchestre.posts import media_fix, media_panel
+from orchestre.posts import media_fix, media_library, media_panel
 from orchestre.web.forms import Form, attempt, text
 from orchestre.web.render import render
 from orchestre.web.session import CurrentWorkspace, WorkspaceView, WorkspaceWrite
@@ -24,6 +25,12 @@ from orchestre.workspaces.permissions import Permission
 router = APIRouter(prefix="/w/{workspace_id}")
 PANEL = "/posts/{post_id}/variants/{variant_id}/media"
 POLL_SECONDS = 2
+LIBRARY_CHOICES = 24  # the newest files of the library offered to attach
+
+
+def _known(network: str) -> str | None:
+    """Filter the library by what fits the network, when the network has published rules."""
+    return network if network in NETWORKS else None
 
 
 def _panel(
@@ -34,7 +41,15 @@ def _panel(
     errors: list[FieldError] | None = None,
 ) -> Response:
     panel = media_panel.media_panel(view.db, view.actor, post_id, variant_id)
+    attached = {item.asset.id for item in panel.items}
+    library = media_library.search(
+        view.db,
+        view.actor,
+        media_library.LibraryQuery(network=_known(panel.channel.network), include_fixed=False),
+        limit=LIBRARY_CHOICES,
+    ).items
     context: dict[str, Any] = {
+        "library": [asset for asset in library if asset.id not in attached],
         "base": view.base,
         "csrf_token": view.viewer.csrf_token,
         "can": view.can,
@@ -90,4 +105,44 @@ def use_fixed(
     version = max(1, int(raw)) if raw.isdigit() else 1
     with attempt(view.db) as errors:
         media_panel.use_fixed(view.db, view.actor, post_id, variant_id, media_id, version)
+    return _panel(request, view, post_id, variant_id, errors)
+
+
+def _version(form: Any) -> int:
+    raw = text(form, "version")
+    return max(1, int(raw)) if raw.isdigit() else 1
+
+
+@router.post(PANEL + "/attach", response_class=HTMLResponse)
+def attach(
+    request: Request, view: WorkspaceWrite, post_id: uuid.UUID, variant_id: uuid.UUID, form: Form
+) -> Response:
+    """Attach a file of the library to the variant."""
+    try:
+        media_id = uuid.UUID(text(form, "media_id"))
+    except ValueError:
+        return _panel(
+            request,
+            view,
+            post_id,
+            variant_id,
+            [FieldError("media_id", "uuid", "Choose a file of the library.")],
+        )
+    with attempt(view.db) as errors:
+        media_panel.attach(view.db, view.actor, post_id, variant_id, media_id, _version(form))
+    return _panel(request, view, post_id, variant_id, errors)
+
+
+@router.post(PANEL + "/{media_id}/detach", response_class=HTMLResponse)
+def detach(
+    request: Request,
+    view: WorkspaceWrite,
+    post_id: uuid.UUID,
+    variant_id: uuid.UUID,
+    media_id: uuid.UUID,
+    form: Form,
+) -> Response:
+    """Take a file off the variant (it stays in the library)."""
+    with attempt(view.db) as errors:
+        media_panel.detach(view.db, view.actor, post_id, variant_id, media_id, _version(form))
     return _panel(request, view, post_id, variant_id, errors)
