@@ -49,6 +49,9 @@ class Capability(enum.StrEnum):
     READ_MESSAGES = "read_messages"
     READ_METRICS = "read_metrics"
     SEARCH_POSTS = "search_posts"
+    # Anyone's public profile and recent posts (competitor benchmarks); the installation
+    # also implements `PublicAccountReading`.
+    READ_PUBLIC_ACCOUNTS = "read_public_accounts"
     # Ad platforms (optional: the installation also implements `AdReporting` / `Boosting`).
     AD_REPORTING = "ad_reporting"
     BOOST_POST = "boost_post"
@@ -292,6 +295,47 @@ class PostPage:
     has_more: bool = False
 
 
+class PublicFormat(enum.StrEnum):
+    """What a public post is made of, the same words on every network."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    VIDEO = "video"
+    CAROUSEL = "carousel"
+    LINK = "link"
+
+
+@dataclass(frozen=True)
+class PublicAccount:
+    """Anyone's public account as the network shows it; a figure it hides is None.
+    `extra` keeps what reading its posts needs later (YouTube's uploads playlist)."""
+
+    external_id: str
+    handle: str
+    display_name: str = ""
+    followers: int | None = None
+    following: int | None = None
+    posts_count: int | None = None
+    url: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublicAccountPost:
+    """One post of a public account with its public counts so far (None: not public)."""
+
+    external_id: str
+    created_at: datetime
+    format: PublicFormat
+    text: str = ""
+    url: str | None = None
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    views: int | None = None
+
+
 @dataclass(frozen=True)
 class AdResult:
     """One platform campaign's figures for one day (the ad account's day, as the platform
@@ -346,6 +390,9 @@ class BoostRequest:
     name: str = ""
     # Where the promotion is shown (ISO 3166 codes), for platforms that ask.
     countries: tuple[str, ...] = ()
+    # The creator's permission to promote the post where the platform asks for one (a
+    # TikTok Spark Ads code): a secret, kept out of the repr and of every log.
+    authorization_code: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -515,6 +562,32 @@ class Boosting(Protocol):
         """Create the promotion; `PermanentError` with the platform's reason when refused,
         `AmbiguousError` when it may have been created."""
         ...
+
+
+@runtime_checkable
+class PublicAccountReading(Protocol):
+    """An installation that reads other accounts' public profiles and posts
+    (READ_PUBLIC_ACCOUNTS), with the connected account's credentials."""
+
+    def lookup_account(self, handle: str) -> PublicAccount:
+        """The account named `handle` (without the leading @ or with it);
+        `PermanentError(code="not_found")` when the network has none by that name."""
+        ...
+
+    def read_account_posts(
+        self, account: PublicAccount, *, limit: int = 40
+    ) -> list[PublicAccountPost]:
+        """Its recent own posts (reposts of others left out), newest first, at most `limit`.
+        `PermanentError(code="access_level")` when the connected account's access to the
+        network's API does not allow it."""
+        ...
+
+
+def public_reading(installation: object, *, network: str = "") -> PublicAccountReading:
+    """The installation as a reader of public accounts, or `UnsupportedCapability`."""
+    if isinstance(installation, PublicAccountReading):
+        return installation
+    raise UnsupportedCapability(Capability.READ_PUBLIC_ACCOUNTS, network=network)
 
 
 def ad_reporting(installation: object, *, network: str = "") -> AdReporting:

@@ -13,7 +13,6 @@ from orchestre.connectors.base import (
     Capability,
     CredentialError,
     RetryableError,
-    UnsupportedCapability,
     ad_reporting,
     boosting,
 )
@@ -24,11 +23,10 @@ ACCOUNT = "/rest/adAccounts/507404993"
 ANALYTICS = "/rest/adAnalytics"
 
 
-def test_linkedin_reads_ad_results_but_does_not_boost(page: LinkedInInstallation) -> None:
+def test_linkedin_reads_ad_results_and_boosts(page: LinkedInInstallation) -> None:
     assert Capability.AD_REPORTING in LinkedInConnector().capabilities
-    assert Capability.BOOST_POST not in LinkedInConnector().capabilities
-    with pytest.raises(UnsupportedCapability):
-        boosting(page, network="linkedin")
+    assert Capability.BOOST_POST in LinkedInConnector().capabilities
+    assert boosting(page, network="linkedin") is page
 
 
 def test_daily_rows_in_the_accounts_currency(replay: Replay, page: LinkedInInstallation) -> None:

@@ -37,6 +37,7 @@ def test_the_connector_declares_what_it_implements_and_nothing_else(
         Capability.PUBLISH_CAROUSEL,
         Capability.READ_METRICS,
         Capability.AD_REPORTING,
+        Capability.BOOST_POST,
     }
     assert isinstance(connector, oauth.UsesOAuth2)
     assert isinstance(connector, Connector)

@@ -8,7 +8,8 @@
 (LinkedIn caps an answer at 15,000 rows; a campaign-day is one row, far below that);
 days are the ad account's; the currency is the ad account's (`GET /rest/adAccounts/{id}`).
 Conversions are counted over each conversion rule's own windows (30-day click and
-7-day view unless the advertiser changed them). Needs the `r_ads_reporting` scope.
+7-day view unless the advertiser changed them). Needs the `r_ads_reporting` scope: on the
+token given as the channel's `ads_access_token` ad secret, else on the channel's own token.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from typing import Any
 
 import httpx
 
-from orchestre.connectors.base import AdResult, exact_amount
-from orchestre.connectors.linkedin.wire import call, encode, json_of
+from orchestre.connectors.base import AccountRef, AdResult, exact_amount
+from orchestre.connectors.linkedin.wire import API_BASE, HEADERS, call, encode, json_of
+from orchestre.connectors.oauth import bearer_client
 
 ACCOUNT = "urn:li:sponsoredAccount:"
 CAMPAIGN = "urn:li:sponsoredCampaign:"
@@ -48,13 +50,24 @@ class LinkedInAds:
     """The adAnalytics finder, mixed into the LinkedIn installation (`_client`)."""
 
     _client: httpx.Client
+    _account: AccountRef
+    _transport: httpx.BaseTransport | None
+
+    def _ads_client(self) -> httpx.Client:
+        """The client of the ads token when the channel has one (Marketing API scopes
+        `r_ads_reporting`, `rw_ads`), else the channel's own."""
+        token = self._account.credentials.extra.get("ads_access_token")
+        if not token:
+            return self._client
+        return bearer_client(token, base_url=API_BASE, transport=self._transport, headers=HEADERS)
 
     def read_ad_results(
         self, ad_account_id: str, since: date, until: date, campaign_ids: Sequence[str] = ()
     ) -> list[AdResult]:
         account = _id(ad_account_id, ACCOUNT)
+        client = self._ads_client()
         currency = str(
-            json_of(call(self._client, "GET", f"/rest/adAccounts/{account}")).get("currency") or ""
+            json_of(call(client, "GET", f"/rest/adAccounts/{account}")).get("currency") or ""
         )
         query = (
             "q=analytics&pivot=CAMPAIGN&timeGranularity=DAILY"
@@ -65,7 +78,7 @@ class LinkedInAds:
             urns = ",".join(encode(CAMPAIGN + _id(c, CAMPAIGN)) for c in campaign_ids)
             query += f"&campaigns=List({urns})"
         query += f"&fields={FIELDS}"
-        body = json_of(call(self._client, "GET", f"/rest/adAnalytics?{query}"))
+        body = json_of(call(client, "GET", f"/rest/adAnalytics?{query}"))
         rows: list[AdResult] = []
         for element in body.get("elements") or ():
             pivots = element.get("pivotValues") if isinstance(element, dict) else None

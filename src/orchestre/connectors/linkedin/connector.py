@@ -45,7 +45,7 @@ from orchestre.connectors.base import (
 )
 from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.linkedin import social
-from orchestre.connectors.linkedin.ads import LinkedInAds
+from orchestre.connectors.linkedin.ads_boost import LinkedInBoost
 from orchestre.connectors.linkedin.listing import SETTLE, own_posts
 from orchestre.connectors.linkedin.media import DEFAULT_PROCESSING_DEADLINE, Waiting, upload
 from orchestre.connectors.linkedin.text import escape
@@ -104,6 +104,7 @@ class LinkedInConnector:
             Capability.READ_COMMENTS,
             Capability.READ_METRICS,
             Capability.AD_REPORTING,
+            Capability.BOOST_POST,
         }
     )
     oauth2 = OAUTH2
@@ -132,7 +133,7 @@ def author_urn(account: AccountRef) -> str:
     return external if external.startswith("urn:li:") else f"{PERSON}{external}"
 
 
-class LinkedInInstallation(LinkedInAds, BaseInstallation):
+class LinkedInInstallation(LinkedInBoost, BaseInstallation):
     """One LinkedIn member or organization page."""
 
     network = NETWORK

@@ -63,10 +63,21 @@ def business_client(account: AccountRef, transport: httpx.BaseTransport | None) 
     return make_client(base_url=BUSINESS_BASE, transport=transport, headers={"Access-Token": token})
 
 
-def business_call(client: httpx.Client, path: str, params: dict[str, Any]) -> dict[str, Any]:
-    """One GET to the Business API: its `data`, or the typed error its `code` means."""
-    query = {k: v if isinstance(v, str | int) else json.dumps(v) for k, v in params.items()}
-    response = send(client, "GET", path, network=NETWORK, params=query)
+def business_call(
+    client: httpx.Client,
+    path: str,
+    params: dict[str, Any],
+    *,
+    method: str = "GET",
+    idempotent: bool | None = None,
+) -> dict[str, Any]:
+    """One call to the Business API (a GET's parameters in the query, a POST's as its JSON
+    body): its `data`, or the typed error its `code` means."""
+    if method == "GET":
+        query = {k: v if isinstance(v, str | int) else json.dumps(v) for k, v in params.items()}
+        response = send(client, "GET", path, network=NETWORK, params=query)
+    else:
+        response = send(client, method, path, network=NETWORK, json=params, idempotent=idempotent)
     try:
         body = response.json()
     except ValueError as exc:

@@ -56,7 +56,7 @@ from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.http import make_client
 from orchestre.connectors.oauth import OAuth2Spec
 from orchestre.connectors.tiktok import publishing
-from orchestre.connectors.tiktok.ads import TikTokAds
+from orchestre.connectors.tiktok.ads_boost import TikTokBoost
 from orchestre.connectors.tiktok.listing import SETTLE, check_listable, public_videos
 from orchestre.connectors.tiktok.publishing import Status, Waiting
 from orchestre.connectors.tiktok.upload import ChunkRules, plan_chunks, upload_chunks
@@ -111,6 +111,7 @@ class TikTokConnector:
             Capability.PUBLISH_CAROUSEL,
             Capability.READ_METRICS,
             Capability.AD_REPORTING,
+            Capability.BOOST_POST,
         }
     )
     oauth2 = OAUTH2
@@ -148,7 +149,7 @@ class TikTokConnector:
         )
 
 
-class TikTokInstallation(TikTokAds, BaseInstallation):
+class TikTokInstallation(TikTokBoost, BaseInstallation):
     """One TikTok account: its bearer client for the Open API, a plain one for uploads."""
 
     network = NETWORK
