@@ -44,6 +44,7 @@ from orchestre.models.inbox import (
 )
 from orchestre.models.insights import MetricCollection, PostMetricSample
 from orchestre.models.listening import ListeningCursor, ListeningQuery, Mention
+from orchestre.models.listening_topics import Digest, DigestSettings, TopicSnapshot
 from orchestre.models.media import MediaAsset
 from orchestre.models.moderation import (
     CrisisAlert,
@@ -106,6 +107,8 @@ __all__ = [
     "ConversationStatus",
     "CrisisAlert",
     "CrisisWatch",
+    "Digest",
+    "DigestSettings",
     "Direction",
     "EditorialLine",
     "Experiment",
@@ -153,6 +156,7 @@ __all__ = [
     "RightsTemplate",
     "SavedReply",
     "Severity",
+    "TopicSnapshot",
     "TrackedLink",
     "UgcItem",
     "UgcPostLink",
