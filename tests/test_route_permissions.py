@@ -124,6 +124,9 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"GET {W}/listening/mentions": (P.LISTENING_VIEW,),
     f"GET {W}/listening/health": (P.LISTENING_VIEW,),
     f"POST {W}/listening/collect": (P.LISTENING_MANAGE,),
+    f"GET {W}/listening/topics": (P.LISTENING_VIEW,),
+    f"POST {W}/listening/topics/refresh": (P.LISTENING_MANAGE,),
+    f"GET {W}/listening/inbox-trends": (P.LISTENING_VIEW,),
     # Contests and calls for contributions (the public page is not an API route).
     f"GET {W}/contests": (P.UGC_VIEW,),
     f"POST {W}/contests": (P.UGC_MANAGE,),
