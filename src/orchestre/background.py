@@ -40,6 +40,7 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     from orchestre.inbox.runtime import start_inbox_poller, start_inbox_sweeper
     from orchestre.insights.runtime import start_channel_metrics, start_collector
     from orchestre.listening.runtime import start_listening
+    from orchestre.listening.digest_runtime import start_digest
     from orchestre.listening.topics_runtime import start_topics
     from orchestre.moderation.crisis_runtime import start_crisis_watch
     from orchestre.publishing.runtime import start_publishing
@@ -59,5 +60,6 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     background.loops.append(start_ad_sync(settings, factory))
     background.loops.append(start_listening(settings, factory))
     background.loops.append(start_topics(settings, factory))
+    background.loops.append(start_digest(settings, factory))
     background.loops.append(start_ugc_loop(settings, factory))
     return background

@@ -1,4 +1,5 @@
-"""Making a workspace's weekly digest from facts, once per week (also with two workers).
+"""The weekly digest's use cases: its settings, past digests, and making one from facts,
+once per week (also with two workers).
 
 `make_digest` gathers the facts of the seven days before `now` (competitors' hashtags
 from the queries `about="competitor"`, the brand's mention volume and negative share
@@ -11,21 +12,162 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from orchestre.audit.service import record, snapshot
+from orchestre.errors import FieldError, Invalid, NotFound
+from orchestre.kit.clock import utcnow
+from orchestre.kit.timezones import zone as zone_of
 from orchestre.listening import digest, trends
 from orchestre.listening import topics_repository as topics_repo
-from orchestre.models import Membership
+from orchestre.models import Membership, User, Workspace
 from orchestre.models.listening import ListeningQuery, Mention
-from orchestre.models.listening_topics import Digest
+from orchestre.models.listening_topics import Digest, DigestSettings
 from orchestre.workspaces.notifications import notify
-from orchestre.workspaces.permissions import Permission, Role, permissions_of
+from orchestre.workspaces.permissions import Actor, Permission, Role, permissions_of
 
 WEEK = timedelta(days=7)
+DEFAULT_WEEKDAY = 0  # Monday
+DEFAULT_HOUR = 8
+KIND = "listening.digest"
+
+
+@dataclass(frozen=True)
+class SettingsInput:
+    enabled: bool
+    weekday: int
+    hour: int
+    email: bool
+
+
+@dataclass(frozen=True)
+class Reader:
+    user_id: uuid.UUID
+    email: str
+    name: str
+    locale: str
+
+
+# --- settings and past digests (pages and routes) ------------------------------------------------
+
+
+def stored_settings(session: Session, workspace_id: uuid.UUID) -> DigestSettings | None:
+    return session.scalar(select(DigestSettings).where(DigestSettings.workspace_id == workspace_id))
+
+
+def settings_for(session: Session, workspace_id: uuid.UUID) -> DigestSettings:
+    """The workspace's settings, or the defaults (Monday 08:00, on, emailed) unsaved."""
+    return stored_settings(session, workspace_id) or DigestSettings(
+        workspace_id=workspace_id,
+        enabled=True,
+        weekday=DEFAULT_WEEKDAY,
+        hour=DEFAULT_HOUR,
+        email=True,
+    )
+
+
+def get_settings(session: Session, actor: Actor) -> DigestSettings:
+    actor.require(Permission.LISTENING_VIEW)
+    return settings_for(session, actor.workspace_id)
+
+
+def update_settings(session: Session, actor: Actor, data: SettingsInput) -> DigestSettings:
+    """Change when the digest is made (listening.manage); out-of-range values are refused."""
+    actor.require(Permission.LISTENING_MANAGE)
+    errors = []
+    if not 0 <= data.weekday <= 6:
+        errors.append(
+            FieldError("weekday", "range", "0 (Monday) to 6 (Sunday).", [0, 6], data.weekday)
+        )
+    if not 0 <= data.hour <= 23:
+        errors.append(FieldError("hour", "range", "An hour from 0 to 23.", [0, 23], data.hour))
+    if errors:
+        raise Invalid("The digest settings are not valid.", errors=errors)
+    row = stored_settings(session, actor.workspace_id)
+    before = snapshot(row) if row is not None else None
+    if row is None:
+        row = DigestSettings(workspace_id=actor.workspace_id)
+        session.add(row)
+    row.enabled, row.weekday, row.hour, row.email = (
+        data.enabled,
+        data.weekday,
+        data.hour,
+        data.email,
+    )
+    row.updated_at = utcnow()
+    session.flush()
+    record(
+        session,
+        actor,
+        "listening.digest_settings.updated",
+        "listening_digest_settings",
+        row.id,
+        before=before,
+        after=snapshot(row),
+    )
+    return row
+
+
+def next_digest_at(session: Session, actor: Actor, now: datetime | None = None) -> datetime:
+    actor.require(Permission.LISTENING_VIEW)
+    found = settings_for(session, actor.workspace_id)
+    return digest.next_instant(
+        now or utcnow(), found.weekday, found.hour, workspace_zone(session, actor.workspace_id)
+    )
+
+
+def list_digests(session: Session, actor: Actor, limit: int = 52) -> list[Digest]:
+    """Past digests, newest week first (listening.view)."""
+    actor.require(Permission.LISTENING_VIEW)
+    return list(
+        session.scalars(
+            select(Digest)
+            .where(Digest.workspace_id == actor.workspace_id)
+            .order_by(Digest.week_start.desc())
+            .limit(max(1, min(limit, 200)))
+        )
+    )
+
+
+def get_digest(session: Session, actor: Actor, digest_id: uuid.UUID) -> Digest:
+    actor.require(Permission.LISTENING_VIEW)
+    found = session.scalar(
+        select(Digest).where(Digest.workspace_id == actor.workspace_id, Digest.id == digest_id)
+    )
+    if found is None:
+        raise NotFound("No such digest in this workspace.", code="digest_not_found")
+    return found
+
+
+def workspace_zone(session: Session, workspace_id: uuid.UUID) -> ZoneInfo:
+    workspace = session.get(Workspace, workspace_id)
+    return zone_of(workspace.timezone if workspace else "UTC")
+
+
+def readers(session: Session, workspace_id: uuid.UUID) -> list[Reader]:
+    """Members who may see listening: the digest's audience."""
+    workspace = session.get(Workspace, workspace_id)
+    default = workspace.locale if workspace else "en"
+    rows = session.execute(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.workspace_id == workspace_id)
+        .order_by(User.id)
+    ).all()
+    return [
+        Reader(user.id, user.email, user.name or user.email, user.locale or default)
+        for membership, user in rows
+        if Permission.LISTENING_VIEW in permissions_of(frozenset(Role(r) for r in membership.roles))
+    ]
+
+
+# --- making one (background) ---------------------------------------------------------------------
 
 
 def _mentions(
@@ -115,17 +257,12 @@ def make_digest(
             session.flush()
     except IntegrityError:
         return None  # another worker made this week's digest first
-    readers = [
-        m.user_id
-        for m in session.scalars(select(Membership).where(Membership.workspace_id == workspace_id))
-        if Permission.LISTENING_VIEW in permissions_of(frozenset(Role(r) for r in m.roles))
-    ]
     row.notified = len(
         notify(
             session,
             workspace_id,
-            readers,
-            "listening.digest",
+            [reader.user_id for reader in readers(session, workspace_id)],
+            KIND,
             {"digest_id": str(row.id), "week": week.isoformat(), "lines": len(lines)},
         )
     )

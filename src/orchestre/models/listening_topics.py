@@ -77,3 +77,9 @@ class Digest(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     notified: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The emails: sent once; a sender holds the digest until `email_claimed_until`, and a
+    # failure (no SMTP, server down) is kept and retried by the next rounds.
+    emailed_at: Mapped[datetime | None] = mapped_column(default=None)
+    emailed: Mapped[int] = mapped_column(Integer, default=0)
+    email_claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    email_error: Mapped[str | None] = mapped_column(String(500), default=None)
