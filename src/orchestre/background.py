@@ -39,8 +39,8 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     from orchestre.delivery.sweeper import start_sweeper
     from orchestre.inbox.runtime import start_inbox_poller, start_inbox_sweeper
     from orchestre.insights.runtime import start_channel_metrics, start_collector
-    from orchestre.listening.runtime import start_listening
     from orchestre.listening.digest_runtime import start_digest
+    from orchestre.listening.runtime import start_listening
     from orchestre.listening.topics_runtime import start_topics
     from orchestre.moderation.crisis_runtime import start_crisis_watch
     from orchestre.publishing.runtime import start_publishing
