@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestre.connectors.base import AmbiguousError
 from orchestre.connectors.sandbox.connector import use_network
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.kit.clock import FrozenClock
-from orchestre.models import Campaign, CampaignResult, Channel, Publication
+from orchestre.models import AuditEntry, Campaign, CampaignResult, Channel, Publication
 from tests.factories import bearer, make_channel, make_member, make_token, make_workspace
+from tests.insights.conftest import World, build_world
 from tests.routes_walk import populate
 
 
@@ -91,3 +93,42 @@ def test_a_boost_on_a_network_without_boosts_names_it(client: TestClient, db: Se
     )
     assert answer.status_code == 422, answer.text
     assert "Boosting is not available on Mastodon." in answer.text
+
+
+@pytest.fixture
+def world(db: Session, clock: FrozenClock) -> Iterator[World]:
+    made = build_world(db, clock)
+    previous = use_network(made.sandbox)
+    yield made
+    use_network(previous)
+
+
+def test_a_boost_from_a_wall_time_and_an_uncertain_one_kept(
+    client: TestClient, db: Session, world: World, clock: FrozenClock
+) -> None:
+    publication = world.publish_now()
+    db.commit()
+    url = f"/api/v1/workspaces/{world.workspace.id}/publications/{publication.id}/boost"
+    auth = bearer(make_token(db, world.workspace, world.owner))
+    ask = {"ad_account_id": "act_9", "budget": "20.00", "currency": "EUR"}
+    made = client.post(
+        url, headers=auth, json={**ask, "start": "2030-03-29T10:00", "end": "2030-04-01T10:00"}
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["ends_at"].startswith("2030-04-01T08:00:00")
+    both = client.post(url, headers=auth, json={**ask, "days": 2, "end": "2030-04-01T10:00"})
+    assert both.status_code == 422
+    assert ["days", "one_of"] in [[e["field"], e["rule"]] for e in both.json()["errors"]]
+    world.sandbox.fail_next(AmbiguousError("no answer", network="sandbox"))  # type: ignore[arg-type]
+    unsure = client.post(url, headers=auth, json={**ask, "days": 2})
+    assert unsure.status_code == 409, unsure.text
+    assert unsure.json()["code"] == "boost_uncertain"
+    assert "Look in the ad account" in unsure.json()["detail"]
+    kept = select(AuditEntry).where(AuditEntry.action == "publication.boost_uncertain")
+    assert db.scalars(kept).one().entity_id == str(publication.id)
+    again = client.post(url, headers=auth, json={**ask, "days": 2})
+    assert again.status_code == 409
+    assert [e["field"] for e in again.json()["errors"]] == ["after_uncertain"]
+    clock.advance(seconds=1)  # the audit orders by time
+    looked = client.post(url, headers=auth, json={**ask, "days": 2, "after_uncertain": True})
+    assert looked.status_code == 201, looked.text

@@ -4,7 +4,8 @@ on a network without boosts it is refused with the network named."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from orchestre.connectors.base import (
     AmbiguousError,
     BudgetKind,
     Capability,
+    CredentialError,
     PermanentError,
     RetryableError,
 )
@@ -25,6 +27,12 @@ from orchestre.kit.clock import FrozenClock
 from orchestre.models import AuditEntry, Campaign, CampaignResult, Publication
 from orchestre.workspaces.permissions import Actor, Role
 from tests.insights.conftest import World, build_world
+
+
+def wall(text: str) -> datetime:
+    """A wall time in the workspace's zone (Europe/Paris), as the form and the API give it."""
+    return datetime.fromisoformat(text)
+
 
 ASK = BoostInput("act_77", Decimal("25.50"), "EUR", 3, countries=("FR",))
 
@@ -121,7 +129,7 @@ def test_bad_input_and_unpublished_posts_are_refused_with_each_rule(world: World
     ("failure", "domain"),
     [
         (RetryableError("slow down", retry_after=90, network="sandbox"), RateLimited),
-        (AmbiguousError("no answer", network="sandbox"), Conflict),
+        (CredentialError("token revoked", definitive=False, network="sandbox"), Conflict),
         (PermanentError("Ad account disabled", network="sandbox"), Invalid),
     ],
 )
@@ -136,3 +144,100 @@ def test_network_failures_are_said_in_the_domains_words(
         assert caught.value.retry_after == 90
     if isinstance(caught.value, Invalid):
         assert caught.value.errors[0].message == "Ad account disabled"
+
+
+def test_a_boost_starts_at_a_wall_time_of_the_workspace_and_keeps_its_hour_over_dst(
+    world: World, db: Session
+) -> None:
+    """Paris, 29 March 2030 at 10:00 for 3 days: the clocks move on the 31st, so it ends
+    on 1 April at 10:00 summer time, 71 hours later."""
+    published = world.publish_now()
+    ask = replace(ASK, start=wall("2030-03-29T10:00"))
+    made = boost(world, published, ask)
+    assert made.ref is not None
+    assert made.ref.ends_at == datetime(2030, 4, 1, 8, 0, tzinfo=UTC)
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "publication.boost")).one()
+    assert entry.after is not None
+    assert entry.after["starts_at"] == "2030-03-29T09:00:00+00:00"
+    assert entry.after["ends_at"] == "2030-04-01T08:00:00+00:00"
+    assert entry.after["days"] == 3
+
+
+def test_a_boost_runs_until_an_end_and_counts_its_days_begun(world: World) -> None:
+    published = world.publish_now()
+    ask = replace(ASK, days=None, end=wall("2030-03-20T18:00"))  # now: the 15th, 10:00
+    made = boost(world, published, ask)
+    assert made.ref is not None
+    assert made.ref.ends_at == datetime(2030, 3, 20, 17, 0, tzinfo=UTC)
+    aware = replace(ASK, start=datetime(2030, 4, 2, 6, 0, tzinfo=UTC))
+    later = boost(world, published, aware)
+    assert later.ref is not None
+    assert later.ref.ends_at == datetime(2030, 4, 5, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "rule"),
+    [
+        ({"start": wall("2030-03-14T10:00")}, "start", "future"),
+        ({"start": wall("2031-06-01T10:00")}, "start", "range"),
+        ({"start": wall("2030-03-31T02:30")}, "start", "nonexistent_local_time"),
+        ({"end": wall("2030-03-20T10:00")}, "days", "one_of"),
+        ({"days": None}, "days", "one_of"),
+        ({"days": None, "end": wall("2030-03-15T20:00")}, "end", "range"),
+        ({"days": None, "end": wall("2030-07-01T10:00")}, "end", "range"),
+        ({"days": 91}, "days", "range"),
+        ({"authorization_code": "x" * 513}, "authorization_code", "length"),
+    ],
+)
+def test_a_schedule_that_cannot_be_kept_is_refused_naming_its_rule(
+    world: World, change: dict[str, object], field: str, rule: str
+) -> None:
+    published = world.publish_now()
+    with pytest.raises(Invalid) as refused:
+        boost(world, published, replace(ASK, **change))  # type: ignore[arg-type]
+    assert (field, rule) in {(e.field, e.rule) for e in refused.value.errors}
+
+
+def test_an_uncertain_boost_is_recorded_and_not_made_twice_silently(
+    world: World, db: Session
+) -> None:
+    published = world.publish_now()
+    world.sandbox.fail_next(AmbiguousError("no answer", network="sandbox"))  # type: ignore[arg-type]
+    made = boost(world, published)
+    assert made.ref is None
+    assert made.uncertain is not None
+    assert "Look in the ad account" in made.uncertain
+    entry = db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "publication.boost_uncertain")
+    ).one()
+    assert entry.entity_id == str(published.id)
+    assert entry.after is not None
+    assert entry.after["budget"] == "25.50"
+    with pytest.raises(Conflict) as again:
+        boost(world, published)
+    assert [(e.field, e.rule) for e in again.value.errors] == [("after_uncertain", "confirm")]
+    world.later(seconds=1)  # the audit orders by time: each step at its own instant
+    looked = boost(world, published, replace(ASK, after_uncertain=True))
+    assert looked.ref is not None
+    world.later(seconds=1)
+    assert boost(world, published).ref is not None  # the last boost is sure again
+
+
+def test_the_authorization_code_reaches_the_network_but_no_record(
+    world: World, db: Session
+) -> None:
+    published = world.publish_now()
+    world.sandbox.fail_next(
+        PermanentError(
+            "This code is for another post.", network="sandbox", code="authorization_code"
+        )  # type: ignore[arg-type]
+    )
+    with pytest.raises(Invalid) as refused:
+        boost(world, published, replace(ASK, authorization_code="#spark-code-secret"))
+    assert [(e.field, e.rule) for e in refused.value.errors] == [
+        ("authorization_code", "network_refused")
+    ]
+    boost(world, published, replace(ASK, authorization_code="#spark-code-secret"))
+    entries = db.scalars(select(AuditEntry)).all()
+    assert entries
+    assert all("#spark-code-secret" not in str(e.after) for e in entries)

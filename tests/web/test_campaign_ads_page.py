@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.config import Settings
-from orchestre.connectors.base import RetryableError
+from orchestre.connectors.base import AmbiguousError, RetryableError
 from orchestre.connectors.sandbox.connector import use_network
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.kit.clock import FrozenClock
@@ -301,3 +301,65 @@ def test_a_platform_that_asks_to_wait_is_said_under_the_form(
         db.scalars(select(AuditEntry).where(AuditEntry.action == "publication.boost")).first()
         is None
     )
+
+
+def test_a_boost_from_the_page_starts_at_a_chosen_time_and_an_uncertain_one_asks_first(
+    client: TestClient, db: Session, settings: Settings, world: World
+) -> None:
+    published = world.publish_now()
+    signed = _as(client, db, settings, world.owner)
+    post_id = _post_of(db, published.variant_id)
+    base = f"/w/{world.workspace.id}/posts/{post_id}"
+    page = signed.get(base)
+    panel = signed.get(base + "/boosts")
+    assert 'data-testid="boost-start"' in panel.text
+    assert "Europe/Paris" in panel.text
+    assert 'data-testid="boost-code"' not in panel.text  # a sandbox boost asks for no code
+    ask = {
+        "csrf_token": csrf_of(page.text),
+        "ad_account_id": "act_77",
+        "budget": "30",
+        "currency": "EUR",
+        "start": "2030-03-29T10:00",
+        "days": "",
+        "end": "2030-04-01T10:00",
+    }
+    made = signed.post(f"{base}/boosts/{published.id}", data=ask)
+    assert made.status_code == 200, made.text
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "publication.boost")).one()
+    assert entry.after is not None
+    assert (entry.after["starts_at"], entry.after["ends_at"]) == (
+        "2030-03-29T09:00:00+00:00",
+        "2030-04-01T08:00:00+00:00",
+    )
+    world.later(seconds=1)
+    world.sandbox.fail_next(AmbiguousError("no answer", network="sandbox"))  # type: ignore[arg-type]
+    unsure = signed.post(f"{base}/boosts/{published.id}", data={**ask, "start": ""})
+    assert unsure.status_code == 422
+    assert "the boost may have been made" in unsure.text
+    assert 'data-testid="boost-after-uncertain"' in unsure.text
+    world.later(seconds=1)
+    again = signed.post(f"{base}/boosts/{published.id}", data={**ask, "start": ""})
+    assert "confirm that you looked" in again.text
+    world.later(seconds=1)
+    looked = signed.post(
+        f"{base}/boosts/{published.id}", data={**ask, "start": "", "after_uncertain": "on"}
+    )
+    assert looked.status_code == 200, looked.text
+    assert 'data-testid="boost-made"' in looked.text
+    assert db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "publication.boost_uncertain")
+    ).one()
+
+
+def test_a_tiktok_boost_asks_for_the_creators_code(
+    client: TestClient, db: Session, settings: Settings, world: World
+) -> None:
+    published = world.publish_now()
+    world.channel.network = "tiktok"
+    db.flush()
+    signed = _as(client, db, settings, world.owner)
+    panel = signed.get(f"/w/{world.workspace.id}/posts/{_post_of(db, published.variant_id)}/boosts")
+    assert 'data-testid="boost-code"' in panel.text
+    assert 'type="password"' in panel.text
+    assert "Spark Ad" in panel.text

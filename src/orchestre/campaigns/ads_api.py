@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from orchestre.apischema import problems
 from orchestre.campaigns import ad_credentials, ad_sync, boosts
@@ -92,9 +93,11 @@ def boost_publication(
     db: DB,
     request: Request,
     settings: AppSettings,
-) -> s.BoostOut:
-    """Promote a published post on its network with a budget for some days, where the
-    network allows it; paused unless `activate` (campaigns.manage)."""
+) -> s.BoostOut | JSONResponse:
+    """Promote a published post on its network with a budget, from now or `start`, for
+    `days` or until `end`, where the network allows it; paused unless `activate`
+    (campaigns.manage). 409 `boost_uncertain` when the platform may have made it without
+    saying so: look in the ad account; a new boost then needs `after_uncertain`."""
     data = boosts.BoostInput(
         ad_account_id=body.ad_account_id,
         budget=body.budget,
@@ -104,8 +107,26 @@ def boost_publication(
         countries=tuple(body.countries),
         activate=body.activate,
         campaign_id=body.campaign_id,
+        start=body.start,
+        end=body.end,
+        authorization_code=body.authorization_code,
+        after_uncertain=body.after_uncertain,
     )
     made = boosts.boost_publication(db, actor, publication_id, data, _opener(request, settings))
+    if made.ref is None:
+        # Answered, not raised: the uncertain boost recorded must be committed.
+        return JSONResponse(
+            {
+                "type": "/api/problems/boost_uncertain",
+                "title": "Conflict",
+                "status": 409,
+                "detail": made.uncertain,
+                "instance": request.url.path,
+                "code": "boost_uncertain",
+            },
+            status_code=409,
+            media_type="application/problem+json",
+        )
     return s.BoostOut(
         network=made.network,
         ad_account_id=made.ref.ad_account_id,

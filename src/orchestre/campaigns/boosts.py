@@ -9,8 +9,16 @@ asks to start it at once (`activate`): otherwise the platform keeps it paused fo
 in its ads manager. Elsewhere the request is refused with the network named ("Boosting is
 not available on Mastodon.").
 
+A boost starts now or at a date-time in the workspace's time zone, and lasts a number
+of days (counted on the wall clock, so a boost over a change of summer time still ends at
+the hour it started) or until a date-time; instants are kept in UTC.
+
 A boost made is audited, and may be linked to an Orchestre campaign at once, so its
-results are synced with the campaign's (see `ad_sync`).
+results are synced with the campaign's (see `ad_sync`). A platform that did not answer
+after the boost was sent may have made it: that is recorded as an uncertain boost of the
+publication (`publication.boost_uncertain`), and the next boost of it is refused until the
+person says they looked in the ad account (`after_uncertain`), so nothing is paid twice
+without someone deciding it.
 """
 
 from __future__ import annotations
@@ -19,9 +27,10 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orchestre.audit.service import record
@@ -44,7 +53,8 @@ from orchestre.connectors.rules.media_limits import NAMES
 from orchestre.errors import Conflict, FieldError, Invalid, NotFound, RateLimited
 from orchestre.insights.collection import Opener
 from orchestre.kit.clock import utcnow
-from orchestre.models import Channel, Publication
+from orchestre.kit.timezones import local_to_utc, utc_to_local
+from orchestre.models import AuditEntry, Channel, Publication, Workspace
 from orchestre.models.campaigns_ads import CampaignAdLink
 from orchestre.models.publication import PublicationState
 from orchestre.posts import service as posts
@@ -52,6 +62,11 @@ from orchestre.workspaces.permissions import Actor, Permission
 
 BUDGET_MAX = Decimal(1_000_000)
 DAYS_MAX = 90
+START_AHEAD_MAX = timedelta(days=365)
+# A start a little in the past is "now" (the form was filled in a minute ago).
+START_GRACE = timedelta(minutes=5)
+CODE_MAX = 512
+UNCERTAIN = "publication.boost_uncertain"
 COUNTRIES_MAX = 25
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -60,21 +75,40 @@ _AD_ACCOUNT = re.compile(r"^[A-Za-z0-9_:.-]{1,64}$")
 
 @dataclass(frozen=True)
 class BoostInput:
+    """`start` and `end` are wall times in the workspace's zone (naive) or instants
+    (aware); no `start` is now. Give `days` or `end`."""
+
     ad_account_id: str
     budget: Decimal
     currency: str
-    days: int
+    days: int | None
     budget_kind: BudgetKind = BudgetKind.LIFETIME
     countries: tuple[str, ...] = ()
     activate: bool = False
     campaign_id: uuid.UUID | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    # A TikTok Spark Ads code: a secret, never audited nor shown again.
+    authorization_code: str = ""
+    # The person looked in the ad account after an uncertain boost: make another.
+    after_uncertain: bool = False
 
 
 @dataclass(frozen=True)
 class Boosted:
-    ref: BoostRef
+    """The boost made, or `uncertain`: the platform may have made it (`ref` is None)."""
+
+    ref: BoostRef | None
     network: str
     link: CampaignAdLink | None
+    uncertain: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    start: datetime
+    end: datetime
+    days: int
 
 
 def network_name(network: str) -> str:
@@ -105,41 +139,64 @@ def boost_publication(
             ],
         )
     errors = _input_errors(data)
+    workspace = session.get(Workspace, actor.workspace_id)
+    zone_name = workspace.timezone if workspace else "UTC"
+    schedule = _schedule(data, zone_name, errors)
     if publication.state != PublicationState.PUBLISHED.value or not publication.external_id:
         errors.append(
             FieldError("publication", "published", "Only a published post can be boosted.")
         )
-    if errors:
+    if errors or schedule is None:
         raise Invalid("This boost cannot be made.", errors=errors)
     assert publication.external_id is not None
+    if not data.after_uncertain:
+        _refuse_after_uncertain(session, publication)
     request = BoostRequest(
         post_external_id=publication.external_id,
         ad_account_id=data.ad_account_id.strip(),
         budget=data.budget,
         currency=data.currency,
-        days=data.days,
-        start=utcnow(),
+        days=schedule.days,
+        start=schedule.start,
+        ends_at=schedule.end,
         budget_kind=data.budget_kind,
         activate=data.activate,
         name=f"Orchestre boost {publication.id}",
         countries=data.countries,
+        authorization_code=data.authorization_code.strip(),
     )
-    ref = _boost(session, opener, channel, request)
+    facts = {
+        "network": channel.network,
+        "ad_account_id": request.ad_account_id,
+        "budget": str(data.budget),
+        "currency": data.currency,
+        "budget_kind": data.budget_kind.value,
+        "days": schedule.days,
+        "starts_at": schedule.start.isoformat(),
+        "ends_at": schedule.end.isoformat(),
+        "countries": list(data.countries),
+    }
+    try:
+        ref = _boost(session, opener, channel, request)
+    except AmbiguousError:
+        name = network_name(channel.network)
+        record(session, actor, UNCERTAIN, "publication", publication.id, after=facts)
+        session.flush()
+        why = (
+            f"{name} did not answer in time: the boost may have been made. Look in the ad "
+            "account before trying again."
+        )
+        return Boosted(None, channel.network, None, uncertain=why)
     record(
         session,
         actor,
         "publication.boost",
         "publication",
         publication.id,
-        after={
-            "network": channel.network,
+        after=facts
+        | {
             "ad_account_id": ref.ad_account_id,
             "external_campaign_id": ref.external_campaign_id,
-            "budget": str(data.budget),
-            "currency": data.currency,
-            "budget_kind": data.budget_kind.value,
-            "days": data.days,
-            "countries": list(data.countries),
             "active": ref.active,
         },
     )
@@ -185,14 +242,13 @@ def _input_errors(data: BoostInput) -> list[FieldError]:
                 actual=data.currency,
             )
         )
-    if not 1 <= data.days <= DAYS_MAX:
+    if len(data.authorization_code) > CODE_MAX:
         errors.append(
             FieldError(
-                "days",
-                "range",
-                "A boost lasts from 1 to 90 days.",
-                limit=DAYS_MAX,
-                actual=data.days,
+                "authorization_code",
+                "length",
+                "An authorization code is at most 512 characters.",
+                limit=CODE_MAX,
             )
         )
     if len(data.countries) > COUNTRIES_MAX or not all(_COUNTRY.match(c) for c in data.countries):
@@ -204,6 +260,87 @@ def _input_errors(data: BoostInput) -> list[FieldError]:
             )
         )
     return errors
+
+
+def _instant(value: datetime, zone_name: str, field: str) -> datetime:
+    """A naive wall time in the workspace's zone, or an aware instant, as UTC."""
+    if value.tzinfo is None:
+        return local_to_utc(value, zone_name, field)
+    return utc_to_local(value, "UTC")
+
+
+def _schedule(data: BoostInput, zone_name: str, errors: list[FieldError]) -> Schedule | None:
+    """When the boost starts and ends, in UTC, and its days begun; None with `errors`."""
+    now = utcnow()
+    try:
+        start = now if data.start is None else _instant(data.start, zone_name, "start")
+        end = None if data.end is None else _instant(data.end, zone_name, "end")
+    except Invalid as exc:
+        errors.extend(exc.errors)
+        return None
+    if data.start is not None and start < now - START_GRACE:
+        errors.append(FieldError("start", "future", "A boost starts now or later."))
+    elif start > now + START_AHEAD_MAX:
+        errors.append(FieldError("start", "range", "A boost starts within a year.", limit=365))
+    start = max(start, now)
+    local = utc_to_local(start, zone_name)
+    if (data.days is None) == (end is None):
+        errors.append(
+            FieldError("days", "one_of", "Give the number of days or the end, one of the two.")
+        )
+        return None
+    if end is None:
+        assert data.days is not None
+        if not 1 <= data.days <= DAYS_MAX:
+            errors.append(
+                FieldError(
+                    "days",
+                    "range",
+                    "A boost lasts from 1 to 90 days.",
+                    limit=DAYS_MAX,
+                    actual=data.days,
+                )
+            )
+            return None
+        # Wall-clock days: aware arithmetic keeps the local hour across a change of time.
+        end = (local + timedelta(days=data.days)).astimezone(start.tzinfo)
+    wall = utc_to_local(end, zone_name).replace(tzinfo=None) - local.replace(tzinfo=None)
+    if not timedelta(days=1) <= wall <= timedelta(days=DAYS_MAX):
+        errors.append(
+            FieldError("end", "range", "A boost lasts from 1 to 90 days.", limit=DAYS_MAX)
+        )
+        return None
+    return Schedule(start, end, math.ceil(wall / timedelta(days=1)))
+
+
+def _refuse_after_uncertain(session: Session, publication: Publication) -> None:
+    """A publication with an uncertain boost and no sure boost after it is not boosted
+    again without a word (a boost at the same instant does not count as after)."""
+    mine = (
+        AuditEntry.workspace_id == publication.workspace_id,
+        AuditEntry.entity_type == "publication",
+        AuditEntry.entity_id == str(publication.id),
+    )
+    unsure = session.scalar(
+        select(func.max(AuditEntry.created_at)).where(*mine, AuditEntry.action == UNCERTAIN)
+    )
+    if unsure is None:
+        return
+    sure = select(AuditEntry.id).where(
+        *mine, AuditEntry.action == "publication.boost", AuditEntry.created_at > unsure
+    )
+    if session.scalar(sure.limit(1)) is None:
+        raise Conflict(
+            "A boost of this post may already have been made (the platform did not answer). "
+            "Look in the ad account; to make another, confirm that you looked.",
+            errors=[
+                FieldError(
+                    "after_uncertain",
+                    "confirm",
+                    "Look in the ad account first, then confirm that you looked.",
+                )
+            ],
+        )
 
 
 def _boost(session: Session, opener: Opener, channel: Channel, request: BoostRequest) -> BoostRef:
@@ -218,19 +355,17 @@ def _boost(session: Session, opener: Opener, channel: Channel, request: BoostReq
             f"{name} asks to try again later: {exc.message}",
             retry_after=math.ceil(exc.retry_after or 60),
         ) from exc
-    except AmbiguousError as exc:
-        raise Conflict(
-            f"{name} did not answer in time: the boost may have been made. Look in the ad "
-            "account before trying again."
-        ) from exc
+    except AmbiguousError:
+        raise  # recorded as uncertain by the caller
     except CredentialError as exc:
         if exc.definitive:
             mark_needs_reconnection(session, channel.id, exc.message)
         raise Conflict(f"{name} refused the channel's access: {exc.message}") from exc
     except PermanentError as exc:
+        field = "authorization_code" if exc.code == "authorization_code" else "publication"
         raise Invalid(
             f"{name} refused the boost.",
-            errors=[FieldError("publication", "network_refused", exc.reason)],
+            errors=[FieldError(field, "network_refused", exc.reason)],
         ) from exc
     except ConnectorError as exc:
         raise Conflict(f"{name} could not boost the post: {exc.message}") from exc

@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
@@ -376,8 +376,10 @@ class BudgetKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class BoostRequest:
-    """Promote an existing post of the account with a budget for `days` days from `start`.
-    Nothing is spent unless `activate`: the platform keeps the promotion paused."""
+    """Promote an existing post of the account with a budget from `start` to `end` (the
+    explicit `ends_at`, else `days` days later); `days` is the number of days begun, which
+    a daily budget is multiplied by. Nothing is spent unless `activate`: the platform keeps
+    the promotion paused."""
 
     post_external_id: str
     ad_account_id: str
@@ -393,6 +395,11 @@ class BoostRequest:
     # The creator's permission to promote the post where the platform asks for one (a
     # TikTok Spark Ads code): a secret, kept out of the repr and of every log.
     authorization_code: str = field(default="", repr=False)
+    ends_at: datetime | None = None
+
+    @property
+    def end(self) -> datetime:
+        return self.ends_at or self.start + timedelta(days=self.days)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ among the channel's ad secrets, else the channel's own token).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
@@ -106,7 +106,7 @@ class LinkedInBoost(LinkedInAds):
             )
         money = _money(request, currency or request.currency.upper())
         geos = [self._geo(client, country) for country in request.countries]
-        ends_at = request.start + timedelta(days=request.days)
+        ends_at = request.end
         schedule = {"start": _ms(request.start), "end": _ms(ends_at)}
         name = (request.name or f"Boost {post}")[:100]
         urn = ACCOUNT + account

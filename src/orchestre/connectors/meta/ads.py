@@ -25,7 +25,7 @@ the Page's own token. Errors are the Graph's (`graph.py`): code 17 and 80000-800
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -174,7 +174,7 @@ class MetaAds:
         status = "ACTIVE" if request.activate else "PAUSED"
         name = request.name or f"Boost {request.post_external_id}"
         account = f"/{act(request.ad_account_id)}"
-        ends_at = request.start + timedelta(days=request.days)
+        ends_at = request.end
         campaign = graph.post(
             f"{account}/campaigns",
             {

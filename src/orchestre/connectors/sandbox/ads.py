@@ -146,7 +146,7 @@ class SandboxAds:
                 code="budget",
             )
         desk = desk_of(self._sandbox)
-        ends_at: datetime = request.start + timedelta(days=request.days)
+        ends_at: datetime = request.end
         ref = BoostRef(
             external_campaign_id=f"{request.ad_account_id}-boost-{desk.count() + 1}",
             ad_account_id=request.ad_account_id,
@@ -198,6 +198,7 @@ def boost_request_to_json(request: BoostRequest) -> dict[str, Any]:
         "currency": request.currency,
         "days": request.days,
         "start": request.start.isoformat(),
+        "ends_at": request.end.isoformat(),
         "budget_kind": request.budget_kind.value,
         "activate": request.activate,
         "name": request.name,
@@ -213,6 +214,7 @@ def boost_request_from_json(body: dict[str, Any]) -> BoostRequest:
         currency=str(body["currency"]),
         days=int(body["days"]),
         start=datetime.fromisoformat(str(body["start"])),
+        ends_at=datetime.fromisoformat(str(body["ends_at"])) if body.get("ends_at") else None,
         budget_kind=BudgetKind(str(body.get("budget_kind") or "lifetime")),
         activate=bool(body.get("activate")),
         name=str(body.get("name") or ""),

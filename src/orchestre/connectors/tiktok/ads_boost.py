@@ -25,7 +25,7 @@ A create that times out after it was sent is an `AmbiguousError`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -171,7 +171,7 @@ class TikTokBoost(TikTokAds):
         advertiser = request.ad_account_id
         status = "ENABLE" if request.activate else "DISABLE"
         name = (request.name or f"Boost {item}")[:100]
-        ends_at = request.start + timedelta(days=request.days)
+        ends_at = request.end
         campaign = self._made(
             client,
             CAMPAIGN,

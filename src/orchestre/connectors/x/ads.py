@@ -205,7 +205,7 @@ class XAds:
             daily, total = _budgets(request)
             status = "ACTIVE" if request.activate else "PAUSED"
             name = request.name or f"Boost {request.post_external_id}"
-            ends_at = request.start + timedelta(days=request.days)
+            ends_at = request.end
             campaign = self._create(
                 client,
                 f"{base}/campaigns",

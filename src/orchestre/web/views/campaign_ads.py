@@ -277,6 +277,8 @@ class BoostRow:
     publication: Publication
     channel: Channel
     refusal: str | None  # why it cannot be boosted, in words; None where it can
+    # TikTok boosts are Spark Ads: the creator's authorization code for the post.
+    asks_code: bool = False
 
 
 def _boost_card(
@@ -301,7 +303,7 @@ def _boost_card(
             else _("Boosting is not available on %(network)s.")
             % {"network": boosts.network_name(channel.network)}
         )
-        rows.append(BoostRow(publication, channel, refusal))
+        rows.append(BoostRow(publication, channel, refusal, channel.network == "tiktok"))
     may = view.can(Permission.CAMPAIGNS_MANAGE)
     campaigns = campaign_service.list_campaigns(view.db, view.actor, limit=200).items if may else []
     context = _base(view) | {
@@ -312,7 +314,9 @@ def _boost_card(
         "failed": failed,
         "form": form or {},
         "made": made,
-        "made_ends": _in_zone(view, made.ref.ends_at) if made else "",
+        "made_ends": _in_zone(view, made.ref.ends_at) if made and made.ref else "",
+        "zone": view.workspace.timezone or "UTC",
+        "uncertain": any(e.rule in {"confirm", "boost_uncertain"} for e in errors or []),
     }
     status = 422 if errors else 200
     return render(request, "campaigns/_ads_boost.html", context, status, headers)
@@ -331,10 +335,13 @@ def _boost_input(form: FormData, errors: list[FieldError]) -> boosts.BoostInput 
         budget = Decimal(text(form, "budget").strip().replace(" ", "").replace(",", "."))
     except InvalidOperation:
         errors.append(FieldError("budget", "number", _("Not a number.")))
-    try:
-        days = int(text(form, "days").strip())
-    except ValueError:
-        errors.append(FieldError("days", "number", _("Not a number.")))
+    days: int | None = None
+    if text(form, "days").strip():
+        try:
+            days = int(text(form, "days").strip())
+        except ValueError:
+            errors.append(FieldError("days", "number", _("Not a number.")))
+    start, end = _wall_time(form, "start", errors), _wall_time(form, "end", errors)
     kind = text(form, "budget_kind") or BudgetKind.LIFETIME.value
     if kind not in {k.value for k in BudgetKind}:
         errors.append(
@@ -359,7 +366,23 @@ def _boost_input(form: FormData, errors: list[FieldError]) -> boosts.BoostInput 
         countries=tuple(c.upper() for c in countries if c),
         activate=text(form, "activate") == "on",
         campaign_id=campaign_id,
+        start=start,
+        end=end,
+        authorization_code=text(form, "authorization_code"),
+        after_uncertain=text(form, "after_uncertain") == "on",
     )
+
+
+def _wall_time(form: FormData, name: str, errors: list[FieldError]) -> datetime | None:
+    """A `datetime-local` field: a wall time in the workspace's zone; empty is none."""
+    raw = text(form, name).strip()
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw).replace(tzinfo=None)
+    except ValueError:
+        errors.append(FieldError(name, "datetime", _("Not a date and time.")))
+        return None
 
 
 @router.post(BOOSTS + "/{publication_id}", response_class=HTMLResponse)
@@ -382,6 +405,12 @@ def boost(
                 )
         except RateLimited as exc:  # the platform asks to wait: said under the form
             errors = [FieldError("form", exc.code, _(exc.detail))]
+    if made is not None and made.ref is None:  # recorded as uncertain: kept, said in words
+        why = _(
+            "%(network)s did not answer in time: the boost may have been made. Look in the "
+            "ad account before trying again."
+        ) % {"network": boosts.network_name(made.network)}
+        errors = [FieldError("form", "boost_uncertain", why)]
     if errors or made is None:
         return _boost_card(
             request, view, settings, post_id, errors=errors, failed=publication_id, form=form
