@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from orchestre.kit.clock import utcnow
-from orchestre.listening import digest_service
+from orchestre.listening import digest, digest_posts, digest_service
 from orchestre.listening import service as listening
 from orchestre.models import Notification
 from orchestre.models.listening import Mention
+from tests.analytics.kpi_support import at, make_shop
 from tests.listening.conftest import Listening
 
 
@@ -69,3 +71,34 @@ def listening_query(t: Listening, name: str, about: str) -> object:
         t.db, t.actor, listening.QueryInput(name, name.lower(), about=about)
     )
     return row.id
+
+
+def test_the_brands_last_post_on_a_hashtag_and_the_best_post_of_the_week(db: Session) -> None:
+    shop = make_shop(db)
+    end = at("2030-03-11 07:00")
+    # Four measured posts in the last 90 days: rates 4, 1, 2 and 8 % (median 3 %).
+    shop.post(at("2029-12-01 10:00"), text="Hiver #velotaf", likes=6, reach=100)  # too old
+    shop.post(at("2030-02-20 10:00"), text="Printemps #velotaf", likes=4, reach=100)  # last on it
+    shop.post(at("2030-03-01 10:00"), text="Atelier", likes=1, reach=100)
+    shop.post(at("2030-03-05 10:00"), text="Balade", likes=1, comments=1, reach=100, format="image")
+    shop.post(
+        at("2030-03-08 10:00"),
+        text="Notre nouvelle gamme",
+        likes=6,
+        saves=2,
+        impressions=100,
+        format="carousel",
+    )
+    shop.post(at("2030-03-09 10:00"), text="Pas encore mesuré")  # no figures: left out
+    facts = digest.Facts(
+        hashtags=[digest.HashtagFact("#velotaf", 12, 3), digest.HashtagFact("#neuf", 6, 0)]
+    )
+    filled = digest_posts.with_brand_posts(facts, db, shop.workspace.id, end)
+    velotaf, neuf = filled.hashtags
+    assert (velotaf.last_post_engagement, velotaf.median_engagement) == (4.0, 3.0)
+    assert (neuf.last_post_engagement, neuf.median_engagement) == (None, None)
+    assert filled.best_post == digest.BestPostFact(
+        "Notre nouvelle gamme", shop.channel.network, "carousel", 8.0, 3.0
+    )
+    [line] = [r for r in digest.recommendations(filled) if r.figures.get("tag") == "#velotaf"]
+    assert line.en.endswith("your last post on it had 1.3x your median engagement (4% vs 3%).")

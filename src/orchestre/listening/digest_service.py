@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from orchestre.audit.service import record, snapshot
 from orchestre.errors import FieldError, Invalid, NotFound
 from orchestre.kit.clock import utcnow
 from orchestre.kit.timezones import zone as zone_of
-from orchestre.listening import digest, trends
+from orchestre.listening import digest, digest_posts, trends
 from orchestre.listening import topics_repository as topics_repo
 from orchestre.models import Membership, User, Workspace
 from orchestre.models.listening import ListeningQuery, Mention
@@ -240,14 +240,16 @@ def make_digest(
         select(Digest.id).where(Digest.workspace_id == workspace_id, Digest.week_start == week)
     ):
         return None
-    facts = gather(session, workspace_id, end)
+    facts = digest_posts.with_brand_posts(
+        gather(session, workspace_id, end), session, workspace_id, end
+    )
     lines = digest.recommendations(facts)
     row = Digest(
         workspace_id=workspace_id,
         week_start=week,
         period_start=end - WEEK,
         period_end=end,
-        facts={"volume": None if facts.volume is None else vars(facts.volume)},
+        facts=asdict(facts),
         recommendations=[line.as_dict() for line in lines],
         summary="\n".join(line.en for line in lines),
     )
