@@ -53,13 +53,19 @@ class LinkedInAds:
     _account: AccountRef
     _transport: httpx.BaseTransport | None
 
+    _ads: httpx.Client | None = None
+
     def _ads_client(self) -> httpx.Client:
         """The client of the ads token when the channel has one (Marketing API scopes
-        `r_ads_reporting`, `rw_ads`), else the channel's own."""
+        `r_ads_reporting`, `rw_ads`), else the channel's own; made once per installation."""
         token = self._account.credentials.extra.get("ads_access_token")
         if not token:
             return self._client
-        return bearer_client(token, base_url=API_BASE, transport=self._transport, headers=HEADERS)
+        if self._ads is None:
+            self._ads = bearer_client(
+                token, base_url=API_BASE, transport=self._transport, headers=HEADERS
+            )
+        return self._ads
 
     def read_ad_results(
         self, ad_account_id: str, since: date, until: date, campaign_ids: Sequence[str] = ()
