@@ -249,6 +249,17 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     listening_query = ListeningQuery(workspace_id=ws.id, name=f"{marker} query", query=marker)
     db.add(listening_query)
     db.flush()
+    from orchestre.models.listening_topics import Digest
+
+    listening_digest = Digest(
+        workspace_id=ws.id,
+        week_start=date(2030, 1, 7),
+        period_start=utcnow() - timedelta(days=7),
+        period_end=utcnow(),
+        summary=marker,
+    )
+    db.add(listening_digest)
+    db.flush()
     db.add(
         Mention(
             workspace_id=ws.id,
@@ -387,6 +398,7 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "experiment_id": experiment.id,
         "ad_link_id": ad_link.id,
         "query_id": listening_query.id,
+        "digest_id": listening_digest.id,
         "item_id": ugc_item.id,
         "template_id": rights_template.id,
         "contest_id": contest.id,

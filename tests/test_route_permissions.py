@@ -127,6 +127,10 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"GET {W}/listening/topics": (P.LISTENING_VIEW,),
     f"POST {W}/listening/topics/refresh": (P.LISTENING_MANAGE,),
     f"GET {W}/listening/inbox-trends": (P.LISTENING_VIEW,),
+    f"GET {W}/listening/digest/settings": (P.LISTENING_VIEW,),
+    f"PUT {W}/listening/digest/settings": (P.LISTENING_MANAGE,),
+    f"GET {W}/listening/digests": (P.LISTENING_VIEW,),
+    f"GET {W}/listening/digests/{{digest_id}}": (P.LISTENING_VIEW,),
     # Contests and calls for contributions (the public page is not an API route).
     f"GET {W}/contests": (P.UGC_VIEW,),
     f"POST {W}/contests": (P.UGC_MANAGE,),

@@ -32,6 +32,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.insights.api import router as insights_router
     from orchestre.kit.keys import secret_box
     from orchestre.listening.api import router as listening_router
+    from orchestre.listening.digest_api import router as listening_digest_router
     from orchestre.listening.topics_api import router as listening_topics_router
     from orchestre.moderation.api import router as moderation_router
     from orchestre.moderation.crisis_api import router as crisis_router
@@ -67,6 +68,7 @@ def include_all(app: FastAPI) -> None:
         crisis_router,
         listening_router,
         listening_topics_router,
+        listening_digest_router,
         ugc_router,
         contests_router,
         assistant_router,
