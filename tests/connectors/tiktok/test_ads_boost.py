@@ -197,3 +197,12 @@ def test_limits_and_refused_tokens(replay: Replay, ads: TikTokInstallation) -> N
         boosting(ads).boost_post(_request())
     assert refused.value.definitive
     assert _creates(replay) == []
+
+
+def test_a_photo_post_runs_as_a_carousel_spark_ad(replay: Replay, ads: TikTokInstallation) -> None:
+    _answers(replay)
+    replay.routes[("GET", f"{B}/tt_video/info/")] = []
+    replay.json("GET", f"{B}/tt_video/info/", "ads_spark_info_photos")
+    boosting(ads).boost_post(_request())
+    ad = _body(replay.sent("POST", f"{B}/ad/create/")[0])
+    assert ad["creatives"][0]["ad_format"] == "CAROUSEL_ADS"

@@ -17,7 +17,8 @@ secret: it travels only in the calls below, never in a log or an error message.
    /adgroup/create/` (placement `PLACEMENT_TIKTOK`, `location_ids`, `BUDGET_MODE_DAY` or
    `BUDGET_MODE_TOTAL` in the advertiser's currency, `SCHEDULE_START_END` in UTC+0 as
    "YYYY-MM-DD HH:MM:SS", `REACH` billed by `CPM`, no bid), `POST /ad/create/` (one
-   creative: `identity_type` `AUTH_CODE`, `identity_id`, `tiktok_item_id`, `SINGLE_VIDEO`).
+   creative: `identity_type` `AUTH_CODE`, `identity_id`, `tiktok_item_id`, `SINGLE_VIDEO`,
+   or `CAROUSEL_ADS` for a photo post).
    Each is `DISABLE`d unless the request says to activate.
 
 A create that times out after it was sent is an `AmbiguousError`.
@@ -25,6 +26,7 @@ A create that times out after it was sent is an `AmbiguousError`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -51,6 +53,15 @@ OBJECTIVE = "REACH"
 CENT = Decimal("0.01")
 # "The auth code has been authorized" (40001-type answers): applying it again is harmless.
 ALREADY_AUTHORIZED = ("already", "authorized")
+
+
+@dataclass(frozen=True)
+class SparkPost:
+    """The authorised post: the creator's identity, the post, the ad format it runs as."""
+
+    identity: str
+    item: str
+    ad_format: str
 
 
 def _when(at: datetime) -> str:
@@ -87,8 +98,8 @@ class TikTokBoost(TikTokAds):
         with business_client(self._account, self._transport) as client:
             self._currency_is(client, advertiser, request.currency.upper())
             locations = self._locations(client, advertiser, request.countries)
-            identity, item = self._authorize(client, advertiser, code, request.post_external_id)
-            return self._create(client, request, identity, item, locations)
+            post = self._authorize(client, advertiser, code, request.post_external_id)
+            return self._create(client, request, post, locations)
 
     def _currency_is(self, client: httpx.Client, advertiser: str, currency: str) -> None:
         info = business_call(
@@ -129,9 +140,7 @@ class TikTokBoost(TikTokAds):
             )
         return [by_code[c.upper()] for c in countries]
 
-    def _authorize(
-        self, client: httpx.Client, advertiser: str, code: str, post: str
-    ) -> tuple[str, str]:
+    def _authorize(self, client: httpx.Client, advertiser: str, code: str, post: str) -> SparkPost:
         try:
             business_call(
                 client,
@@ -144,7 +153,8 @@ class TikTokBoost(TikTokAds):
             if not all(word in exc.message.lower() for word in ALREADY_AUTHORIZED):
                 raise
         data = business_call(client, INFO, {"advertiser_id": advertiser, "auth_code": code})
-        item = str((data.get("item_info") or {}).get("item_id") or "")
+        info = data.get("item_info") or {}
+        item = str(info.get("item_id") or "")
         user = data.get("user_info") or {}
         identity = str(user.get("identity_id") or "")
         if not item or not identity:
@@ -158,19 +168,20 @@ class TikTokBoost(TikTokAds):
                 network=NETWORK,
                 code="authorization_code",
             )
-        return identity, item
+        # A photo post runs as a carousel Spark Ad, a video as a single video.
+        form = "CAROUSEL_ADS" if info.get("item_type") == "CAROUSEL" else "SINGLE_VIDEO"
+        return SparkPost(identity, item, form)
 
     def _create(
         self,
         client: httpx.Client,
         request: BoostRequest,
-        identity: str,
-        item: str,
+        post: SparkPost,
         locations: list[str],
     ) -> BoostRef:
         advertiser = request.ad_account_id
         status = "ENABLE" if request.activate else "DISABLE"
-        name = (request.name or f"Boost {item}")[:100]
+        name = (request.name or f"Boost {post.item}")[:100]
         ends_at = request.end
         campaign = self._made(
             client,
@@ -218,10 +229,10 @@ class TikTokBoost(TikTokAds):
                 "creatives": [
                     {
                         "ad_name": name,
-                        "ad_format": "SINGLE_VIDEO",
+                        "ad_format": post.ad_format,
                         "identity_type": "AUTH_CODE",
-                        "identity_id": identity,
-                        "tiktok_item_id": item,
+                        "identity_id": post.identity,
+                        "tiktok_item_id": post.item,
                     }
                 ],
             },
