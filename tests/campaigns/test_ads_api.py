@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestre.connectors.base import AmbiguousError
+from orchestre.connectors.base import AmbiguousError, CredentialError
 from orchestre.connectors.sandbox.connector import use_network
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.kit.clock import FrozenClock
@@ -132,3 +132,25 @@ def test_a_boost_from_a_wall_time_and_an_uncertain_one_kept(
     clock.advance(seconds=1)  # the audit orders by time
     looked = client.post(url, headers=auth, json={**ask, "days": 2, "after_uncertain": True})
     assert looked.status_code == 201, looked.text
+
+
+def test_a_boost_refused_access_leaves_the_channel_marked(
+    client: TestClient, db: Session, world: World
+) -> None:
+    publication = world.publish_now()
+    db.commit()
+    url = f"/api/v1/workspaces/{world.workspace.id}/publications/{publication.id}/boost"
+    world.sandbox.fail_next(
+        CredentialError("token revoked", definitive=True, network="sandbox")  # type: ignore[arg-type]
+    )
+    refused = client.post(
+        url,
+        headers=bearer(make_token(db, world.workspace, world.owner)),
+        json={"ad_account_id": "act_9", "budget": "20.00", "currency": "EUR", "days": 2},
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "channel_needs_reconnection"
+    db.expire_all()
+    channel = db.get(Channel, world.channel.id)
+    assert channel is not None
+    assert channel.status == "needs_reconnection"

@@ -205,8 +205,9 @@ def test_an_uncertain_boost_is_recorded_and_not_made_twice_silently(
     world.sandbox.fail_next(AmbiguousError("no answer", network="sandbox"))  # type: ignore[arg-type]
     made = boost(world, published)
     assert made.ref is None
-    assert made.uncertain is not None
-    assert "Look in the ad account" in made.uncertain
+    assert made.unmade is not None
+    assert made.unmade.code == "boost_uncertain"
+    assert "Look in the ad account" in made.unmade.detail
     entry = db.scalars(
         select(AuditEntry).where(AuditEntry.action == "publication.boost_uncertain")
     ).one()
@@ -241,3 +242,17 @@ def test_the_authorization_code_reaches_the_network_but_no_record(
     entries = db.scalars(select(AuditEntry)).all()
     assert entries
     assert all("#spark-code-secret" not in str(e.after) for e in entries)
+
+
+def test_a_token_refused_for_good_marks_the_channel_and_is_kept(world: World, db: Session) -> None:
+    published = world.publish_now()
+    world.sandbox.fail_next(
+        CredentialError("token revoked", definitive=True, network="sandbox")  # type: ignore[arg-type]
+    )
+    made = boost(world, published)
+    assert made.ref is None
+    assert made.unmade is not None
+    assert made.unmade.code == "channel_needs_reconnection"
+    db.refresh(world.channel)
+    assert world.channel.status == "needs_reconnection"
+    assert not db.scalars(select(AuditEntry).where(AuditEntry.action == "publication.boost")).all()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.config import Settings
-from orchestre.connectors.base import AmbiguousError, RetryableError
+from orchestre.connectors.base import AmbiguousError, CredentialError, RetryableError
 from orchestre.connectors.sandbox.connector import use_network
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.kit.clock import FrozenClock
@@ -363,3 +363,26 @@ def test_a_tiktok_boost_asks_for_the_creators_code(
     assert 'data-testid="boost-code"' in panel.text
     assert 'type="password"' in panel.text
     assert "Spark Ad" in panel.text
+
+
+def test_a_refused_access_on_the_page_says_to_reconnect_and_marks_the_channel(
+    client: TestClient, db: Session, settings: Settings, world: World
+) -> None:
+    published = world.publish_now()
+    signed = _as(client, db, settings, world.owner)
+    base = f"/w/{world.workspace.id}/posts/{_post_of(db, published.variant_id)}"
+    page = signed.get(base)
+    world.sandbox.fail_next(
+        CredentialError("token revoked", definitive=True, network="sandbox")  # type: ignore[arg-type]
+    )
+    ask = {
+        "csrf_token": csrf_of(page.text),
+        "ad_account_id": "act_77",
+        "budget": "30",
+        "currency": "EUR",
+    }
+    refused = signed.post(f"{base}/boosts/{published.id}", data={**ask, "days": "2"})
+    assert refused.status_code == 422
+    assert "reconnect the channel" in refused.text
+    db.refresh(world.channel)
+    assert world.channel.status == "needs_reconnection"

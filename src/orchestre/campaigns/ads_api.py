@@ -97,7 +97,8 @@ def boost_publication(
     """Promote a published post on its network with a budget, from now or `start`, for
     `days` or until `end`, where the network allows it; paused unless `activate`
     (campaigns.manage). 409 `boost_uncertain` when the platform may have made it without
-    saying so: look in the ad account; a new boost then needs `after_uncertain`."""
+    saying so: look in the ad account; a new boost then needs `after_uncertain`. 409
+    `channel_needs_reconnection` when the platform refused the channel's access for good."""
     data = boosts.BoostInput(
         ad_account_id=body.ad_account_id,
         budget=body.budget,
@@ -114,15 +115,18 @@ def boost_publication(
     )
     made = boosts.boost_publication(db, actor, publication_id, data, _opener(request, settings))
     if made.ref is None:
-        # Answered, not raised: the uncertain boost recorded must be committed.
+        # Answered, not raised: what was recorded (an uncertain boost, a channel to
+        # reconnect) must be committed.
+        unmade = made.unmade
+        assert unmade is not None
         return JSONResponse(
             {
-                "type": "/api/problems/boost_uncertain",
+                "type": f"/api/problems/{unmade.code}",
                 "title": "Conflict",
                 "status": 409,
-                "detail": made.uncertain,
+                "detail": unmade.detail,
                 "instance": request.url.path,
-                "code": "boost_uncertain",
+                "code": unmade.code,
             },
             status_code=409,
             media_type="application/problem+json",

@@ -18,7 +18,8 @@ results are synced with the campaign's (see `ad_sync`). A platform that did not 
 after the boost was sent may have made it: that is recorded as an uncertain boost of the
 publication (`publication.boost_uncertain`), and the next boost of it is refused until the
 person says they looked in the ad account (`after_uncertain`), so nothing is paid twice
-without someone deciding it.
+without someone deciding it. A token refused for good marks the channel as needing
+reconnection; both are answered (`Boosted.unmade`), not raised, so what was learnt is kept.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from orchestre.audit.service import record
 from orchestre.campaigns.ad_sync import LinkInput, capabilities_of, link_campaign
-from orchestre.channels.credentials import ChannelUnavailable
+from orchestre.channels.credentials import ChannelNeedsReconnection, ChannelUnavailable
 from orchestre.channels.service import mark_needs_reconnection
 from orchestre.connectors.base import (
     AmbiguousError,
@@ -95,13 +96,28 @@ class BoostInput:
 
 
 @dataclass(frozen=True)
+class Unmade:
+    """Why a boost was not made, where what was learnt must be kept (so it is answered,
+    not raised: a raised error would roll the record back): `boost_uncertain` (the
+    platform may have made it; recorded) or `channel_needs_reconnection` (the platform
+    refused the channel's access for good; the channel is marked)."""
+
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class Boosted:
-    """The boost made, or `uncertain`: the platform may have made it (`ref` is None)."""
+    """The boost made (`ref`), or why not (`unmade`, `ref` None)."""
 
     ref: BoostRef | None
     network: str
     link: CampaignAdLink | None
-    uncertain: str | None = None
+    unmade: Unmade | None = None
+
+
+class _Reconnect(Exception):
+    """The channel's access was refused for good; the channel is marked."""
 
 
 @dataclass(frozen=True)
@@ -176,17 +192,20 @@ def boost_publication(
         "ends_at": schedule.end.isoformat(),
         "countries": list(data.countries),
     }
+    name = network_name(channel.network)
     try:
         ref = _boost(session, opener, channel, request)
     except AmbiguousError:
-        name = network_name(channel.network)
         record(session, actor, UNCERTAIN, "publication", publication.id, after=facts)
         session.flush()
         why = (
             f"{name} did not answer in time: the boost may have been made. Look in the ad "
             "account before trying again."
         )
-        return Boosted(None, channel.network, None, uncertain=why)
+        return Boosted(None, channel.network, None, Unmade("boost_uncertain", why))
+    except _Reconnect as exc:
+        why = f"{name} refused the channel's access: {exc}. Reconnect the channel, then boost."
+        return Boosted(None, channel.network, None, Unmade("channel_needs_reconnection", why))
     record(
         session,
         actor,
@@ -348,6 +367,8 @@ def _boost(session: Session, opener: Opener, channel: Channel, request: BoostReq
     name = network_name(channel.network)
     try:
         return boosting(opener.open(session, channel), network=channel.network).boost_post(request)
+    except ChannelNeedsReconnection as exc:  # its refresh was refused: marked already
+        raise _Reconnect(exc.reason) from exc
     except ChannelUnavailable as exc:
         raise Conflict(f"The {name} channel is not connected: {exc}") from exc
     except RetryableError as exc:
@@ -360,6 +381,7 @@ def _boost(session: Session, opener: Opener, channel: Channel, request: BoostReq
     except CredentialError as exc:
         if exc.definitive:
             mark_needs_reconnection(session, channel.id, exc.message)
+            raise _Reconnect(exc.message) from exc
         raise Conflict(f"{name} refused the channel's access: {exc.message}") from exc
     except PermanentError as exc:
         field = "authorization_code" if exc.code == "authorization_code" else "publication"

@@ -405,12 +405,19 @@ def boost(
                 )
         except RateLimited as exc:  # the platform asks to wait: said under the form
             errors = [FieldError("form", exc.code, _(exc.detail))]
-    if made is not None and made.ref is None:  # recorded as uncertain: kept, said in words
-        why = _(
-            "%(network)s did not answer in time: the boost may have been made. Look in the "
-            "ad account before trying again."
-        ) % {"network": boosts.network_name(made.network)}
-        errors = [FieldError("form", "boost_uncertain", why)]
+    if made is not None and made.unmade is not None:  # recorded: kept, said in words
+        network = {"network": boosts.network_name(made.network)}
+        if made.unmade.code == "boost_uncertain":
+            why = _(
+                "%(network)s did not answer in time: the boost may have been made. Look in "
+                "the ad account before trying again."
+            )
+        else:
+            why = _(
+                "%(network)s refused the channel's access: reconnect the channel in the "
+                "Channels page, then boost again."
+            )
+        errors = [FieldError("form", made.unmade.code, why % network)]
     if errors or made is None:
         return _boost_card(
             request, view, settings, post_id, errors=errors, failed=publication_id, form=form
