@@ -24,7 +24,10 @@ def test_topics_and_inbox_trends_over_http(
     base = f"/api/v1/workspaces/{world.workspace.id}/listening"
     for i in range(4):
         make_conversation(
-            db, world.channel, text=f"Refund #promo please {i}", at=utcnow() - timedelta(hours=i + 1)
+            db,
+            world.channel,
+            text=f"Refund #promo please {i}",
+            at=utcnow() - timedelta(hours=i + 1),
         )
 
     pending = client.get(f"{base}/topics", headers=auth)
