@@ -30,6 +30,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -136,6 +137,41 @@ def boost_publication(
 ) -> Boosted:
     """Promote a published post (campaigns.manage: it spends money)."""
     actor.require(Permission.CAMPAIGNS_MANAGE)
+    publication, channel = _boostable(session, actor, publication_id, opener)
+    request = _request(session, actor, publication, data)
+    facts = _facts(channel, request, data)
+    name = network_name(channel.network)
+    try:
+        ref = _boost(session, opener, channel, request)
+    except AmbiguousError:
+        record(session, actor, UNCERTAIN, "publication", publication.id, after=facts)
+        session.flush()
+        why = (
+            f"{name} did not answer in time: the boost may have been made. Look in the ad "
+            "account before trying again."
+        )
+        return Boosted(None, channel.network, None, Unmade("boost_uncertain", why))
+    except _Reconnect as exc:
+        why = f"{name} refused the channel's access: {exc}. Reconnect the channel, then boost."
+        return Boosted(None, channel.network, None, Unmade("channel_needs_reconnection", why))
+    made = {
+        "ad_account_id": ref.ad_account_id,
+        "external_campaign_id": ref.external_campaign_id,
+        "active": ref.active,
+    }
+    record(session, actor, "publication.boost", "publication", publication.id, after=facts | made)
+    link = None
+    if data.campaign_id is not None:
+        found = LinkInput(channel.id, ref.ad_account_id, ref.external_campaign_id)
+        link = link_campaign(session, actor, data.campaign_id, found, opener)
+    session.flush()
+    return Boosted(ref, channel.network, link)
+
+
+def _boostable(
+    session: Session, actor: Actor, publication_id: uuid.UUID, opener: Opener
+) -> tuple[Publication, Channel]:
+    """The workspace's publication and its channel, whose network boosts; else refused."""
     publication = session.get(Publication, publication_id)
     if publication is None or publication.workspace_id != actor.workspace_id:
         raise NotFound("No such publication.")
@@ -154,10 +190,16 @@ def boost_publication(
                 )
             ],
         )
+    return publication, channel
+
+
+def _request(
+    session: Session, actor: Actor, publication: Publication, data: BoostInput
+) -> BoostRequest:
+    """What the platform is asked, once every rule holds (else `Invalid` / `Conflict`)."""
     errors = _input_errors(data)
     workspace = session.get(Workspace, actor.workspace_id)
-    zone_name = workspace.timezone if workspace else "UTC"
-    schedule = _schedule(data, zone_name, errors)
+    schedule = _schedule(data, workspace.timezone if workspace else "UTC", errors)
     if publication.state != PublicationState.PUBLISHED.value or not publication.external_id:
         errors.append(
             FieldError("publication", "published", "Only a published post can be boosted.")
@@ -167,7 +209,7 @@ def boost_publication(
     assert publication.external_id is not None
     if not data.after_uncertain:
         _refuse_after_uncertain(session, publication)
-    request = BoostRequest(
+    return BoostRequest(
         post_external_id=publication.external_id,
         ad_account_id=data.ad_account_id.strip(),
         budget=data.budget,
@@ -181,55 +223,21 @@ def boost_publication(
         countries=data.countries,
         authorization_code=data.authorization_code.strip(),
     )
-    facts = {
+
+
+def _facts(channel: Channel, request: BoostRequest, data: BoostInput) -> dict[str, Any]:
+    """What the audit keeps of a boost asked: never the authorization code."""
+    return {
         "network": channel.network,
         "ad_account_id": request.ad_account_id,
         "budget": str(data.budget),
         "currency": data.currency,
         "budget_kind": data.budget_kind.value,
-        "days": schedule.days,
-        "starts_at": schedule.start.isoformat(),
-        "ends_at": schedule.end.isoformat(),
+        "days": request.days,
+        "starts_at": request.start.isoformat(),
+        "ends_at": request.end.isoformat(),
         "countries": list(data.countries),
     }
-    name = network_name(channel.network)
-    try:
-        ref = _boost(session, opener, channel, request)
-    except AmbiguousError:
-        record(session, actor, UNCERTAIN, "publication", publication.id, after=facts)
-        session.flush()
-        why = (
-            f"{name} did not answer in time: the boost may have been made. Look in the ad "
-            "account before trying again."
-        )
-        return Boosted(None, channel.network, None, Unmade("boost_uncertain", why))
-    except _Reconnect as exc:
-        why = f"{name} refused the channel's access: {exc}. Reconnect the channel, then boost."
-        return Boosted(None, channel.network, None, Unmade("channel_needs_reconnection", why))
-    record(
-        session,
-        actor,
-        "publication.boost",
-        "publication",
-        publication.id,
-        after=facts
-        | {
-            "ad_account_id": ref.ad_account_id,
-            "external_campaign_id": ref.external_campaign_id,
-            "active": ref.active,
-        },
-    )
-    link = None
-    if data.campaign_id is not None:
-        link = link_campaign(
-            session,
-            actor,
-            data.campaign_id,
-            LinkInput(channel.id, ref.ad_account_id, ref.external_campaign_id),
-            opener,
-        )
-    session.flush()
-    return Boosted(ref, channel.network, link)
 
 
 def _input_errors(data: BoostInput) -> list[FieldError]:

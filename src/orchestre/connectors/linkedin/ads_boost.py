@@ -81,19 +81,8 @@ class LinkedInBoost(LinkedInAds):
     """Sponsored content from an existing post, mixed into the LinkedIn installation."""
 
     def boost_post(self, request: BoostRequest) -> BoostRef:
+        _sponsorable(request)
         post = request.post_external_id
-        if not post.startswith(POSTS):
-            raise PermanentError(
-                "LinkedIn sponsors an organization's post (urn:li:share: or urn:li:ugcPost:).",
-                network=NETWORK,
-                code="post",
-            )
-        if not request.countries:
-            raise PermanentError(
-                "LinkedIn needs at least one country to show a sponsored post in.",
-                network=NETWORK,
-                code="targeting",
-            )
         account = request.ad_account_id.removeprefix(ACCOUNT)
         client = self._ads_client()
         base = f"/rest/adAccounts/{account}"
@@ -172,6 +161,22 @@ class LinkedInBoost(LinkedInAds):
                 return str(entity["urn"])
         raise PermanentError(
             f"LinkedIn does not target the country {country}.", network=NETWORK, code="targeting"
+        )
+
+
+def _sponsorable(request: BoostRequest) -> None:
+    """An organization's post and at least one country, or nothing is asked of LinkedIn."""
+    if not request.post_external_id.startswith(POSTS):
+        raise PermanentError(
+            "LinkedIn sponsors an organization's post (urn:li:share: or urn:li:ugcPost:).",
+            network=NETWORK,
+            code="post",
+        )
+    if not request.countries:
+        raise PermanentError(
+            "LinkedIn needs at least one country to show a sponsored post in.",
+            network=NETWORK,
+            code="targeting",
         )
 
 

@@ -182,7 +182,6 @@ class TikTokBoost(TikTokAds):
         advertiser = request.ad_account_id
         status = "ENABLE" if request.activate else "DISABLE"
         name = (request.name or f"Boost {post.item}")[:100]
-        ends_at = request.end
         campaign = self._made(
             client,
             CAMPAIGN,
@@ -195,29 +194,8 @@ class TikTokBoost(TikTokAds):
                 "operation_status": status,
             },
         )
-        daily = request.budget_kind is BudgetKind.DAILY
         adgroup = self._made(
-            client,
-            ADGROUP,
-            "adgroup_id",
-            {
-                "advertiser_id": advertiser,
-                "campaign_id": campaign,
-                "adgroup_name": name,
-                "placement_type": "PLACEMENT_TYPE_NORMAL",
-                "placements": ["PLACEMENT_TIKTOK"],
-                "location_ids": locations,
-                "budget_mode": "BUDGET_MODE_DAY" if daily else "BUDGET_MODE_TOTAL",
-                "budget": float(request.budget),
-                "schedule_type": "SCHEDULE_START_END",
-                "schedule_start_time": _when(request.start),
-                "schedule_end_time": _when(ends_at),
-                "optimization_goal": "REACH",
-                "billing_event": "CPM",
-                "bid_type": "BID_TYPE_NO_BID",
-                "pacing": "PACING_MODE_SMOOTH",
-                "operation_status": status,
-            },
+            client, ADGROUP, "adgroup_id", _adgroup(request, campaign, name, locations, status)
         )
         body = business_call(
             client,
@@ -245,7 +223,7 @@ class TikTokBoost(TikTokAds):
             external_campaign_id=campaign,
             ad_account_id=advertiser,
             active=request.activate,
-            ends_at=ends_at,
+            ends_at=request.end,
             parts={"adgroup": adgroup, "ad": ads[0]},
         )
 
@@ -255,3 +233,28 @@ class TikTokBoost(TikTokAds):
         if not made:
             raise PermanentError(f"TikTok's answer names no {key}.", network=NETWORK)
         return str(made)
+
+
+def _adgroup(
+    request: BoostRequest, campaign: str, name: str, locations: list[str], status: str
+) -> dict[str, Any]:
+    """The ad group: where (TikTok, the countries), how much, when, billed by reach."""
+    daily = request.budget_kind is BudgetKind.DAILY
+    return {
+        "advertiser_id": request.ad_account_id,
+        "campaign_id": campaign,
+        "adgroup_name": name,
+        "placement_type": "PLACEMENT_TYPE_NORMAL",
+        "placements": ["PLACEMENT_TIKTOK"],
+        "location_ids": locations,
+        "budget_mode": "BUDGET_MODE_DAY" if daily else "BUDGET_MODE_TOTAL",
+        "budget": float(request.budget),
+        "schedule_type": "SCHEDULE_START_END",
+        "schedule_start_time": _when(request.start),
+        "schedule_end_time": _when(request.end),
+        "optimization_goal": "REACH",
+        "billing_event": "CPM",
+        "bid_type": "BID_TYPE_NO_BID",
+        "pacing": "PACING_MODE_SMOOTH",
+        "operation_status": status,
+    }
