@@ -271,6 +271,21 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         )
     )
     db.flush()
+    from orchestre.models.competitors import Competitor, CompetitorAccount
+
+    competitor = Competitor(workspace_id=ws.id, name=f"{marker} competitor")
+    db.add(competitor)
+    db.flush()
+    competitor_account = CompetitorAccount(
+        workspace_id=ws.id,
+        competitor_id=competitor.id,
+        network="sandbox",
+        handle=f"{marker}-rival",
+        external_id=f"{marker}-rival",
+        next_collect_at=utcnow() + timedelta(days=365),
+    )
+    db.add(competitor_account)
+    db.flush()
     from orchestre.models import AssistantCall
 
     assistant_call = AssistantCall(
@@ -399,6 +414,8 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "ad_link_id": ad_link.id,
         "query_id": listening_query.id,
         "digest_id": listening_digest.id,
+        "competitor_id": competitor.id,
+        "account_id": competitor_account.id,
         "item_id": ugc_item.id,
         "template_id": rights_template.id,
         "contest_id": contest.id,

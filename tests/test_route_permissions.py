@@ -131,6 +131,13 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"PUT {W}/listening/digest/settings": (P.LISTENING_MANAGE,),
     f"GET {W}/listening/digests": (P.LISTENING_VIEW,),
     f"GET {W}/listening/digests/{{digest_id}}": (P.LISTENING_VIEW,),
+    f"GET {W}/competitors": (P.LISTENING_VIEW,),
+    f"POST {W}/competitors": (P.LISTENING_MANAGE,),
+    f"DELETE {W}/competitors/{{competitor_id}}": (P.LISTENING_MANAGE,),
+    f"POST {W}/competitors/{{competitor_id}}/accounts": (P.LISTENING_MANAGE,),
+    f"DELETE {W}/competitors/accounts/{{account_id}}": (P.LISTENING_MANAGE,),
+    f"POST {W}/competitors/collect": (P.LISTENING_MANAGE,),
+    f"GET {W}/competitors/comparison": (P.LISTENING_VIEW,),
     # Contests and calls for contributions (the public page is not an API route).
     f"GET {W}/contests": (P.UGC_VIEW,),
     f"POST {W}/contests": (P.UGC_MANAGE,),

@@ -39,6 +39,7 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     from orchestre.delivery.sweeper import start_sweeper
     from orchestre.inbox.runtime import start_inbox_poller, start_inbox_sweeper
     from orchestre.insights.runtime import start_channel_metrics, start_collector
+    from orchestre.listening.competitors_runtime import start_competitors
     from orchestre.listening.digest_runtime import start_digest
     from orchestre.listening.runtime import start_listening
     from orchestre.listening.topics_runtime import start_topics
@@ -59,6 +60,7 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     background.loops.append(start_pacing_watch(settings, factory))
     background.loops.append(start_ad_sync(settings, factory))
     background.loops.append(start_listening(settings, factory))
+    background.loops.append(start_competitors(settings, factory))
     background.loops.append(start_topics(settings, factory))
     background.loops.append(start_digest(settings, factory))
     background.loops.append(start_ugc_loop(settings, factory))

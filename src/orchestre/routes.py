@@ -32,6 +32,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.insights.api import router as insights_router
     from orchestre.kit.keys import secret_box
     from orchestre.listening.api import router as listening_router
+    from orchestre.listening.competitors_api import router as competitors_router
     from orchestre.listening.digest_api import router as listening_digest_router
     from orchestre.listening.topics_api import router as listening_topics_router
     from orchestre.moderation.api import router as moderation_router
@@ -69,6 +70,7 @@ def include_all(app: FastAPI) -> None:
         listening_router,
         listening_topics_router,
         listening_digest_router,
+        competitors_router,
         ugc_router,
         contests_router,
         assistant_router,

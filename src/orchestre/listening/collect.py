@@ -256,6 +256,15 @@ def _followers(post: PublicPost) -> int | None:
     return None
 
 
+# What a found post's engagement adds up (share of voice by engagement, docs/kpis.md).
+ENGAGEMENT_METRICS = ("likes", "reposts", "comments", "quotes")
+
+
+def _engagement(post: PublicPost) -> int | None:
+    shown = [post.metrics[k] for k in ENGAGEMENT_METRICS if k in post.metrics]
+    return int(sum(shown)) if shown else None
+
+
 def store(
     session: Session,
     q: ListeningQuery,
@@ -282,6 +291,7 @@ def store(
             text=p.text,
             language=p.language,
             hashtags=_hashtags(p.text),
+            engagement=_engagement(p),
             published_at=p.created_at,
             collected_at=now,
         )

@@ -26,6 +26,12 @@ from orchestre.models.campaigns import (
 from orchestre.models.campaigns_ads import CampaignAdLink, ChannelAdCredentials
 from orchestre.models.campaigns_experiments import Experiment, ExperimentArm, ExperimentStatus
 from orchestre.models.channel import Channel, ChannelStatus
+from orchestre.models.competitors import (
+    Competitor,
+    CompetitorAccount,
+    CompetitorPost,
+    CompetitorSnapshot,
+)
 from orchestre.models.delivery import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from orchestre.models.editorial import Campaign, ContentPillar, EditorialLine, Severity
 from orchestre.models.inbox import (
@@ -98,6 +104,10 @@ __all__ = [
     "ChannelMetricSample",
     "ChannelMetricSchedule",
     "ChannelStatus",
+    "Competitor",
+    "CompetitorAccount",
+    "CompetitorPost",
+    "CompetitorSnapshot",
     "ConnectAttempt",
     "ContentPillar",
     "Contest",

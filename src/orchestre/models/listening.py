@@ -74,6 +74,9 @@ class Mention(IdMixin, Base):
     sentiment: Mapped[str | None] = mapped_column(String(10), default=None)
     sentiment_score: Mapped[float | None] = mapped_column(default=None)
     hashtags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # likes + reposts + comments the network showed when the post was found (share of
+    # voice by engagement); None when it showed none.
+    engagement: Mapped[int | None] = mapped_column(Integer, default=None)
     published_at: Mapped[datetime] = mapped_column()
     collected_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -54,6 +54,7 @@ def _nav(view: WorkspaceView, section: str, queue_count: int) -> list[NavItem]:
         ("reports", _("Reports"), "posts", f"{base}/reports", 0),
         ("experiments", _("Experiments"), "analytics", f"{base}/experiments", 0),
         ("listening", _("Listening"), "listening", f"{base}/listening", 0),
+        ("competitors", _("Competitors"), "analytics", f"{base}/competitors", 0),
         ("ugc", _("UGC"), "user", f"{base}/ugc", 0),
         ("contests", _("Contests"), "campaigns", f"{base}/contests", 0),
         ("campaigns", _("Campaigns"), "campaigns", f"{base}/campaigns", 0),

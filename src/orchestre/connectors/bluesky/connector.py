@@ -47,6 +47,7 @@ CAPABILITIES = frozenset(
         Capability.READ_MENTIONS,
         Capability.READ_METRICS,
         Capability.SEARCH_POSTS,
+        Capability.READ_PUBLIC_ACCOUNTS,
     }
 )
 

@@ -29,9 +29,11 @@ from orchestre.connectors.base import (
     MetricSample,
     PermanentError,
     PostPage,
+    PublicAccount,
+    PublicAccountPost,
     PublishedRef,
 )
-from orchestre.connectors.bluesky import reading, records, session
+from orchestre.connectors.bluesky import public, reading, records, session
 from orchestre.connectors.bluesky.facets import facets, mentioned_handles, record_facets
 from orchestre.connectors.bluesky.records import AtUri, StrongRef
 from orchestre.connectors.bluesky.xrpc import NETWORK, sdk_client, service_url
@@ -281,6 +283,24 @@ class BlueskyInstallation(BaseInstallation):
         items = [reading.public_post(view, now) for view in answer.posts or []]
         next_cursor = answer.cursor or None
         return PostPage(items=items, next_cursor=next_cursor, has_more=next_cursor is not None)
+
+    def lookup_account(self, handle: str) -> PublicAccount:
+        def get_profile(actor: str) -> Any:
+            params = models.AppBskyActorGetProfile.Params(actor=actor)
+            return self._sdk.app.bsky.actor.get_profile(params)
+
+        return public.lookup(get_profile, handle)
+
+    def read_account_posts(
+        self, account: PublicAccount, *, limit: int = 40
+    ) -> list[PublicAccountPost]:
+        def get_feed(actor: str, size: int, cursor: str | None) -> Any:
+            params = models.AppBskyFeedGetAuthorFeed.Params(
+                actor=actor, limit=max(1, size), cursor=cursor, filter="posts_no_replies"
+            )
+            return self._sdk.app.bsky.feed.get_author_feed(params)
+
+        return public.posts(get_feed, account, limit, self._clock())
 
     # Helpers ----------------------------------------------------------------------------------
 

@@ -69,6 +69,7 @@ class MastodonConnector:
             Capability.READ_MESSAGES,
             Capability.READ_METRICS,
             Capability.SEARCH_POSTS,
+            Capability.READ_PUBLIC_ACCOUNTS,
         }
     )
     oauth2 = MASTODON_OAUTH2

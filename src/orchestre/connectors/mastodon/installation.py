@@ -22,8 +22,11 @@ from orchestre.connectors.base import (
     MetricSample,
     PermanentError,
     PostPage,
+    PublicAccount,
+    PublicAccountPost,
     PublishedRef,
 )
+from orchestre.connectors.mastodon import public
 from orchestre.connectors.mastodon.media import MediaWait, upload
 from orchestre.connectors.mastodon.reading import Reader
 from orchestre.connectors.mastodon.wire import (
@@ -309,6 +312,14 @@ class MastodonInstallation(BaseInstallation):
                 for metric, value in counts(status).items()
             ]
         return samples
+
+    def lookup_account(self, handle: str) -> PublicAccount:
+        return public.lookup(self._client, self._host, handle)
+
+    def read_account_posts(
+        self, account: PublicAccount, *, limit: int = 40
+    ) -> list[PublicAccountPost]:
+        return public.posts(self._client, account, limit)
 
     def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
         """Statuses matching `query` (`GET /api/v2/search?type=statuses`). What an instance

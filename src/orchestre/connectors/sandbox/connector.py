@@ -19,9 +19,12 @@ from orchestre.connectors.base import (
     InteractionPage,
     MetricSample,
     PostPage,
+    PublicAccount,
+    PublicAccountPost,
     PublishedRef,
 )
 from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
+from orchestre.connectors.sandbox import public
 from orchestre.connectors.sandbox.ads import SandboxAds
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.connectors.sandbox.refusals import NETWORK
@@ -142,6 +145,16 @@ class SandboxInstallation(SandboxAds):
 
     def read_account_metrics(self) -> list[MetricSample]:
         return self._sandbox.metrics(self._id, [self._id])
+
+    def lookup_account(self, handle: str) -> PublicAccount:
+        now = self._sandbox.enter(self._id, write=False)
+        return public.lookup(self._sandbox.seed, handle, now)
+
+    def read_account_posts(
+        self, account: PublicAccount, *, limit: int = 40
+    ) -> list[PublicAccountPost]:
+        now = self._sandbox.enter(self._id, write=False)
+        return public.posts(self._sandbox.seed, account, now, limit)
 
     def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
         return self._sandbox.search(self._id, query, cursor=cursor, limit=limit)

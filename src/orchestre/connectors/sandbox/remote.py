@@ -24,10 +24,12 @@ from orchestre.connectors.base import (
     MetricSample,
     PermanentError,
     PostPage,
+    PublicAccount,
+    PublicAccountPost,
     PublishedRef,
 )
 from orchestre.connectors.http import make_client, send
-from orchestre.connectors.sandbox import ads, wire
+from orchestre.connectors.sandbox import ads, public, wire
 from orchestre.connectors.sandbox.refusals import NETWORK
 
 _registered: set[tuple[str, str]] = set()
@@ -207,3 +209,17 @@ class RemoteSandboxInstallation:
     def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
         params = {"q": query, "limit": limit, **({"cursor": cursor} if cursor else {})}
         return wire.posts_from_json(self._call("GET", "/search", params=params))
+
+    def lookup_account(self, handle: str) -> PublicAccount:
+        try:
+            body = self._call("GET", "/public/" + quote(public.normalise(handle), safe=""))
+        except PermanentError as exc:  # the server's 404 names no account by that handle
+            code = "not_found" if exc.code == "404" else exc.code
+            raise PermanentError(exc.reason, network=NETWORK, code=code) from exc
+        return public.account_from_json(body)
+
+    def read_account_posts(
+        self, account: PublicAccount, *, limit: int = 40
+    ) -> list[PublicAccountPost]:
+        path = "/public/" + quote(account.handle, safe="") + "/posts"
+        return public.posts_from_json(self._call("GET", path, params={"limit": limit}))

@@ -24,7 +24,7 @@ from orchestre.connectors.base import (
     PermanentError,
     RetryableError,
 )
-from orchestre.connectors.sandbox import ads, wire
+from orchestre.connectors.sandbox import ads, public, wire
 from orchestre.connectors.sandbox.connector import SandboxInstallation
 from orchestre.connectors.sandbox.inbound_routes import inbound_router
 from orchestre.connectors.sandbox.network import SandboxNetwork, SandboxUnavailable
@@ -171,6 +171,17 @@ def _reading_routes(network: SandboxNetwork) -> APIRouter:
         account_id: str, q: str, cursor: str | None = None, limit: int = 50
     ) -> dict[str, Any]:
         return wire.posts_to_json(network.search(account_id, q, cursor=cursor, limit=limit))
+
+    @router.get("/accounts/{account_id}/public/{handle}")
+    def public_account(account_id: str, handle: str) -> dict[str, Any]:
+        now = network.enter(account_id, write=False)
+        return public.account_to_json(public.lookup(network.seed, handle, now))
+
+    @router.get("/accounts/{account_id}/public/{handle}/posts")
+    def public_posts(account_id: str, handle: str, limit: int = 40) -> dict[str, Any]:
+        now = network.enter(account_id, write=False)
+        found = public.lookup(network.seed, handle, now)
+        return public.posts_to_json(public.posts(network.seed, found, now, limit))
 
     @router.get("/accounts/{account_id}/{stream}")
     def read(
