@@ -45,7 +45,7 @@ def test_the_topics_card_reads_what_the_background_computed(
     assert 'data-testid="topic-label">refund please · #promo</strong>' in ready.text
     assert 'data-status="new"' in ready.text
     assert "4 messages" in ready.text
-    assert "Refund #promo please 0" in ready.text  # the owner reads the inbox: samples shown
+    assert ready.text.count("<li>Refund #promo please") == 3  # the owner reads the inbox
     assert "#promo" in ready.text  # the inbox's hashtags
     french = client.get(card, headers=FR)
     assert "Sujets de la semaine" in french.text
@@ -106,10 +106,10 @@ def test_the_digest_page_settings_and_lines_in_each_language(
     assert digest_runtime.make_due(session_factory, clock.now()) == 1
     english = client.get(url)
     assert "#velotaf rose 4x in your competitors&#39; posts this week (12 vs 3)" in english.text
-    assert "Week of March 11, 2030" in english.text
+    assert "March 4, 2030 to March 11, 2030" in english.text  # Monday 08:00 to Monday 08:00
     french = client.get(url, headers=FR)
     assert "#velotaf a été multiplié par 4" in french.text
-    assert "Semaine du 11 mars 2030" in french.text
+    assert "du 4 mars 2030 au 11 mars 2030" in french.text
 
 
 def test_an_analyst_reads_the_digest_but_cannot_change_it(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from fastapi import APIRouter, Request
@@ -98,7 +100,7 @@ def _digest_page(
         digests=digests,
         chosen=chosen,
         lines=[line[lang] for line in chosen.recommendations] if chosen else [],
-        week_of=lambda d: format_date(d.week_start, "long", locale=locale),
+        week_of=lambda d: period_words(d, zone, locale),
         can_manage=view.can(Permission.LISTENING_MANAGE),
         form=form or {},
         form_errors=errors or [],
@@ -115,6 +117,17 @@ def digests_page(request: Request, view: CurrentWorkspace) -> Response:
 @router.get(DIGESTS + "/{digest_id}", response_class=HTMLResponse)
 def digest_page(request: Request, view: CurrentWorkspace, digest_id: uuid.UUID) -> Response:
     return _digest_page(request, view, digest_service.get_digest(view.db, view.actor, digest_id))
+
+
+def period_words(row: Digest, zone: ZoneInfo, locale: str) -> str:
+    """The seven days a digest covers, on the workspace's calendar (its end excluded)."""
+    first = row.period_start.astimezone(zone).date()
+    last = (row.period_end - timedelta(microseconds=1)).astimezone(zone).date()
+    dates = {
+        "start": format_date(first, "long", locale=locale),
+        "end": format_date(last, "long", locale=locale),
+    }
+    return _("%(start)s to %(end)s") % dates
 
 
 def _number(form: FormData, name: str, default: int) -> int:
