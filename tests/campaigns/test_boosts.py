@@ -187,6 +187,8 @@ def test_a_boost_runs_until_an_end_and_counts_its_days_begun(world: World) -> No
         ({"days": None, "end": wall("2030-07-01T10:00")}, "end", "range"),
         ({"days": 91}, "days", "range"),
         ({"authorization_code": "x" * 513}, "authorization_code", "length"),
+        ({"options": {"Objective": "X"}}, "options", "shape"),
+        ({"options": {"objective": ""}}, "options", "shape"),
     ],
 )
 def test_a_schedule_that_cannot_be_kept_is_refused_naming_its_rule(
@@ -256,3 +258,11 @@ def test_a_token_refused_for_good_marks_the_channel_and_is_kept(world: World, db
     db.refresh(world.channel)
     assert world.channel.status == "needs_reconnection"
     assert not db.scalars(select(AuditEntry).where(AuditEntry.action == "publication.boost")).all()
+
+
+def test_an_option_the_platform_does_not_take_is_refused_under_options(world: World) -> None:
+    published = world.publish_now()
+    with pytest.raises(Invalid) as refused:
+        boost(world, published, replace(ASK, options={"objective": "VIDEO_VIEWS"}))
+    assert [(e.field, e.rule) for e in refused.value.errors] == [("options", "network_refused")]
+    assert "no boost option objective on sandbox" in refused.value.errors[0].message

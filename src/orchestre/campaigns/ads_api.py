@@ -112,6 +112,7 @@ def boost_publication(
         end=body.end,
         authorization_code=body.authorization_code,
         after_uncertain=body.after_uncertain,
+        options=body.options,
     )
     made = boosts.boost_publication(db, actor, publication_id, data, _opener(request, settings))
     if made.ref is None:

@@ -81,6 +81,14 @@ class BoostIn(InputModel):
         description="TikTok: the Spark Ads code the creator generated for the post (a "
         "secret: used once, never stored nor shown)",
     )
+    options: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=10,
+        description="choices one platform offers: LinkedIn `campaign_group` (an existing "
+        "group's id) and `objective` (BRAND_AWARENESS, ENGAGEMENT, VIDEO_VIEWS, "
+        "WEBSITE_VISITS); a platform refuses a name it does not take",
+        examples=[{"objective": "VIDEO_VIEWS"}],
+    )
     after_uncertain: bool = Field(
         default=False,
         description="a previous boost of this publication may have been made: you looked "

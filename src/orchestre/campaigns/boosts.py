@@ -27,7 +27,8 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -73,6 +74,9 @@ COUNTRIES_MAX = 25
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _AD_ACCOUNT = re.compile(r"^[A-Za-z0-9_:.-]{1,64}$")
+_OPTION = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+OPTIONS_MAX = 10
+OPTION_VALUE_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ class BoostInput:
     authorization_code: str = ""
     # The person looked in the ad account after an uncertain boost: make another.
     after_uncertain: bool = False
+    # Choices one platform offers (LinkedIn: `campaign_group`, `objective`).
+    options: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -222,6 +228,7 @@ def _request(
         name=f"Orchestre boost {publication.id}",
         countries=data.countries,
         authorization_code=data.authorization_code.strip(),
+        options=dict(data.options),
     )
 
 
@@ -237,6 +244,7 @@ def _facts(channel: Channel, request: BoostRequest, data: BoostInput) -> dict[st
         "starts_at": request.start.isoformat(),
         "ends_at": request.end.isoformat(),
         "countries": list(data.countries),
+        "options": dict(data.options),
     }
 
 
@@ -269,6 +277,18 @@ def _input_errors(data: BoostInput) -> list[FieldError]:
                 actual=data.currency,
             )
         )
+    if len(data.options) > OPTIONS_MAX or not all(
+        _OPTION.match(k) and 0 < len(v) <= OPTION_VALUE_MAX and v.isprintable()
+        for k, v in data.options.items()
+    ):
+        errors.append(
+            FieldError(
+                "options",
+                "shape",
+                "Options are up to 10 names of a-z, 0-9 and '_', each with a value of 1 to "
+                "200 characters.",
+            )
+        )
     if len(data.authorization_code) > CODE_MAX:
         errors.append(
             FieldError(
@@ -289,10 +309,11 @@ def _input_errors(data: BoostInput) -> list[FieldError]:
     return errors
 
 
-def _instant(value: datetime, zone_name: str, field: str) -> datetime:
-    """A naive wall time in the workspace's zone, or an aware instant, as UTC."""
+def _instant(value: datetime, zone_name: str, name: str) -> datetime:
+    """A naive wall time in the workspace's zone, or an aware instant, as UTC; `name` is
+    the field that carried it."""
     if value.tzinfo is None:
-        return local_to_utc(value, zone_name, field)
+        return local_to_utc(value, zone_name, name)
     return utc_to_local(value, "UTC")
 
 
@@ -392,10 +413,10 @@ def _boost(session: Session, opener: Opener, channel: Channel, request: BoostReq
             raise _Reconnect(exc.message) from exc
         raise Conflict(f"{name} refused the channel's access: {exc.message}") from exc
     except PermanentError as exc:
-        field = "authorization_code" if exc.code == "authorization_code" else "publication"
+        where = exc.code if exc.code in {"authorization_code", "options"} else "publication"
         raise Invalid(
             f"{name} refused the boost.",
-            errors=[FieldError(field, "network_refused", exc.reason)],
+            errors=[FieldError(where, "network_refused", exc.reason)],
         ) from exc
     except ConnectorError as exc:
         raise Conflict(f"{name} could not boost the post: {exc.message}") from exc

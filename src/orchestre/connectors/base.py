@@ -21,7 +21,7 @@ Failure kinds, and the one thing a caller does with each:
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -396,6 +396,9 @@ class BoostRequest:
     # TikTok Spark Ads code): a secret, kept out of the repr and of every log.
     authorization_code: str = field(default="", repr=False)
     ends_at: datetime | None = None
+    # Choices a platform offers beyond the common ones (LinkedIn: `campaign_group`,
+    # `objective`); a platform refuses a name it does not take (`refuse_options`).
+    options: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def end(self) -> datetime:
@@ -595,6 +598,19 @@ def public_reading(installation: object, *, network: str = "") -> PublicAccountR
     if isinstance(installation, PublicAccountReading):
         return installation
     raise UnsupportedCapability(Capability.READ_PUBLIC_ACCOUNTS, network=network)
+
+
+def refuse_options(request: BoostRequest, takes: Collection[str], *, network: str) -> None:
+    """A `PermanentError` (code `options`) naming the boost options this platform does not
+    take, before anything is asked of it."""
+    unknown = sorted(set(request.options) - set(takes))
+    if unknown:
+        offered = f" (it takes {', '.join(sorted(takes))})" if takes else ""
+        raise PermanentError(
+            f"There is no boost option {', '.join(unknown)} on {network}{offered}.",
+            network=network,
+            code="options",
+        )
 
 
 def ad_reporting(installation: object, *, network: str = "") -> AdReporting:

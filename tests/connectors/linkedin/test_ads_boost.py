@@ -219,3 +219,37 @@ def test_the_ads_token_is_used_when_the_channel_has_one(
     _answers(replay)
     boosting(installation).boost_post(_request(countries=("FR",)))
     assert {r.headers["Authorization"] for r in replay.requests} == {"Bearer ads-tok"}
+
+
+def test_an_existing_campaign_group_and_another_objective_when_asked(
+    replay: Replay, page: LinkedInInstallation
+) -> None:
+    _answers(replay)
+    options = {"campaign_group": "urn:li:sponsoredCampaignGroup:600001", "objective": "video_views"}
+    ref = boosting(page).boost_post(_request(options=options))
+    assert replay.sent("POST", f"{BASE}/adCampaignGroups") == []
+    sent = replay.body(replay.sent("POST", f"{BASE}/adCampaigns")[0])
+    assert sent["campaignGroup"] == "urn:li:sponsoredCampaignGroup:600001"
+    assert (sent["objectiveType"], sent["optimizationTargetType"]) == (
+        "VIDEO_VIEWS",
+        "MAX_VIDEO_VIEW",
+    )
+    assert ref.parts["campaign_group"] == "600001"
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"audience": "x"}, "no boost option audience on linkedin"),
+        ({"objective": "LEAD_GENERATION"}, "objective is one of"),
+        ({"campaign_group": "my group"}, "campaign group is its number"),
+    ],
+)
+def test_options_linkedin_does_not_take_create_nothing(
+    replay: Replay, page: LinkedInInstallation, options: dict[str, str], said: str
+) -> None:
+    _answers(replay)
+    with pytest.raises(PermanentError, match=said) as refused:
+        boosting(page).boost_post(_request(options=options))
+    assert refused.value.code == "options"
+    assert replay.requests == []

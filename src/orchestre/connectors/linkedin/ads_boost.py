@@ -9,9 +9,11 @@ Four steps on the versioned `/rest/` API, with the ad account's URN:
    locations&query={English name}&queryVersion=QUERY_USES_URNS`: the entity whose name is
    the country's (else the first one that is not a region, "Texas, United States").
 3. `POST /rest/adAccounts/{id}/adCampaignGroups` (a group of its own, `ACTIVE`, with the
-   boost's run schedule), then `POST /rest/adAccounts/{id}/adCampaigns`: type
-   `SPONSORED_UPDATES`, objective `ENGAGEMENT` with LinkedIn's automated bid (`MAX_CLICK`,
-   no `unitCost`), a `dailyBudget` or `totalBudget` as `{amount, currencyCode}` with the
+   boost's run schedule; or the existing group named by the option `campaign_group`), then
+   `POST /rest/adAccounts/{id}/adCampaigns`: type `SPONSORED_UPDATES`, objective
+   `ENGAGEMENT` (or the option `objective`: `BRAND_AWARENESS`, `VIDEO_VIEWS`,
+   `WEBSITE_VISITS`) with LinkedIn's automated bid for it (`MAX_CLICK`, ..., no
+   `unitCost`), a `dailyBudget` or `totalBudget` as `{amount, currencyCode}` with the
    amount a decimal string, the `runSchedule` in epoch milliseconds, the countries in
    `targetingCriteria` (`urn:li:adTargetingFacet:locations`), `politicalIntent
    NOT_POLITICAL`, `PAUSED` unless the request says to activate.
@@ -37,7 +39,13 @@ import httpx
 from babel import Locale
 from babel.numbers import get_territory_currencies
 
-from orchestre.connectors.base import BoostRef, BoostRequest, BudgetKind, PermanentError
+from orchestre.connectors.base import (
+    BoostRef,
+    BoostRequest,
+    BudgetKind,
+    PermanentError,
+    refuse_options,
+)
 from orchestre.connectors.linkedin.ads import LinkedInAds
 from orchestre.connectors.linkedin.wire import NETWORK, call, encode, json_of
 
@@ -48,6 +56,15 @@ CREATIVE = "urn:li:sponsoredCreative:"
 LOCATIONS = "urn:li:adTargetingFacet:locations"
 POSTS = ("urn:li:share:", "urn:li:ugcPost:")
 OBJECTIVE = "ENGAGEMENT"
+# The objectives of sponsored content from an existing post, with LinkedIn's automated
+# bid (maximum delivery) for each.
+OBJECTIVES = {
+    "BRAND_AWARENESS": "MAX_IMPRESSION",
+    "ENGAGEMENT": "MAX_CLICK",
+    "VIDEO_VIEWS": "MAX_VIDEO_VIEW",
+    "WEBSITE_VISITS": "MAX_CLICK",
+}
+OPTIONS = ("campaign_group", "objective")
 CENT = Decimal("0.01")
 _ENGLISH = Locale("en")
 
@@ -99,15 +116,22 @@ class LinkedInBoost(LinkedInAds):
         schedule = {"start": _ms(request.start), "end": _ms(ends_at)}
         name = (request.name or f"Boost {post}")[:100]
         urn = ACCOUNT + account
-        group = _created(
-            call(
-                client,
-                "POST",
-                f"{base}/adCampaignGroups",
-                json={"account": urn, "name": name, "runSchedule": schedule, "status": "ACTIVE"},
-            ),
-            GROUP,
-        )
+        group = request.options.get("campaign_group", "").strip().removeprefix(GROUP)
+        if not group:
+            group = _created(
+                call(
+                    client,
+                    "POST",
+                    f"{base}/adCampaignGroups",
+                    json={
+                        "account": urn,
+                        "name": name,
+                        "runSchedule": schedule,
+                        "status": "ACTIVE",
+                    },
+                ),
+                GROUP,
+            )
         campaign = _created(
             call(
                 client,
@@ -165,7 +189,23 @@ class LinkedInBoost(LinkedInAds):
 
 
 def _sponsorable(request: BoostRequest) -> None:
-    """An organization's post and at least one country, or nothing is asked of LinkedIn."""
+    """An organization's post, at least one country and options LinkedIn takes, or nothing
+    is asked of it."""
+    refuse_options(request, OPTIONS, network=NETWORK)
+    objective = request.options.get("objective", OBJECTIVE).upper()
+    if objective not in OBJECTIVES:
+        raise PermanentError(
+            f"A LinkedIn boost's objective is one of {', '.join(sorted(OBJECTIVES))}.",
+            network=NETWORK,
+            code="options",
+        )
+    group = request.options.get("campaign_group", "").strip().removeprefix(GROUP)
+    if group and not group.isdigit():
+        raise PermanentError(
+            "A LinkedIn campaign group is its number or urn:li:sponsoredCampaignGroup:….",
+            network=NETWORK,
+            code="options",
+        )
     if not request.post_external_id.startswith(POSTS):
         raise PermanentError(
             "LinkedIn sponsors an organization's post (urn:li:share: or urn:li:ugcPost:).",
@@ -190,14 +230,15 @@ def _campaign(
     geos: list[str],
 ) -> dict[str, Any]:
     budget = "dailyBudget" if request.budget_kind is BudgetKind.DAILY else "totalBudget"
+    objective = request.options.get("objective", OBJECTIVE).upper()
     return {
         "account": account,
         "campaignGroup": group,
         "name": name,
         "type": "SPONSORED_UPDATES",
-        "objectiveType": OBJECTIVE,
+        "objectiveType": objective,
         "costType": "CPM",
-        "optimizationTargetType": "MAX_CLICK",
+        "optimizationTargetType": OBJECTIVES[objective],
         "creativeSelection": "OPTIMIZED",
         "audienceExpansionEnabled": False,
         "offsiteDeliveryEnabled": False,

@@ -40,6 +40,7 @@ from orchestre.connectors.base import (
     BudgetKind,
     PermanentError,
     exact_amount,
+    refuse_options,
 )
 from orchestre.connectors.meta.graph import Graph
 
@@ -164,6 +165,7 @@ class MetaAds:
     def boost_post(self, request: BoostRequest) -> BoostRef:
         graph = self._ads_client()
         network = graph.network
+        refuse_options(request, (), network=network)
         if not request.countries:
             raise PermanentError(
                 f"{network} needs at least one country to show a boosted post in.",

@@ -24,6 +24,7 @@ from orchestre.connectors.base import (
     BoostRequest,
     BudgetKind,
     PermanentError,
+    refuse_options,
 )
 from orchestre.connectors.sandbox import audience
 from orchestre.connectors.sandbox.network import SandboxNetwork
@@ -137,6 +138,7 @@ class SandboxAds:
         return rows
 
     def boost_post(self, request: BoostRequest) -> BoostRef:
+        refuse_options(request, (), network=NETWORK)
         self._sandbox.enter(self._id, write=True)
         self._sandbox.check_own_post(self._id, request.post_external_id)
         if request.budget <= 0 or request.days <= 0:
@@ -203,6 +205,7 @@ def boost_request_to_json(request: BoostRequest) -> dict[str, Any]:
         "activate": request.activate,
         "name": request.name,
         "countries": list(request.countries),
+        "options": dict(request.options),
     }
 
 
@@ -219,6 +222,7 @@ def boost_request_from_json(body: dict[str, Any]) -> BoostRequest:
         activate=bool(body.get("activate")),
         name=str(body.get("name") or ""),
         countries=tuple(str(c) for c in body.get("countries") or ()),
+        options={str(k): str(v) for k, v in (body.get("options") or {}).items()},
     )
 
 

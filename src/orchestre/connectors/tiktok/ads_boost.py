@@ -38,6 +38,7 @@ from orchestre.connectors.base import (
     BoostRequest,
     BudgetKind,
     PermanentError,
+    refuse_options,
 )
 from orchestre.connectors.tiktok.ads import ADVERTISER, TikTokAds, business_call, business_client
 from orchestre.connectors.tiktok.wire import NETWORK
@@ -72,6 +73,7 @@ class TikTokBoost(TikTokAds):
     """Spark Ads, mixed into the TikTok installation (`_account`, `_transport`)."""
 
     def boost_post(self, request: BoostRequest) -> BoostRef:
+        refuse_options(request, (), network=NETWORK)
         code = request.authorization_code.strip()
         if not code:
             raise PermanentError(

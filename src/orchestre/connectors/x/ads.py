@@ -40,6 +40,7 @@ from orchestre.connectors.base import (
     BudgetKind,
     PermanentError,
     from_micros,
+    refuse_options,
 )
 from orchestre.connectors.http import make_client
 from orchestre.connectors.x.wire import NETWORK, call
@@ -192,6 +193,7 @@ class XAds:
     # Boost --------------------------------------------------------------------------------
 
     def boost_post(self, request: BoostRequest) -> BoostRef:
+        refuse_options(request, (), network=NETWORK)
         if not request.countries:
             raise PermanentError(
                 "X needs at least one country to show a promoted post in.",
