@@ -39,6 +39,7 @@ def test_the_connector_declares_what_it_implements(youtube: YouTubeInstallation)
         Capability.READ_COMMENTS,
         Capability.READ_METRICS,
         Capability.SEARCH_POSTS,
+        Capability.READ_PUBLIC_ACCOUNTS,
         Capability.AD_REPORTING,
     }
     assert isinstance(connector, oauth.UsesOAuth2)

@@ -36,12 +36,14 @@ from orchestre.connectors.base import (
     MetricSample,
     PermanentError,
     PostPage,
+    PublicAccount,
+    PublicAccountPost,
     PublishedRef,
 )
 from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.oauth import OAuth2Spec, bearer_client, refresh
 from orchestre.connectors.rules.poll import poll_of
-from orchestre.connectors.x import reading
+from orchestre.connectors.x import public, reading
 from orchestre.connectors.x.ads import XAds
 from orchestre.connectors.x.listing import SETTLE, own_posts
 from orchestre.connectors.x.media import DEFAULT_PROCESSING_DEADLINE, Waiting, upload
@@ -90,6 +92,7 @@ class XConnector:
             Capability.READ_MENTIONS,
             Capability.READ_METRICS,
             Capability.SEARCH_POSTS,
+            Capability.READ_PUBLIC_ACCOUNTS,
             Capability.AD_REPORTING,
             Capability.BOOST_POST,
         }
@@ -317,6 +320,14 @@ class XInstallation(XAds, BaseInstallation):
 
     def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
         return reading.search(self._client, query, cursor=cursor, limit=limit)
+
+    def lookup_account(self, handle: str) -> PublicAccount:
+        return public.lookup(self._client, handle)
+
+    def read_account_posts(
+        self, account: PublicAccount, *, limit: int = 40
+    ) -> list[PublicAccountPost]:
+        return public.posts(self._client, account, limit)
 
 
 def _with_link(text: str, link: str | None) -> str:

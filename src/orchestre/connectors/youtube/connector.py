@@ -46,11 +46,13 @@ from orchestre.connectors.base import (
     MetricSample,
     PermanentError,
     PostPage,
+    PublicAccount,
+    PublicAccountPost,
     PublishedRef,
 )
 from orchestre.connectors.fingerprint import CLOCK_SKEW, reconcile
 from orchestre.connectors.oauth import OAuth2Spec
-from orchestre.connectors.youtube import comments, metadata
+from orchestre.connectors.youtube import comments, metadata, public
 from orchestre.connectors.youtube.ads import GoogleAds
 from orchestre.connectors.youtube.listing import SETTLE, expected_words, uploads
 from orchestre.connectors.youtube.upload import Session, UploadRules, open_session, upload
@@ -106,6 +108,7 @@ class YouTubeConnector:
             Capability.READ_COMMENTS,
             Capability.READ_METRICS,
             Capability.SEARCH_POSTS,
+            Capability.READ_PUBLIC_ACCOUNTS,
             Capability.AD_REPORTING,
         }
     )
@@ -438,6 +441,17 @@ class YouTubeInstallation(GoogleAds, BaseInstallation):
                     if field in stats
                 )
         return samples
+
+    def lookup_account(self, handle: str) -> PublicAccount:
+        return public.lookup(self._get, handle)
+
+    def read_account_posts(
+        self, account: PublicAccount, *, limit: int = 40
+    ) -> list[PublicAccountPost]:
+        return public.posts(self._get, account, limit)
+
+    def _get(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call("GET", V3 + path, params=dict(params))
 
     def search(self, query: str, *, cursor: str | None = None, limit: int = 50) -> PostPage:
         params = {
