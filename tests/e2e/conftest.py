@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,14 +18,19 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from orchestre.approvals import service as approvals
 from orchestre.channels import service as channels
+from orchestre.channels.credentials import to_stored
+from orchestre.connectors.base import Credentials
 from orchestre.kit import migrate
 from orchestre.kit.crypto import SecretBox, new_key
 from orchestre.kit.db import make_engine, make_session_factory, transaction
+from orchestre.models import Channel, User, Workspace
 from orchestre.workspaces import auth
 from orchestre.workspaces import service as workspaces
+from orchestre.workspaces.permissions import Actor
 from tests.web.conftest import compile_catalogs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +72,89 @@ class LiveSite:
     reviewer: Person
     # The server's key, for a test that connects a channel by sealing its credentials.
     encryption_key: str = ""
+
+
+@dataclass(frozen=True)
+class Arranged:
+    """A workspace a test arranged through the services, inside one open transaction."""
+
+    db: Session
+    actor: Actor
+    user: User
+    workspace: Workspace
+    owner: Person
+    key: str  # the server's key, which seals the channels' credentials
+
+    @property
+    def workspace_id(self) -> uuid.UUID:
+        return self.workspace.id
+
+    def sandbox_channel(self, account: str, handle: str, name: str, network_url: str) -> Channel:
+        """A channel on a sandbox network served over HTTP at `network_url`."""
+        return channels.connect_channel(
+            self.db,
+            self.actor,
+            SecretBox([self.key]),
+            "sandbox",
+            account,
+            handle,
+            name,
+            credentials=to_stored(Credentials(), network_url),
+        )
+
+
+@contextmanager
+def arranged_workspace(
+    url: str,
+    workspace_name: str,
+    owner: Person,
+    *,
+    key: str = "",
+    locale: str = "en",
+    timezone: str = "Europe/Paris",
+    workspace_timezone: str | None = None,
+) -> Iterator[Arranged]:
+    """`owner`, a new person, owns a new workspace; what the block adds is committed when
+    it ends, so the live server sees it."""
+    engine = make_engine(url)
+    try:
+        with transaction(make_session_factory(engine)) as db:
+            user = workspaces.create_user(
+                db, owner.email, owner.name, owner.password, locale=locale, timezone=timezone
+            )
+            workspace = workspaces.create_workspace(
+                db, user, workspace_name, timezone=workspace_timezone or timezone
+            )
+            actor = auth.actor_for(db, user.id, workspace.id)
+            yield Arranged(db, actor, user, workspace, owner, key or new_key())
+    finally:
+        engine.dispose()
+
+
+def new_workspace(
+    url: str,
+    workspace_name: str,
+    owner: Person,
+    *,
+    locale: str = "en",
+    timezone: str = "Europe/Paris",
+    workspace_timezone: str | None = None,
+) -> uuid.UUID:
+    """Only a workspace and its owner, committed."""
+    with arranged_workspace(
+        url,
+        workspace_name,
+        owner,
+        locale=locale,
+        timezone=timezone,
+        workspace_timezone=workspace_timezone,
+    ) as arranged:
+        return arranged.workspace_id
+
+
+def someone(first: str, name: str) -> Person:
+    """A person with an address of their own, so tests sharing the server never collide."""
+    return Person(f"{first}.{uuid.uuid4().hex[:6]}@example.com", name)
 
 
 def _free_port() -> int:

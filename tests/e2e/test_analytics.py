@@ -16,11 +16,9 @@ import pytest
 from orchestre.channels import service as channels
 from orchestre.kit.clock import utcnow
 from orchestre.kit.crypto import SecretBox, new_key
-from orchestre.kit.db import make_engine, make_session_factory, transaction
-from orchestre.workspaces import auth
 from orchestre.workspaces import service as workspaces
 from tests.analytics.kpi_support import Shop
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -31,13 +29,8 @@ def roastery(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person,
     300 twenty days ago; an English and a French owner."""
     person = Person("noa@example.com", "Noa Girard")
     french = Person("lea.roux@example.com", "Léa Roux")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Roastery", timezone="Europe/Paris")
-        actor = auth.actor_for(db, user.id, workspace.id)
+    with arranged_workspace(e2e_database, "Roastery", person) as arranged:
+        db, actor, user, workspace = arranged.db, arranged.actor, arranged.user, arranged.workspace
         workspaces.create_user(
             db, french.email, french.name, french.password, locale="fr", timezone="Europe/Paris"
         )
@@ -52,7 +45,6 @@ def roastery(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person,
         shop.post(now - timedelta(days=20), text="Latte art", format="short_video",
                   likes=9, reach=300, impressions=500)  # fmt: skip
         ids = workspace.id
-    engine.dispose()
     return ids, person, french
 
 

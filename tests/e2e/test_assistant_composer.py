@@ -11,45 +11,26 @@ from typing import Any
 import pytest
 
 from orchestre.assistant import configuration
-from orchestre.channels import service as channels
-from orchestre.channels.credentials import to_stored
-from orchestre.connectors.base import Credentials
 from orchestre.kit.crypto import SecretBox
 from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.models import PostAssistantCall
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
 from tests.assistant.llm_server import LLMServer
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in, someone
 
 pytestmark = pytest.mark.e2e
 
 
 def _arrange(url: str, key: str, provider_url: str | None) -> tuple[uuid.UUID, Person]:
-    owner = Person(f"lea.assistant.{uuid.uuid4().hex[:6]}@example.com", "Léa Martin")
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, owner.email, owner.name, owner.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Boulangerie Martin")
-        actor = auth.actor_for(db, user.id, workspace.id)
-        channels.connect_channel(
-            db,
-            actor,
-            SecretBox([key]),
-            "sandbox",
-            f"assistant-{uuid.uuid4().hex[:6]}",
-            "@boulangerie",
-            "Boulangerie Martin",
-            credentials=to_stored(Credentials(), "http://127.0.0.1:9"),
+    owner = someone("lea.assistant", "Léa Martin")
+    with arranged_workspace(url, "Boulangerie Martin", owner, key=key, timezone="UTC") as arranged:
+        account = f"assistant-{uuid.uuid4().hex[:6]}"
+        arranged.sandbox_channel(
+            account, "@boulangerie", "Boulangerie Martin", "http://127.0.0.1:9"
         )
         if provider_url:
             change = configuration.ProviderChange(True, provider_url, "tiny-local", 10.0)
-            configuration.set_provider(db, actor, SecretBox([key]), change)
-        workspace_id = workspace.id
-    engine.dispose()
-    return workspace_id, owner
+            configuration.set_provider(arranged.db, arranged.actor, SecretBox([key]), change)
+    return arranged.workspace_id, owner
 
 
 def _linked_calls(url: str) -> int:

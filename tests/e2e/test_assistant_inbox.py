@@ -11,19 +11,14 @@ from typing import Any
 
 import pytest
 
-from orchestre.channels import service as channels
-from orchestre.channels.credentials import to_stored
-from orchestre.connectors.base import Credentials, DraftPost, Interaction
+from orchestre.connectors.base import DraftPost, Interaction
 from orchestre.connectors.sandbox.inbound import say
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.inbox import replies
 from orchestre.inbox.ingest import ingest
-from orchestre.kit.crypto import SecretBox
 from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.models import Channel
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in, someone
 from tests.e2e.test_inbox import MODELS, sandbox_over_http, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -34,32 +29,15 @@ SAVED = "Hi {first_name}, your order {order_id} left our workshop and arrives wi
 
 
 def _arrange(url: str, key: str, sandbox_url: str) -> tuple[uuid.UUID, Person]:
-    manager = Person(f"nina.{uuid.uuid4().hex[:6]}@example.com", "Nina Rossi")
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, manager.email, manager.name, manager.password, locale="en", timezone="UTC"
-        )
-        workspace = workspaces.create_workspace(db, user, "Atelier Nord", timezone="UTC")
-        actor = auth.actor_for(db, user.id, workspace.id)
-        channels.connect_channel(
-            db,
-            actor,
-            SecretBox([key]),
-            "sandbox",
-            ACCOUNT,
-            "@atelier",
-            "Atelier Nord",
-            credentials=to_stored(Credentials(), sandbox_url),
-        )
+    manager = someone("nina", "Nina Rossi")
+    with arranged_workspace(url, "Atelier Nord", manager, key=key, timezone="UTC") as arranged:
+        arranged.sandbox_channel(ACCOUNT, "@atelier", "Atelier Nord", sandbox_url)
         replies.create_saved_reply(
-            db,
-            actor,
+            arranged.db,
+            arranged.actor,
             replies.SavedReplyInput("Where is my order", "en", SAVED, tags=["question"]),
         )
-        workspace_id = workspace.id
-    engine.dispose()
-    return workspace_id, manager
+    return arranged.workspace_id, manager
 
 
 def _arrive(url: str, workspace_id: uuid.UUID, item: Interaction) -> None:

@@ -10,35 +10,29 @@ from typing import Any
 
 import pytest
 
-from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.models import Channel, ContentPillar
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in, someone
 
 pytestmark = pytest.mark.e2e
 
 
 def _arrange(url: str) -> tuple[uuid.UUID, Person]:
-    owner = Person(f"lea.plan.{uuid.uuid4().hex[:6]}@example.com", "Léa Planner")
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, owner.email, owner.name, owner.password, locale="en", timezone="Europe/Paris"
+    owner = someone("lea.plan", "Léa Planner")
+    with arranged_workspace(url, "Maison Plan", owner) as arranged:
+        workspace_id = arranged.workspace_id
+        arranged.db.add_all(
+            [
+                Channel(
+                    workspace_id=workspace_id,
+                    network="mastodon",
+                    external_id=f"plan-{uuid.uuid4().hex[:6]}",
+                    handle="@maison",
+                    display_name="Maison Plan",
+                ),
+                ContentPillar(workspace_id=workspace_id, name="Savoir-faire", target_share=60),
+                ContentPillar(workspace_id=workspace_id, name="Recettes", target_share=40),
+            ]
         )
-        workspace = workspaces.create_workspace(db, user, "Maison Plan", timezone="Europe/Paris")
-        db.add(
-            Channel(
-                workspace_id=workspace.id,
-                network="mastodon",
-                external_id=f"plan-{uuid.uuid4().hex[:6]}",
-                handle="@maison",
-                display_name="Maison Plan",
-            )
-        )
-        db.add(ContentPillar(workspace_id=workspace.id, name="Savoir-faire", target_share=60))
-        db.add(ContentPillar(workspace_id=workspace.id, name="Recettes", target_share=40))
-        workspace_id = workspace.id
-    engine.dispose()
     return workspace_id, owner
 
 

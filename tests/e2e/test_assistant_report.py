@@ -14,11 +14,8 @@ import pytest
 from orchestre.channels import service as channels
 from orchestre.kit.clock import utcnow
 from orchestre.kit.crypto import SecretBox, new_key
-from orchestre.kit.db import make_engine, make_session_factory, transaction
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
 from tests.analytics.kpi_support import Shop
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -27,13 +24,8 @@ pytestmark = pytest.mark.e2e
 def florist(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
     """Six videos (9 % engagement rate by reach) and six images (3 %) in the last days."""
     person = Person("margot.lefevre@example.com", "Margot Lefèvre")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Florist", timezone="Europe/Paris")
-        actor = auth.actor_for(db, user.id, workspace.id)
+    with arranged_workspace(e2e_database, "Florist", person) as arranged:
+        db, actor, user, workspace = arranged.db, arranged.actor, arranged.user, arranged.workspace
         channel = channels.connect_channel(
             db, actor, SecretBox([new_key()]), "mastodon", "@florist", "@florist", "Florist"
         )
@@ -43,7 +35,6 @@ def florist(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
             shop.post(now - timedelta(days=2 + n), format="video", likes=90, reach=1000)
             shop.post(now - timedelta(days=2 + n), format="image", likes=30, reach=1000)
         ids = workspace.id
-    engine.dispose()
     return ids, person
 
 

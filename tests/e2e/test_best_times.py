@@ -11,10 +11,7 @@ import pytest
 
 from orchestre.channels import service as channels
 from orchestre.kit.crypto import SecretBox, new_key
-from orchestre.kit.db import make_engine, make_session_factory, transaction
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -23,18 +20,12 @@ pytestmark = pytest.mark.e2e
 def bakery(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, uuid.UUID, Person]:
     """A workspace of its own with a LinkedIn channel and no history: the network's pattern."""
     person = Person("lou@example.com", "Lou Perrin")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Best Bakery", timezone="Europe/Paris")
-        actor = auth.actor_for(db, user.id, workspace.id)
+    with arranged_workspace(e2e_database, "Best Bakery", person) as arranged:
+        db, actor, workspace = arranged.db, arranged.actor, arranged.workspace
         channel = channels.connect_channel(
             db, actor, SecretBox([new_key()]), "linkedin", "best-bakery", "best-bakery", "Bakery"
         )
         ids = (workspace.id, channel.id)
-    engine.dispose()
     return ids[0], ids[1], person
 
 

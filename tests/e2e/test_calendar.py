@@ -13,13 +13,10 @@ import pytest
 from orchestre.approvals import service as approvals
 from orchestre.channels import service as channels
 from orchestre.kit.crypto import SecretBox, new_key
-from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.posts import scheduling
 from orchestre.posts import service as posts
 from orchestre.posts.schemas import PostCreate, ScheduleCreate
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace
 
 pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")
@@ -48,13 +45,8 @@ def cafe(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, uuid.UUID, 
     """A workspace of its own, without review steps, with one post scheduled at 10:00 local."""
     person = Person("noe@example.com", "Noé Garnier")
     day = _planned_day()
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Calendar Café", timezone="Europe/Paris")
-        actor = auth.actor_for(db, user.id, workspace.id)
+    with arranged_workspace(e2e_database, "Calendar Café", person) as arranged:
+        db, actor, workspace = arranged.db, arranged.actor, arranged.workspace
         channel = channels.connect_channel(
             db, actor, SecretBox([new_key()]), "mastodon", "@cafe@piaille.fr", "cafe", "Café"
         )
@@ -80,7 +72,6 @@ def cafe(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, uuid.UUID, 
         eve = _next_spring_forward() - timedelta(days=1)
         scheduling.schedule(db, actor, eve_post, ScheduleCreate(local_time=f"{eve:%Y-%m-%d}T02:30"))
         workspace_id = workspace.id
-    engine.dispose()
     return workspace_id, post_id, person
 
 

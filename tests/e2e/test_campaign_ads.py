@@ -24,9 +24,7 @@ from orchestre.models import Campaign, PostVariant, Publication
 from orchestre.posts import scheduling
 from orchestre.posts import service as posts
 from orchestre.posts.schemas import PostCreate, ScheduleCreate
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in
 
 pytestmark = pytest.mark.e2e
 ZONE = "Europe/Paris"
@@ -35,13 +33,8 @@ ZONE = "Europe/Paris"
 def _arrange(url: str, key: str, person: Person) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
     """A workspace with a sandbox channel, a campaign over this month, and a post due now."""
     today = datetime.now(ZoneInfo(ZONE)).date()
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone=ZONE
-        )
-        workspace = workspaces.create_workspace(db, user, "Ads Roastery", timezone=ZONE)
-        actor = auth.actor_for(db, user.id, workspace.id)
+    with arranged_workspace(url, "Ads Roastery", person, key=key, timezone=ZONE) as arranged:
+        db, actor, workspace = arranged.db, arranged.actor, arranged.workspace
         channel = channels.connect_channel(
             db, actor, SecretBox([key]), "sandbox", "roastery-ads", "@roastery", "Roastery"
         )
@@ -60,9 +53,7 @@ def _arrange(url: str, key: str, person: Person) -> tuple[uuid.UUID, uuid.UUID, 
         approvals.submit(db, actor, post_id)  # no review step: approved at once
         scheduling.schedule(db, actor, post_id, ScheduleCreate(at=utcnow() + timedelta(seconds=2)))
         db.flush()
-        ids = workspace.id, campaign.id, post_id
-    engine.dispose()
-    return ids
+    return workspace.id, campaign.id, post_id
 
 
 def _published(url: str, post_id: uuid.UUID) -> bool:

@@ -12,9 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orchestre.kit.db import make_engine, make_session_factory, transaction
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, new_workspace, sign_in
 
 pytestmark = pytest.mark.e2e
 ZONE = "Europe/Paris"
@@ -23,15 +21,7 @@ ZONE = "Europe/Paris"
 @pytest.fixture(scope="module")
 def agency(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
     person = Person("noor.campaigns@example.com", "Noor Haddad")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone=ZONE
-        )
-        workspace = workspaces.create_workspace(db, user, "Agency", timezone=ZONE)
-        ids = workspace.id
-    engine.dispose()
-    return ids, person
+    return new_workspace(e2e_database, "Agency", person, timezone=ZONE), person
 
 
 def test_create_a_campaign_import_spend_and_see_its_pacing(

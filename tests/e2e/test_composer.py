@@ -10,10 +10,7 @@ import pytest
 
 from orchestre.channels import service as channels
 from orchestre.kit.crypto import SecretBox, new_key
-from orchestre.kit.db import make_engine, make_session_factory, transaction
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -37,18 +34,12 @@ TAGS = " ".join(f"#saison{i}" for i in range(34))
 def bistro(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
     """A workspace of its own with five channels, so the other browser tests keep theirs."""
     person = Person("lea@example.com", "Léa Moreau")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Acme Bistro", timezone="Europe/Paris")
-        actor = auth.actor_for(db, user.id, workspace.id)
+    with arranged_workspace(e2e_database, "Acme Bistro", person) as arranged:
+        db, actor, workspace = arranged.db, arranged.actor, arranged.workspace
         box = SecretBox([new_key()])
         for network, handle, name in NETWORKS:
             channels.connect_channel(db, actor, box, network, handle, handle, name)
         workspace_id = workspace.id
-    engine.dispose()
     return workspace_id, person
 
 

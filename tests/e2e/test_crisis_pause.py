@@ -22,8 +22,7 @@ from orchestre.posts import scheduling
 from orchestre.posts import service as posts
 from orchestre.posts.schemas import PostCreate, ScheduleCreate
 from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -46,18 +45,12 @@ def test_a_paused_workspace_publishes_nothing_until_resumed(
     browser: Any, live_site: LiveSite, e2e_database: str
 ) -> None:
     person = Person("ines@example.com", "Inès Roux")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Crisis Bakery", timezone="Europe/Paris")
-        actor = auth.actor_for(db, user.id, workspace.id)
+    with arranged_workspace(e2e_database, "Crisis Bakery", person) as arranged:
+        db, actor, user, workspace = arranged.db, arranged.actor, arranged.user, arranged.workspace
         channel = channels.connect_channel(
             db, actor, SecretBox([new_key()]), "sandbox", "bakery", "@bakery", "Bakery"
         )
         workspace_id, channel_id = workspace.id, channel.id
-    engine.dispose()
 
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
     page = context.new_page()

@@ -13,11 +13,8 @@ import pytest
 from orchestre.channels import service as channels
 from orchestre.kit.clock import utcnow
 from orchestre.kit.crypto import SecretBox, new_key
-from orchestre.kit.db import make_engine, make_session_factory, transaction
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
 from tests.analytics.kpi_support import Shop
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -26,13 +23,8 @@ pytestmark = pytest.mark.e2e
 def studio(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
     """A workspace with a photo (1,200 clicks of 60,000 impressions) and a reel (1,560)."""
     person = Person("yara.experiments@example.com", "Yara Belkacem")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Studio", timezone="Europe/Paris")
-        actor = auth.actor_for(db, user.id, workspace.id)
+    with arranged_workspace(e2e_database, "Studio", person) as arranged:
+        db, actor, user, workspace = arranged.db, arranged.actor, arranged.user, arranged.workspace
         channel = channels.connect_channel(
             db, actor, SecretBox([new_key()]), "mastodon", "@studio", "@studio", "Studio"
         )
@@ -41,7 +33,6 @@ def studio(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
         shop.post(now - timedelta(days=2), text="Spring photo", impressions=60_000, clicks=1_200)
         shop.post(now - timedelta(days=2), text="Spring reel", impressions=60_000, clicks=1_560)
         ids = workspace.id
-    engine.dispose()
     return ids, person
 
 

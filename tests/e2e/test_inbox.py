@@ -19,19 +19,14 @@ import pytest
 import uvicorn
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from orchestre.channels import service as channels
-from orchestre.channels.credentials import to_stored
-from orchestre.connectors.base import Credentials, DraftPost, Interaction
+from orchestre.connectors.base import DraftPost, Interaction
 from orchestre.connectors.sandbox.inbound import push, say
 from orchestre.connectors.sandbox.inbound_routes import inbound_router
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.connectors.sandbox.server import create_sandbox_app
 from orchestre.inbox import replies
-from orchestre.kit.crypto import SecretBox
-from orchestre.kit.db import make_engine, make_session_factory, transaction
-from orchestre.workspaces import auth
 from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, _free_port
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, _free_port, arranged_workspace, someone
 
 pytestmark = pytest.mark.e2e
 
@@ -84,17 +79,10 @@ def sandbox_over_http(network: SandboxNetwork) -> Iterator[str]:
 def _arrange(url: str, key: str, sandbox_url: str) -> Bakery:
     """A workspace of its own with a sandbox channel on the test's network, a colleague to
     assign to, and a saved reply in French (through the services, as an owner would)."""
-    owner = Person(f"yasmine.{uuid.uuid4().hex[:6]}@example.com", "Yasmine Haddad")
-    colleague = Person(f"hugo.{uuid.uuid4().hex[:6]}@example.com", "Hugo Petit")
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, owner.email, owner.name, owner.password, locale="fr", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(
-            db, user, "Boulangerie Lune", timezone="Europe/Paris"
-        )
-        actor = auth.actor_for(db, user.id, workspace.id)
+    owner = someone("yasmine", "Yasmine Haddad")
+    colleague = someone("hugo", "Hugo Petit")
+    with arranged_workspace(url, "Boulangerie Lune", owner, key=key, locale="fr") as arranged:
+        db, actor = arranged.db, arranged.actor
         workspaces.add_member(
             db,
             actor,
@@ -103,25 +91,14 @@ def _arrange(url: str, key: str, sandbox_url: str) -> Bakery:
             name=colleague.name,
             password=colleague.password,
         )
-        channels.connect_channel(
-            db,
-            actor,
-            SecretBox([key]),
-            "sandbox",
-            ACCOUNT,
-            "@boulangerie",
-            "Boulangerie Lune",
-            credentials=to_stored(Credentials(), sandbox_url),
-        )
+        arranged.sandbox_channel(ACCOUNT, "@boulangerie", "Boulangerie Lune", sandbox_url)
         replies.create_saved_reply(
             db, actor, replies.SavedReplyInput("Suivi de commande", "fr", SAVED)
         )
         replies.create_saved_reply(
             db, actor, replies.SavedReplyInput("Order follow-up", "en", "Hi {first_name}!")
         )
-        workspace_id = workspace.id
-    engine.dispose()
-    return Bakery(workspace_id, owner, colleague)
+    return Bakery(arranged.workspace_id, owner, colleague)
 
 
 def _tell(site: LiveSite, item: Interaction) -> None:

@@ -10,16 +10,10 @@ from typing import Any
 
 import pytest
 
-from orchestre.channels import service as channels
-from orchestre.channels.credentials import to_stored
-from orchestre.connectors.base import Credentials, DraftPost
+from orchestre.connectors.base import DraftPost
 from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.kit.clock import FrozenClock, utcnow
-from orchestre.kit.crypto import SecretBox
-from orchestre.kit.db import make_engine, make_session_factory, transaction
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in, someone
 from tests.e2e.test_inbox import sandbox_over_http
 
 pytestmark = pytest.mark.e2e
@@ -28,29 +22,10 @@ ACCOUNT = "listening-roastery"
 
 
 def _arrange(url: str, key: str, sandbox_url: str) -> tuple[uuid.UUID, Person]:
-    owner = Person(f"ines.listening.{uuid.uuid4().hex[:6]}@example.com", "Inès Moreau")
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, owner.email, owner.name, owner.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(
-            db, user, "Torréfaction Nord", timezone="Europe/Paris"
-        )
-        actor = auth.actor_for(db, user.id, workspace.id)
-        channels.connect_channel(
-            db,
-            actor,
-            SecretBox([key]),
-            "sandbox",
-            ACCOUNT,
-            "@torrefaction",
-            "Torréfaction Nord",
-            credentials=to_stored(Credentials(), sandbox_url),
-        )
-        workspace_id = workspace.id
-    engine.dispose()
-    return workspace_id, owner
+    owner = someone("ines.listening", "Inès Moreau")
+    with arranged_workspace(url, "Torréfaction Nord", owner, key=key) as arranged:
+        arranged.sandbox_channel(ACCOUNT, "@torrefaction", "Torréfaction Nord", sandbox_url)
+    return arranged.workspace_id, owner
 
 
 def _shot(page: Any, name: str) -> None:

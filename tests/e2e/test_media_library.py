@@ -20,20 +20,15 @@ from orchestre.posts import service as posts
 from orchestre.posts.schemas import PostCreate, VariantCreate
 from orchestre.workspaces import auth
 from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in, someone
 
 pytestmark = pytest.mark.e2e
 
 
 def _arrange(url: str) -> tuple[uuid.UUID, Person, uuid.UUID]:
-    owner = Person(f"lea.media.{uuid.uuid4().hex[:6]}@example.com", "Léa Garnier")
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, owner.email, owner.name, owner.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Atelier Vélo", timezone="Europe/Paris")
-        actor = auth.actor_for(db, user.id, workspace.id)
+    owner = someone("lea.media", "Léa Garnier")
+    with arranged_workspace(url, "Atelier Vélo", owner) as arranged:
+        db, actor = arranged.db, arranged.actor
         channel = channels.connect_channel(
             db,
             actor,
@@ -43,8 +38,7 @@ def _arrange(url: str) -> tuple[uuid.UUID, Person, uuid.UUID]:
             "@atelier@mastodon.social",
             "Atelier Vélo",
         )
-        workspace_id, channel_id = workspace.id, channel.id
-    engine.dispose()
+        workspace_id, channel_id = arranged.workspace_id, channel.id
     return workspace_id, owner, channel_id
 
 

@@ -9,11 +9,9 @@ from typing import Any
 
 import pytest
 
-from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.models import Channel
 from orchestre.moderation.rules import apply_rules
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace
 from tests.moderation.rules_support import make_author, make_message
 
 pytestmark = pytest.mark.e2e
@@ -35,12 +33,10 @@ def moderated(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person
     """An English reader owning a workspace (with its starter rules) where one insult
     arrived and was flagged by the starter rule, and a kind comment did not."""
     person = Person("mona@example.com", "Mona Vidal")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
-        )
-        ws = workspaces.create_workspace(db, user, "Vidal Bikes")
+    with arranged_workspace(
+        e2e_database, "Vidal Bikes", person, workspace_timezone="UTC"
+    ) as arranged:
+        db, ws = arranged.db, arranged.workspace
         channel = Channel(
             workspace_id=ws.id,
             network="sandbox",
@@ -60,7 +56,6 @@ def moderated(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person
         kind = make_message(db, ws, channel, "lovely ride today", author=author)
         apply_rules(db, [rude, kind])
         workspace_id = ws.id
-    engine.dispose()
 
     return workspace_id, person
 

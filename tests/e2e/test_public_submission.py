@@ -13,27 +13,17 @@ import pytest
 from PIL import Image
 
 from orchestre.kit.clock import utcnow
-from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.ugc import contests
 from orchestre.ugc.contests import ContestChanges, ContestInput
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in, someone
 
 pytestmark = pytest.mark.e2e
 
 
 def _arrange(url: str) -> tuple[uuid.UUID, uuid.UUID, str, Person]:
-    owner = Person(f"jade.contests.{uuid.uuid4().hex[:6]}@example.com", "Jade Lefèvre")
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, owner.email, owner.name, owner.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(
-            db, user, "Glacier Saint-Malo", timezone="Europe/Paris"
-        )
-        actor = auth.actor_for(db, user.id, workspace.id)
+    owner = someone("jade.contests", "Jade Lefèvre")
+    with arranged_workspace(url, "Glacier Saint-Malo", owner) as arranged:
+        db, actor = arranged.db, arranged.actor
         contest = contests.create_contest(
             db,
             actor,
@@ -48,8 +38,7 @@ def _arrange(url: str) -> tuple[uuid.UUID, uuid.UUID, str, Person]:
             ),
         )
         contests.update_contest(db, actor, contest.id, ContestChanges(status="open"))
-        ids = (workspace.id, contest.id, contest.slug)
-    engine.dispose()
+        ids = (arranged.workspace_id, contest.id, contest.slug)
     return ids[0], ids[1], ids[2], owner
 
 

@@ -13,12 +13,9 @@ import pytest
 from orchestre.approvals import service as approvals
 from orchestre.channels import service as channels
 from orchestre.kit.crypto import SecretBox, new_key
-from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.posts import service as posts
 from orchestre.posts.schemas import PostCreate
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace
 
 pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")
@@ -28,13 +25,8 @@ PARIS = ZoneInfo("Europe/Paris")
 def roastery(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, uuid.UUID, Person]:
     """A workspace of its own, without review steps, with one approved post and no slots."""
     person = Person("maelle@example.com", "Maëlle Perrin")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Queue Roastery", timezone="Europe/Paris")
-        actor = auth.actor_for(db, user.id, workspace.id)
+    with arranged_workspace(e2e_database, "Queue Roastery", person) as arranged:
+        db, actor, workspace = arranged.db, arranged.actor, arranged.workspace
         channel = channels.connect_channel(
             db, actor, SecretBox([new_key()]), "mastodon", "@roast@piaille.fr", "roast", "Roast"
         )
@@ -44,7 +36,6 @@ def roastery(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, uuid.UU
         post_id = posts.create_post(db, actor, data).post.id
         approvals.submit(db, actor, post_id)  # no review step: approved at once
         workspace_id = workspace.id
-    engine.dispose()
     return workspace_id, post_id, person
 
 

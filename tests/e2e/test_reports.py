@@ -19,10 +19,8 @@ from orchestre.kit.clock import utcnow
 from orchestre.kit.crypto import SecretBox, new_key
 from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.models.analytics import Report
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
 from tests.analytics.kpi_support import Shop
-from tests.e2e.conftest import LiveSite, Person, sign_in
+from tests.e2e.conftest import LiveSite, Person, arranged_workspace, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -31,13 +29,8 @@ pytestmark = pytest.mark.e2e
 def bakery(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
     """A workspace with two posts of the last days (reach 1,200 + 300) and a French report."""
     person = Person("ines.moreau@example.com", "Inès Moreau")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Bakery", timezone="Europe/Paris")
-        actor = auth.actor_for(db, user.id, workspace.id)
+    with arranged_workspace(e2e_database, "Bakery", person) as arranged:
+        db, actor, user, workspace = arranged.db, arranged.actor, arranged.user, arranged.workspace
         channel = channels.connect_channel(
             db, actor, SecretBox([new_key()]), "mastodon", "@bakery", "@bakery", "Bakery"
         )
@@ -55,7 +48,6 @@ def bakery(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
             ),
         )  # fmt: skip
         ids = workspace.id
-    engine.dispose()
     return ids, person
 
 

@@ -12,27 +12,18 @@ import pytest
 from orchestre.approvals import service as approvals
 from orchestre.channels import service as channels
 from orchestre.kit.crypto import SecretBox
-from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.models import Post, PostVariant, VariantState
-from orchestre.workspaces import auth
 from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in, someone
 
 pytestmark = pytest.mark.e2e
 
 
 def _arrange(url: str, key: str) -> tuple[uuid.UUID, Person, list[uuid.UUID]]:
-    owner = Person(f"lea.review.{uuid.uuid4().hex[:6]}@example.com", "Léa Fournier")
+    owner = someone("lea.review", "Léa Fournier")
     writer = f"tom.review.{uuid.uuid4().hex[:6]}@example.com"
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, owner.email, owner.name, owner.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(
-            db, user, "Maison Brûlerie", timezone="Europe/Paris"
-        )
-        actor = auth.actor_for(db, user.id, workspace.id)
+    with arranged_workspace(url, "Maison Brûlerie", owner, key=key) as arranged:
+        db, actor = arranged.db, arranged.actor
         _membership, author = workspaces.add_member(
             db, actor, writer, ["content_creator"], name="Tom", password=owner.password
         )
@@ -47,7 +38,7 @@ def _arrange(url: str, key: str) -> tuple[uuid.UUID, Person, list[uuid.UUID]]:
         post_ids = []
         for text in ("New autumn blend #coffee", "Open doors on Saturday"):
             post = Post(
-                workspace_id=workspace.id,
+                workspace_id=arranged.workspace_id,
                 created_by=author.id,
                 title=text,
                 base_text=text,
@@ -58,7 +49,7 @@ def _arrange(url: str, key: str) -> tuple[uuid.UUID, Person, list[uuid.UUID]]:
             for position, channel in enumerate(made):
                 db.add(
                     PostVariant(
-                        workspace_id=workspace.id,
+                        workspace_id=arranged.workspace_id,
                         post_id=post.id,
                         channel_id=channel.id,
                         position=position,
@@ -67,8 +58,7 @@ def _arrange(url: str, key: str) -> tuple[uuid.UUID, Person, list[uuid.UUID]]:
                     )
                 )
             post_ids.append(post.id)
-        workspace_id = workspace.id
-    engine.dispose()
+        workspace_id = arranged.workspace_id
     return workspace_id, owner, post_ids
 
 

@@ -12,17 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from orchestre.channels import service as channels
-from orchestre.channels.credentials import to_stored
-from orchestre.connectors.base import Credentials, DraftPost, Interaction, InteractionKind
+from orchestre.connectors.base import DraftPost, Interaction, InteractionKind
 from orchestre.connectors.sandbox.inbound import push, say
 from orchestre.connectors.sandbox.network import SandboxNetwork
-from orchestre.kit.crypto import SecretBox
 from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.models import InboxMessage
-from orchestre.workspaces import auth
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in, someone
 from tests.e2e.test_inbox import sandbox_over_http, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -31,27 +26,10 @@ ACCOUNT = "ugc-florist"
 
 
 def _arrange(url: str, key: str, sandbox_url: str) -> tuple[uuid.UUID, Person]:
-    owner = Person(f"lucie.ugc.{uuid.uuid4().hex[:6]}@example.com", "Lucie Marchand")
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, owner.email, owner.name, owner.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace = workspaces.create_workspace(db, user, "Fleurs Lucie", timezone="Europe/Paris")
-        actor = auth.actor_for(db, user.id, workspace.id)
-        channels.connect_channel(
-            db,
-            actor,
-            SecretBox([key]),
-            "sandbox",
-            ACCOUNT,
-            "@fleurslucie",
-            "Fleurs Lucie",
-            credentials=to_stored(Credentials(), sandbox_url),
-        )
-        workspace_id = workspace.id
-    engine.dispose()
-    return workspace_id, owner
+    owner = someone("lucie.ugc", "Lucie Marchand")
+    with arranged_workspace(url, "Fleurs Lucie", owner, key=key) as arranged:
+        arranged.sandbox_channel(ACCOUNT, "@fleurslucie", "Fleurs Lucie", sandbox_url)
+    return arranged.workspace_id, owner
 
 
 def _tell(site: LiveSite, item: Interaction) -> None:

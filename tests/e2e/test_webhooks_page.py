@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from orchestre.kit.db import make_engine, make_session_factory, transaction
-from orchestre.workspaces import service as workspaces
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, new_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -33,14 +31,7 @@ def english_owner(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Pe
     """A person who reads English, owner of a workspace of their own (the shared author's
     language is changed by another browser test)."""
     person = Person("oscar@example.com", "Oscar Hale")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="en", timezone="Europe/Paris"
-        )
-        workspace_id = workspaces.create_workspace(db, user, "Hale Tea").id
-    engine.dispose()
-    return workspace_id, person
+    return new_workspace(e2e_database, "Hale Tea", person, workspace_timezone="UTC"), person
 
 
 def test_add_a_webhook_and_copy_its_secret(
@@ -71,14 +62,9 @@ def test_add_a_webhook_and_copy_its_secret(
 def french_owner(live_site: LiveSite, e2e_database: str) -> tuple[uuid.UUID, Person]:
     """A person who reads French, owner of a workspace of their own."""
     person = Person("elise@example.com", "Élise Roux")
-    engine = make_engine(e2e_database)
-    with transaction(make_session_factory(engine)) as db:
-        user = workspaces.create_user(
-            db, person.email, person.name, person.password, locale="fr", timezone="Europe/Paris"
-        )
-        workspace_id = workspaces.create_workspace(db, user, "Café Roux").id
-    engine.dispose()
-    return workspace_id, person
+    return new_workspace(
+        e2e_database, "Café Roux", person, locale="fr", workspace_timezone="UTC"
+    ), person
 
 
 def test_the_webhooks_page_in_french(
