@@ -320,6 +320,15 @@ def _instant(value: datetime, zone_name: str, name: str) -> datetime:
 def _schedule(data: BoostInput, zone_name: str, errors: list[FieldError]) -> Schedule | None:
     """When the boost starts and ends, in UTC, and its days begun; None with `errors`."""
     now = utcnow()
+    # Far dates are refused before any arithmetic on them (year 1 or 9999 would overflow).
+    if data.start is not None and not _near(data.start, now):
+        errors.append(FieldError("start", "range", "A boost starts within a year.", limit=365))
+        return None
+    if data.end is not None and not _near(data.end, now):
+        errors.append(
+            FieldError("end", "range", "A boost lasts from 1 to 90 days.", limit=DAYS_MAX)
+        )
+        return None
     try:
         start = now if data.start is None else _instant(data.start, zone_name, "start")
         end = None if data.end is None else _instant(data.end, zone_name, "end")
@@ -330,6 +339,7 @@ def _schedule(data: BoostInput, zone_name: str, errors: list[FieldError]) -> Sch
         errors.append(FieldError("start", "future", "A boost starts now or later."))
     elif start > now + START_AHEAD_MAX:
         errors.append(FieldError("start", "range", "A boost starts within a year.", limit=365))
+        return None
     start = max(start, now)
     local = utc_to_local(start, zone_name)
     if (data.days is None) == (end is None):
@@ -359,6 +369,11 @@ def _schedule(data: BoostInput, zone_name: str, errors: list[FieldError]) -> Sch
         )
         return None
     return Schedule(start, end, math.ceil(wall / timedelta(days=1)))
+
+
+def _near(value: datetime, now: datetime) -> bool:
+    """Within two years of now, read as UTC whatever its zone (a day either way at most)."""
+    return abs(value.replace(tzinfo=None) - now.replace(tzinfo=None)) <= timedelta(days=730)
 
 
 def _refuse_after_uncertain(session: Session, publication: Publication) -> None:
