@@ -3,8 +3,8 @@ nothing depends on cron: the publishing ticker, the token refresher, the sweeper
 stalled webhook deliveries, the collector of published posts' metrics, the channel
 metrics loop (followers and profile visits), the inbox poller, the inbox's first-response
 sweeper, the crisis watch of the inbox, the sender of scheduled reports, the campaign
-pacing check, the sync of campaign results from the ad platforms and the listening
-collector.
+pacing check, the sync of campaign results from the ad platforms, the listening
+collector and its feeds' reader.
 `orchestre serve` starts them with its embedded pool, each `orchestre worker` once its
 broker link is up."""
 
@@ -41,6 +41,7 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     from orchestre.insights.runtime import start_channel_metrics, start_collector
     from orchestre.listening.competitors_runtime import start_competitors
     from orchestre.listening.digest_runtime import start_digest
+    from orchestre.listening.feeds_runtime import start_feeds
     from orchestre.listening.runtime import start_listening
     from orchestre.listening.topics_runtime import start_topics
     from orchestre.moderation.crisis_runtime import start_crisis_watch
@@ -63,5 +64,6 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     background.loops.append(start_competitors(settings, factory))
     background.loops.append(start_topics(settings, factory))
     background.loops.append(start_digest(settings, factory))
+    background.loops.append(start_feeds(settings, factory))
     background.loops.append(start_ugc_loop(settings, factory))
     return background

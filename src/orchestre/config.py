@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # also capped by max_json_bytes.
     inbox_webhook_verify_token: str | None = None
     inbox_webhook_max_bytes: int = 1024 * 1024
+    # Listening feeds: let feed addresses reach loopback and private networks (a feed on
+    # the intranet); off by default, so a user cannot make the server fetch inside it.
+    listening_feeds_allow_private: bool = False
     cookie_secure: bool = False
     default_locale: Literal["en", "fr"] = "en"
     base_url: str = "http://127.0.0.1:8000"

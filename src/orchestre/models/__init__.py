@@ -50,6 +50,7 @@ from orchestre.models.inbox import (
 )
 from orchestre.models.insights import MetricCollection, PostMetricSample
 from orchestre.models.listening import ListeningCursor, ListeningQuery, Mention
+from orchestre.models.listening_feeds import FeedEntry, ListeningFeed
 from orchestre.models.listening_topics import Digest, DigestSettings, TopicSnapshot
 from orchestre.models.media import MediaAsset
 from orchestre.models.moderation import (
@@ -124,6 +125,7 @@ __all__ = [
     "Experiment",
     "ExperimentArm",
     "ExperimentStatus",
+    "FeedEntry",
     "InboxAuthor",
     "InboxCursor",
     "InboxMessage",
@@ -131,6 +133,7 @@ __all__ = [
     "KpiGoal",
     "LinkClick",
     "ListeningCursor",
+    "ListeningFeed",
     "ListeningQuery",
     "LoginAttempt",
     "MediaAsset",
