@@ -260,6 +260,14 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
     )
     db.add(listening_digest)
     db.flush()
+    from orchestre.models.listening_feeds import ListeningFeed
+
+    # A loopback address: a read refuses it (private_address) before any network is touched.
+    listening_feed = ListeningFeed(
+        workspace_id=ws.id, url=f"http://127.0.0.1:9/{marker}.xml", name=f"{marker} feed"
+    )
+    db.add(listening_feed)
+    db.flush()
     db.add(
         Mention(
             workspace_id=ws.id,
@@ -414,6 +422,7 @@ def populate(db: Session, ws: Workspace, marker: str) -> Tenant:
         "ad_link_id": ad_link.id,
         "query_id": listening_query.id,
         "digest_id": listening_digest.id,
+        "feed_id": listening_feed.id,
         "competitor_id": competitor.id,
         "account_id": competitor_account.id,
         "item_id": ugc_item.id,

@@ -34,6 +34,7 @@ def include_all(app: FastAPI) -> None:
     from orchestre.listening.api import router as listening_router
     from orchestre.listening.competitors_api import router as competitors_router
     from orchestre.listening.digest_api import router as listening_digest_router
+    from orchestre.listening.feeds_api import router as listening_feeds_router
     from orchestre.listening.topics_api import router as listening_topics_router
     from orchestre.moderation.api import router as moderation_router
     from orchestre.moderation.crisis_api import router as crisis_router
@@ -71,6 +72,7 @@ def include_all(app: FastAPI) -> None:
         listening_topics_router,
         listening_digest_router,
         competitors_router,
+        listening_feeds_router,
         ugc_router,
         contests_router,
         assistant_router,
