@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orchestre.kit.clock import utcnow
-from orchestre.kit.db import make_engine, make_session_factory
+from orchestre.kit.db import make_engine, make_session_factory, transaction
 from orchestre.listening import digest, digest_runtime, topics_service
 from orchestre.listening import service as listening
 from orchestre.models import Mention
-from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, arranged_workspace, sign_in, someone
+from orchestre.workspaces import auth
+from orchestre.workspaces import service as workspaces
+from tests.e2e.conftest import ARTIFACTS, LiveSite, Person, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +33,7 @@ def _shot(page: Any, name: str) -> None:
 
 
 def _arrange(url: str) -> tuple[uuid.UUID, Person]:
-    owner = someone("lea.topics", "Léa Garnier")
+    owner = Person(f"lea.topics.{uuid.uuid4().hex[:6]}@example.com", "Léa Garnier")
     now = utcnow()
     # The digest due now covers the 7 days before the last Monday 08:00 in Paris.
     paris = ZoneInfo("Europe/Paris")
@@ -40,18 +42,25 @@ def _arrange(url: str) -> tuple[uuid.UUID, Person]:
     end = digest.scheduled_instant(monday, 0, 8, paris)
     if end > now:
         end = digest.scheduled_instant(monday - timedelta(days=7), 0, 8, paris)
-    with arranged_workspace(url, "Vélo Nord", owner) as arranged:
-        db, actor = arranged.db, arranged.actor
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as db:
+        user = workspaces.create_user(
+            db, owner.email, owner.name, owner.password, locale="en", timezone="Europe/Paris"
+        )
+        workspace = workspaces.create_workspace(db, user, "Vélo Nord", timezone="Europe/Paris")
+        actor = auth.actor_for(db, user.id, workspace.id)
         brand = listening.create_query(db, actor, listening.QueryInput("News", "news"))
         rival = listening.create_query(
             db, actor, listening.QueryInput("Rival", "rival", about="competitor")
         )
         for i, row in enumerate(json.loads(FIXTURE.read_text())):
-            db.add(_mention(arranged.workspace_id, brand.id, f"b{i}", row["text"], now, i))
+            db.add(_mention(workspace.id, brand.id, f"b{i}", row["text"], now, i))
         for i in range(15):
             at = end - timedelta(days=1 if i < 12 else 8, hours=i)
-            db.add(_mention(arranged.workspace_id, rival.id, f"r{i}", f"rival {i}", at, 0))
-    return arranged.workspace_id, owner
+            db.add(_mention(workspace.id, rival.id, f"r{i}", f"rival {i}", at, 0))
+        workspace_id = workspace.id
+    engine.dispose()
+    return workspace_id, owner
 
 
 def _mention(
