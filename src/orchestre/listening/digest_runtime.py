@@ -39,6 +39,7 @@ EVERY_SECONDS = 300.0
 CLAIM = timedelta(minutes=15)
 EMAIL_FOR = timedelta(days=7)  # a digest not emailed within a week is not emailed late
 Sender = Callable[[EmailMessage], None]
+NO_SMTP = "SMTP is not configured (ORCHESTRE_SMTP_HOST): nothing was sent."
 
 
 @dataclass
@@ -101,6 +102,23 @@ def email_of(
     return msg
 
 
+def _no_smtp(factory: sessionmaker[Session], waiting: list[uuid.UUID]) -> int:
+    """Without SMTP nothing is claimed: each waiting digest says why once (and is sent
+    by the first round after SMTP is set up, within its week)."""
+    told = 0
+    with transaction(factory) as session:
+        for digest_id in waiting:
+            row = session.get(Digest, digest_id)
+            if row is None or row.email_error == NO_SMTP:
+                continue
+            if digest_service.settings_for(session, row.workspace_id).email:
+                row.email_error = NO_SMTP
+                told += 1
+    if told:
+        log.warning("digests: %d not emailed: %s", told, NO_SMTP)
+    return told
+
+
 def _claim(session: Session, digest_id: uuid.UUID, now: datetime) -> bool:
     claimed = session.execute(
         update(Digest)
@@ -131,6 +149,8 @@ def email_due(
                 )
             )
         )
+    if sender is None:
+        return 0, _no_smtp(factory, waiting)
     sent = failed = 0
     for digest_id in waiting:
         with transaction(factory) as session:
@@ -142,10 +162,6 @@ def email_due(
         error = None
         count = 0
         try:
-            if sender is None:
-                raise RuntimeError(
-                    "SMTP is not configured (ORCHESTRE_SMTP_HOST): nothing was sent."
-                )
             with transaction(factory) as session:
                 row = session.get(Digest, digest_id)
                 assert row is not None
