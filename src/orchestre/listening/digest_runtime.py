@@ -5,8 +5,9 @@ and hour come on its own clock (`digest.due_week`); the window is the seven days
 that instant, so every worker computes the same digest, and the (workspace, week) unique
 constraint keeps the first. Emails go once: a sender claims the digest with a conditional
 update (of several processes, one wins), sends one email per reader in their language
-through the notices' SMTP mailer, and records it; a failure (no SMTP, server down) is
-kept on the digest and retried by the next rounds for a week."""
+through the notices' SMTP mailer, and records it; a failure (server down) is kept on the
+digest and retried by the next rounds for a week. Without SMTP nothing is claimed: each
+digest records why once, and the first round after SMTP is set up sends it."""
 
 from __future__ import annotations
 
