@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from orchestre.analytics import query as analytics
 from orchestre.connectors.base import Capability, PermanentError, RetryableError
 from orchestre.errors import Conflict, Forbidden, Invalid
 from orchestre.listening import competitors as service
@@ -229,3 +230,36 @@ def test_the_loop_collects_due_accounts_in_a_session_of_its_own(
     assert loop.run_once().read == 1
     db.expire_all()
     assert db.query(CompetitorSnapshot).filter_by(account_id=account.id).count() == 2
+
+
+def test_share_of_voice_by_engagement_is_a_kpi(listening: Listening) -> None:
+    db, actor, world = listening.db, listening.actor, listening.world
+    brand_q = ListeningQuery(workspace_id=actor.workspace_id, name="B", query="b", about="brand")
+    comp_q = ListeningQuery(
+        workspace_id=actor.workspace_id, name="C", query="c", about="competitor"
+    )
+    db.add_all([brand_q, comp_q])
+    db.flush()
+    at = world.clock.now() - timedelta(days=3)
+    for query, key, engagement in ((brand_q, "1", 30), (comp_q, "1", 30), (comp_q, "2", 70)):
+        db.add(
+            Mention(
+                workspace_id=actor.workspace_id,
+                query_id=query.id,
+                network="sandbox",
+                external_id=key,
+                text="x",
+                published_at=at,
+                engagement=engagement,
+            )
+        )
+    db.flush()
+    period = analytics.period_for(db, actor, "last_7_days")
+    table = analytics.kpi_table(db, actor, kpis=["share_of_voice_engagement"], period=period)
+    value = table.total.value("share_of_voice_engagement")
+    assert (value.value, value.coverage) == (pytest.approx(30 / 100), 2)
+    by_day = analytics.series(
+        db, actor, kpis=["share_of_voice_engagement"], period=period, interval="day"
+    )
+    shown = [p.values["share_of_voice_engagement"] for p in by_day.points]
+    assert [v for v in shown if v is not None] == [pytest.approx(0.3)]

@@ -120,6 +120,11 @@ CATALOGUE: dict[str, Kpi] = _kpis(
     Kpi("share_of_voice", _("Share of voice"), Unit.RATIO, True, Source.LISTENING,
         "posts found by the brand's queries / posts found by the brand's or competitors' "
         "queries (listening; each post once)"),
+    Kpi("share_of_voice_engagement", _("Share of voice by engagement"), Unit.RATIO, True,
+        Source.LISTENING,
+        "engagement of the posts found by the brand's queries / of the posts found by the "
+        "brand's or competitors' queries (likes + reposts + comments when found; each post "
+        "once)"),
 )  # fmt: skip
 DEFAULT_KPIS = ("engagement_rate_reach", "reach", "impressions", "engagement", "ctr", "posts")
 ENGAGEMENT_BASES = {

@@ -260,6 +260,16 @@ def _values(
             session, ws, span, filters, interval
         ).items():
             _put(found, key, "share_of_voice", k.Measured(k.ratio(ours, tracked), tracked))
+    if "share_of_voice_engagement" in names:
+        for key, (ours, tracked, posts) in repo.mention_engagement_shares(
+            session, ws, span, filters, interval
+        ).items():
+            _put(
+                found,
+                key,
+                "share_of_voice_engagement",
+                k.Measured(k.ratio(ours, tracked), posts),
+            )
     if names & {"response_rate", "median_first_response"} and interval is None:
         for key, fig in _response_figures(session, actor, period, filters, group_by).items():
             if "response_rate" in names:

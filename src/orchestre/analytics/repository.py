@@ -577,6 +577,53 @@ def mention_shares(
     return found
 
 
+def mention_engagement_shares(
+    session: Session,
+    workspace_id: uuid.UUID,
+    span: Span,
+    filters: Filters,
+    interval: str | None = None,
+) -> dict[tuple[Key, ...], tuple[int, int, int]]:
+    """(engagement of the posts found by the brand's queries, engagement of the posts found
+    by the brand's or competitors' queries, those posts) published in the span, by bucket;
+    each post once (by network and id), the brand's when a brand query found it."""
+    keys: list[Any] = []
+    if interval is not None:
+        name = dialect(session)
+        at = localtime.local(Mention.published_at, name, span.timezone, span.start, span.end)
+        keys.append(localtime.bucket(at, name, interval).label("bucket"))
+    brand = func.max(case((ListeningQuery.about == "brand", 1), else_=0)).label("brand")
+    engagement = func.coalesce(func.max(Mention.engagement), 0).label("engagement")
+    per_post = (
+        select(*keys, brand, engagement)
+        .join(ListeningQuery, ListeningQuery.id == Mention.query_id)
+        .where(
+            Mention.workspace_id == workspace_id,
+            ListeningQuery.about.in_(("brand", "competitor")),
+            Mention.published_at >= span.start,
+            Mention.published_at < span.end,
+        )
+        .group_by(*keys, Mention.network, Mention.external_id)
+    )
+    if filters.network is not None:
+        per_post = per_post.where(Mention.network == filters.network)
+    posts = per_post.subquery()
+    outer_keys = [posts.c.bucket] if keys else []
+    query = select(
+        *outer_keys,
+        func.coalesce(func.sum(posts.c.brand * posts.c.engagement), 0),
+        func.coalesce(func.sum(posts.c.engagement), 0),
+        func.count(),
+    ).select_from(posts)
+    if outer_keys:
+        query = query.group_by(*outer_keys)
+    found: dict[tuple[Key, ...], tuple[int, int, int]] = {}
+    for key, (ours, tracked, count) in _keyed(session.execute(query), len(outer_keys), interval):
+        if count:
+            found[key] = (int(ours), int(tracked), int(count))
+    return found
+
+
 # --- names for group keys --------------------------------------------------------------------
 
 
