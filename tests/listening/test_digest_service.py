@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,7 @@ from orchestre.listening import digest, digest_posts, digest_service
 from orchestre.listening import service as listening
 from orchestre.models import Notification
 from orchestre.models.listening import Mention
+from orchestre.models.listening_topics import Digest
 from tests.analytics.kpi_support import at, make_shop
 from tests.listening.conftest import Listening
 
@@ -102,3 +104,25 @@ def test_the_brands_last_post_on_a_hashtag_and_the_best_post_of_the_week(db: Ses
     )
     [line] = [r for r in digest.recommendations(filled) if r.figures.get("tag") == "#velotaf"]
     assert line.en.endswith("your last post on it had 1.3x your median engagement (4% vs 3%).")
+
+
+def test_the_loser_of_a_race_for_the_week_makes_nothing_and_tells_nobody(
+    listening: Listening, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers both find no digest for the week; the second to insert hits the unique
+    (workspace, week) and leaves: one digest, one notification per reader."""
+    workspace_id = listening.world.workspace.id
+    week = date(2030, 3, 11)
+    real_gather = digest_service.gather
+
+    def gather_while_another_worker_commits(*args: object) -> digest.Facts:
+        facts = real_gather(*args)  # type: ignore[arg-type]
+        monkeypatch.setattr(digest_service, "gather", real_gather)
+        assert digest_service.make_digest(listening.db, workspace_id, week, utcnow()) is not None
+        return facts
+
+    monkeypatch.setattr(digest_service, "gather", gather_while_another_worker_commits)
+    assert digest_service.make_digest(listening.db, workspace_id, week, utcnow()) is None
+    assert len(listening.db.scalars(select(Digest)).all()) == 1
+    told = listening.db.scalars(select(Notification).where(Notification.kind == "listening.digest"))
+    assert len(list(told)) == 1
