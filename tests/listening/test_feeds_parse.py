@@ -125,3 +125,12 @@ def test_a_page_announces_its_feeds() -> None:
         "https://blog.example/atom.xml",
     ]
     assert feed_links(b"<html></html>", "https://blog.example/") == []
+
+
+def test_relative_links_are_made_absolute_against_where_the_feed_was_read() -> None:
+    body = (
+        b'<rss version="2.0"><channel><title>T</title><item><title>x</title>'
+        b"<link>/2026/a</link><guid>/2026/a</guid></item></channel></rss>"
+    )
+    (item,) = parse_feed(body, "https://blog.example/feed/rss").items
+    assert (item.url, item.key) == ("https://blog.example/2026/a", "https://blog.example/2026/a")

@@ -109,7 +109,7 @@ def read_feed(
     etag, modified = (row.etag, row.last_modified) if same else (None, None)
     try:
         fetched = fetcher.fetch(row.url, etag=etag, last_modified=modified)
-        parsed = None if fetched.status == 304 else parse_feed(fetched.body)
+        parsed = None if fetched.status == 304 else parse_feed(fetched.body, fetched.url)
     except FeedError as exc:
         _failed(row, exc, now, report)
         return

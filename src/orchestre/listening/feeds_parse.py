@@ -134,11 +134,15 @@ def refuse_unsafe(body: bytes) -> None:
         pass  # not well-formed: feedparser's lenient reading decides
 
 
-def parse_feed(body: bytes) -> ParsedFeed:
-    """The feed's title and entries; raises `FeedError` (`unsafe_xml`, `not_a_feed`)."""
+def parse_feed(body: bytes, base_url: str = "") -> ParsedFeed:
+    """The feed's title and entries, relative links made absolute against `base_url` (where
+    the feed was read); raises `FeedError` (`unsafe_xml`, `not_a_feed`)."""
     refuse_unsafe(body)
     # Bytes, never a string: feedparser would take a string for an address to fetch.
-    parsed: Any = feedparser.parse(bytes(body), sanitize_html=True, resolve_relative_uris=True)
+    headers = {"content-location": base_url} if base_url else {}
+    parsed: Any = feedparser.parse(
+        bytes(body), response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+    )
     version = str(parsed.get("version") or "")
     if not version:
         raise FeedError("not_a_feed", "no RSS or Atom root element")

@@ -121,7 +121,7 @@ def _read_or_discover(
     address checked and fetched like any other)."""
     fetched = fetcher.fetch(url)
     try:
-        return url, parse_feed(fetched.body)
+        return url, parse_feed(fetched.body, fetched.url)
     except FeedError as exc:
         if exc.rule != "not_a_feed":
             raise
@@ -134,7 +134,8 @@ def _read_or_discover(
             "The feed is not valid.",
             errors=[FieldError("url", "unique", "This feed is already followed.")],
         )
-    return found, parse_feed(fetcher.fetch(found).body)
+    second = fetcher.fetch(found)
+    return found, parse_feed(second.body, second.url)
 
 
 def update_feed(
