@@ -107,6 +107,9 @@ def test_the_digest_page_settings_and_lines_in_each_language(
     english = client.get(url)
     assert "#velotaf rose 4x in your competitors&#39; posts this week (12 vs 3)" in english.text
     assert "March 4, 2030 to March 11, 2030" in english.text  # Monday 08:00 to Monday 08:00
+    told = client.get(f"/w/{workspace.id}/notifications")
+    assert "Your weekly digest is ready: 1 recommendation." in told.text
+    assert f"{url}/" in told.text  # the link to the digest
     french = client.get(url, headers=FR)
     assert "#velotaf a été multiplié par 4" in french.text
     assert "du 4 mars 2030 au 11 mars 2030" in french.text
