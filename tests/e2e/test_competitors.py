@@ -70,4 +70,15 @@ def test_a_competitor_is_compared_with_the_brand(
         page.get_by_test_id("period").select_option("last_7_days")
         page.wait_for_url("**period=last_7_days")
         page.get_by_test_id("comparison-table").wait_for()
+
+        # In French, at a phone's width: the same comparison, in words a French reader reads.
+        page.get_by_test_id("user-menu").click()
+        page.get_by_test_id("language-fr").click()
+        page.wait_for_load_state()
+        page.get_by_test_id("comparison-table").wait_for()
+        assert page.get_by_role("heading", name="Concurrents", exact=True).is_visible()
+        assert "Votre marque" in page.get_by_test_id("comparison-row").nth(0).inner_text()
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_function("document.body.dataset.competitorsReady === 'true'")
+        _shot(page, "03-phone-fr")
         context.close()

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.analytics import query as analytics
+from orchestre.analytics.channel_metrics import collect_channels
 from orchestre.connectors.base import Capability, PermanentError, RetryableError
 from orchestre.errors import Conflict, Forbidden, Invalid
 from orchestre.listening import competitors as service
@@ -21,6 +22,8 @@ from orchestre.models.competitors import CompetitorPost, CompetitorSnapshot
 from orchestre.models.listening import ListeningQuery, Mention
 from orchestre.workspaces.permissions import Actor, Role
 from tests.listening.conftest import Listening
+
+SECOND = timedelta(seconds=1)
 
 
 def test_formulas() -> None:
@@ -184,10 +187,17 @@ def test_comparison_and_share_of_voice(listening: Listening) -> None:
     )
     db.flush()
 
+    # Our channel's followers, as the channel metrics loop measures them (first due at once).
+    collect_channels(db, world.opener, clock=world.clock.now, every=SECOND, commit=False)
+    world.clock.advance(seconds=2)
+    assert collect_channels(db, world.opener, clock=world.clock.now, commit=False).measured
     found = service.comparison(db, actor, "last_30_days")
     assert [n.network for n in found.networks] == ["sandbox"]
     sides = found.networks[0].sides
     assert [s.brand for s in sides] == [True, False]
+    brand = sides[0]
+    assert brand.followers == world.sandbox.profile(world.channel.external_id).followers
+    assert brand.trend[-1] == brand.followers
     competitor = sides[1]
     assert competitor.name == "Rival"
     assert competitor.posts > 0

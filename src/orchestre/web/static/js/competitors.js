@@ -27,8 +27,8 @@
       if (trend) {
         draw(trend, {
           animation: false,
-          grid: { left: 56, right: 16, top: 32, bottom: 40 },
-          legend: { top: 0 },
+          grid: { left: 56, right: 16, top: 32, bottom: 64 },
+          legend: { bottom: 0 },
           tooltip: { trigger: "axis" },
           xAxis: { type: "category", data: data.days },
           yAxis: { type: "value", scale: true, name: data.text.followers },
@@ -43,8 +43,8 @@
       if (mix) {
         draw(mix, {
           animation: false,
-          grid: { left: 40, right: 16, top: 32, bottom: 32 },
-          legend: { top: 0 },
+          grid: { left: 40, right: 16, top: 32, bottom: 56 },
+          legend: { bottom: 0 },
           tooltip: { trigger: "axis" },
           xAxis: { type: "category", data: data.formats.map(function (f) { return f.name; }) },
           yAxis: { type: "value", minInterval: 1, name: data.text.posts },
