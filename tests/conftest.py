@@ -15,11 +15,13 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestre.app import create_app
+from orchestre.assistant.runtime import use_box
 from orchestre.config import Settings
 from orchestre.kit import migrate
 from orchestre.kit.clock import FrozenClock, set_clock
 from orchestre.kit.crypto import new_key
 from orchestre.kit.db import make_engine
+from orchestre.kit.keys import secret_box
 
 # ORCHESTRE_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test runs the
 # suite on PostgreSQL; each pytest process gets its own fresh database there.
@@ -98,10 +100,37 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+# One application per test process, bound to each test's settings and database in turn:
+# FastAPI builds a new application's routes on its first requests (about 0.3 s here), which
+# every test would pay again. Everything a request reads comes from `app.state`, which is
+# emptied between tests; an application whose routes or middleware a test changed is
+# thrown away.
+_shared_apps: list[FastAPI] = []
+
+
+def _rebind(app: FastAPI, settings: Settings, session_factory: sessionmaker[Session]) -> None:
+    html_error_handler = app.state.html_error_handler
+    app.state._state.clear()
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.state.html_error_handler = html_error_handler
+    app.dependency_overrides.clear()
+    use_box(secret_box(settings))
+
+
 @pytest.fixture
-def app(settings: Settings, session_factory: sessionmaker[Session]) -> FastAPI:
+def app(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[FastAPI]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return create_app(settings, session_factory=session_factory)
+    if _shared_apps:
+        shared = _shared_apps[0]
+        _rebind(shared, settings, session_factory)
+    else:
+        shared = create_app(settings, session_factory=session_factory)
+        _shared_apps.append(shared)
+    shape = (len(shared.router.routes), len(shared.user_middleware))
+    yield shared
+    if (len(shared.router.routes), len(shared.user_middleware)) != shape:
+        _shared_apps.clear()
 
 
 @pytest.fixture
@@ -119,3 +148,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if os.environ.get("ORCHESTRE_NO_SKIPS") == "1" and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped where nothing may be skipped: {report.longrepr}"
+
+
+# On the PostgreSQL pass, a test that reaches no database (rules, formulas, payload parsing,
+# a TestClient on a throwaway SQLite file) would run exactly as it did on the SQLite pass:
+# it is deselected there, and the pass reports how many. A test reaches the database
+# through one of these fixtures, or its module picks the database itself from PG_URL.
+DATABASE_FIXTURES = frozenset({"database_url", "e2e_database", "cli_database"})
+
+
+def reaches_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(fixtures & DATABASE_FIXTURES) or hasattr(getattr(item, "module", None), "PG_URL")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not PG_URL:
+        return
+    kept = [item for item in items if reaches_database(item)]
+    if len(kept) < len(items):
+        kept_ids = {id(item) for item in kept}
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept_ids])
+        items[:] = kept

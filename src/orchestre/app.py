@@ -203,7 +203,7 @@ def create_app(
 
     from orchestre.middleware import BodySizeLimit
 
-    app.add_middleware(BodySizeLimit, settings=settings)
+    app.add_middleware(BodySizeLimit)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> Response:
@@ -218,8 +218,9 @@ def create_app(
         )
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        with session_factory() as session:
+    def healthz(request: Request) -> dict[str, str]:
+        factory: sessionmaker[Session] = request.app.state.session_factory
+        with factory() as session:
             session.execute(text("SELECT 1"))
         return {"status": "ok"}
 

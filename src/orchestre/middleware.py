@@ -11,18 +11,21 @@ from orchestre.config import Settings
 
 
 class BodySizeLimit:
-    """413 for a body over the limit: max_upload_bytes for uploads, max_json_bytes otherwise."""
+    """413 for a body over the limit: max_upload_bytes for uploads, max_json_bytes otherwise.
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    The limits are read from the application's settings (`app.state.settings`) at each
+    request, so the middleware holds no configuration of its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.settings = settings
 
     def _limit(self, scope: Scope) -> int:
+        settings: Settings = scope["app"].state.settings
         headers = dict(scope.get("headers") or [])
         ctype = headers.get(b"content-type", b"").decode("latin-1")
         if ctype.startswith("multipart/form-data"):
-            return self.settings.max_upload_bytes
-        return self.settings.max_json_bytes
+            return settings.max_upload_bytes
+        return settings.max_json_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
