@@ -278,9 +278,41 @@ def comparison(session: Session, actor: Actor, period_name: str = "last_30_days"
     period = period_of(session, actor, period_name)
     days = [period.first + timedelta(days=i) for i in range(period.days)]
     views = list_competitors(session, actor)
-    names = {v.competitor.id: v.competitor.name for v in views}
     accounts = [a for v in views for a in v.accounts]
     inputs: dict[str, list[SideInput]] = defaultdict(list)
+    tops: list[TopPost] = []
+    brand_allowed = actor.can(Permission.ANALYTICS_VIEW)
+    if brand_allowed:
+        for network in sorted({a.network for a in accounts}):
+            brand, brand_tops = _brand(session, actor, period, network)
+            if brand is not None:
+                inputs[network].append(brand)
+            tops.extend(brand_tops)
+    names = {v.competitor.id: v.competitor.name for v in views}
+    theirs, their_tops = _competitors(session, actor, period, days, accounts, names)
+    for data in theirs:
+        inputs[data.network].append(data)
+    tops = sorted(tops + their_tops, key=lambda t: (-t.engagement, t.published_at))
+    return Comparison(
+        period=period,
+        days=days,
+        networks=[NetworkComparison(n, [side(i, days) for i in inputs[n]]) for n in sorted(inputs)],
+        top_posts=tops[:TOP],
+        shares=competitors_shares.shares(session, actor.workspace_id, period.start, period.end),
+        brand_figures=brand_allowed,
+    )
+
+
+def _competitors(
+    session: Session,
+    actor: Actor,
+    period: Period,
+    days: list[date],
+    accounts: list[CompetitorAccount],
+    names: dict[uuid.UUID, str],
+) -> tuple[list[SideInput], list[TopPost]]:
+    """Each competitor account's side (its daily followers, its posts' formats and
+    engagement in the period) and the period's top competitor posts."""
     posts = repo.posts(session, actor.workspace_id, period.start, period.end)
     by_account: dict[uuid.UUID, list[tuple[str, int]]] = defaultdict(list)
     for p in posts:
@@ -289,17 +321,10 @@ def comparison(session: Session, actor: Actor, period_name: str = "last_30_days"
     for snap in repo.snapshots(session, actor.workspace_id, days[0], days[-1]):
         if snap.followers is not None:
             follower_days[snap.account_id][snap.day] = snap.followers
-    brand_allowed = actor.can(Permission.ANALYTICS_VIEW)
-    tops: list[TopPost] = []
-    if brand_allowed:
-        for network in sorted({a.network for a in accounts}):
-            brand, brand_tops = _brand(session, actor, period, network)
-            if brand is not None:
-                inputs[network].append(brand)
-            tops.extend(brand_tops)
+    sides = []
     for acc in accounts:
         mine = by_account.get(acc.id, [])
-        inputs[acc.network].append(
+        sides.append(
             SideInput(
                 key=str(acc.competitor_id),
                 name=names[acc.competitor_id],
@@ -315,29 +340,20 @@ def comparison(session: Session, actor: Actor, period_name: str = "last_30_days"
             )
         )
     account_of = {a.id: a for a in accounts}
-    for p in sorted(posts, key=lambda p: (-p.engagement, p.published_at))[:TOP]:
-        acc = account_of[p.account_id]
-        tops.append(
-            TopPost(
-                names[acc.competitor_id],
-                False,
-                acc.network,
-                p.format,
-                p.text,
-                p.url,
-                p.published_at,
-                float(p.engagement),
-            )
+    tops = [
+        TopPost(
+            names[account_of[p.account_id].competitor_id],
+            False,
+            account_of[p.account_id].network,
+            p.format,
+            p.text,
+            p.url,
+            p.published_at,
+            float(p.engagement),
         )
-    tops.sort(key=lambda t: (-t.engagement, t.published_at))
-    return Comparison(
-        period=period,
-        days=days,
-        networks=[NetworkComparison(n, [side(i, days) for i in inputs[n]]) for n in sorted(inputs)],
-        top_posts=tops[:TOP],
-        shares=competitors_shares.shares(session, actor.workspace_id, period.start, period.end),
-        brand_figures=brand_allowed,
-    )
+        for p in sorted(posts, key=lambda p: (-p.engagement, p.published_at))[:TOP]
+    ]
+    return sides, tops
 
 
 def _brand(
