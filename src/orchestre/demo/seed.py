@@ -15,6 +15,7 @@ from orchestre.channels.service import connect_channel
 from orchestre.config import Settings
 from orchestre.demo import content as c
 from orchestre.demo.analytics import fill_analytics
+from orchestre.demo.competitors import fill_competitors
 from orchestre.demo.inbox import fill_inbox
 from orchestre.demo.story import Cast, TimeMachine, tell
 from orchestre.kit.clock import utcnow
@@ -69,6 +70,8 @@ def fill(session: Session, settings: Settings) -> DemoResult:
     fill_analytics(session, settings, cast)
     # Today's conversations: said on the sandbox network, then taken in by the ingest path.
     fill_inbox(session, cast)
+    # A month of two rivals' figures beside the brand's, collected day by day.
+    fill_competitors(session, cast)
     _save_password(password_file, password)
     return DemoResult(True, c.WORKSPACE_NAME, accounts, password, password_file)
 
