@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from orchestre.kit.clock import FrozenClock
 from orchestre.models import Experiment, User, Workspace
+from orchestre.models.campaigns_experiments import ExperimentArm
 from orchestre.web.views import experiments as experiments_page
 from tests.analytics.kpi_support import Shop, at
 from tests.factories import make_channel
@@ -97,3 +98,31 @@ def test_create_start_and_read_the_verdict(
     french = signed_in.get(f"{base}/{experiment.id}")
     assert "Reel gagne sur Taux de clic" in french.text
     assert "Expériences" in french.text
+
+
+def test_the_form_takes_as_many_arms_as_the_api(
+    signed_in: TestClient, db: Session, workspace: Workspace, shop: Shop
+) -> None:
+    """Four rows show at first and "Add an arm" reveals the next, up to eight; an A/B/n test
+    of six arms is saved whole, an unnamed arm taking its letter."""
+    base = f"/w/{workspace.id}/experiments"
+    page = signed_in.get(base)
+    assert page.text.count('class="experiment-arm"') == 8
+    assert 'data-testid="arm-3" x-show' in page.text  # shown
+    assert 'data-testid="arm-4" x-cloak' in page.text  # waits for "Add an arm"
+    assert 'data-testid="add-arm"' in page.text
+    form = _form(csrf_of(page.text), shop)
+    for i in range(2, 6):
+        extra = shop.post(at(f"2030-03-0{i + 1} 10:00"), impressions=1_000, text=f"Arm {i}")
+        form[f"arm_variant_{i}"] = str(extra.variant_id)
+    form["arm_name_2"] = "Carousel"
+    made = signed_in.post(base, data=form, follow_redirects=True)
+    assert made.status_code == 200, made.text
+    experiment = db.query(Experiment).one()
+    arms = db.query(ExperimentArm).filter_by(experiment_id=experiment.id).order_by("position")
+    assert [arm.name for arm in arms] == ["Photo", "Reel", "Carousel", "D", "E", "F"]
+
+    refused = signed_in.post(base, data={**form, "name": ""})
+    assert refused.status_code == 422
+    assert 'data-testid="arm-5" x-show' in refused.text  # a filled row stays in sight
+    assert 'data-testid="arm-6" x-cloak' in refused.text

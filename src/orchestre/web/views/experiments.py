@@ -27,7 +27,9 @@ from orchestre.workspaces.permissions import Permission
 
 router = APIRouter(prefix="/w/{workspace_id}")
 PAGE = "/experiments"
-FORM_ARMS = 4  # rows of the form; the API takes up to 8
+FORM_ARMS = stats.MAX_ARMS  # rows of the form, as many as the API takes
+SHOWN_ARMS = 4  # rows shown at first; "Add an arm" shows the next
+ARM_LETTERS = "ABCDEFGH"
 DEFAULTS = {"baseline": "2", "mde": "10", "alpha": "0.05", "power": "0.8", "daily_per_arm": ""}
 
 
@@ -49,6 +51,10 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
+def _arm_filled(form: Any, i: int) -> bool:
+    return any(form.get(f"arm_{part}_{i}") for part in ("name", "variant", "campaign"))
+
+
 def experiment_input(form: FormData) -> service.ExperimentInput:
     """The form as an experiment: rates are typed in percent; rows without a post or a
     campaign are left out."""
@@ -57,7 +63,7 @@ def experiment_input(form: FormData) -> service.ExperimentInput:
         variant = _uuid(text(form, f"arm_variant_{i}"))
         campaign = _uuid(text(form, f"arm_campaign_{i}"))
         if variant or campaign:
-            name = text(form, f"arm_name_{i}").strip() or "ABCD"[i]
+            name = text(form, f"arm_name_{i}").strip() or ARM_LETTERS[i]
             arms.append(service.ArmInput(name, variant, campaign))
     baseline = _number(form, "baseline", 100)
     mde = _number(form, "mde", 100)
@@ -98,6 +104,10 @@ def _render_list(
         form=form if form is not None else DEFAULTS,
         form_errors=form_errors or [],
         arm_rows=range(FORM_ARMS),
+        arm_letters=ARM_LETTERS,
+        shown_arms=max(
+            [SHOWN_ARMS] + [i + 1 for i in range(FORM_ARMS) if _arm_filled(form or DEFAULTS, i)]
+        ),
         plan=_plan_of(view, form if form is not None else DEFAULTS),
     )
     done = {"deleted": _("Experiment deleted.")}.get(request.query_params.get("done") or "")
