@@ -40,12 +40,21 @@ def _workspace(db: Session) -> Workspace:
     return db.scalars(select(Workspace).where(Workspace.name == "Maison Lumière")).one()
 
 
-def test_the_demo_shows_every_role_state_and_rule(
-    db: Session, settings: Settings, clock: FrozenClock
+def test_the_demo_is_made_once_and_signs_in(
+    db: Session, settings: Settings, clock: FrozenClock, client: TestClient
 ) -> None:
+    """One demo (it takes seconds to tell its ninety days), read three ways: what it shows,
+    the printed account signing in, and a second run that changes nothing."""
     result = demo.fill(db, settings)
     assert result.created
     assert utcnow() == clock.now()  # the story's rewound clock is put back
+    db.commit()
+    _shows_every_role_state_and_rule(db, clock)
+    _the_printed_account_signs_in_and_sees_the_calendar(db, client, result.password)
+    _a_second_run_changes_nothing(db, settings, result.password)
+
+
+def _shows_every_role_state_and_rule(db: Session, clock: FrozenClock) -> None:
     ws = _workspace(db)
     assert ws.timezone == "Europe/Paris"
 
@@ -99,24 +108,21 @@ def test_the_demo_shows_every_role_state_and_rule(
     assert db.query(PostComment).filter_by(workspace_id=ws.id).count() >= 2
 
 
-def test_a_second_run_changes_nothing(db: Session, settings: Settings) -> None:
-    first = demo.fill(db, settings)
+def _a_second_run_changes_nothing(db: Session, settings: Settings, password: str | None) -> None:
     before = _counts(db)
     second = demo.fill(db, settings)
     assert not second.created
-    assert second.password == first.password  # reminded from the data folder
+    assert second.password == password  # reminded from the data folder
     assert _counts(db) == before
     assert "already exists; nothing was changed" in demo.describe(second)[0]
 
 
-def test_the_printed_account_signs_in_and_sees_the_calendar(
-    db: Session, settings: Settings, client: TestClient
+def _the_printed_account_signs_in_and_sees_the_calendar(
+    db: Session, client: TestClient, password: str | None
 ) -> None:
-    result = demo.fill(db, settings)
-    db.commit()
-    assert result.password is not None
+    assert password is not None
     login = client.post(
-        "/api/v1/auth/login", json={"email": "demo@orchestre.local", "password": result.password}
+        "/api/v1/auth/login", json={"email": "demo@orchestre.local", "password": password}
     )
     assert login.status_code == 200, login.text
     ws = _workspace(db)
