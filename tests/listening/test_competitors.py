@@ -5,6 +5,7 @@ comparison with the brand and share of voice."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,6 +60,10 @@ def test_formulas() -> None:
     assert (one.followers, one.growth, one.posts, one.average_engagement) == (250, 50, 2, 15)
     assert one.engagement_rate == pytest.approx(15 / 250)
     assert one.trend == [None, 200, None, 250]
+    # 2030-03-01 is a Friday: the four days fall in two weeks (Mondays Feb 25 and Mar 4).
+    assert fig.weeks_of(days) == [date(2030, 2, 25), date(2030, 3, 4)]
+    weekly = fig.SideInput("c", "W", "sandbox", False, weekly={date(2030, 2, 25): (4, 100.0)})
+    assert fig.side(weekly, days).weekly_engagement == [25.0, None]
     alone = fig.side(
         fig.SideInput("c", "New", "sandbox", False, followers_by_day={days[3]: 90}), days
     )
@@ -207,6 +212,14 @@ def test_comparison_and_share_of_voice(listening: Listening) -> None:
         competitor.average_engagement / competitor.followers
     )
     assert len(competitor.trend) == len(found.days) == 30
+    assert len(competitor.weekly_engagement) == len(found.weeks)
+    assert all(w.weekday() == 0 for w in found.weeks)
+    counts = _posts_per_week(db, found)
+    total = sum(
+        w * n for w, n in zip(competitor.weekly_engagement, counts, strict=True) if w is not None
+    )
+    assert any(w is not None for w in competitor.weekly_engagement)
+    assert total == pytest.approx(competitor.engagement)
     assert sum(competitor.formats.values()) == competitor.posts
     engagements = [t.engagement for t in found.top_posts]
     assert engagements == sorted(engagements, reverse=True)
@@ -273,3 +286,14 @@ def test_share_of_voice_by_engagement_is_a_kpi(listening: Listening) -> None:
     )
     shown = [p.values["share_of_voice_engagement"] for p in by_day.points]
     assert [v for v in shown if v is not None] == [pytest.approx(0.3)]
+
+
+def _posts_per_week(db: Session, found: service.Comparison) -> list[int]:
+    """The competitor's posts in each week of the comparison, counted from the stored posts."""
+    zone = ZoneInfo(found.period.timezone)
+    weeks = [
+        fig.monday(p.published_at.astimezone(zone).date())
+        for p in db.query(CompetitorPost).all()
+        if found.period.start <= p.published_at < found.period.end
+    ]
+    return [weeks.count(w) for w in found.weeks]

@@ -45,6 +45,12 @@ def test_competitors_over_http(
     assert found.status_code == 200
     body = found.json()
     assert len(body["days"]) == 7
+    assert len(sides_weeks := body["weeks"]) in (1, 2)  # 7 days span one or two weeks
+    assert all(
+        len(s["weekly_engagement"]) == len(sides_weeks)
+        for n in body["networks"]
+        for s in n["sides"]
+    )
     sides = body["networks"][0]["sides"]
     assert [s["key"] for s in sides] == ["brand", rival]
     assert sides[1]["followers"] == added.json()["followers"]

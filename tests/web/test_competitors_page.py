@@ -74,6 +74,7 @@ def test_add_collect_and_compare(
     chart = json.loads(data.group(1))
     sides = chart["networks"][0]["sides"]
     assert [s["brand"] for s in sides] == [True, False]
+    assert len(sides[1]["weekly"]) == len(chart["weeks"])
     assert len(sides[1]["trend"]) == 30
     assert sides[1]["trend"][-1] is not None
     week = client.get(page, params={"period": "last_7_days"})

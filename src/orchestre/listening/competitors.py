@@ -31,7 +31,14 @@ from orchestre.listening.competitors_collect import (
     read_account,
     store,
 )
-from orchestre.listening.competitors_figures import BRAND_FORMATS, Side, SideInput, side
+from orchestre.listening.competitors_figures import (
+    BRAND_FORMATS,
+    Side,
+    SideInput,
+    monday,
+    side,
+    weeks_of,
+)
 from orchestre.listening.competitors_shares import Shares
 from orchestre.models.competitors import Competitor, CompetitorAccount
 from orchestre.workspaces.permissions import Actor, Permission
@@ -70,6 +77,7 @@ class TopPost:
 class Comparison:
     period: Period
     days: list[date]
+    weeks: list[date]  # the Mondays of the weeks the period's days fall in
     networks: list[NetworkComparison]
     top_posts: list[TopPost]
     shares: Shares
@@ -296,6 +304,7 @@ def comparison(session: Session, actor: Actor, period_name: str = "last_30_days"
     return Comparison(
         period=period,
         days=days,
+        weeks=weeks_of(days),
         networks=[NetworkComparison(n, [side(i, days) for i in inputs[n]]) for n in sorted(inputs)],
         top_posts=tops[:TOP],
         shares=competitors_shares.shares(session, actor.workspace_id, period.start, period.end),
@@ -314,9 +323,11 @@ def _competitors(
     """Each competitor account's side (its daily followers, its posts' formats and
     engagement in the period) and the period's top competitor posts."""
     posts = repo.posts(session, actor.workspace_id, period.start, period.end)
-    by_account: dict[uuid.UUID, list[tuple[str, int]]] = defaultdict(list)
+    zone = ZoneInfo(period.timezone)
+    by_account: dict[uuid.UUID, list[tuple[str, int, date]]] = defaultdict(list)
     for p in posts:
-        by_account[p.account_id].append((p.format, p.engagement))
+        week = monday(p.published_at.astimezone(zone).date())
+        by_account[p.account_id].append((p.format, p.engagement, week))
     follower_days: dict[uuid.UUID, dict[date, int]] = defaultdict(dict)
     for snap in repo.snapshots(session, actor.workspace_id, days[0], days[-1]):
         if snap.followers is not None:
@@ -333,8 +344,9 @@ def _competitors(
                 handle=acc.handle,
                 url=acc.url,
                 followers_by_day=follower_days.get(acc.id, {}),
-                formats=[f for f, _ in mine],
-                engagement=float(sum(e for _, e in mine)) if mine else None,
+                formats=[f for f, _, _ in mine],
+                engagement=float(sum(e for _, e, _ in mine)) if mine else None,
+                weekly=_by_week(mine),
                 last_error=acc.last_error,
                 last_collected_at=acc.last_collected_at,
             )
@@ -354,6 +366,14 @@ def _competitors(
         for p in sorted(posts, key=lambda p: (-p.engagement, p.published_at))[:TOP]
     ]
     return sides, tops
+
+
+def _by_week(posts: list[tuple[str, int, date]]) -> dict[date, tuple[int, float | None]]:
+    weeks: dict[date, tuple[int, float | None]] = {}
+    for _, engagement, week in posts:
+        count, total = weeks.get(week, (0, 0.0))
+        weeks[week] = (count + 1, (total or 0.0) + engagement)
+    return weeks
 
 
 def _brand(
@@ -382,6 +402,18 @@ def _brand(
         count = int(group.value("posts").value or 0)
         formats.extend([BRAND_FORMATS.get(group.key or "", "text")] * count)
     engagement = table.total.value("engagement").value
+    by_week = analytics.series(
+        session,
+        actor,
+        kpis=("posts", "engagement"),
+        period=period,
+        interval="week",
+        filters=filters,
+    )
+    weekly = {
+        monday(p.start): (int(p.values.get("posts") or 0), p.values.get("engagement"))
+        for p in by_week.points
+    }
     top = analytics.top_posts(
         session, actor, kpi="engagement", period=period, filters=filters, limit=TOP
     )
@@ -406,6 +438,7 @@ def _brand(
         followers_by_day=followers,
         formats=formats,
         engagement=engagement,
+        weekly=weekly,
     )
     return data, tops
 

@@ -101,6 +101,7 @@ def comparison(
         first=found.period.first,
         last=found.period.last,
         days=found.days,
+        weeks=found.weeks,
         networks=[
             s.NetworkComparison(
                 network=n.network, sides=[s.Side.model_validate(asdict(x)) for x in n.sides]

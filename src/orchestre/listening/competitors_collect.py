@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 EVERY = timedelta(days=1)
 BATCH = 100
-POSTS = 40
+POSTS = 100
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 FORMATS = ("text", "image", "video", "carousel", "link")
 # Analytics' formats of our own posts, in the words of public posts.
@@ -53,6 +53,15 @@ def format_mix(formats: Iterable[str]) -> dict[str, int]:
     return {f: counts.get(f, 0) for f in FORMATS}
 
 
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_of(days: Sequence[date]) -> list[date]:
+    """The Mondays of the weeks the period's days fall in, in order."""
+    return sorted({monday(d) for d in days})
+
+
 def share(part: float, whole: float) -> float | None:
     return None if whole == 0 else part / whole
 
@@ -71,6 +80,8 @@ class SideInput:
     followers_by_day: dict[date, int] = field(default_factory=dict)
     formats: Sequence[str] = ()  # one per post published in the period
     engagement: float | None = None  # sum over those posts; None: none reported
+    # (posts, engagement) per week of the period, by its Monday.
+    weekly: dict[date, tuple[int, float | None]] = field(default_factory=dict)
     last_error: str | None = None
     last_collected_at: datetime | None = None
 
@@ -93,11 +104,14 @@ class Side:
     engagement_rate: float | None
     formats: dict[str, int]
     trend: list[int | None]  # followers on each day of the period (None: no count)
+    # Engagements per post in each week of the period (None: no post or none reported).
+    weekly_engagement: list[float | None]
     last_error: str | None = None
     last_collected_at: datetime | None = None
 
 
 def side(data: SideInput, days: Sequence[date]) -> Side:
+    """One side's figures over `days` (and the weeks they fall in)."""
     counted = [data.followers_by_day[d] for d in days if d in data.followers_by_day]
     # Growth needs two counts: one count alone (an account added today) says nothing yet.
     first = counted[0] if len(counted) > 1 else None
@@ -121,6 +135,12 @@ def side(data: SideInput, days: Sequence[date]) -> Side:
         engagement_rate=engagement_rate(avg, last),
         formats=format_mix(data.formats),
         trend=[data.followers_by_day.get(d) for d in days],
+        weekly_engagement=[_week_average(data, w) for w in weeks_of(days)],
         last_error=data.last_error,
         last_collected_at=data.last_collected_at,
     )
+
+
+def _week_average(data: SideInput, week: date) -> float | None:
+    posts, engagement = data.weekly.get(week, (0, None))
+    return average(engagement, posts)

@@ -66,6 +66,9 @@ class Side(OutputModel):
     engagement_rate: float | None = Field(description="average_engagement / followers")
     formats: dict[str, int]
     trend: list[int | None] = Field(description="Followers on each day of the period")
+    weekly_engagement: list[float | None] = Field(
+        description="Engagements per post in each of the period's weeks (see `weeks`)"
+    )
     last_error: str | None
     last_collected_at: datetime | None
 
@@ -101,6 +104,7 @@ class Comparison(OutputModel):
     first: date
     last: date
     days: list[date]
+    weeks: list[date] = Field(description="The Mondays of the weeks the period's days fall in")
     networks: list[NetworkComparison]
     top_posts: list[TopPost]
     share_of_voice: ShareOfVoice

@@ -64,6 +64,7 @@ def _chart(found: service.Comparison) -> dict[str, object]:
     brand = _("Your brand")
     return {
         "days": [d.isoformat() for d in found.days],
+        "weeks": [w.isoformat() for w in found.weeks],
         "formats": [{"key": k, "name": v} for k, v in labels.items()],
         "networks": [
             {
@@ -73,6 +74,7 @@ def _chart(found: service.Comparison) -> dict[str, object]:
                         "name": brand if s.brand else s.name,
                         "brand": s.brand,
                         "trend": s.trend,
+                        "weekly": s.weekly_engagement,
                         "formats": s.formats,
                     }
                     for s in n.sides
@@ -80,7 +82,11 @@ def _chart(found: service.Comparison) -> dict[str, object]:
             }
             for n in found.networks
         ],
-        "text": {"followers": _("Followers"), "posts": _("Posts")},
+        "text": {
+            "followers": _("Followers"),
+            "posts": _("Posts"),
+            "per_post": _("Engagements per post"),
+        },
     }
 
 

@@ -1,6 +1,6 @@
 // The competitors page's charts, drawn by ECharts from the JSON the page embeds
 // (#competitors-data): per network, followers per day (one line per side, the brand
-// thicker) and the format mix (posts per format, one bar group per side).
+// thicker), engagements per post week by week, and the format mix (posts per format).
 (function () {
   "use strict";
 
@@ -35,6 +35,21 @@
           series: network.sides.map(function (side, i) {
             return { name: side.name, type: "line", data: side.trend, connectNulls: true,
                      showSymbol: side.trend.filter(function (v) { return v !== null; }).length < 15, lineStyle: { width: side.brand ? 3 : 2 },
+                     itemStyle: { color: colour(side, i) } };
+          }),
+        }, locale);
+      }
+      const weekly = document.querySelector('[data-weekly="' + n + '"]');
+      if (weekly) {
+        draw(weekly, {
+          animation: false,
+          grid: { left: 56, right: 16, top: 32, bottom: 56 },
+          legend: { bottom: 0 },
+          tooltip: { trigger: "axis" },
+          xAxis: { type: "category", data: data.weeks },
+          yAxis: { type: "value", name: data.text.per_post },
+          series: network.sides.map(function (side, i) {
+            return { name: side.name, type: "bar", data: side.weekly,
                      itemStyle: { color: colour(side, i) } };
           }),
         }, locale);
