@@ -4,11 +4,18 @@ an unknown handle refused as not_found."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from orchestre.connectors.base import PermanentError, PublicFormat, RetryableError, public_reading
+from orchestre.connectors.base import (
+    PermanentError,
+    PublicAccount,
+    PublicFormat,
+    RetryableError,
+    public_reading,
+)
 from orchestre.connectors.youtube import YouTubeInstallation
-from tests.connectors.youtube.conftest import Replay
+from tests.connectors.youtube.conftest import Replay, payload
 
 API = "www.googleapis.com/youtube/v3"
 
@@ -66,3 +73,40 @@ def test_hidden_subscribers_unknown_handle_and_quota(
     replay.json("GET", f"{API}/channels", "error_quota_exceeded", status=403)
     with pytest.raises(RetryableError):
         reader.lookup_account("@maisonrivale")
+
+
+def test_more_than_fifty_videos_are_asked_fifty_at_a_time(
+    youtube: YouTubeInstallation, replay: Replay
+) -> None:
+    page = payload("playlist_items_rival")
+    item = page["items"][0]
+    page["items"] = [
+        {
+            **item,
+            "contentDetails": {"videoId": f"v{n:03d}", "videoPublishedAt": "2030-03-01T00:00:00Z"},
+        }
+        for n in range(50)
+    ]
+    second = {
+        **page,
+        "items": [
+            {**i, "contentDetails": {"videoId": "w" + i["contentDetails"]["videoId"]}}
+            for i in page["items"][:20]
+        ],
+    }
+    page["nextPageToken"] = "CDIQAA"
+    replay.on(
+        "GET",
+        f"{API}/playlistItems",
+        httpx.Response(200, json=page),
+        httpx.Response(200, json=second),
+    )
+    replay.json("GET", f"{API}/videos", "videos_public")
+    reader = public_reading(youtube)
+    account = PublicAccount("UCrIvAl0000000000000000A", "@maisonrivale", extra={"uploads": "UUx"})
+    reader.read_account_posts(account, limit=70)
+    listed = replay.sent("GET", f"{API}/playlistItems")
+    assert [r.url.params["maxResults"] for r in listed] == ["50", "20"]
+    assert listed[1].url.params["pageToken"] == "CDIQAA"
+    asked = [r.url.params["id"].count(",") + 1 for r in replay.sent("GET", f"{API}/videos")]
+    assert asked == [50, 20]

@@ -106,8 +106,10 @@ def posts(get: Get, account: PublicAccount, limit: int) -> list[PublicAccountPos
         token = page.get("nextPageToken") or None
         if not token or not found:
             break
-    if not ids:
-        return []
-    videos = get("/videos", {"part": "snippet,statistics", "id": ",".join(ids[:limit])})
-    out = [post_from(v) for v in videos.get("items") or [] if v.get("id")]
+    out: list[PublicAccountPost] = []
+    wanted = ids[:limit]
+    for start in range(0, len(wanted), PAGE_MAX):  # `videos` takes at most 50 ids a call
+        batch = ",".join(wanted[start : start + PAGE_MAX])
+        videos = get("/videos", {"part": "snippet,statistics", "id": batch})
+        out += [post_from(v) for v in videos.get("items") or [] if v.get("id")]
     return sorted(out, key=lambda p: p.created_at, reverse=True)
