@@ -4,7 +4,7 @@ stalled webhook deliveries, the collector of published posts' metrics, the chann
 metrics loop (followers and profile visits), the inbox poller, the inbox's first-response
 sweeper, the crisis watch of the inbox, the sender of scheduled reports, the campaign
 pacing check, the sync of campaign results from the ad platforms, the listening
-collector and its feeds' reader.
+collector, its feeds' reader and (when switched on) the reader of Bluesky's stream.
 `orchestre serve` starts them with its embedded pool, each `orchestre worker` once its
 broker link is up."""
 
@@ -43,6 +43,7 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     from orchestre.listening.digest_runtime import start_digest
     from orchestre.listening.feeds_runtime import start_feeds
     from orchestre.listening.runtime import start_listening
+    from orchestre.listening.stream_runtime import start_stream
     from orchestre.listening.topics_runtime import start_topics
     from orchestre.moderation.crisis_runtime import start_crisis_watch
     from orchestre.publishing.runtime import start_publishing
@@ -65,5 +66,6 @@ def start_background(settings: Settings, factory: sessionmaker[Session]) -> Back
     background.loops.append(start_topics(settings, factory))
     background.loops.append(start_digest(settings, factory))
     background.loops.append(start_feeds(settings, factory))
+    background.loops.append(start_stream(settings, factory))
     background.loops.append(start_ugc_loop(settings, factory))
     return background

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # Listening feeds: let feed addresses reach loopback and private networks (a feed on
     # the intranet); off by default, so a user cannot make the server fetch inside it.
     listening_feeds_allow_private: bool = False
+    # Listening: read Bluesky's public event stream (Jetstream, docs/listening.md). Off by
+    # default: it is a firehose (every Bluesky post, a few GB a day) the self-hoster chooses.
+    listening_stream_enabled: bool = False
+    listening_stream_url: str = "wss://jetstream2.us-east.bsky.network/subscribe"
     cookie_secure: bool = False
     default_locale: Literal["en", "fr"] = "en"
     base_url: str = "http://127.0.0.1:8000"

@@ -268,6 +268,16 @@ def matches(
     return _eval(compiled.root, _document(text, hashtags, author))
 
 
+def document(text: str, hashtags: Iterable[str] = (), author: str | None = None) -> _Document:
+    """A post folded and split once, to be matched against many queries (`matches_document`)."""
+    return _document(text, hashtags, author)
+
+
+def matches_document(compiled: CompiledQuery, doc: _Document) -> bool:
+    """`matches` on a post already folded by `document`."""
+    return _eval(compiled.root, doc)
+
+
 # What to ask the networks ------------------------------------------------------------------------
 
 

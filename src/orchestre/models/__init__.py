@@ -51,6 +51,7 @@ from orchestre.models.inbox import (
 from orchestre.models.insights import MetricCollection, PostMetricSample
 from orchestre.models.listening import ListeningCursor, ListeningQuery, Mention
 from orchestre.models.listening_feeds import FeedEntry, ListeningFeed
+from orchestre.models.listening_stream import ListeningStream
 from orchestre.models.listening_topics import Digest, DigestSettings, TopicSnapshot
 from orchestre.models.media import MediaAsset
 from orchestre.models.moderation import (
@@ -135,6 +136,7 @@ __all__ = [
     "ListeningCursor",
     "ListeningFeed",
     "ListeningQuery",
+    "ListeningStream",
     "LoginAttempt",
     "MediaAsset",
     "Membership",

@@ -1,0 +1,102 @@
+"""The SQL of the listening stream: the queries that follow it, its cursor and its lease."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from orchestre.models.listening import ListeningQuery
+from orchestre.models.listening_stream import ListeningStream
+
+
+def following_queries(session: Session, network: str) -> list[ListeningQuery]:
+    """Active queries, of every workspace, that name the stream's network in `networks`
+    (the opt-in: a query open to every network is not fed the firehose)."""
+    rows = session.scalars(
+        select(ListeningQuery).where(ListeningQuery.active.is_(True)).order_by(ListeningQuery.id)
+    )
+    return [q for q in rows if network in (q.networks or ())]
+
+
+def queries_by_id(session: Session, ids: Sequence[uuid.UUID]) -> list[ListeningQuery]:
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(ListeningQuery).where(
+                ListeningQuery.id.in_(list(ids)), ListeningQuery.active.is_(True)
+            )
+        )
+    )
+
+
+def _ensure(session: Session, name: str, now: datetime) -> None:
+    if session.get(ListeningStream, name) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(ListeningStream(name=name, updated_at=now))
+            session.flush()
+    except IntegrityError:  # another process created it just now
+        pass
+
+
+def acquire(
+    session: Session, name: str, holder: str, now: datetime, until: datetime
+) -> tuple[bool, int | None]:
+    """Take (or renew) the stream's lease when it is free, expired or already ours:
+    whether it is ours now, and the cursor to resume from (None: never read)."""
+    _ensure(session, name, now)
+    result = session.execute(
+        update(ListeningStream)
+        .where(
+            ListeningStream.name == name,
+            or_(
+                ListeningStream.holder.is_(None),
+                ListeningStream.holder == holder,
+                ListeningStream.lease_until.is_(None),
+                ListeningStream.lease_until < now,
+            ),
+        )
+        .values(holder=holder, lease_until=until, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return False, None
+    cursor = select(ListeningStream.cursor_us).where(ListeningStream.name == name)
+    return True, session.scalar(cursor)
+
+
+def advance(
+    session: Session,
+    name: str,
+    holder: str,
+    cursor_us: int | None,
+    now: datetime,
+    until: datetime,
+) -> bool:
+    """Keep the cursor and extend the lease, only while this process holds it."""
+    values: dict[str, object] = {"lease_until": until, "updated_at": now}
+    if cursor_us is not None:
+        values["cursor_us"] = cursor_us
+    result = session.execute(
+        update(ListeningStream)
+        .where(ListeningStream.name == name, ListeningStream.holder == holder)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def release(session: Session, name: str, holder: str) -> None:
+    session.execute(
+        update(ListeningStream)
+        .where(ListeningStream.name == name, ListeningStream.holder == holder)
+        .values(holder=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
