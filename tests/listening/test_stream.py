@@ -85,6 +85,12 @@ def test_a_created_post_is_read_with_its_uri_languages_hashtags_and_date() -> No
     assert public.author_handle == DID
 
 
+def test_hashtags_come_from_tag_facets_and_the_posts_own_tags_once() -> None:
+    event = post_event("texte", facets=[tag("vélo", 0, 1), tag("#vélo", 0, 1), {"features": 3}])
+    event["commit"]["record"]["tags"] = ["paris", "vélo", 7, ""]
+    assert read(event).post.hashtags == ("vélo", "paris")
+
+
 def test_a_date_ahead_of_the_clock_or_unreadable_is_the_streams_own() -> None:
     streamed = datetime.fromtimestamp(1725911162329308 / 1_000_000, UTC)
     assert read(post_event("a", created="2099-01-01T00:00:00Z")).post.created_at == streamed

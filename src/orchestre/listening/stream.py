@@ -132,19 +132,20 @@ def _post(data: dict[str, Any], time_us: int, now: datetime) -> StreamPost | Non
 
 def _hashtags(record: dict[str, Any]) -> tuple[str, ...]:
     """The tags of the text's facets, then the post's own `tags` (not shown in the text)."""
-    found: list[str] = []
+    found: list[object] = []
     facets = record.get("facets")
     for facet in facets if isinstance(facets, list) else ():
         features = facet.get("features") if isinstance(facet, dict) else None
         for feature in features if isinstance(features, list) else ():
             if isinstance(feature, dict) and feature.get("$type") == _TAG_FACET:
-                found.append(feature.get("tag"))  # type: ignore[arg-type]  # checked below
+                found.append(feature.get("tag"))
     tags = record.get("tags")
     found.extend(tags if isinstance(tags, list) else ())
     out: list[str] = []
     for tag in found:
-        if isinstance(tag, str) and tag.strip("#") and tag not in out:
-            out.append(tag.strip("#")[:64])
+        name = tag.strip().lstrip("#")[:64] if isinstance(tag, str) else ""
+        if name and name not in out:
+            out.append(name)
     return tuple(out[:MAX_TAGS])
 
 
