@@ -157,15 +157,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 DATABASE_FIXTURES = frozenset({"database_url", "e2e_database", "cli_database"})
 
 
+# Browser tests run on the SQLite pass only, unless ORCHESTRE_PG_BROWSER_TESTS=1: they check
+# what a person does on a page, and the server they drive runs the same code on either
+# database; what those pages read and write is covered on PostgreSQL by the API and page
+# tests of the same features, and real server and worker processes run on PostgreSQL in
+# tests/cli and tests/publishing/test_chaos.py. This keeps the whole suite well under 15 min.
+PG_BROWSER_TESTS = os.environ.get("ORCHESTRE_PG_BROWSER_TESTS") == "1"
+
+
 def reaches_database(item: pytest.Item) -> bool:
     fixtures = set(getattr(item, "fixturenames", ()))
     return bool(fixtures & DATABASE_FIXTURES) or hasattr(getattr(item, "module", None), "PG_URL")
 
 
+def runs_on_postgresql(item: pytest.Item) -> bool:
+    if item.get_closest_marker("e2e") is not None and not PG_BROWSER_TESTS:
+        return False
+    return reaches_database(item)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not PG_URL:
         return
-    kept = [item for item in items if reaches_database(item)]
+    kept = [item for item in items if runs_on_postgresql(item)]
     if len(kept) < len(items):
         kept_ids = {id(item) for item in kept}
         config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept_ids])
