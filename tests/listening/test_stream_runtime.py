@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from websockets.exceptions import ConnectionClosedOK
@@ -32,7 +33,8 @@ from orchestre.listening.stream_runtime import (
 )
 from orchestre.models.listening import ListeningQuery, Mention
 from orchestre.models.listening_stream import ListeningStream
-from tests.factories import make_workspace
+from tests.factories import make_token, make_workspace
+from tests.insights.conftest import build_world
 from tests.listening.conftest import WordClassifier
 from tests.listening.test_stream import post_event
 
@@ -298,3 +300,34 @@ def test_the_reader_starts_only_when_switched_on_with_a_websocket_address(
     )
     assert not isinstance(start_stream(wrong, session_factory), StreamReader)
     assert "ORCHESTRE_LISTENING_STREAM_URL must be a ws:// or wss:// address" in caplog.text
+
+
+def test_a_query_made_and_edited_through_the_api_is_fed_by_the_stream(
+    client: TestClient, db: Session, session_factory: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    world = build_world(db, clock)
+    auth = {"Authorization": f"Bearer {make_token(db, world.workspace, world.owner)}"}
+    base = f"/api/v1/workspaces/{world.workspace.id}/listening"
+    made = client.post(
+        f"{base}/queries",
+        json={"name": "Vélo", "query": "vélo", "networks": ["bluesky"]},
+        headers=auth,
+    )
+    assert made.status_code == 201
+    hold(db, clock)
+    t = us(clock, -10)
+    first = [json.dumps(post_event("Un vélo", rkey="d1", time_us=t))]
+    later = "2024-09-09T20:00:00Z"  # the newest is listed first
+    second = [json.dumps(post_event("Une trottinette", rkey="d2", time_us=t + 1, created=later))]
+    r = reader(session_factory, clock, lambda url: Replay(first), reload_every=0)
+    r.read_connection(None)
+    client.patch(f"{base}/queries/{made.json()['id']}", json={"query": "trottinette"}, headers=auth)
+    r._connect = lambda url: Replay(second)
+    r.read_connection(t)  # the edited query is parsed again before the next post
+
+    page = client.get(f"{base}/mentions", headers=auth).json()["items"]
+    assert [(m["network"], m["text"]) for m in page] == [
+        ("bluesky", "Une trottinette"),
+        ("bluesky", "Un vélo"),
+    ]
+    assert page[1]["url"] == "https://bsky.app/profile/did:plc:eygmaihciaxprqvxpfvl6flk/post/d1"
