@@ -73,7 +73,7 @@ class StreamStats:
     matched: int = 0  # (query, post) pairs matched
     stored: int = 0  # mentions stored
     skipped: int = 0  # malformed messages
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the last 20 failures' kinds
 
 
 class _LeaseLost(Exception):
@@ -162,7 +162,7 @@ class StreamReader:
                 failures = 0
             except Exception as exc:
                 failures += 1
-                self.stats.errors.append(type(exc).__name__)
+                self.stats.errors = [*self.stats.errors[-19:], type(exc).__name__]
                 log.warning("listening stream: %s", exc, exc_info=not isinstance(exc, OSError))
             self._stop.wait(self._pause(failures))
 
