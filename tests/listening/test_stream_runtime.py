@@ -331,3 +331,21 @@ def test_a_query_made_and_edited_through_the_api_is_fed_by_the_stream(
         ("bluesky", "Un vélo"),
     ]
     assert page[1]["url"] == "https://bsky.app/profile/did:plc:eygmaihciaxprqvxpfvl6flk/post/d1"
+
+
+def test_a_second_process_does_not_open_the_stream_while_the_first_holds_it(
+    db: Session, session_factory: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    calls: list[str] = []
+    add_query(db, "vélo", ["bluesky"])
+    hold(db, clock, "first-process")
+    db.commit()
+    r = reader(session_factory, clock, lambda url: calls.append(url) or Replay([]))
+    r.start()
+    time.sleep(0.2)
+    r.stop()
+    assert calls == []
+    row = db.get(ListeningStream, STREAM)
+    assert row is not None
+    db.refresh(row)
+    assert row.holder == "first-process"  # stopping the second left the first's lease alone
