@@ -14,6 +14,7 @@ from orchestre.connectors.sandbox.network import SandboxNetwork
 from orchestre.kit.clock import FrozenClock
 from orchestre.listening.api import opener_for
 from orchestre.models import User, Workspace
+from orchestre.models.listening import ListeningQuery
 from tests.factories import make_channel, make_member
 from tests.insights.conftest import SandboxOpener
 from tests.web.conftest import HTML, csrf_of, open_session
@@ -89,3 +90,32 @@ def test_french_and_read_only_for_an_analyst(
     assert refused.status_code == 403
     french = client.get(f"/w/{workspace.id}/listening", headers={"Accept-Language": "fr"})
     assert "Santé de la marque" in french.text
+
+
+def test_a_query_is_kept_to_the_networks_checked(
+    signed_in: TestClient, db: Session, workspace: Workspace
+) -> None:
+    """The form offers the networks of the workspace's channels; a query checked for
+    Bluesky only is saved so, listed with it, and a network nobody offers is refused."""
+    make_channel(db, workspace, network="bluesky", handle="@acme.bsky.social")
+    make_channel(db, workspace, network="mastodon", handle="@acme@piaille.fr")
+    page = f"/w/{workspace.id}/listening"
+    form = signed_in.get(page)
+    assert 'data-testid="query-networks"' in form.text
+    assert 'name="networks" value="bluesky"' in form.text
+    assert 'name="networks" value="mastodon"' in form.text
+    token = csrf_of(form.text)
+    data = {"csrf_token": token, "name": "Vélo", "query": "vélo", "networks": "bluesky"}
+    saved = signed_in.post(f"{page}/queries", data=data, follow_redirects=True)
+    assert saved.status_code == 200, saved.text
+    (query,) = db.query(ListeningQuery).filter_by(workspace_id=workspace.id)
+    assert query.networks == ["bluesky"]
+    assert "Vélo" in saved.text
+    assert "· Bluesky" in saved.text
+
+    refused = signed_in.post(
+        f"{page}/queries", data={**data, "name": "Autre", "networks": "myspace"}
+    )
+    assert refused.status_code == 422
+    assert "Unknown network" in refused.text
+    assert db.query(ListeningQuery).filter_by(workspace_id=workspace.id).count() == 1

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from orchestre.audit.service import record, snapshot
+from orchestre.channels.service import NETWORKS
 from orchestre.errors import Conflict, FieldError, Invalid, NotFound
 from orchestre.inbox.classifying import Classifier
 from orchestre.insights.collection import Opener
@@ -91,6 +92,10 @@ class Health:
 # --- queries -----------------------------------------------------------------------------------
 
 
+# The networks a query can be kept to: a channel's, or "rss" for the feeds.
+QUERY_NETWORKS: tuple[str, ...] = (*NETWORKS, "rss")
+
+
 def _check(session: Session, actor: Actor, data: QueryInput, but: uuid.UUID | None) -> None:
     errors: list[FieldError] = []
     name = data.name.strip()
@@ -106,6 +111,17 @@ def _check(session: Session, actor: Actor, data: QueryInput, but: uuid.UUID | No
         parse(data.query)
     except Invalid as exc:
         errors.extend(exc.errors)
+    unknown = sorted(set(data.networks) - set(QUERY_NETWORKS))
+    if unknown:
+        errors.append(
+            FieldError(
+                "networks",
+                "one_of",
+                "Unknown network: a query is kept to the networks channels belong to, or rss.",
+                list(QUERY_NETWORKS),
+                ", ".join(unknown),
+            )
+        )
     bad = [lang for lang in data.languages if len(lang) != 2 or not lang.isalpha()]
     if bad or len(data.languages) > MAX_LANGUAGES:
         errors.append(
@@ -130,6 +146,12 @@ def require_view(actor: Actor) -> None:
 def list_queries(session: Session, actor: Actor) -> list[ListeningQuery]:
     actor.require(Permission.LISTENING_VIEW)
     return repo.queries(session, actor.workspace_id)
+
+
+def channel_networks(session: Session, actor: Actor) -> list[str]:
+    """The networks of the workspace's connected channels: those a query can be kept to."""
+    actor.require(Permission.LISTENING_VIEW)
+    return sorted({c.network for c in repo.connected_channels(session, [actor.workspace_id])})
 
 
 def get_query(session: Session, actor: Actor, query_id: uuid.UUID) -> ListeningQuery:

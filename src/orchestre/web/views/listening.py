@@ -112,6 +112,8 @@ def _render(
         selection=raw,
         sentiments=labels,
         networks=sorted({m.network for m in page.items} | {raw["network"]} - {""}),
+        channel_networks=service.channel_networks(view.db, view.actor),
+        chosen_networks=form.getlist("networks") if form is not None else [],
         can_manage=view.can(Permission.LISTENING_MANAGE),
         form=form or {},
         form_errors=form_errors or [],
@@ -146,8 +148,13 @@ def check_query(request: Request, view: CurrentWorkspace) -> Response:
 @router.post(PAGE + "/queries")
 def add_query(request: Request, view: WorkspaceWrite, form: Form) -> Response:
     languages = tuple(x.strip().lower() for x in text(form, "languages").split(",") if x.strip())
+    networks = tuple(str(n) for n in form.getlist("networks") if str(n).strip())
     data = QueryInput(
-        text(form, "name"), text(form, "query"), (), languages, about=text(form, "about", "brand")
+        text(form, "name"),
+        text(form, "query"),
+        networks,
+        languages,
+        about=text(form, "about", "brand"),
     )
     with attempt(view.db) as errors:
         service.create_query(view.db, view.actor, data)
