@@ -62,25 +62,31 @@ class CollectReport:
     errors: list[str] = field(default_factory=list)
 
 
-class _SearchOpener:
-    """`reach` asks for READ_METRICS; listening needs SEARCH_POSTS: answer for that."""
+class CapabilityOpener:
+    """`reach` asks for READ_METRICS: answer it for the capability this work needs instead
+    (SEARCH_POSTS for listening, READ_PUBLIC_ACCOUNTS for competitors)."""
 
-    def __init__(self, opener: Opener) -> None:
+    def __init__(self, opener: Opener, capability: Capability) -> None:
         self._opener = opener
+        self._capability = capability
 
     def capabilities(self, network: str) -> frozenset[Capability]:
-        can = Capability.SEARCH_POSTS in self._opener.capabilities(network)
+        can = self._capability in self._opener.capabilities(network)
         return frozenset({Capability.READ_METRICS}) if can else frozenset()
 
     def open(self, session: Session, channel: Channel) -> Installation:
         return self._opener.open(session, channel)
 
 
-def can_search(opener: Opener, network: str) -> bool:
+def offers(opener: Opener, network: str, capability: Capability) -> bool:
     try:
-        return Capability.SEARCH_POSTS in opener.capabilities(network)
+        return capability in opener.capabilities(network)
     except Exception:  # the connector is not installed or failed to load
         return False
+
+
+def can_search(opener: Opener, network: str) -> bool:
+    return offers(opener, network, Capability.SEARCH_POSTS)
 
 
 def ensure_cursors(
@@ -187,7 +193,9 @@ def _read(
     def search(installation: Installation) -> list[PublicPost]:
         return _new_posts(installation, row)
 
-    outcome = reach(session, _SearchOpener(opener), row.channel_id, "search", search)
+    outcome = reach(
+        session, CapabilityOpener(opener, Capability.SEARCH_POSTS), row.channel_id, "search", search
+    )
     if isinstance(outcome, Failure):
         _failed(row, outcome, now, report)
         return

@@ -38,7 +38,7 @@ from orchestre.insights.collection import (
 from orchestre.kit.clock import utcnow
 from orchestre.kit.db import claim_leased
 from orchestre.listening import competitors_repository as repo
-from orchestre.models import Channel
+from orchestre.listening.collect import CapabilityOpener, offers
 from orchestre.models.competitors import CompetitorAccount, CompetitorPost, CompetitorSnapshot
 
 log = logging.getLogger(__name__)
@@ -56,25 +56,8 @@ class CompetitorReport:
     errors: list[str] = field(default_factory=list)
 
 
-class PublicOpener:
-    """`reach` asks for READ_METRICS; competitors need READ_PUBLIC_ACCOUNTS: answer for that."""
-
-    def __init__(self, opener: Opener) -> None:
-        self._opener = opener
-
-    def capabilities(self, network: str) -> frozenset[Capability]:
-        can = Capability.READ_PUBLIC_ACCOUNTS in self._opener.capabilities(network)
-        return frozenset({Capability.READ_METRICS}) if can else frozenset()
-
-    def open(self, session: Session, channel: Channel) -> Installation:
-        return self._opener.open(session, channel)
-
-
 def can_read(opener: Opener, network: str) -> bool:
-    try:
-        return Capability.READ_PUBLIC_ACCOUNTS in opener.capabilities(network)
-    except Exception:  # the connector is not installed or failed to load
-        return False
+    return offers(opener, network, Capability.READ_PUBLIC_ACCOUNTS)
 
 
 def engagement_of(post: PublicAccountPost) -> int:
@@ -136,7 +119,13 @@ def _collect_one(
     def work(installation: Installation) -> tuple[PublicAccount, list[PublicAccountPost]]:
         return read_account(installation, row.network, row.handle)
 
-    outcome = reach(session, PublicOpener(opener), channel.id, "public accounts", work)
+    outcome = reach(
+        session,
+        CapabilityOpener(opener, Capability.READ_PUBLIC_ACCOUNTS),
+        channel.id,
+        "public accounts",
+        work,
+    )
     if isinstance(outcome, Failure):
         _failed(row, outcome, now, report)
         return
