@@ -386,3 +386,35 @@ def test_a_refused_access_on_the_page_says_to_reconnect_and_marks_the_channel(
     assert "reconnect the channel" in refused.text
     db.refresh(world.channel)
     assert world.channel.status == "needs_reconnection"
+
+
+def test_a_linkedin_boost_offers_its_objective_and_group_and_options_reach_the_platform(
+    client: TestClient, db: Session, settings: Settings, world: World
+) -> None:
+    """LinkedIn's form asks for an objective and an existing campaign group; what the form
+    sends reaches the platform as the boost's options (the sandbox refuses any by name,
+    under the form, and makes nothing)."""
+    published = world.publish_now()
+    signed = _as(client, db, settings, world.owner)
+    base = f"/w/{world.workspace.id}/posts/{_post_of(db, published.variant_id)}"
+    sandbox_panel = signed.get(base + "/boosts")
+    assert 'data-testid="boost-options"' not in sandbox_panel.text
+    ask = {
+        "csrf_token": csrf_of(signed.get(base).text),
+        "ad_account_id": "act_77",
+        "budget": "40",
+        "currency": "EUR",
+        "days": "5",
+        "option_objective": "VIDEO_VIEWS",
+    }
+    refused = signed.post(f"{base}/boosts/{published.id}", data=ask)
+    assert refused.status_code == 422
+    assert "objective" in refused.text
+    assert "Boost made" not in refused.text
+
+    world.channel.network = "linkedin"
+    db.flush()
+    panel = signed.get(base + "/boosts")
+    assert 'data-testid="boost-options"' in panel.text
+    assert '<option value="ENGAGEMENT" selected>Engagement</option>' in panel.text
+    assert 'name="option_campaign_group"' in panel.text

@@ -279,6 +279,22 @@ class BoostRow:
     refusal: str | None  # why it cannot be boosted, in words; None where it can
     # TikTok boosts are Spark Ads: the creator's authorization code for the post.
     asks_code: bool = False
+    # LinkedIn takes an objective and an existing campaign group (the boost's `options`).
+    offers_options: bool = False
+
+
+# Field name in the form -> the option's name in `BoostInput.options`.
+BOOST_OPTIONS = {"option_objective": "objective", "option_campaign_group": "campaign_group"}
+
+
+def objective_labels() -> list[tuple[str, str]]:
+    """LinkedIn's objectives for sponsored content from an existing post."""
+    return [
+        ("ENGAGEMENT", _("Engagement")),
+        ("BRAND_AWARENESS", _("Brand awareness")),
+        ("VIDEO_VIEWS", _("Video views")),
+        ("WEBSITE_VISITS", _("Website visits")),
+    ]
 
 
 def _boost_card(
@@ -303,7 +319,10 @@ def _boost_card(
             else _("Boosting is not available on %(network)s.")
             % {"network": boosts.network_name(channel.network)}
         )
-        rows.append(BoostRow(publication, channel, refusal, channel.network == "tiktok"))
+        network = channel.network
+        rows.append(
+            BoostRow(publication, channel, refusal, network == "tiktok", network == "linkedin")
+        )
     may = view.can(Permission.CAMPAIGNS_MANAGE)
     campaigns = campaign_service.list_campaigns(view.db, view.actor, limit=200).items if may else []
     context = _base(view) | {
@@ -316,6 +335,7 @@ def _boost_card(
         "made": made,
         "made_ends": _in_zone(view, made.ref.ends_at) if made and made.ref else "",
         "zone": view.workspace.timezone or "UTC",
+        "objectives": objective_labels(),
         "uncertain": any(e.rule in {"confirm", "boost_uncertain"} for e in errors or []),
     }
     status = 422 if errors else 200
@@ -370,6 +390,11 @@ def _boost_input(form: FormData, errors: list[FieldError]) -> boosts.BoostInput 
         end=end,
         authorization_code=text(form, "authorization_code"),
         after_uncertain=text(form, "after_uncertain") == "on",
+        options={
+            option: value
+            for field_name, option in BOOST_OPTIONS.items()
+            if (value := text(form, field_name).strip())
+        },
     )
 
 
