@@ -71,18 +71,21 @@ class InboxTrends:
 # --- computing (background) ----------------------------------------------------------------------
 
 
-def compute(
-    session: Session,
-    row: TopicSnapshot,
-    now: datetime,
-    embed: topics.Embedder = topics.sentence_vectors,
-) -> None:
-    """Fill `row` with the topics of the `row.days` days up to `now` (and the ones before)."""
+@dataclass(frozen=True)
+class _Period:
+    """What one snapshot's computation reads, gathered in a short transaction."""
+
+    start: datetime
+    end: datetime
+    volume: int
+    previous_volume: int
+    messages: list[topics.TopicMessage]
+
+
+def _gather(session: Session, row: TopicSnapshot, now: datetime) -> _Period:
+    """The messages of the `row.days` days up to `now` (and of the days before)."""
     span = timedelta(days=row.days)
     start, before = now - span, now - 2 * span
-    started = time.perf_counter()
-    volume = sum(repo.volumes(session, row.workspace_id, start, now))
-    previous_volume = sum(repo.volumes(session, row.workspace_id, before, start))
     cap = topics.MAX_PER_PERIOD
     messages = [
         topics.TopicMessage(source, ref, text, at, sentiment, current)  # type: ignore[arg-type]
@@ -91,13 +94,22 @@ def compute(
             session, row.workspace_id, a, b, cap
         )
     ]
-    found = topics.topics_of(messages, volume, previous_volume, embed=embed)
-    row.period_start, row.period_end = start, now
-    row.volume, row.previous_volume = volume, previous_volume
-    row.embedded = len(messages)
+    return _Period(
+        start,
+        now,
+        sum(repo.volumes(session, row.workspace_id, start, now)),
+        sum(repo.volumes(session, row.workspace_id, before, start)),
+        messages,
+    )
+
+
+def _fill(row: TopicSnapshot, period: _Period, found: list[topics.Topic], seconds: float) -> None:
+    row.period_start, row.period_end = period.start, period.end
+    row.volume, row.previous_volume = period.volume, period.previous_volume
+    row.embedded = len(period.messages)
     row.topics = [dict(asdict(t), negative_share=t.negative_share) for t in found]
-    row.seconds = round(time.perf_counter() - started, 3)
-    row.computed_at = now
+    row.seconds = round(seconds, 3)
+    row.computed_at = period.end
     row.error = None
 
 
@@ -131,16 +143,33 @@ def refresh_round(
         ids = [row.id for row in claimed]
     done = 0
     for snapshot_id in ids:
+        # Read in one short transaction, embed and cluster outside any (seconds of work: on
+        # SQLite a transaction holds the write lock, which the publishing ticker and the
+        # sends need), then write in another; the lease keeps other workers away meanwhile.
         with transaction(factory) as session:
             held = session.get(TopicSnapshot, snapshot_id)
             if held is None:
                 continue
-            try:
-                compute(session, held, moment, embed)
+            workspace_id = held.workspace_id
+            period = _gather(session, held, moment)
+        started = time.perf_counter()
+        failure: Exception | None = None
+        try:
+            found = topics.topics_of(
+                period.messages, period.volume, period.previous_volume, embed=embed
+            )
+        except Exception as exc:  # a broken period must not stop the others
+            log.exception("topics: computing workspace %s failed", workspace_id)
+            failure = exc
+        with transaction(factory) as session:
+            held = session.get(TopicSnapshot, snapshot_id)
+            if held is None:
+                continue
+            if failure is None:
+                _fill(held, period, found, time.perf_counter() - started)
                 done += 1
-            except Exception as exc:  # a broken period must not stop the others
-                log.exception("topics: computing workspace %s failed", held.workspace_id)
-                held.error = f"{type(exc).__name__}: {exc}"[:500]
+            else:
+                held.error = f"{type(failure).__name__}: {failure}"[:500]
                 held.computed_at = moment
             held.claimed_until = None
     return done
