@@ -127,9 +127,7 @@ def use_fixed(
             ],
         )
     ids = [i.fixed.id if i is item and i.fixed else i.asset.id for i in panel.items]
-    return service.update_variant(
-        session, actor, post_id, variant_id, VariantUpdate(version=version, media_ids=ids)
-    )
+    return _set_media(session, actor, post_id, variant_id, ids, version)
 
 
 def _set_media(
