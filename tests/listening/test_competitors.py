@@ -160,35 +160,15 @@ def test_comparison_and_share_of_voice(listening: Listening) -> None:
     db, actor, world = listening.db, listening.actor, listening.world
     rival = service.create_competitor(db, actor, "Rival")
     service.add_account(db, actor, world.opener, rival.id, "sandbox", "rival")
-    brand_q = ListeningQuery(workspace_id=actor.workspace_id, name="B", query="b", about="brand")
-    comp_q = ListeningQuery(
-        workspace_id=actor.workspace_id, name="C", query="c", about="competitor"
-    )
-    db.add_all([brand_q, comp_q])
-    db.flush()
-    at = world.clock.now() - timedelta(days=2)
-    for query, key, engagement in ((brand_q, "1", 30), (comp_q, "2", 60), (comp_q, "3", 10)):
-        db.add(
-            Mention(
-                workspace_id=actor.workspace_id,
-                query_id=query.id,
-                network="sandbox",
-                external_id=key,
-                text="x",
-                published_at=at,
-                engagement=engagement,
-            )
-        )
-    db.add(
-        Mention(
-            workspace_id=actor.workspace_id,
-            query_id=comp_q.id,
-            network="sandbox",
-            external_id="1",
-            text="x",
-            published_at=at,
-            engagement=30,
-        )
+    _mentions(
+        listening,
+        2,
+        [
+            ("brand", "1", 30),
+            ("competitor", "2", 60),
+            ("competitor", "3", 10),
+            ("competitor", "1", 30),
+        ],
     )
     db.flush()
 
@@ -256,26 +236,8 @@ def test_the_loop_collects_due_accounts_in_a_session_of_its_own(
 
 
 def test_share_of_voice_by_engagement_is_a_kpi(listening: Listening) -> None:
-    db, actor, world = listening.db, listening.actor, listening.world
-    brand_q = ListeningQuery(workspace_id=actor.workspace_id, name="B", query="b", about="brand")
-    comp_q = ListeningQuery(
-        workspace_id=actor.workspace_id, name="C", query="c", about="competitor"
-    )
-    db.add_all([brand_q, comp_q])
-    db.flush()
-    at = world.clock.now() - timedelta(days=3)
-    for query, key, engagement in ((brand_q, "1", 30), (comp_q, "1", 30), (comp_q, "2", 70)):
-        db.add(
-            Mention(
-                workspace_id=actor.workspace_id,
-                query_id=query.id,
-                network="sandbox",
-                external_id=key,
-                text="x",
-                published_at=at,
-                engagement=engagement,
-            )
-        )
+    db, actor = listening.db, listening.actor
+    _mentions(listening, 3, [("brand", "1", 30), ("competitor", "1", 30), ("competitor", "2", 70)])
     db.flush()
     period = analytics.period_for(db, actor, "last_7_days")
     table = analytics.kpi_table(db, actor, kpis=["share_of_voice_engagement"], period=period)
@@ -297,3 +259,27 @@ def _posts_per_week(db: Session, found: service.Comparison) -> list[int]:
         if found.period.start <= p.published_at < found.period.end
     ]
     return [weeks.count(w) for w in found.weeks]
+
+
+def _mentions(listening: Listening, days_ago: int, rows: list[tuple[str, str, int]]) -> None:
+    """A brand query and a competitor query, and mentions (query kind, post id, engagement)."""
+    db, actor, world = listening.db, listening.actor, listening.world
+    queries = {
+        about: ListeningQuery(workspace_id=actor.workspace_id, name=about, query="b", about=about)
+        for about in ("brand", "competitor")
+    }
+    db.add_all(queries.values())
+    db.flush()
+    at = world.clock.now() - timedelta(days=days_ago)
+    for about, key, engagement in rows:
+        db.add(
+            Mention(
+                workspace_id=actor.workspace_id,
+                query_id=queries[about].id,
+                network="sandbox",
+                external_id=key,
+                text="x",
+                published_at=at,
+                engagement=engagement,
+            )
+        )
