@@ -7,13 +7,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from sqlalchemy import func, select
 
 from orchestre.config import Settings
 from orchestre.kit.crypto import new_key
-from orchestre.kit.db import make_engine, make_session_factory
+from orchestre.kit.db import READ_ONLY, make_engine, make_session_factory
 from orchestre.models import Publication
 from orchestre.publishing.runtime import start_publishing
 from orchestre.worker.embedded import EmbeddedRunner
@@ -104,17 +103,12 @@ def test_5xx_429_refusals_and_ambiguous_timeouts_end_exactly_once(tmp_path: Path
 
 
 def _sending(plan: Plan) -> int:
-    if plan.url.startswith("sqlite:///"):
-        # A plain read: the engine's transactions take SQLite's write lock up front, so
-        # this look queued behind the server's writers; under load it could wait through
-        # every send and only see them done (the likely reason a CI run once saw "nothing
-        # was ever being sent" for 60 s).
-        with closing(sqlite3.connect(plan.url.removeprefix("sqlite:///"), timeout=5)) as db:
-            row = db.execute("SELECT count(*) FROM publications WHERE state = 'sending'")
-            return int(row.fetchone()[0])
+    # A read-only look: it must not queue behind the server's writers for SQLite's write
+    # lock (under load it could wait through every send and only see them done; the likely
+    # reason a CI run once saw "nothing was ever being sent" for 60 s).
     engine = make_engine(plan.url)
     try:
-        with engine.connect() as conn:
+        with engine.connect().execution_options(**READ_ONLY) as conn:
             found = conn.scalar(
                 select(func.count()).select_from(Publication).where(Publication.state == "sending")
             )

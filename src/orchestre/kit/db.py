@@ -95,8 +95,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# An execution option for a look that writes nothing: on SQLite its transaction starts
+# deferred and never takes the write lock, so it does not queue behind writers (WAL lets it
+# read beside them). `engine.connect().execution_options(**READ_ONLY)`.
+READ_ONLY = {"orchestre_read_only": True}
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = conn.get_execution_options().get("orchestre_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
