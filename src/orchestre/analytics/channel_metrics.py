@@ -137,7 +137,7 @@ def collect_channels(
     if not commit:
         report.scheduled = schedule_new(session, now, every, batch)
         for row in claim_due(session, now, batch, commit=False):
-            _measure(session, opener, row, now, every, report)
+            _measure(session, opener, row, now, every, report, commit=False)
         session.flush()
         return report
     try:
@@ -163,11 +163,13 @@ def _measure(
     now: datetime,
     every: timedelta,
     report: ChannelReport,
+    *,
+    commit: bool = True,
 ) -> None:
     def read(installation: Installation) -> list[MetricSample]:
         return installation.read_account_metrics()
 
-    outcome = reach(session, opener, row.channel_id, "account metrics", read)
+    outcome = reach(session, opener, row.channel_id, "account metrics", read, commit=commit)
     if isinstance(outcome, Failure):
         _failed(row, outcome, now, every, report)
         return

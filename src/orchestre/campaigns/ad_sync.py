@@ -263,7 +263,7 @@ def sync_campaign_now(
     report = SyncReport()
     now = utcnow()
     for group in _groups(_links_of(session, campaign.workspace_id, campaign.id)):
-        _sync_group(session, opener, group, now, EVERY, lookback, report)
+        _sync_group(session, opener, group, now, EVERY, lookback, report, commit=False)
     session.flush()
     return report
 
@@ -297,7 +297,7 @@ def sync_due(
     now = clock()
     for group in _groups(claim_due(session, now, batch, commit=commit)):
         if not commit:
-            _sync_group(session, opener, group, now, every, lookback, report)
+            _sync_group(session, opener, group, now, every, lookback, report, commit=False)
             continue
         try:
             _sync_group(session, opener, group, now, every, lookback, report)
@@ -333,6 +333,8 @@ def _sync_group(
     every: timedelta,
     lookback: int,
     report: SyncReport,
+    *,
+    commit: bool = True,
 ) -> None:
     first = claimed[0]
     # Every link of this campaign and channel, due or not: their days are summed together.
@@ -354,7 +356,10 @@ def _sync_group(
             results.extend(r for r in found if r.external_campaign_id in set(campaigns))
         return results
 
-    outcome = reach(session, _Reporting(opener), first.channel_id, "ad results", read)
+    # The platform is asked outside any transaction (see `reach`) unless `commit` is off.
+    outcome = reach(
+        session, _Reporting(opener), first.channel_id, "ad results", read, commit=commit
+    )
     if isinstance(outcome, Failure):
         for link in links:
             _failed(link, outcome, now, every, report)

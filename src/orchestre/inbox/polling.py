@@ -11,7 +11,8 @@ Each connected channel gets a cursor (`InboxCursor`) for each stream its network
    one transaction with the cursor's advance, written only while the lease is still ours
    (`UPDATE ... WHERE leased_until = <our lease>`): a crash or a lost lease never moves a
    cursor past rows that were not stored, and rows are never stored twice (ingest
-   deduplicates anyway).
+   deduplicates anyway). The network is read outside any transaction (ADR 0002): the
+   channel is opened (its token refreshed and stored if need be) and committed first.
 
 Failures, and what each does to the cursor:
 
@@ -56,7 +57,7 @@ from orchestre.inbox.classifying import Classifier
 from orchestre.inbox.ingest import ingest
 from orchestre.insights.collection import Opener
 from orchestre.kit.clock import utcnow
-from orchestre.kit.db import for_update
+from orchestre.kit.db import commit_before_network, for_update
 from orchestre.models import Channel, ChannelStatus
 from orchestre.models.inbox import InboxCursor
 
@@ -242,6 +243,7 @@ def poll_claim(
     reader = _Reader(session, channel, claim, policy, report, clock, classifier)
     try:
         installation = opener.open(session, channel)
+        commit_before_network(session)
         more = reader.read(installation)
     except _LeaseLost:
         session.rollback()
@@ -307,6 +309,7 @@ class _Reader:
 
     def _read_posts(self, installation: Installation, cursors: dict[str, str]) -> bool:
         posts = per_post.recent_posts(self.session, self.channel.id, self.clock())
+        commit_before_network(self.session)
         cursors = {post: cursors.get(post, "") for post in posts}
         pages = 0
         more = False

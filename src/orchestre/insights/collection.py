@@ -26,7 +26,8 @@ Failures follow the connector contract and never stop the job:
 Each run first claims what is due (a lease: see `claim_due`), then commits each
 channel's results on their own, so one channel's failure never undoes another's
 samples, and an unexpected error leaves that channel's posts to the next run after the
-lease.
+lease. The network is asked outside any transaction (`reach` commits once the channel is
+open, ADR 0002); its answer is written in a new one.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ from orchestre.connectors.base import (
     RetryableError,
 )
 from orchestre.kit.clock import utcnow
-from orchestre.kit.db import for_update
+from orchestre.kit.db import commit_before_network, for_update
 from orchestre.models import Channel, ChannelStatus
 from orchestre.models.insights import MetricCollection, PostMetricSample
 from orchestre.models.publication import Publication, PublicationState
@@ -209,7 +210,7 @@ def collect_due(
     if not commit:
         report.scheduled = schedule_new(session, now, batch)
         for channel_id, due in claim_due(session, now, batch, commit=False).items():
-            _collect_channel(session, opener, channel_id, due, now, report)
+            _collect_channel(session, opener, channel_id, due, now, report, commit=False)
         session.flush()
         return report
     try:
@@ -246,11 +247,17 @@ def reach(
     channel_id: uuid.UUID,
     what: str,
     work: Callable[[Installation], T],
+    *,
+    commit: bool = True,
 ) -> tuple[Channel, T] | Failure:
     """Do `work` with the channel's installation if the channel can be asked (connected,
     its network reporting metrics: `what` names them in the reason), and turn each failure
     kind of the connector contract into one `Failure`; a definitive credential refusal
-    marks the channel as needing reconnection (its owners are told once)."""
+    marks the channel as needing reconnection (its owners are told once).
+
+    The session's transaction is committed once the channel is open (a refreshed token
+    with it), so `work` reaches the network outside any transaction; what the caller
+    writes next starts a new one. `commit=False`: all stays in the caller's transaction."""
     channel = session.get(Channel, channel_id)
     if channel is None or channel.status == ChannelStatus.DISCONNECTED.value:
         return Failure("end", "The channel is disconnected.")
@@ -263,7 +270,9 @@ def reach(
     if not supported:
         return Failure("end", f"{channel.network} does not report {what}.")
     try:
-        return channel, work(opener.open(session, channel))
+        installation = opener.open(session, channel)
+        commit_before_network(session, commit=commit)
+        return channel, work(installation)
     except ChannelNeedsReconnection as exc:  # the refresh was refused: the channel is marked
         return Failure("wait", exc.reason, reconnect=True)
     except CredentialError as exc:
@@ -295,11 +304,13 @@ def _collect_channel(
     due: list[_Due],
     now: datetime,
     report: CollectReport,
+    *,
+    commit: bool = True,
 ) -> None:
     def measure(installation: Installation) -> tuple[list[MetricSample], int | None]:
         return _read(installation, [d.external_id for d in due]), _followers(installation)
 
-    outcome = reach(session, opener, channel_id, "post metrics", measure)
+    outcome = reach(session, opener, channel_id, "post metrics", measure, commit=commit)
     if isinstance(outcome, Failure):
         report.needs_reconnection += int(outcome.reconnect)
         if outcome.action == "end":

@@ -124,6 +124,18 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+def commit_before_network(session: Session, *, commit: bool = True) -> None:
+    """End the session's transaction before a network call (ADR 0002): on SQLite it holds
+    the one write lock, on PostgreSQL row locks and a pooled connection, for as long as the
+    network takes. The loaded objects stay readable (`expire_on_commit=False`); what the
+    call brings back is written in a new, short transaction.
+
+    `commit=False` is for work that stays in its caller's one transaction (a request, the
+    demo building its history): nothing is committed, and the lock is held over the call."""
+    if commit:
+        session.commit()
+
+
 def add_unique(session: Session, row: Base, conflict: Exception) -> None:
     """Add and flush a row; losing a race on a unique constraint raises `conflict`, not a 500.
 

@@ -11,7 +11,8 @@ per query (the unique key turns a repeat into nothing). Every `EVERY` a cursor i
 Failures follow the metrics collection (`insights.collection.reach`, `retry_delay`): a
 retryable failure (rate limit with Retry-After, network down) waits and tries again, a
 passing credential error is retried, only a definitive refusal marks the channel as
-needing reconnection; nothing here ever disconnects a channel.
+needing reconnection; nothing here ever disconnects a channel. The search runs outside
+any transaction (`reach` commits first, ADR 0002) unless the caller keeps one (`commit=False`).
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def collect(
         if q is None:  # deactivated since: leave its cursor waiting
             continue
         try:
-            _read(session, opener, row, q, compiled[q.id], now, classifier, report)
+            _read(session, opener, row, q, compiled[q.id], now, classifier, report, commit)
             if commit:
                 session.commit()
         except Exception:  # a bug or the database: this cursor waits out its lease
@@ -189,13 +190,13 @@ def _read(
     now: datetime,
     classifier: Classifier | None,
     report: CollectReport,
+    commit: bool,
 ) -> None:
     def search(installation: Installation) -> list[PublicPost]:
         return _new_posts(installation, row)
 
-    outcome = reach(
-        session, CapabilityOpener(opener, Capability.SEARCH_POSTS), row.channel_id, "search", search
-    )
+    searching = CapabilityOpener(opener, Capability.SEARCH_POSTS)
+    outcome = reach(session, searching, row.channel_id, "search", search, commit=commit)
     if isinstance(outcome, Failure):
         _failed(row, outcome, now, report)
         return

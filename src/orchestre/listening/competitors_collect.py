@@ -7,6 +7,8 @@ claims the accounts due (a lease, so two workers never read the same one); failu
 follow the metrics collection (`insights.collection.reach`, `retry_delay`): a retryable
 failure waits (Retry-After honoured, else a growing delay), a definitive credential refusal
 marks the reading channel as needing reconnection, and nothing here disconnects a channel.
+The network is read outside any transaction (`reach` commits first, ADR 0002) unless the
+caller keeps one (`commit=False`).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def collect(
     due = claim_leased(session, stmt, "next_collect_at", now + CLAIM_LEASE, commit=commit)
     for row in due:
         try:
-            _collect_one(session, opener, row, now, report)
+            _collect_one(session, opener, row, now, report, commit=commit)
             if commit:
                 session.commit()
         except Exception:  # a bug or the database: this account waits out its lease
@@ -109,6 +111,8 @@ def _collect_one(
     row: CompetitorAccount,
     now: datetime,
     report: CompetitorReport,
+    *,
+    commit: bool = True,
 ) -> None:
     channel = repo.reading_channel(session, row.workspace_id, row.network)
     if channel is None:
@@ -125,6 +129,7 @@ def _collect_one(
         channel.id,
         "public accounts",
         work,
+        commit=commit,
     )
     if isinstance(outcome, Failure):
         _failed(row, outcome, now, report)

@@ -27,7 +27,7 @@ from orchestre.connectors.base import PublicPost
 from orchestre.inbox.classifying import Classifier
 from orchestre.insights.collection import CLAIM_LEASE, retry_delay
 from orchestre.kit.clock import utcnow
-from orchestre.kit.db import claim_leased
+from orchestre.kit.db import claim_leased, commit_before_network
 from orchestre.listening import feeds_repository as repo
 from orchestre.listening.collect import store
 from orchestre.listening.feeds_fetch import FeedError, FeedFetcher
@@ -80,7 +80,7 @@ def collect_feeds(
         try:
             row = session.get(ListeningFeed, feed_id_)
             if row is not None:
-                read_feed(session, fetcher, row, now, classifier, report)
+                read_feed(session, fetcher, row, now, classifier, report, commit=commit)
             if commit:
                 session.commit()
         except Exception:  # a bug or the database: this feed waits out its lease
@@ -100,13 +100,17 @@ def read_feed(
     now: datetime,
     classifier: Classifier | None,
     report: FeedReport,
+    *,
+    commit: bool = True,
 ) -> None:
     """One read of one feed, its new mentions stored, its state updated. The read is
-    conditional unless the queries changed since its entries were last matched."""
+    conditional unless the queries changed since its entries were last matched. The feed
+    is fetched outside any transaction (unless `commit` is off: the caller keeps one)."""
     queries = [q for q in repo.listening_queries(session, row.workspace_id) if _reads_feeds(q)]
     fingerprint = queries_fingerprint(queries)
     same = row.matched_queries == fingerprint
     etag, modified = (row.etag, row.last_modified) if same else (None, None)
+    commit_before_network(session, commit=commit)
     try:
         fetched = fetcher.fetch(row.url, etag=etag, last_modified=modified)
         parsed = None if fetched.status == 304 else parse_feed(fetched.body, fetched.url)
