@@ -11,6 +11,7 @@ takes a connection, and ends when its outermost transaction commits, rolls back 
 from __future__ import annotations
 
 import inspect
+import json
 import sqlite3
 import threading
 import time
@@ -23,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from orchestre.analytics.channel_metrics import FIRST_WITHIN, collect_channels
 from orchestre.campaigns.ad_sync import LinkInput, link_campaign, sync_due
@@ -36,18 +37,24 @@ from orchestre.kit import migrate
 from orchestre.kit.clock import FrozenClock, utcnow
 from orchestre.kit.db import make_engine, make_session_factory
 from orchestre.listening import competitors, feeds_service, service
+from orchestre.listening import stream_repository as stream_repo
 from orchestre.listening.collect import collect
 from orchestre.listening.competitors_collect import collect as collect_competitors
 from orchestre.listening.feeds_collect import EVERY as FEEDS_EVERY
 from orchestre.listening.feeds_collect import collect_feeds
 from orchestre.listening.feeds_service import FeedInput
 from orchestre.listening.service import QueryInput
+from orchestre.listening.stream import STREAM
+from orchestre.listening.stream_runtime import LEASE, StreamReader
 from orchestre.models import Campaign, Channel, Conversation, InboxMessage
+from orchestre.models.listening import ListeningQuery
 from orchestre.workspaces.permissions import Actor, Role
 from tests.factories import make_channel, make_workspace
 from tests.insights.conftest import SandboxOpener, World, build_world
 from tests.listening.conftest import WordClassifier
 from tests.listening.feeds_site import Site
+from tests.listening.test_stream import post_event
+from tests.listening.test_stream_runtime import Replay
 
 POLICY = PollPolicy(interval=timedelta(seconds=60), lease=timedelta(seconds=120))
 FEED = "https://journal.example/rss"
@@ -263,6 +270,43 @@ def test_competitor_accounts_are_read_outside_a_transaction(
     settled(world, watched)
     assert collect_competitors(world.db, world.opener, clock=world.clock.now).read == 1
     ran_outside(watched, "lookup_account", "read_account_posts")
+
+
+def test_the_stream_reader_reads_outside_a_transaction(
+    db: Session, session_factory: sessionmaker[Session], clock: FrozenClock, watched: Transactions
+) -> None:
+    workspace = make_workspace(db)
+    query = ListeningQuery(workspace_id=workspace.id, name="V", query="vélo", networks=["bluesky"])
+    db.add(query)
+    assert stream_repo.acquire(db, STREAM, "test-reader", clock.now(), clock.now() + LEASE)[0]
+    db.commit()
+    start = int(clock.now().timestamp() * 1_000_000) - 60_000_000
+    events = [
+        post_event("Un vélo", rkey="a1", time_us=start),
+        post_event("Rien", time_us=start + 1),
+    ]
+
+    class Watched(Replay):
+        def recv(self, timeout: float | None = None) -> str:
+            watched.network("recv")
+            return super().recv(timeout)
+
+    def connect(_url: str) -> Watched:
+        watched.network("connect")
+        return Watched([json.dumps(e) for e in events])
+
+    reader = StreamReader(
+        session_factory,
+        "ws://127.0.0.1:1/subscribe",
+        clock=clock.now,
+        classifier=WordClassifier(),
+        connect=connect,
+        holder="test-reader",
+        flush_every=0.0,  # each event stored in a transaction of its own, between reads
+    )
+    assert reader.read_connection(None) == 2
+    assert reader.stats.stored == 1
+    ran_outside(watched, "connect", "recv")
 
 
 # --- the effect, on a real SQLite file ----------------------------------------------------------
