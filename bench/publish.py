@@ -85,12 +85,16 @@ def own_cpu_seconds() -> float:
 
 
 @contextmanager
-def sandbox_server(latency: float, server_error_rate: float) -> Iterator[tuple[str, int]]:
+def sandbox_server(
+    latency: float, server_error_rate: float, *, audience: bool = False
+) -> Iterator[tuple[str, int]]:
     port = free_port()
     command = [
         ORCHESTRE, "sandbox", "serve", "--port", str(port), "--seed", "1", "--quiet",
         "--latency", str(latency), "--server-error-rate", str(server_error_rate),
     ]  # fmt: skip
+    if not audience:
+        command.append("--silent-audience")
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
     url = f"http://127.0.0.1:{port}"
     try:
@@ -311,7 +315,10 @@ def one_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
     key = new_key()
     with (
         tempfile.TemporaryDirectory() as tmp,
-        sandbox_server(args.latency, args.error_rate) as (sandbox, sandbox_pid),
+        sandbox_server(args.latency, args.error_rate, audience=args.audience) as (
+            sandbox,
+            sandbox_pid,
+        ),
     ):
         workdir = Path(tmp)
         with scratch_database(scaled, workdir, "publish_bench") as url:
@@ -448,6 +455,12 @@ def main() -> int:
     parser.add_argument("--lead", type=float, default=5.0, help="seconds before the first is due")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--error-rate", type=float, default=0.01, help="share of 503 answers")
+    parser.add_argument(
+        "--audience",
+        action="store_true",
+        help="the sandbox's audience comments on the posts and writes to the accounts, so "
+        "the workers also poll and ingest it (default: silent, publishing alone)",
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=1800.0)
@@ -471,6 +484,7 @@ def main() -> int:
         "spread_s": args.spread,
         "latency_s": args.latency,
         "error_rate": args.error_rate,
+        "audience": args.audience,
         "throughput_per_s": headline["throughput_per_s"],
         "lateness_p50_s": headline["lateness_p50_s"],
         "lateness_p99_s": headline["lateness_p99_s"],

@@ -186,3 +186,17 @@ def test_the_profile_and_follower_count_grow(
     after = brand.read_metrics(["acct-lumiere"])
     assert after[0].metric == "followers"
     assert after[0].value > before.followers
+
+
+def test_a_silent_audience_says_nothing_while_posts_still_count() -> None:
+    clock = FrozenClock(START)
+    brand = SandboxConnector(SandboxNetwork(seed=7, clock=clock, silent=True)).open(
+        AccountRef(network="sandbox", external_id="acct-quiet", handle="quiet")
+    )
+    ref = brand.publish(DraftPost(text="Bonjour"))
+    clock.advance(days=2)
+    assert brand.read_comments(ref.external_id, limit=500).items == []
+    assert brand.read_mentions().items == []
+    assert brand.read_messages().items == []
+    assert brand.find_by_client_ref("none") is None
+    assert [p.external_id for p in brand.search("bonjour").items] == [ref.external_id]

@@ -60,7 +60,9 @@ def test_a_rate_outside_zero_to_one_is_refused() -> None:
     assert "between 0 and 1" in result.stderr
 
 
-@pytest.mark.parametrize("word", ["--rate-limit", "--ambiguous-rate", "--latency"])
+@pytest.mark.parametrize(
+    "word", ["--rate-limit", "--ambiguous-rate", "--latency", "--silent-audience"]
+)
 def test_the_help_lists_the_fault_settings(word: str) -> None:
     from typer.testing import CliRunner
 

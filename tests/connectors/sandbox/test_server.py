@@ -110,3 +110,18 @@ def test_an_ambiguous_timeout_over_http_is_reconciled(
     assert caught.value.client_ref == "v-amb"
     assert remote.find_by_client_ref("v-amb") is not None
     remote.close()
+
+
+def test_an_account_the_server_does_not_know_is_registered_on_first_use(
+    sandbox: SandboxNetwork, server_url: str
+) -> None:
+    """Opening an installation asks nothing; the server's first "no such account" (a new
+    or restarted server) registers it and the call is made again, once, and only once."""
+    account = AccountRef("sandbox", "acct-new", handle="nouveau", base_url=server_url)
+    installation = SandboxConnector().open(account)
+    with pytest.raises(CredentialError, match="knows no account"):
+        sandbox.profile("acct-new")
+    ref = installation.publish(DraftPost(text="Premier", client_ref="v-first"))
+    assert sandbox.profile("acct-new").handle == "nouveau"
+    assert installation.find_by_client_ref("v-first") == ref
+    assert [p.external_id for p in installation.search("premier").items] == [ref.external_id]

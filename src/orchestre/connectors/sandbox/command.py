@@ -32,6 +32,10 @@ def serve(
         float, typer.Option(help="Share of publishes done but answered too late (0-1).")
     ] = 0.0,
     quiet: Annotated[bool, typer.Option(help="Do not log each request.")] = False,
+    silent_audience: Annotated[
+        bool,
+        typer.Option(help="The audience never comments, mentions or writes (benchmarks)."),
+    ] = False,
     hold_seconds: Annotated[
         float, typer.Option(help="How long an ambiguous answer is held (beyond the client's wait).")
     ] = 35.0,
@@ -64,7 +68,7 @@ def serve(
     )
     typer.echo(f"Sandbox network on http://{host}:{port} (seed {seed}). Ctrl+C stops it.")
     server.serve(
-        SandboxNetwork(seed=seed, faults=faults),
+        SandboxNetwork(seed=seed, faults=faults, silent=silent_audience),
         host=host,
         port=port,
         hold_seconds=hold_seconds,

@@ -123,8 +123,12 @@ class SandboxNetwork:
         clock: Clock | None = None,
         faults: Faults | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        silent: bool = False,
     ) -> None:
         self.seed = seed
+        # A silent audience never comments, mentions or writes: for benchmarks that
+        # measure publishing alone (the inbox has its own).
+        self.silent = silent
         self.faults = faults or Faults()
         self._clock = clock or _ProcessClock()
         self._sleep = sleep
@@ -161,6 +165,8 @@ class SandboxNetwork:
             self._accounts[external_id] = _Account(
                 external_id, handle, display_name or handle, created_at=now
             )
+            if self.silent:
+                return
             start = now - BACKFILL
             for stream, mean in (
                 ("mention", audience.MENTION_MEAN_GAP),
@@ -505,7 +511,7 @@ class SandboxNetwork:
         self._posts[external_id] = post
         if post.client_ref:
             self._by_ref.setdefault((acc.external_id, post.client_ref), []).append(external_id)
-        if parent_id is None:
+        if parent_id is None and not self.silent:
             for index, offset in enumerate(curve.comment_offsets(self.seed, external_id)):
                 self._push(now + offset, "comment", external_id, index)
         return post

@@ -32,7 +32,6 @@ from orchestre.connectors.http import make_client, send
 from orchestre.connectors.sandbox import ads, public, wire
 from orchestre.connectors.sandbox.refusals import NETWORK
 
-_registered: set[tuple[str, str]] = set()
 UNKNOWN_ACCOUNT = "knows no account"
 _lock = threading.Lock()
 # Each thread has its own clients: one pool shared by dozens of sending threads spent
@@ -84,14 +83,11 @@ class RemoteSandboxInstallation:
             self._client = make_client(base_url=base_url, transport=transport, timeout=timeout)
             self._call("PUT", "", json={"handle": account.handle})
             return
-        # One client per server, timeout and thread, one registration per account and
-        # process: opening an installation for each publication costs no connection and no
-        # extra request.
+        # One client per server, timeout and thread, and no registration up front: the
+        # account is registered when the server first says it knows no such account (a new
+        # or restarted server), so opening an installation for each publication costs no
+        # connection and no request.
         self._client = _shared_client(base_url, timeout)
-        key = (str(self._client.base_url), account.external_id)
-        if key not in _registered:
-            self._call("PUT", "", json={"handle": account.handle})
-            _registered.add(key)
 
     @property
     def account(self) -> AccountRef:
@@ -105,13 +101,11 @@ class RemoteSandboxInstallation:
         try:
             response = send(self._client, method, self._path + path, network=NETWORK, **kwargs)
         except CredentialError as exc:
-            # A restarted sandbox server forgot its accounts: register again, once.
-            key = (str(self._client.base_url), self._account.external_id)
-            if path == "" or UNKNOWN_ACCOUNT not in exc.message or key not in _registered:
+            # The server does not know the account yet (or forgot it on a restart): it
+            # refused before doing anything, so register and ask again, once.
+            if path == "" or UNKNOWN_ACCOUNT not in exc.message:
                 raise
-            _registered.discard(key)
             send(self._client, "PUT", self._path, network=NETWORK, json=self._registration)
-            _registered.add(key)
             response = send(self._client, method, self._path + path, network=NETWORK, **kwargs)
         return response.json() if response.content else None
 
