@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     publishing_retry_base_seconds: float = 5.0
     publishing_retry_max_seconds: float = 3600.0
     publishing_reconcile_delay_seconds: float = 10.0
+    # Due text posts sent by one job (one transaction before their calls, one after; the
+    # calls side by side). A post with media always goes alone.
+    publishing_send_batch: int = Field(default=16, ge=1, le=64)
     # Analytics: hours between two measurements of a channel's followers and profile visits.
     channel_metrics_every_hours: float = Field(default=6.0, gt=0, le=168)
     # Inbox: how often the poller looks for due streams, how often each stream is read,

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from orchestre.config import Settings
 from orchestre.publishing.policy import fingerprint, is_missed, retry_delay
+from orchestre.publishing.runtime import policy_from
 
 
 @given(
@@ -54,3 +59,10 @@ def test_fingerprints_ignore_what_networks_rewrite() -> None:
     assert fingerprint("ﬁn de saison") == fingerprint("fin de saison")  # NFKC
     assert fingerprint(original) != fingerprint(original + " encore")
     assert fingerprint("photo", ["a" * 64]) != fingerprint("photo", ["b" * 64])
+
+
+def test_the_send_batch_comes_from_the_settings_and_has_bounds(tmp_path: Path) -> None:
+    assert policy_from(Settings(data_dir=tmp_path)).send_batch == 16
+    assert policy_from(Settings(data_dir=tmp_path, publishing_send_batch=4)).send_batch == 4
+    with pytest.raises(ValidationError):
+        Settings(data_dir=tmp_path, publishing_send_batch=0)

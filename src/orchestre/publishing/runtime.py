@@ -46,6 +46,7 @@ def policy_from(settings: Settings) -> EnginePolicy:
         base_delay=settings.publishing_retry_base_seconds,
         max_delay=settings.publishing_retry_max_seconds,
         reconcile_delay=settings.publishing_reconcile_delay_seconds,
+        send_batch=settings.publishing_send_batch,
     )
 
 
