@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     publishing_send_lease_seconds: float = 900.0
     # Retries: exponential backoff with full jitter from this base up to this ceiling; after
     # an unanswered request, wait this long before looking for the post on the network.
-    publishing_retry_base_seconds: float = 5.0
+    publishing_retry_base_seconds: float = 1.0
     publishing_retry_max_seconds: float = 3600.0
     publishing_reconcile_delay_seconds: float = 10.0
     # Due text posts sent by one job (one transaction before their calls, one after; the

@@ -22,9 +22,11 @@ class EnginePolicy:
     # longer than the longest request (uploads included) so a slow send is not doubled.
     claim_lease: timedelta = timedelta(minutes=2)
     send_lease: timedelta = timedelta(minutes=15)
-    # Attempts before a publication that keeps failing transiently is declared failed.
-    max_attempts: int = 8
-    base_delay: float = 5.0
+    # Attempts before a publication that keeps failing transiently is declared failed:
+    # with the base of 1 s, retries wait 0-1 s, 0-2 s, ... 0-256 s (full jitter), about 4
+    # minutes in all on average (at most 8.5) before a person is told.
+    max_attempts: int = 10
+    base_delay: float = 1.0
     max_delay: float = 3600.0
     # After an ambiguous timeout, wait this long before looking on the network.
     reconcile_delay: float = 10.0
