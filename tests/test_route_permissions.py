@@ -138,6 +138,8 @@ NEEDS: dict[str, tuple[Permission, ...]] = {
     f"PATCH {W}/listening/feeds/{{feed_id}}": (P.LISTENING_MANAGE,),
     f"DELETE {W}/listening/feeds/{{feed_id}}": (P.LISTENING_MANAGE,),
     f"POST {W}/listening/feeds/collect": (P.LISTENING_MANAGE,),
+    f"GET {W}/listening/feeds.opml": (P.LISTENING_VIEW,),
+    f"POST {W}/listening/feeds/import": (P.LISTENING_MANAGE,),
     f"GET {W}/competitors": (P.LISTENING_VIEW,),
     f"POST {W}/competitors": (P.LISTENING_MANAGE,),
     f"DELETE {W}/competitors/{{competitor_id}}": (P.LISTENING_MANAGE,),

@@ -1,23 +1,28 @@
 """Routes of listening's feeds under /workspaces/{workspace_id}/listening/feeds: follow a
-feed (checked by fetching it), rename, pause, remove, and read them now."""
+feed (checked by fetching it), rename, pause, remove, read them now, and move the list to
+and from other feed readers as OPML."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
 
 from orchestre.apischema import problems
 from orchestre.deps import DB, AppSettings, CurrentActor
+from orchestre.kit.clock import utcnow
+from orchestre.listening import feeds_import
 from orchestre.listening import feeds_schemas as s
 from orchestre.listening import feeds_service as service
 from orchestre.listening.feeds_fetch import FeedFetcher
+from orchestre.listening.feeds_opml import MAX_BYTES, MEDIA_TYPE
 
 router = APIRouter(tags=["listening"])
 
 FEEDS = "/workspaces/{workspace_id}/listening/feeds"
 FEED = FEEDS + "/{feed_id}"
+OPML = "/workspaces/{workspace_id}/listening/feeds.opml"
 
 
 def fetcher_for(request: Request, settings: AppSettings) -> FeedFetcher:
@@ -77,3 +82,40 @@ def collect_now(
 ) -> s.FeedsCollected:
     """Read every active feed now (or one), matching their entries against the queries."""
     return s.FeedsCollected.model_validate(service.collect_now(db, actor, fetcher, feed_id))
+
+
+@router.get(
+    OPML,
+    response_class=Response,
+    responses={200: {"content": {"text/x-opml": {}}, "description": "OPML 2.0"}, **problems()},
+)
+def export_opml(workspace_id: uuid.UUID, actor: CurrentActor, db: DB) -> Response:
+    """The workspace's feeds as an OPML 2.0 file, for Feedly, Inoreader, Thunderbird..."""
+    body = service.export_opml(db, actor)
+    name = f"orchestre-feeds-{utcnow():%Y%m%d}.opml"
+    return Response(
+        body,
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post(FEEDS + "/import", response_model=s.FeedsImported, responses=problems(422))
+def import_opml(
+    workspace_id: uuid.UUID,
+    actor: CurrentActor,
+    db: DB,
+    fetcher: Fetcher,
+    file: Annotated[UploadFile, File(description="An OPML file (at most 1 MB, 500 feeds)")],
+) -> s.FeedsImported:
+    """Follow every feed an OPML file lists, each checked as one added by hand; a file that
+    breaks a rule (too_large, too_many_outlines, unsafe_xml, not_opml, no_feeds) is a 422
+    on field file and adds nothing. The report says what became of each outline."""
+    data = file.file.read(MAX_BYTES + 1)
+    report = feeds_import.import_opml(db, actor, fetcher, data)
+    return s.FeedsImported(
+        added=report.added,
+        already_followed=report.already_followed,
+        refused=report.refused,
+        outlines=[s.ImportedOutline.model_validate(o) for o in report.outlines],
+    )

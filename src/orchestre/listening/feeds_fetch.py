@@ -16,6 +16,7 @@ them (honouring Retry-After), adding a feed refuses it with the rule on field `u
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import socket
 from collections.abc import Callable
@@ -130,6 +131,13 @@ class FeedFetcher:
         self._timeout = timeout
         self._max_redirects = max_redirects
         self._clock = clock
+
+    def hurried(self, timeout: float) -> FeedFetcher:
+        """The same fetcher giving up sooner (at most `timeout` seconds per wait): an OPML
+        import reads many feeds while a person waits for its report."""
+        other = copy.copy(self)
+        other._timeout = min(self._timeout, timeout)
+        return other
 
     def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None

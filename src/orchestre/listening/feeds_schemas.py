@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field, computed_field
 
@@ -56,3 +57,25 @@ class FeedsCollected(OutputModel):
     stored: int = Field(description="Mentions stored (matched, new)")
     postponed: int = Field(description="Feeds that failed and will be tried again later")
     errors: list[str]
+
+
+class ImportedOutline(OutputModel):
+    position: int = Field(description="The outline's place among the file's feeds, from 1")
+    title: str
+    url: str = Field(description="The xmlUrl the file gives")
+    outcome: Literal["added", "already_followed", "refused"]
+    rule: str | None = Field(
+        description="Why it was refused: no_address, max_length, not_tried (not read within "
+        "the import's time; import the file again) or a rule of adding a feed (not_a_feed, "
+        "unreachable, private_address...)"
+    )
+    message: str | None
+    detail: str | None = Field(description="What the site answered, when it says more")
+    feed_id: uuid.UUID | None = Field(description="The feed followed, when added")
+
+
+class FeedsImported(OutputModel):
+    added: int
+    already_followed: int
+    refused: int
+    outlines: list[ImportedOutline]

@@ -15,6 +15,7 @@ from orchestre.kit.clock import utcnow
 from orchestre.listening import feeds_repository as repo
 from orchestre.listening.feeds_collect import FeedReport, collect_feeds
 from orchestre.listening.feeds_fetch import RULES, FeedError, FeedFetcher
+from orchestre.listening.feeds_opml import ExportedFeed, write_opml
 from orchestre.listening.feeds_parse import ParsedFeed, feed_links, parse_feed
 from orchestre.models.listening_feeds import ListeningFeed
 from orchestre.workspaces.permissions import Actor, Permission
@@ -68,15 +69,10 @@ def _name(name: str) -> str:
     return name
 
 
-def add_feed(
-    session: Session, actor: Actor, fetcher: FeedFetcher, data: FeedInput
-) -> ListeningFeed:
-    """A feed to follow (listening.manage). Its address is fetched now: one that is not
-    http(s), points inside the network, cannot be reached or is not a feed is refused
-    with the rule broken on field `url`."""
-    actor.require(Permission.LISTENING_MANAGE)
-    url = data.url.strip()
-    name = _name(data.name)
+def checked_url(session: Session, workspace_id: uuid.UUID, url: str) -> str:
+    """`url` stripped, refused (`Invalid` on field `url`) when empty, too long or already
+    followed by the workspace; nothing is fetched."""
+    url = url.strip()
     if not url:
         raise Invalid(
             "The feed is not valid.",
@@ -87,24 +83,54 @@ def add_feed(
             "The feed is not valid.",
             errors=[FieldError("url", "max_length", "At most 2000 characters.", MAX_URL)],
         )
-    if repo.url_taken(session, actor.workspace_id, url):
-        raise Invalid(
-            "The feed is not valid.",
-            errors=[FieldError("url", "unique", "This feed is already followed.")],
-        )
+    if repo.url_taken(session, workspace_id, url):
+        raise _already_followed()
+    return url
+
+
+def _already_followed() -> Invalid:
+    return Invalid(
+        "The feed is not valid.",
+        errors=[FieldError("url", "unique", "This feed is already followed.")],
+    )
+
+
+def refusal(exc: FeedError) -> Invalid:
+    """A failed fetch as the refusal of the address, the rule broken on field `url`."""
+    message = RULES.get(exc.rule, exc.rule)
+    return Invalid(
+        "The feed cannot be followed.",
+        errors=[FieldError("url", exc.rule, message, actual=exc.detail or None)],
+    )
+
+
+def add_feed(
+    session: Session, actor: Actor, fetcher: FeedFetcher, data: FeedInput
+) -> ListeningFeed:
+    """A feed to follow (listening.manage). Its address is fetched now: one that is not
+    http(s), points inside the network, cannot be reached or is not a feed is refused
+    with the rule broken on field `url`."""
+    actor.require(Permission.LISTENING_MANAGE)
+    name = _name(data.name)
+    url = checked_url(session, actor.workspace_id, data.url)
     try:
-        url, parsed = _read_or_discover(session, actor, fetcher, url)
+        found, parsed = read_or_discover(fetcher, url)
     except FeedError as exc:
-        message = RULES.get(exc.rule, exc.rule)
-        raise Invalid(
-            "The feed cannot be followed.",
-            errors=[FieldError("url", exc.rule, message, actual=exc.detail or None)],
-        ) from exc
+        raise refusal(exc) from exc
+    if found != url and repo.url_taken(session, actor.workspace_id, found):
+        raise _already_followed()
+    return store_feed(session, actor, found, name or parsed.title, active=data.active)
+
+
+def store_feed(
+    session: Session, actor: Actor, url: str, name: str, *, active: bool = True
+) -> ListeningFeed:
+    """The row of a feed whose address was checked and read; due at once."""
     row = ListeningFeed(
         workspace_id=actor.workspace_id,
         url=url,
-        name=name or parsed.title or url[:MAX_NAME],
-        active=data.active,
+        name=name[:MAX_NAME] or url[:MAX_NAME],
+        active=active,
         created_by=actor.user_id,
         next_read_at=utcnow(),
     )
@@ -114,11 +140,10 @@ def add_feed(
     return row
 
 
-def _read_or_discover(
-    session: Session, actor: Actor, fetcher: FeedFetcher, url: str
-) -> tuple[str, ParsedFeed]:
+def read_or_discover(fetcher: FeedFetcher, url: str) -> tuple[str, ParsedFeed]:
     """The feed at `url`; when `url` is a web page that announces a feed, that feed (its
-    address checked and fetched like any other)."""
+    address checked and fetched like any other). Network only: no session is touched, so
+    an import runs it in threads, outside any transaction."""
     fetched = fetcher.fetch(url)
     try:
         return url, parse_feed(fetched.body, fetched.url)
@@ -129,13 +154,15 @@ def _read_or_discover(
         if not announced:
             raise
     found = announced[0][:MAX_URL]
-    if repo.url_taken(session, actor.workspace_id, found):
-        raise Invalid(
-            "The feed is not valid.",
-            errors=[FieldError("url", "unique", "This feed is already followed.")],
-        )
     second = fetcher.fetch(found)
     return found, parse_feed(second.body, second.url)
+
+
+def export_opml(session: Session, actor: Actor) -> bytes:
+    """The workspace's feeds as an OPML 2.0 document (listening.view), paused ones too."""
+    actor.require(Permission.LISTENING_VIEW)
+    listed = [ExportedFeed(f.name, f.url) for f in repo.feeds(session, actor.workspace_id)]
+    return write_opml(listed, "Orchestre listening feeds", utcnow())
 
 
 def update_feed(

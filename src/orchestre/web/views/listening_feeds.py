@@ -1,7 +1,9 @@
 """The "News sites and blogs" card of the listening page: the RSS and Atom feeds followed
 (last read, entries seen, last error in words), the form to add one (checked by fetching
-it), pause, resume, remove, and "Read now". The page loads the card with htmx; each action
-answers with the card again and a toast, or falls back to the page without JavaScript.
+it), pause, resume, remove, "Read now", and the OPML file of the feeds: the export's link
+and the import's form, whose report (per outline: added, already followed, refused and
+why) shows in the card. The page loads the card with htmx; each action answers with the
+card again and a toast, or falls back to the page without JavaScript.
 
 Every use case is `orchestre.listening.feeds_service` (permissions are checked there)."""
 
@@ -13,13 +15,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
-from orchestre.errors import FieldError
+from orchestre.errors import FieldError, Invalid
 from orchestre.listening import feeds_service as service
 from orchestre.listening.feeds_api import Fetcher
 from orchestre.listening.feeds_fetch import RULES
-from orchestre.web.forms import Form, attempt, redirect, text
+from orchestre.listening.feeds_import import IMPORT_RULES, ImportReport, import_opml
+from orchestre.listening.feeds_opml import MAX_BYTES
+from orchestre.web.forms import Form, attempt, redirect, text, translated
 from orchestre.web.i18n import gettext as _
 from orchestre.web.i18n import ngettext
 from orchestre.web.render import render
@@ -36,6 +40,12 @@ def error_words(rule: str | None) -> str:
     return _(RULES[rule]) if rule in RULES else (rule or "")
 
 
+def outline_words(rule: str | None) -> str:
+    """Why an outline of an imported file was refused, in the reader's language."""
+    words = IMPORT_RULES.get(rule or "") or RULES.get(rule or "")
+    return _(words) if words else (rule or "")
+
+
 def _card(
     request: Request,
     view: WorkspaceView,
@@ -43,9 +53,15 @@ def _card(
     errors: list[FieldError] | None = None,
     form: FormData | None = None,
     toast: str | None = None,
+    report: ImportReport | None = None,
+    import_errors: list[FieldError] | None = None,
 ) -> Response:
     context: dict[str, Any] = {
         "base": view.base,
+        "opml_url": f"/api/v1/workspaces/{view.actor.workspace_id}/listening/feeds.opml",
+        "report": report,
+        "import_errors": import_errors or [],
+        "outline_words": outline_words,
         "csrf_token": view.viewer.csrf_token,
         "can_manage": view.can(Permission.LISTENING_MANAGE),
         "feeds": service.list_feeds(view.db, view.actor),
@@ -56,7 +72,7 @@ def _card(
     headers = None
     if toast:
         headers = {"HX-Trigger": json.dumps({"toast": {"message": toast, "kind": "success"}})}
-    status = 422 if errors else 200
+    status = 422 if errors or import_errors else 200
     return render(request, "listening/_feeds.html", context, status_code=status, headers=headers)
 
 
@@ -113,3 +129,17 @@ def collect_feeds(request: Request, view: WorkspaceWrite, fetcher: Fetcher) -> R
         "Feeds read: %(num)s new mention.", "Feeds read: %(num)s new mentions.", report.stored
     ) % {"num": report.stored}
     return _answer(request, view, message)
+
+
+@router.post(CARD + "/import")
+def import_feeds(request: Request, view: WorkspaceWrite, form: Form, fetcher: Fetcher) -> Response:
+    """Follow the feeds of an OPML file; the card shows what became of each outline. No
+    `attempt` savepoint: the import ends its read-only transaction before fetching, and a
+    refused file is refused before anything is written."""
+    upload = form.get("file")
+    data = upload.file.read(MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    try:
+        report = import_opml(view.db, view.actor, fetcher, data)
+    except Invalid as exc:
+        return _card(request, view, import_errors=translated(exc.errors))
+    return _card(request, view, report=report)
