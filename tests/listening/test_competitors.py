@@ -156,6 +156,22 @@ def test_daily_collection_snapshots_and_upserts(listening: Listening) -> None:
     assert world.channel.status == ChannelStatus.CONNECTED.value  # never disconnected
 
 
+def test_a_snapshot_is_kept_under_the_day_of_the_workspace_calendar(
+    listening: Listening,
+) -> None:
+    """The comparison reads followers by the workspace's days: at 21:00 UTC it is already
+    tomorrow in Auckland, and the snapshot is tomorrow's there."""
+    db, actor, world = listening.db, listening.actor, listening.world
+    world.workspace.timezone = "Pacific/Auckland"
+    world.clock.advance(hours=12)
+    now = world.clock.now()
+    rival = service.create_competitor(db, actor, "Rival")
+    account = service.add_account(db, actor, world.opener, rival.id, "sandbox", "rival")
+    days = [s.day for s in db.query(CompetitorSnapshot).filter_by(account_id=account.id)]
+    assert now.date() == date(2030, 3, 15)
+    assert days == [date(2030, 3, 16)]
+
+
 def test_comparison_and_share_of_voice(listening: Listening) -> None:
     db, actor, world = listening.db, listening.actor, listening.world
     rival = service.create_competitor(db, actor, "Rival")

@@ -18,9 +18,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from orchestre.analytics.query import workspace_zone
 from orchestre.connectors.base import (
     Capability,
     Installation,
@@ -151,12 +153,13 @@ def store(
     posts: Sequence[PublicAccountPost],
     now: datetime,
 ) -> None:
-    """Today's snapshot (replacing an earlier one of the same day) and the posts' counts."""
+    """Today's snapshot (replacing an earlier one of the same day: a day of the workspace's
+    calendar, as the comparison reads them) and the posts' counts."""
     row.display_name = found.display_name[:200] or row.display_name
     row.url = found.url or row.url
     row.followers = found.followers
     row.extra = dict(found.extra) or row.extra
-    day = now.date()
+    day = now.astimezone(ZoneInfo(workspace_zone(session, row.workspace_id))).date()
     snap = repo.snapshot_of(session, row.id, day)
     if snap is None:
         snap = CompetitorSnapshot(workspace_id=row.workspace_id, account_id=row.id, day=day, at=now)

@@ -127,7 +127,8 @@ def posts_by_id(
 def snapshots(
     session: Session, workspace_id: uuid.UUID, first: date, last: date
 ) -> list[CompetitorSnapshot]:
-    """Every snapshot of the workspace's accounts from `first` to `last` (days, UTC)."""
+    """Every snapshot of the workspace's accounts from `first` to `last` (days of the
+    workspace's calendar)."""
     stmt = select(CompetitorSnapshot).where(
         CompetitorSnapshot.workspace_id == workspace_id,
         CompetitorSnapshot.day >= first,
