@@ -13,7 +13,11 @@ sandbox stamps on the post). Duplicates and losses are counted on the network it
 (posts per client reference), not from our own records.
 
     python bench/publish.py [--quick] [--mode embedded|scaled|both] [--publications N]
-        [--channels M] [--spread SECONDS] [--workers W] [--threads T]
+        [--channels M] [--spread SECONDS] [--workers W] [--threads T] [--audience]
+
+The sandbox's simulated audience is silent unless `--audience`: then it comments on the
+posts and writes mentions and messages, which the workers poll, classify and store beside
+publishing (the inbox's own figures come from bench/inbox.py).
     python bench/publish.py --mode sequential [--postgres] [--publications N] [--channels M]
         [--batch B]
 
