@@ -593,6 +593,17 @@ class PublicAccountReading(Protocol):
         ...
 
 
+@runtime_checkable
+class PublicAccountsLookup(Protocol):
+    """An installation that looks several public accounts up in one call (Bluesky's
+    getProfiles); optional beside `PublicAccountReading`, whose `lookup_account` does one."""
+
+    def lookup_accounts(self, actors: Sequence[str]) -> list[PublicAccount]:
+        """The accounts found among `actors` (handles or the network's ids, at most 25);
+        an actor the network does not know, or no longer shows, is left out."""
+        ...
+
+
 def public_reading(installation: object, *, network: str = "") -> PublicAccountReading:
     """The installation as a reader of public accounts, or `UnsupportedCapability`."""
     if isinstance(installation, PublicAccountReading):

@@ -1,16 +1,17 @@
-"""The SQL of the listening stream: the queries that follow it, its cursor and its lease."""
+"""The SQL of the listening stream: the queries that follow it, its cursor and its lease, and
+its mentions' authors named by handle."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orchestre.models.listening import ListeningQuery
+from orchestre.models.listening import ListeningQuery, Mention
 from orchestre.models.listening_stream import ListeningStream
 
 
@@ -100,3 +101,45 @@ def release(session: Session, name: str, holder: str) -> None:
         .values(holder=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def unnamed_authors(
+    session: Session, network: str, query_ids: Sequence[uuid.UUID], since: datetime, limit: int
+) -> list[tuple[uuid.UUID, str]]:
+    """(workspace, DID) of the stream's mentions since `since` whose author is still a DID
+    (the stream names none by handle), for the queries that follow the stream."""
+    if not query_ids:
+        return []
+    stmt = (
+        select(Mention.workspace_id, Mention.author_handle)
+        .where(
+            Mention.query_id.in_(list(query_ids)),
+            Mention.network == network,
+            Mention.author_handle.startswith("did:", autoescape=True),
+            Mention.published_at >= since,
+        )
+        .distinct()
+        .order_by(Mention.workspace_id, Mention.author_handle)
+        .limit(limit)
+    )
+    return [(workspace_id, did) for workspace_id, did in session.execute(stmt)]
+
+
+def name_authors(
+    session: Session, workspace_id: uuid.UUID, network: str, handles: Mapping[str, str]
+) -> int:
+    """The workspace's mentions by each DID of `handles` now show its handle; how many."""
+    named = 0
+    for did, handle in handles.items():
+        result = session.execute(
+            update(Mention)
+            .where(
+                Mention.workspace_id == workspace_id,
+                Mention.network == network,
+                Mention.author_handle == did,
+            )
+            .values(author_handle=handle[:200])
+            .execution_options(synchronize_session=False)
+        )
+        named += getattr(result, "rowcount", 0) or 0
+    return named

@@ -8,7 +8,8 @@ The reader keeps the `time_us` of the last event it handled, committed with the 
 that came before it, and reopens the stream from a few seconds earlier (mentions are
 deduplicated, so the overlap stores nothing twice). A failed or closed connection is
 opened again after a pause doubling from 1 s to 5 min; nothing stops the thread but
-`stop()`.
+`stop()`. Beside it, the process that holds the stream names the authors of its mentions
+by handle (`stream_handles.HandlesLoop`), started and stopped with the reader.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
+from orchestre.channels.apps import access_for
 from orchestre.config import Settings
 from orchestre.connectors.base import PublicPost
 from orchestre.inbox.classifying import Classifier
+from orchestre.insights.collection import ChannelOpener
 from orchestre.kit.clock import utcnow
 from orchestre.listening import stream_repository as repo
 from orchestre.listening.collect import store
@@ -48,6 +51,7 @@ from orchestre.listening.stream import (
     query_fingerprint,
     subscribe_url,
 )
+from orchestre.listening.stream_handles import HandlesLoop
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +117,8 @@ class StreamReader:
         self._matcher = StreamMatcher([])
         self._loaded_at = float("-inf")
         self.stats = StreamStats()
+        self.holding = False  # whether this process holds the stream's lease
+        self.handles: HandlesLoop | None = None  # started and stopped with the reader
 
     # The thread --------------------------------------------------------------------------
 
@@ -120,11 +126,16 @@ class StreamReader:
         if self._thread is None:
             self._thread = threading.Thread(target=self.run, name=self.name, daemon=True)
             self._thread.start()
+        if self.handles is not None:
+            self.handles.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        if self.handles is not None:
+            self.handles.stop(timeout)
         if self._thread is not None:
             self._thread.join(timeout)
+        self.holding = False
         try:
             with self._factory() as session:
                 repo.release(session, STREAM, self.holder)
@@ -143,6 +154,7 @@ class StreamReader:
                     self._stop.wait(self._reload_every)
                     continue
                 held, cursor = self._acquire()
+                self.holding = held
                 if not held:
                     self._stop.wait(LEASE.total_seconds() / 2)
                     continue
@@ -158,6 +170,7 @@ class StreamReader:
                 )
                 failures = 0 if read else failures + 1
             except _LeaseLost:
+                self.holding = False
                 log.info("listening stream: another process took the stream over")
                 failures = 0
             except Exception as exc:
@@ -290,5 +303,7 @@ def start_stream(settings: Settings, factory: sessionmaker[Session]) -> StreamRe
     except ValueError as exc:  # a wrong setting costs the stream, not the process
         log.error("listening stream not started: %s", exc)
         return _Off()
+    opener = ChannelOpener(access_for(settings))
+    reader.handles = HandlesLoop(factory, opener, active=lambda: reader.holding)
     reader.start()
     return reader

@@ -291,6 +291,16 @@ class BlueskyInstallation(BaseInstallation):
 
         return public.lookup(get_profile, handle)
 
+    def lookup_accounts(self, actors: Sequence[str]) -> list[PublicAccount]:
+        """app.bsky.actor.getProfiles: up to 25 actors (handles or DIDs) in one call; the
+        AppView leaves out those it does not know (or that are taken down)."""
+        wanted = list(actors)[: public.PROFILES_MAX]
+        if not wanted:
+            return []
+        params = models.AppBskyActorGetProfiles.Params(actors=wanted)
+        answer = self._sdk.app.bsky.actor.get_profiles(params)
+        return [public.account_from(view) for view in answer.profiles or []]
+
     def read_account_posts(
         self, account: PublicAccount, *, limit: int = 40
     ) -> list[PublicAccountPost]:

@@ -26,6 +26,7 @@ from orchestre.connectors.bluesky.records import parse_instant, post_url
 from orchestre.connectors.bluesky.xrpc import NETWORK
 
 PAGE_MAX = 100
+PROFILES_MAX = 25  # app.bsky.actor.getProfiles' limit of actors a call
 MAX_PAGES = 5
 # What the AppView answers for an actor it cannot find (InvalidRequest, its message).
 _UNKNOWN = ("profile not found", "unable to resolve handle", "actor not found")
