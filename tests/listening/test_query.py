@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orchestre.errors import Invalid
+from orchestre.kit.text import HASHTAG
 from orchestre.listening.query import fold, matches, parse, search_terms
 
 
@@ -61,6 +62,19 @@ def test_hashtags_from_text_or_list() -> None:
     assert hit("#Élection2027", "vote #election2027 now")
     assert hit("#élection2027", "vote now", hashtags=("Election2027",))
     assert not hit("#election2027", "election2027 without the sign")
+
+
+@pytest.mark.parametrize(
+    ("text", "tags"),
+    [
+        ("commande #47614 toujours pas livrée", []),  # an order number
+        ("vote #Élection2027 et #2027fest", ["Élection2027", "2027fest"]),
+        ("C# and page#2 and &#39;", []),  # glued to a word or an HTML entity
+        ("#été_2026, (#Lyon)", ["été_2026", "Lyon"]),
+    ],
+)
+def test_a_hashtag_has_a_letter_and_stands_alone(text: str, tags: list[str]) -> None:
+    assert HASHTAG.findall(text) == tags
 
 
 def test_accounts_by_author_or_mention() -> None:

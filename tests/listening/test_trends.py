@@ -70,6 +70,8 @@ def test_tokens_fold_accents_keep_hashtags_drop_links_and_handles() -> None:
     assert "oeuvre creme" in found  # bigram of consecutive kept words
     assert fold("ÇA Déjà") == "ca deja"
     assert kind_of("#x") == "hashtag"
+    # An order number has no letter; "C#dev" is glued to a word: neither is a hashtag.
+    assert not any(t.startswith("#") for t in tokens("commande #47614 en retard, C#dev"))
     assert kind_of("a b") == "phrase"
     assert kind_of("ab") == "term"
     assert tokens("the cat and the hat", bigrams=False) == ["cat", "hat"]

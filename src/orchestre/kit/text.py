@@ -1,9 +1,17 @@
 """Text folding shared by every matcher that compares words the way people read them
-(the editorial line's banned words, campaign names, moderation keywords and patterns)."""
+(the editorial line's banned words, campaign names, moderation keywords and patterns), and
+the hashtag as networks read one."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+# A hashtag as the networks link one (twitter-text's rule, which Mastodon and Bluesky
+# follow): "#" not glued to a word or an HTML entity before it ("C#", "page#2", "&#39;"),
+# then letters, digits and underscores with at least one letter: "#47614" (an order
+# number) is no hashtag, "#ete2026" is. The group is the tag without its "#".
+HASHTAG = re.compile(r"(?<![\w&])#(\w*[^\W\d_]\w*)")
 
 # Letters that NFKD leaves whole but a reader treats as two plain letters.
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss"})

@@ -39,8 +39,9 @@ from orchestre.insights.collection import (
 )
 from orchestre.kit.clock import utcnow
 from orchestre.kit.db import claim_leased
+from orchestre.kit.text import HASHTAG
 from orchestre.listening import repository as repo
-from orchestre.listening.query import HASHTAG, CompiledQuery, matches, parse, search_terms
+from orchestre.listening.query import CompiledQuery, matches, parse, search_terms
 from orchestre.models import Channel
 from orchestre.models.listening import ListeningCursor, ListeningQuery, Mention
 

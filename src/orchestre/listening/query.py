@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from orchestre.errors import FieldError, Invalid
+from orchestre.kit.text import HASHTAG
 
 MAX_QUERY_CHARS = 500
 FIELD = "query"
 _WORD = re.compile(r"\w+")
-HASHTAG = re.compile(r"#(\w+)")
 _MENTION = re.compile(r"@([\w.\-]+(?:@[\w.\-]+)?)")
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|("[^"]*"?)|([^\s()"]+))')
 _OPERATORS = frozenset({"AND", "OR", "NOT"})

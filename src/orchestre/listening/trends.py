@@ -86,7 +86,7 @@ def _fold_table() -> dict[int, str]:
 
 FOLD = _fold_table()
 _DROP = re.compile(r"(?:https?://|www\.)\S+|@\w+")
-_TOKEN = re.compile(r"#\w+|[^\W\d_]{3,}")
+_TOKEN = re.compile(r"(?<![\w&])#\w*[^\W\d_]\w*|[^\W\d_]{3,}")  # hashtags as in kit.text
 # After folding: no accents here ("ete", "deja").
 _STOPWORDS = """
     the and for that this with you are was were have has had not but from they them their

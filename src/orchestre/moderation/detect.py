@@ -63,6 +63,8 @@ from typing import Any, Literal
 
 from scipy import special  # type: ignore[import-untyped]
 
+from orchestre.kit.text import HASHTAG
+
 STATE_VERSION = 1
 WORKSPACE_KEY = "workspace"
 MENTIONS_KEY = "mentions"  # brand mentions found by listening, all queries together
@@ -696,7 +698,6 @@ def tail_z(p_value: float) -> float:
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
-_HASHTAG = re.compile(r"#(\w+)")
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _STOPWORDS = """the and for that this with you are was were have has had not but from they
     them their its our your his her all can will just what when who how out about into been
@@ -707,12 +708,12 @@ STOPWORDS = frozenset(_STOPWORDS.split())
 
 
 def hashtags(text: str) -> list[str]:
-    return [tag.casefold() for tag in _HASHTAG.findall(text)]
+    return [tag.casefold() for tag in HASHTAG.findall(text)]
 
 
 def terms(text: str) -> list[str]:
     """Words of three letters or more, without links, mentions, hashtags and stop words."""
-    text = _HASHTAG.sub(" ", _MENTION.sub(" ", _URL.sub(" ", text)))
+    text = HASHTAG.sub(" ", _MENTION.sub(" ", _URL.sub(" ", text)))
     words = (word.casefold() for word in _WORD.findall(text))
     return [word for word in words if word not in STOPWORDS and word != "rt"]
 
