@@ -19,9 +19,11 @@ from orchestre.listening import competitors_figures as fig
 from orchestre.listening.competitors_collect import collect
 from orchestre.listening.competitors_runtime import CompetitorsLoop
 from orchestre.models import ChannelStatus
+from orchestre.models.analytics import ChannelMetricSample
 from orchestre.models.competitors import CompetitorPost, CompetitorSnapshot
 from orchestre.models.listening import ListeningQuery, Mention
 from orchestre.workspaces.permissions import Actor, Role
+from tests.factories import make_channel
 from tests.listening.conftest import Listening
 
 SECOND = timedelta(seconds=1)
@@ -224,6 +226,40 @@ def test_comparison_and_share_of_voice(listening: Listening) -> None:
     assert found.shares.by_engagement == pytest.approx(30 / 100)
     with pytest.raises(Invalid):
         service.comparison(db, actor, "forever")
+
+
+def test_the_brand_line_leaves_out_a_day_not_every_channel_reported(
+    listening: Listening,
+) -> None:
+    """Two channels, 1,000 and 500 followers: the day only the first was measured (today,
+    before the second's turn) is left out, not drawn as a fall to 1,000."""
+    db, actor, world = listening.db, listening.actor, listening.world
+    rival = service.create_competitor(db, actor, "Rival")
+    service.add_account(db, actor, world.opener, rival.id, "sandbox", "rival")
+    second = make_channel(db, world.workspace)
+    now = world.clock.now()
+    for channel, count, days_ago in (
+        (world.channel, 1000, 2),
+        (second, 500, 2),
+        (world.channel, 1010, 1),
+        (second, 505, 1),
+        (world.channel, 1020, 0),
+    ):
+        db.add(
+            ChannelMetricSample(
+                workspace_id=world.workspace.id,
+                channel_id=channel.id,
+                metric="followers",
+                value=count,
+                measured_at=now - timedelta(days=days_ago, minutes=1),
+            )
+        )
+    db.flush()
+    found = service.comparison(db, actor, "last_7_days")
+    brand = next(s for s in found.networks[0].sides if s.brand)
+    assert [v for v in brand.trend if v is not None] == [1500, 1515]
+    assert brand.trend[-1] is None
+    assert (brand.followers, brand.growth) == (1515, 15)
 
 
 def test_a_found_posts_engagement_is_what_the_network_showed() -> None:

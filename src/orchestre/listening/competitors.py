@@ -386,8 +386,14 @@ def _brand(
     trend = analytics.series(
         session, actor, kpis=("followers",), period=period, interval="day", filters=filters
     )
+    # A day counts when every channel that reports followers in the period reported that
+    # day: the sum over fewer channels (today before each is measured) would draw a drop.
+    full = max((p.coverage.get("followers") or 0 for p in trend.points), default=0)
     followers = {
-        p.start: int(v) for p in trend.points if (v := p.values.get("followers")) is not None
+        p.start: int(v)
+        for p in trend.points
+        if (v := p.values.get("followers")) is not None
+        and (p.coverage.get("followers") or 0) == full
     }
     table = analytics.kpi_table(
         session,
