@@ -14,6 +14,7 @@ from orchestre import demo
 from orchestre.config import Settings
 from orchestre.kit.clock import FrozenClock, utcnow
 from orchestre.kit.db import Base
+from orchestre.listening.competitors import comparison
 from orchestre.models import (
     ApprovalDecision,
     ApprovalStep,
@@ -34,7 +35,11 @@ from orchestre.models.analytics import (
     PublicationStats,
 )
 from orchestre.models.insights import PostMetricSample
+from orchestre.models.listening import ListeningQuery, Mention
+from orchestre.models.listening_topics import Digest
 from orchestre.models.publication import Publication, PublicationState
+from orchestre.workspaces.auth import actor_for
+from orchestre.workspaces.service import find_user_by_email
 from tests.cli.conftest import Cli
 
 
@@ -52,15 +57,16 @@ def _workspace(db: Session) -> Workspace:
 def test_the_demo_is_made_once_and_signs_in(
     db: Session, settings: Settings, clock: FrozenClock, client: TestClient
 ) -> None:
-    """One demo (it takes seconds to tell its ninety days), read four ways: what it shows,
-    its analytics history, the printed account signing in, and a second run that changes
-    nothing."""
+    """One demo (it takes seconds to tell its ninety days), read five ways: what it shows,
+    its analytics history, what it listens to, the printed account signing in, and a second
+    run that changes nothing."""
     result = demo.fill(db, settings)
     assert result.created
     assert utcnow() == clock.now()  # the story's rewound clock is put back
     db.commit()
     _shows_every_role_state_and_rule(db, clock)
     _has_ninety_days_of_figures(db, clock.now())
+    _listens_to_the_brand_its_rivals_and_a_topic(db, clock.now())
     _the_printed_account_signs_in_and_sees_the_calendar(db, client, result.password)
     _a_second_run_changes_nothing(db, settings, result.password)
 
@@ -197,6 +203,46 @@ def _has_ninety_days_of_figures(db: Session, now: datetime) -> None:
     assert len(results) >= 10
     assert all(r.spend and r.spend > 0 and r.revenue is not None for r in results)
     assert max(r.day for r in results) < now.date()
+
+
+def _listens_to_the_brand_its_rivals_and_a_topic(db: Session, now: datetime) -> None:
+    """The Listening page has queries and a month of classified mentions in both languages,
+    the competitors page a share of voice, and the digest page last week's digest."""
+    ws = _workspace(db)
+    queries = list(db.scalars(select(ListeningQuery).where(ListeningQuery.workspace_id == ws.id)))
+    about = Counter(q.about for q in queries)
+    assert about == {"brand": 1, "competitor": 2, "topic": 1}
+    mentions = list(db.scalars(select(Mention).where(Mention.workspace_id == ws.id)))
+    assert len(mentions) >= 200
+    assert all(now - timedelta(days=30) < m.published_at < now for m in mentions)
+    # Collected as the collector would, a little after each post: no false crisis today.
+    assert all(m.published_at < m.collected_at < now for m in mentions)
+    assert {m.query_id for m in mentions} == {q.id for q in queries}
+    sentiments = Counter(m.sentiment for m in mentions)
+    assert sentiments["positive"] > 0
+    assert sentiments["negative"] > 0
+    assert {"fr", "en"} <= {m.language for m in mentions}
+    assert all(m.engagement is not None for m in mentions)
+
+    owner = find_user_by_email(db, "demo@orchestre.local")
+    assert owner is not None
+    shares = comparison(db, actor_for(db, owner.id, ws.id), "last_30_days").shares
+    for share in (shares.by_mentions, shares.by_engagement):
+        assert share is not None
+        assert 0 < share < 1
+
+    digests = list(db.scalars(select(Digest).where(Digest.workspace_id == ws.id)))
+    assert len(digests) == 1
+    made = digests[0]
+    assert now - timedelta(days=7) < made.period_end <= now
+    lines = made.recommendations
+    assert lines
+    assert all(line["en"] and line["fr"] and line["en"] != line["fr"] for line in lines)
+    # The rival's new shop: its hashtag rose in the competitors' mentions that week.
+    rose = [line for line in lines if line["kind"] == "hashtag"]
+    assert [line["figures"]["tag"] for line in rose] == ["#fournilrivegauche"]
+    assert rose[0]["figures"]["this_week"] >= 2 * rose[0]["figures"]["last_week"] > 0
+    assert made.notified > 0
 
 
 def _a_second_run_changes_nothing(db: Session, settings: Settings, password: str | None) -> None:

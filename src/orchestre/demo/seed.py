@@ -17,6 +17,7 @@ from orchestre.demo import content as c
 from orchestre.demo.analytics import fill_analytics
 from orchestre.demo.competitors import fill_competitors
 from orchestre.demo.inbox import fill_inbox
+from orchestre.demo.listening import fill_listening
 from orchestre.demo.story import Cast, TimeMachine, tell
 from orchestre.kit.clock import utcnow
 from orchestre.kit.keys import secret_box
@@ -72,6 +73,8 @@ def fill(session: Session, settings: Settings) -> DemoResult:
     fill_inbox(session, cast)
     # A month of two rivals' figures beside the brand's, collected day by day.
     fill_competitors(session, cast)
+    # Queries on the brand, its rivals and a topic, a month of mentions, last week's digest.
+    fill_listening(session, cast)
     _save_password(password_file, password)
     return DemoResult(True, c.WORKSPACE_NAME, accounts, password, password_file)
 
