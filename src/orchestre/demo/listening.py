@@ -188,8 +188,8 @@ def _during(
 ) -> list[_Said]:
     """`count` posts in the seven days from `start`, a day apart or so."""
     first = start.astimezone(PARIS).date()
-    return [_one(rng, first + timedelta(days=1 + i * 6 // count), rng.choice(texts), 2)
-            for i in range(count)]  # fmt: skip
+    days = [first + timedelta(days=1 + i * 6 // count) for i in range(count)]
+    return [_one(rng, day, rng.choice(texts), 2) for day in days]
 
 
 def _one(rng: random.Random, day: date, said: tuple[str, str], lift: int = 1) -> _Said:
