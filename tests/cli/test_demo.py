@@ -37,6 +37,7 @@ from orchestre.models.analytics import (
 from orchestre.models.insights import PostMetricSample
 from orchestre.models.listening import ListeningQuery, Mention
 from orchestre.models.listening_topics import Digest
+from orchestre.models.notification import Notification
 from orchestre.models.publication import Publication, PublicationState
 from orchestre.workspaces.auth import actor_for
 from orchestre.workspaces.service import find_user_by_email
@@ -67,8 +68,20 @@ def test_the_demo_is_made_once_and_signs_in(
     _shows_every_role_state_and_rule(db, clock)
     _has_ninety_days_of_figures(db, clock.now())
     _listens_to_the_brand_its_rivals_and_a_topic(db, clock.now())
+    _reads_its_old_notices(db, clock.now())
     _the_printed_account_signs_in_and_sees_the_calendar(db, client, result.password)
     _a_second_run_changes_nothing(db, settings, result.password)
+
+
+def _reads_its_old_notices(db: Session, now: datetime) -> None:
+    """Three months of the story's notices were read as they came; the last days' wait."""
+    notices = db.scalars(
+        select(Notification).where(Notification.workspace_id == _workspace(db).id)
+    ).all()
+    old = [n for n in notices if n.created_at < now - timedelta(days=2)]
+    assert len(old) > 50
+    assert all(n.read_at == n.created_at + timedelta(hours=1) for n in old)
+    assert any(n.read_at is None for n in notices if n not in old)
 
 
 def _shows_every_role_state_and_rule(db: Session, clock: FrozenClock) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestre.approvals.service import StepSpec, replace_steps
@@ -21,6 +22,7 @@ from orchestre.demo.listening import fill_listening
 from orchestre.demo.story import Cast, TimeMachine, tell
 from orchestre.kit.clock import utcnow
 from orchestre.kit.keys import secret_box
+from orchestre.models.notification import Notification
 from orchestre.posts.campaigns import create_campaign
 from orchestre.posts.editorial import create_pillar, put_line
 from orchestre.posts.schemas import CampaignCreate, EditorialLineUpdate, PillarCreate
@@ -75,8 +77,30 @@ def fill(session: Session, settings: Settings) -> DemoResult:
     fill_competitors(session, cast)
     # Queries on the brand, its rivals and a topic, a month of mentions, last week's digest.
     fill_listening(session, cast)
+    _read_old_notices(session, cast)
     _save_password(password_file, password)
     return DemoResult(True, c.WORKSPACE_NAME, accounts, password, password_file)
+
+
+# Notices older than this were read by the team as they came: only the last days' wait.
+READ_BEFORE = timedelta(days=2)
+
+
+def _read_old_notices(session: Session, cast: Cast) -> None:
+    """The story's older notices marked read an hour after they came, as a team that works
+    every day would have: otherwise three months of review requests wait unread (a badge
+    of about a hundred) beside today's."""
+    assert cast.now is not None
+    old = session.scalars(
+        select(Notification).where(
+            Notification.workspace_id == cast.workspace.id,
+            Notification.read_at.is_(None),
+            Notification.created_at < cast.now - READ_BEFORE,
+        )
+    )
+    for notice in old:
+        notice.read_at = notice.created_at + timedelta(hours=1)
+    session.flush()
 
 
 def _people(session: Session, password: str) -> Cast:
