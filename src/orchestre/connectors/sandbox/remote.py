@@ -79,15 +79,14 @@ class RemoteSandboxInstallation:
         self._account = account
         self._path = f"/accounts/{quote(account.external_id, safe='')}"
         self._registration = {"handle": account.handle}
+        # No registration up front: the account is registered when the server first says
+        # it knows no such account (a new or restarted server), so opening an installation
+        # for each publication costs no request. One client per server, timeout and thread,
+        # unless a transport is given (tests).
         if transport is not None:
             self._client = make_client(base_url=base_url, transport=transport, timeout=timeout)
-            self._call("PUT", "", json={"handle": account.handle})
-            return
-        # One client per server, timeout and thread, and no registration up front: the
-        # account is registered when the server first says it knows no such account (a new
-        # or restarted server), so opening an installation for each publication costs no
-        # connection and no request.
-        self._client = _shared_client(base_url, timeout)
+        else:
+            self._client = _shared_client(base_url, timeout)
 
     @property
     def account(self) -> AccountRef:
