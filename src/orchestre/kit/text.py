@@ -11,7 +11,11 @@ import unicodedata
 # follow): "#" not glued to a word or an HTML entity before it ("C#", "page#2", "&#39;"),
 # then letters, digits and underscores with at least one letter: "#47614" (an order
 # number) is no hashtag, "#ete2026" is. The group is the tag without its "#".
-HASHTAG = re.compile(r"(?<![\w&])#(\w*[^\W\d_]\w*)")
+_NOT_GLUED = r"(?<![\w&])"
+_TAG = r"\w*[^\W\d_]\w*"
+HASHTAG = re.compile(rf"{_NOT_GLUED}#({_TAG})")
+# The same rule with its "#", to put in a tokenizer's alternatives (listening.trends).
+HASHTAG_WORD = rf"{_NOT_GLUED}#{_TAG}"
 
 # Letters that NFKD leaves whole but a reader treats as two plain letters.
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss"})

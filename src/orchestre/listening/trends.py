@@ -61,6 +61,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from orchestre.kit.text import HASHTAG_WORD
 from orchestre.moderation.detect import STOPWORDS as CRISIS_STOPWORDS
 from orchestre.moderation.detect import bonferroni, count_tail, tail_z
 
@@ -86,7 +87,7 @@ def _fold_table() -> dict[int, str]:
 
 FOLD = _fold_table()
 _DROP = re.compile(r"(?:https?://|www\.)\S+|@\w+")
-_TOKEN = re.compile(r"(?<![\w&])#\w*[^\W\d_]\w*|[^\W\d_]{3,}")  # hashtags as in kit.text
+_TOKEN = re.compile(rf"{HASHTAG_WORD}|[^\W\d_]{{3,}}")
 # After folding: no accents here ("ete", "deja").
 _STOPWORDS = """
     the and for that this with you are was were have has had not but from they them their
